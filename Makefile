@@ -1,0 +1,115 @@
+# Shoji build. `make` builds everything into $(BUILD); `make run` boots the
+# demo in QEMU + OVMF; `make test` runs unit and system tests. Both install
+# missing Debian packages first (tools/install-deps.sh).
+
+BUILD ?= build
+# newlib's libc is built once and shared by every build directory.
+NEWLIB ?= build/newlib
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+CC := gcc
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+
+# --- the hypervisor kernel -------------------------------------------------
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-strict-aliasing -ffunction-sections -fdata-sections \
+	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE) -I. \
+	-I$(BUILD)/gen -fno-asynchronous-unwind-tables \
+	-D__DYNAMIC_REENT__ -DSHOJI_VERSION='"$(VERSION)"' -MMD -MP
+KERNEL_ASFLAGS := -g -I. -D__ASSEMBLY__ -MMD -MP
+
+KERNEL_DIRS := kernel kernel/* arch/x86 arch/x86/* drivers
+KERNEL_C := $(sort $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS))))
+KERNEL_S := $(sort $(wildcard $(addsuffix /*.S,$(KERNEL_DIRS))))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KERNEL_C) $(KERNEL_S))
+
+# --- the UEFI loader (gnu-efi) ---------------------------------------------
+EFI_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpic -fshort-wchar \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64 -I. \
+	-DSHOJI_VERSION='"$(VERSION)"' -MMD -MP
+EFI_C := $(sort $(wildcard boot/*.c))
+EFI_OBJS := $(patsubst %,$(BUILD)/efiobj/%.o,$(EFI_C))
+
+CONFIG ?= tools/shoji.cfg
+
+.PHONY: all deps run test unit-test system-test bench clean format
+all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
+
+deps:
+	@tools/install-deps.sh
+
+$(NEWLIB)/.stamp:
+	tools/build-newlib.sh $(NEWLIB)
+
+# The framebuffer console's font: GRUB's 8x16 ASCII bitmaps (grub-common).
+$(BUILD)/gen/font8x16.h: /usr/share/grub/ascii.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/obj/%.c.o: %.c | $(NEWLIB)/.stamp $(BUILD)/gen/font8x16.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) linker.ld $(NEWLIB)/.stamp
+	$(CC) -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none \
+		-Wl,-T,linker.ld -o $@ $(KERNEL_OBJS) $(NEWLIB)/lib/libc.a
+	@if objdump -d $@ | grep -q -E '%[xyz]mm'; then \
+		echo "error: $@ contains SSE/AVX instructions" >&2; rm -f $@; exit 1; fi
+
+$(BUILD)/efiobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/shoji.so: $(EFI_OBJS)
+	ld -nostdlib -znocombreloc -shared -Bsymbolic -T /usr/lib/elf_x86_64_efi.lds \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) -L/usr/lib -lefi -lgnuefi -o $@
+
+$(BUILD)/shoji.efi: $(BUILD)/shoji.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+$(BUILD)/esp/.stamp: $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG) tools/mkesp.sh
+	tools/mkesp.sh $(BUILD)/esp $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG)
+	@touch $@
+
+$(BUILD)/shoji.iso: $(BUILD)/kernel.elf $(CONFIG) tools/mkiso.sh
+	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(CONFIG) ""
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	tools/run-qemu.sh $(BUILD)/esp
+
+# --- tests -----------------------------------------------------------------
+# A unit test names the sources it links in a comment: /* unit-test-sources: a.c b.c */
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DSHOJI_HOST_TEST -fsanitize=address,undefined
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/host_stubs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< tests/unit/host_stubs.c \
+		$$(sed -n 's|.*unit-test-sources: *\(.*\) *\*/.*|\1|p' $<) -lcmocka
+
+unit-test: $(UNIT_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-test
+	python3 tests/run.py --build $(BUILD)
+
+system-test: all unit-test
+	python3 tests/run.py --build $(BUILD) $(ONLY)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/efiobj $(BUILD)/unit $(BUILD)/esp $(BUILD)/iso \
+		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/tests
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+-include $(shell find $(BUILD)/obj $(BUILD)/efiobj -name '*.d' 2>/dev/null)

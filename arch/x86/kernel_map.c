@@ -1,0 +1,94 @@
+/*
+ * Builds and loads the hypervisor's page tables (see kernel_map.h). Coarse
+ * mappings first, finer ones on top: the builder splits large pages where a
+ * smaller piece needs other rights.
+ */
+#include "arch/x86/kernel_map.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/stacks.h"
+#include "kernel/directmap.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/pmm.h"
+
+extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
+
+static struct page_table kernel_pt;
+
+static hpa_t alloc_zeroed_table(void *ctx)
+{
+	hpa_t hpa = pmm_alloc_frame();
+	/* Tables are written through the boot map, which covers only the low 4 GiB. */
+	BUG_ON(hpa >= SZ_4G);
+	if (hpa)
+		memset(phys_to_virt(hpa), 0, PAGE_SIZE);
+	return hpa;
+}
+
+static void map_or_panic(uint64_t start, uint64_t end, uint64_t flags, const char *what)
+{
+	start = ALIGN_DOWN(start, PAGE_SIZE);
+	end = ALIGN_UP(end, PAGE_SIZE);
+	if (end > start && paging_map(&kernel_pt, start, start, end - start, flags))
+		panic("paging: cannot map %s 0x%llx-0x%llx", what, (unsigned long long)start,
+		      (unsigned long long)end);
+}
+
+static bool is_ram(uint32_t type)
+{
+	return type == BOOT_MEM_USABLE || type == BOOT_MEM_ACPI_RECLAIM ||
+	       type == BOOT_MEM_ACPI_NVS || type == BOOT_MEM_FIRMWARE_RUNTIME;
+}
+
+void kernel_map_init(const struct boot_info *bi)
+{
+	struct cpuid_regs ext = {0};
+	if (cpuid_max_leaf(0x80000000) >= 0x80000001)
+		ext = cpuid(0x80000001, 0);
+	uint64_t nx = 0;
+	if (ext.edx & CPUID_80000001_EDX_NX) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+		nx = PTE_NX;
+	}
+
+	kernel_pt.allow_1g = ext.edx & CPUID_80000001_EDX_PAGE1GB;
+	kernel_pt.alloc_table = alloc_zeroed_table;
+	if (paging_create(&kernel_pt))
+		panic("paging: no memory for the kernel page tables");
+
+	/* Low 4 GiB: MMIO (APIC, HPET, ECAM, framebuffer) lives here; uncached unless RAM. */
+	map_or_panic(0, SZ_4G, PTE_W | PTE_PCD | PTE_PWT | nx, "low 4 GiB");
+	for (uint32_t i = 0; i < bi->mmap_count; i++) {
+		const struct boot_mem_region *r = &bi->mmap[i];
+		if (is_ram(r->type))
+			map_or_panic(r->base, r->base + r->length, PTE_W | nx, "RAM");
+	}
+	if (bi->fb.base)
+		map_or_panic(bi->fb.base, bi->fb.base + (uint64_t)bi->fb.pitch * bi->fb.height,
+			     PTE_W | PTE_PCD | PTE_PWT | nx, "framebuffer");
+
+	uint64_t text = (uint64_t)(uintptr_t)__kernel_start;
+	uint64_t rodata = (uint64_t)(uintptr_t)__text_end;
+	uint64_t data = (uint64_t)(uintptr_t)__rodata_end;
+	uint64_t end = (uint64_t)(uintptr_t)__kernel_end;
+	map_or_panic(text, rodata, 0, "kernel text");
+	map_or_panic(rodata, data, nx, "kernel rodata");
+	map_or_panic(data, end, PTE_W | nx, "kernel data");
+
+	/* Null pointers and stack overflows fault at once. */
+	paging_unmap(&kernel_pt, 0, PAGE_SIZE);
+	for (int s = 0; s < KERNEL_STACK_COUNT; s++)
+		paging_unmap(&kernel_pt, (uint64_t)(uintptr_t)kernel_stacks[s].guard,
+			     STACK_GUARD_SIZE);
+
+	write_cr3(kernel_pt.root);
+	/* Supervisor writes honour read-only pages (SDM 3A 4.6.1). */
+	write_cr0(read_cr0() | CR0_WP);
+	log_info("paging: kernel map at 0x%llx, %s pages, NX %s", (unsigned long long)kernel_pt.root,
+		 kernel_pt.allow_1g ? "1 GiB" : "2 MiB", nx ? "on" : "off");
+}

@@ -1,0 +1,55 @@
+/*
+ * x86-64 4-level page tables (SDM 3A 4.5) for the hypervisor's own address
+ * space. Pure table manipulation: frames for new tables come from a
+ * caller-supplied allocator, so the builder runs (and is tested) anywhere.
+ */
+#ifndef SHOJI_ARCH_X86_PAGING_H
+#define SHOJI_ARCH_X86_PAGING_H
+
+#include "kernel/types.h"
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_US (1ULL << 2)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_A (1ULL << 5)
+#define PTE_D (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+#define PTE_G (1ULL << 8)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ULL
+/* The leaf attributes a caller may ask for. */
+#define PTE_LEAF_FLAGS (PTE_P | PTE_W | PTE_US | PTE_PWT | PTE_PCD | PTE_G | PTE_NX)
+
+#define PT_ENTRIES 512
+
+struct page_table {
+	hpa_t root;	   /* PML4 */
+	bool allow_1g;	   /* CPUID.80000001H:EDX[26] */
+	hpa_t (*alloc_table)(void *ctx); /* a zeroed 4 KiB frame, or 0 */
+	void *ctx;
+};
+
+/* An empty address space: allocates the PML4. */
+int paging_create(struct page_table *pt);
+
+/*
+ * Map [va, va+size) to [hpa, hpa+size) with the given leaf flags (PTE_P
+ * implied), replacing what was there. Uses 1 GiB / 2 MiB pages where both
+ * addresses are aligned and the range covers them; splits larger pages when
+ * a smaller piece changes. All arguments must be 4 KiB aligned.
+ */
+int paging_map(struct page_table *pt, uint64_t va, hpa_t hpa, uint64_t size, uint64_t flags);
+
+/* Remove [va, va+size) (4 KiB aligned), splitting larger pages as needed. */
+int paging_unmap(struct page_table *pt, uint64_t va, uint64_t size);
+
+/*
+ * Translate va. Returns 0 and fills hpa, the leaf flags and the page size
+ * in bytes, or -ENOENT if not mapped.
+ */
+int paging_lookup(const struct page_table *pt, uint64_t va, hpa_t *hpa, uint64_t *flags,
+		  uint64_t *page_size);
+
+#endif

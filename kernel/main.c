@@ -1,0 +1,126 @@
+/*
+ * kernel_main: the loader-agnostic start. Everything the kernel knows about
+ * the machine arrives in struct boot_info; from here on nothing asks which
+ * loader ran. Order matters: own CPU tables before touching memory the
+ * firmware used, memory before drivers, drivers before the summary line.
+ */
+#include "kernel/kernel.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/kernel_map.h"
+#include "arch/x86/stacks.h"
+#include "drivers/acpi.h"
+#include "drivers/hpet.h"
+#include "drivers/ioapic.h"
+#include "drivers/lapic.h"
+#include "drivers/pci.h"
+#include "drivers/pit.h"
+#include "drivers/tsc.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/pcpu.h"
+#include "kernel/selftest.h"
+#include "kernel/test_exit.h"
+
+#define HEAP_BYTES (16 * SZ_1M)
+
+static struct boot_info boot_info;
+static struct acpi_info acpi;
+
+static const char *loader_name(uint32_t loader)
+{
+	switch (loader) {
+	case BOOT_LOADER_UEFI:
+		return "uefi";
+	case BOOT_LOADER_MULTIBOOT2:
+		return "multiboot2";
+	default:
+		return "unknown";
+	}
+}
+
+static void apply_cmdline(const char *cmdline)
+{
+	static const char *const levels[] = {"err", "warn", "info", "debug"};
+	char value[16];
+	if (cmdline_get(cmdline, "loglevel", value, sizeof(value))) {
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(value, levels[i]))
+				log_set_level((enum log_level)i);
+	}
+	test_exit_enable(cmdline_has_flag(cmdline, "test-exit"));
+}
+
+static void print_summary(const struct boot_info *bi)
+{
+	char fb[32] = "none";
+	if (bi->fb.base)
+		snprintf(fb, sizeof(fb), "%ux%u", bi->fb.width, bi->fb.height);
+	uint64_t khz = tsc_hz() / 1000;
+	log_info("shoji %s: boot=%s mem=%llu cpus=%u tsc=%llu.%03llu fb=%s", SHOJI_VERSION,
+		 loader_name(bi->loader), (unsigned long long)(mm_usable_bytes(bi) / SZ_1M),
+		 acpi.cpu_count, (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000),
+		 fb);
+}
+
+void kernel_main(const struct boot_info *loader_bi)
+{
+	/* The loader's copy lives in memory the allocator will hand out: keep our own. */
+	boot_info = *loader_bi;
+	struct boot_info *bi = &boot_info;
+
+	console_init_serial();
+	if (bi->magic != BOOT_INFO_MAGIC) {
+		log_err("shoji: error: bad boot_info magic 0x%llx", (unsigned long long)bi->magic);
+		cpu_halt_forever();
+	}
+	apply_cmdline(bi->cmdline);
+	log_info("shoji %s starting (%s), cmdline \"%s\"", SHOJI_VERSION, loader_name(bi->loader),
+		 bi->cmdline);
+
+	pcpu_init(0);
+	gdt_load(&this_pcpu()->tables, stack_top(STACK_IST_NMI), stack_top(STACK_IST_DF),
+		 stack_top(STACK_IST_MC));
+	idt_init();
+	idt_load();
+
+	mm_init(bi);
+	kernel_map_init(bi);
+	if (heap_init(HEAP_BYTES))
+		panic("no heap");
+	console_init_framebuffer(&bi->fb);
+
+	if (acpi_parse(bi->rsdp, bi->rsdp_length, &acpi))
+		log_err("acpi: no valid RSDP; continuing without ACPI");
+	else
+		acpi_print(&acpi);
+	lapic_init(&acpi);
+	ioapic_init(&acpi);
+	pit_disable();
+	hpet_init(&acpi);
+	tsc_init();
+	pci_init(&acpi);
+	pci_print_devices();
+
+	print_summary(bi);
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		log_info("boot: module %s (%llu bytes at 0x%llx)", bi->modules[i].name,
+			 (unsigned long long)bi->modules[i].size,
+			 (unsigned long long)bi->modules[i].base);
+
+	selftest_run_from_cmdline(bi->cmdline);
+
+	log_info("shoji: boot complete");
+	test_exit(TEST_EXIT_PASS);
+	log_info("shoji: no guests to run; idle");
+	cpu_halt_forever();
+}

@@ -1,0 +1,12 @@
+/*
+ * Deliberate faults for system tests, chosen on the command line:
+ *   test-fault=pagefault   read the boot stack's guard page (expects #PF, CR2 = that address)
+ *   test-fault=ud          execute UD2 (expects #UD)
+ * Without the word nothing happens.
+ */
+#ifndef SHOJI_KERNEL_SELFTEST_H
+#define SHOJI_KERNEL_SELFTEST_H
+
+void selftest_run_from_cmdline(const char *cmdline);
+
+#endif

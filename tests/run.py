@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Run Shoji's tests: host unit tests (cmocka) and system scenarios.
+
+usage: tests/run.py --build DIR [NAME...]
+NAME selects tests by substring. Prints one line per test and a final
+"N passed, N failed, N skipped" line; exits non-zero on any failure.
+"""
+import argparse
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+import harness  # noqa: E402
+
+
+def unit_tests(build):
+    for path in sorted(glob.glob(os.path.join(build, "unit", "test_*"))):
+        if os.access(path, os.X_OK) and not path.endswith((".c", ".d")):
+            yield os.path.basename(path), path
+
+
+def run_unit(name, path):
+    start = time.monotonic()
+    proc = subprocess.run([path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    out = proc.stdout.decode(errors="replace")
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        failed = [l for l in out.splitlines() if "FAILED" in l or "ERROR" in l]
+        return harness.Result("unit/" + name, "FAIL", "; ".join(failed[:3]) or out[-300:], seconds)
+    return harness.Result("unit/" + name, "PASS", "", seconds)
+
+
+def static_checks(build):
+    """Checks on the built images themselves."""
+    kernel = os.path.join(build, "kernel.elf")
+    start = time.monotonic()
+    dis = subprocess.run(["objdump", "-d", kernel], stdout=subprocess.PIPE, check=True).stdout
+    sse = [l for l in dis.decode().splitlines() if "%xmm" in l or "%ymm" in l or "%zmm" in l]
+    res = harness.Result("static/kernel-no-sse", "PASS" if not sse else "FAIL",
+                         "" if not sse else "%d SSE/AVX instructions, first: %s" %
+                         (len(sse), sse[0].strip()), time.monotonic() - start)
+    yield res
+
+
+def scenarios():
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "*.py"))):
+        if os.path.basename(path) == "harness.py":
+            continue
+        spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for sc in getattr(mod, "SCENARIOS", []):
+            yield sc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    wanted = lambda name: not args.names or any(n in name for n in args.names)
+
+    results = []
+    start = time.monotonic()
+
+    def report(r):
+        results.append(r)
+        line = "%-4s %-32s %6.1f s" % (r.status, r.name, r.seconds)
+        if r.reason:
+            line += "  " + r.reason
+        if r.status == "FAIL" and r.log:
+            line += "  (log: %s)" % os.path.relpath(r.log, ROOT)
+        print(line, flush=True)
+
+    for r in static_checks(build):
+        if wanted(r.name):
+            report(r)
+    for name, path in unit_tests(build):
+        if wanted("unit/" + name):
+            report(run_unit(name, path))
+    for sc in scenarios():
+        if wanted(sc.name):
+            report(harness.run(sc, build))
+
+    count = lambda s: sum(1 for r in results if r.status == s)
+    print("%d passed, %d failed, %d skipped (%.0f s)" %
+          (count("PASS"), count("FAIL"), count("SKIP"), time.monotonic() - start))
+    return 1 if count("FAIL") or not results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
