@@ -70,6 +70,9 @@ $(BUILD)/efiobj/%.c.o: %.c
 $(BUILD)/shoji.so: $(EFI_OBJS)
 	ld -nostdlib -znocombreloc -shared -Bsymbolic -T /usr/lib/elf_x86_64_efi.lds \
 		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) -L/usr/lib -lefi -lgnuefi -o $@
+	@# A -shared link accepts undefined symbols: in the loader they would be calls to 0.
+	@if [ -n "$$(nm -u $@)" ]; then echo "error: $@ has undefined symbols:" >&2; \
+		nm -u $@ >&2; rm -f $@; exit 1; fi
 
 $(BUILD)/shoji.efi: $(BUILD)/shoji.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \

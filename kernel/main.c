@@ -16,6 +16,7 @@
 #include "arch/x86/stacks.h"
 #include "drivers/acpi.h"
 #include "drivers/hpet.h"
+#include "drivers/i8259.h"
 #include "drivers/ioapic.h"
 #include "drivers/lapic.h"
 #include "drivers/pci.h"
@@ -103,6 +104,7 @@ void kernel_main(const struct boot_info *loader_bi)
 		log_err("acpi: no valid RSDP; continuing without ACPI");
 	else
 		acpi_print(&acpi);
+	i8259_disable();
 	lapic_init(&acpi);
 	ioapic_init(&acpi);
 	pit_disable();

@@ -1,0 +1,35 @@
+/*
+ * 8259A PIC shutdown (8259A datasheet, ICW1-ICW4). Firmware may leave the
+ * PICs routing IRQs to vectors 8-15, which overlap CPU exceptions: remap
+ * them to 0x20-0x2f first, so a stray interrupt cannot look like a #DF.
+ */
+#include "drivers/i8259.h"
+
+#include "arch/x86/io.h"
+
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xa0
+#define PIC2_DATA 0xa1
+
+#define ICW1_INIT_ICW4 0x11
+#define ICW3_MASTER_SLAVE_ON_IRQ2 0x04
+#define ICW3_SLAVE_ID 0x02
+#define ICW4_8086 0x01
+#define PIC1_VECTOR_BASE 0x20
+#define PIC2_VECTOR_BASE 0x28
+#define MASK_ALL 0xff
+
+void i8259_disable(void)
+{
+	outb(PIC1_CMD, ICW1_INIT_ICW4);
+	outb(PIC2_CMD, ICW1_INIT_ICW4);
+	outb(PIC1_DATA, PIC1_VECTOR_BASE);
+	outb(PIC2_DATA, PIC2_VECTOR_BASE);
+	outb(PIC1_DATA, ICW3_MASTER_SLAVE_ON_IRQ2);
+	outb(PIC2_DATA, ICW3_SLAVE_ID);
+	outb(PIC1_DATA, ICW4_8086);
+	outb(PIC2_DATA, ICW4_8086);
+	outb(PIC1_DATA, MASK_ALL);
+	outb(PIC2_DATA, MASK_ALL);
+}
