@@ -89,6 +89,9 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	tools/run-qemu.sh $(BUILD)/esp
 
+# --- test guests (tests/guests/guests.mk defines GUEST_IMAGES) -------------
+-include tests/guests/guests.mk
+
 # --- tests -----------------------------------------------------------------
 # A unit test names the sources it links in a comment: /* unit-test-sources: a.c b.c */
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

@@ -1,0 +1,41 @@
+/*
+ * Shoji's guest ABI: the CPUID leaves and hypercalls a guest may use. Pure
+ * definitions, shared by the hypervisor and the test guests.
+ *
+ * CPUID 0x40000000: EAX = highest Shoji leaf, EBX:ECX:EDX = "ShojiShoji\0\0".
+ * CPUID 0x40000001: EAX = ABI version, EBX = hypercall instruction
+ *                   (SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL).
+ * Hypercall: RAX = number, RDI, RSI, RDX = arguments; result in RAX
+ * (>= 0 success, negative errno). Other registers are preserved.
+ */
+#ifndef SHOJI_KERNEL_HYPERCALL_ABI_H
+#define SHOJI_KERNEL_HYPERCALL_ABI_H
+
+#define SHOJI_CPUID_BASE 0x40000000u
+#define SHOJI_CPUID_ABI 0x40000001u
+#define SHOJI_CPUID_SIG_EBX 0x6a6f6853u /* "Shoj" */
+#define SHOJI_CPUID_SIG_ECX 0x6f685369u /* "iSho" */
+#define SHOJI_CPUID_SIG_EDX 0x0000696au /* "ji\0\0" */
+
+#define SHOJI_ABI_VERSION 0x00010000u
+#define SHOJI_HC_INSN_VMCALL 1u	 /* Intel: 0f 01 c1 */
+#define SHOJI_HC_INSN_VMMCALL 2u /* AMD:   0f 01 d9 */
+
+#define HC_VERSION 0	   /* () -> SHOJI_ABI_VERSION */
+#define HC_CONSOLE_WRITE 1 /* (gpa buf, len <= HC_CONSOLE_MAX) -> bytes written */
+#define HC_EXIT 2	   /* (code) -> does not return */
+#define HC_YIELD 3	   /* () -> 0 */
+#define HC_TIME_NS 4	   /* () -> nanoseconds since the hypervisor started */
+
+#define HC_CONSOLE_MAX 4096
+
+/* Error results (negated errno values). */
+#define HC_EFAULT (-14) /* buffer outside guest RAM */
+#define HC_EINVAL (-22) /* bad argument */
+#define HC_ENOSYS (-38) /* unknown hypercall number */
+
+/* Guest-visible devices of every guest. */
+#define GUEST_UART_PORT 0x3f8
+#define GUEST_DEBUG_EXIT_PORT 0xf4 /* write a byte: the guest stops with that exit code */
+
+#endif

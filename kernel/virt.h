@@ -1,0 +1,46 @@
+/*
+ * The virtualization backend in use (VMX or SVM), picked at boot from CPUID.
+ * Both implement struct virt_ops; kernel/ calls only these.
+ */
+#ifndef SHOJI_KERNEL_VIRT_H
+#define SHOJI_KERNEL_VIRT_H
+
+#include "kernel/types.h"
+#include "kernel/vcpu.h"
+
+/* Guest-physical mapping rights and memory type. */
+#define GMAP_READ (1u << 0)
+#define GMAP_WRITE (1u << 1)
+#define GMAP_EXEC (1u << 2)
+#define GMAP_RWX (GMAP_READ | GMAP_WRITE | GMAP_EXEC)
+
+enum gmap_type { GMAP_WB, GMAP_UC };
+
+struct virt_ops {
+	const char *name; /* "vmx", "svm" */
+	/* Per physical CPU: enter VMX root operation / enable SVM. */
+	int (*cpu_init)(void);
+
+	/* Guest-physical address space (EPT / NPT). */
+	int (*guest_init)(struct guest *g);
+	void (*guest_destroy)(struct guest *g);
+	int (*guest_map)(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+			 enum gmap_type type);
+
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	int (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	uint64_t (*vcpu_get_rip)(struct vcpu *v);
+	void (*vcpu_set_rip)(struct vcpu *v, uint64_t rip);
+	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
+	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
+	/* Queue an event for delivery at the next entry (vcpu->pending). */
+	void (*vcpu_inject)(struct vcpu *v, const struct vcpu_event *e);
+};
+
+/* Probe CPUID for a backend: NULL and *why set when none is usable. */
+const struct virt_ops *virt_probe(const char **why);
+extern const struct virt_ops *virt;
+
+#endif
