@@ -33,10 +33,18 @@ EFI_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpic -fshort-wchar \
 EFI_C := $(sort $(wildcard boot/*.c))
 EFI_OBJS := $(patsubst %,$(BUILD)/efiobj/%.o,$(EFI_C))
 
+.DEFAULT_GOAL := all
+
+# Test guests: tests/guests/guests.mk defines GUEST_IMAGES and the `guests` target.
+include tests/guests/guests.mk
+
 CONFIG ?= tools/shoji.cfg
+# Guest images the default config names; they go on the ESP and the ISO.
+DEMO_GUESTS := hello64.elf hello32.elf realmode.bin
+DEMO_FILES = $(foreach f,$(DEMO_GUESTS),$(BUILD)/guests/$(f)=guests/$(f))
 
 .PHONY: all deps run test unit-test system-test bench clean format
-all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
+all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi guests $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
 
 deps:
 	@tools/install-deps.sh
@@ -78,19 +86,16 @@ $(BUILD)/shoji.efi: $(BUILD)/shoji.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
-$(BUILD)/esp/.stamp: $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG) tools/mkesp.sh
-	tools/mkesp.sh $(BUILD)/esp $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG)
+$(BUILD)/esp/.stamp: $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG) tools/mkesp.sh $(GUEST_IMAGES)
+	tools/mkesp.sh $(BUILD)/esp $(BUILD)/shoji.efi $(BUILD)/kernel.elf $(CONFIG) $(DEMO_FILES)
 	@touch $@
 
-$(BUILD)/shoji.iso: $(BUILD)/kernel.elf $(CONFIG) tools/mkiso.sh
-	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(CONFIG) ""
+$(BUILD)/shoji.iso: $(BUILD)/kernel.elf $(CONFIG) tools/mkiso.sh $(GUEST_IMAGES)
+	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(CONFIG) "" $(DEMO_FILES)
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	tools/run-qemu.sh $(BUILD)/esp
-
-# --- test guests (tests/guests/guests.mk defines GUEST_IMAGES) -------------
--include tests/guests/guests.mk
 
 # --- tests -----------------------------------------------------------------
 # A unit test names the sources it links in a comment: /* unit-test-sources: a.c b.c */
@@ -112,7 +117,7 @@ system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/efiobj $(BUILD)/unit $(BUILD)/esp $(BUILD)/iso \
+	rm -rf $(BUILD)/obj $(BUILD)/efiobj $(BUILD)/unit $(BUILD)/esp $(BUILD)/guests \
 		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/tests
 
 format:

@@ -45,10 +45,17 @@ struct guest {
 
 	struct vdev *vdevs[GUEST_MAX_VDEVS];
 	unsigned vdev_count;
+	void *devices; /* the standard devices' storage (guest.c) */
 
 	struct exit_stat stats[VEXIT_KIND_COUNT];
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 };
+
+/* A guest with mem_size bytes of zeroed RAM, its vCPU, a UART and the debug-exit port. */
+struct guest *guest_create(const char *name, uint64_t mem_size);
+
+/* Run g's vCPU until the guest stops, then print its exit statistics. */
+void guest_run(struct guest *g);
 
 /*
  * Stop g: state becomes `state` (EXITED or CRASHED), one log line reports

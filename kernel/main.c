@@ -24,6 +24,7 @@
 #include "drivers/tsc.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/guests.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
@@ -31,6 +32,7 @@
 #include "kernel/pcpu.h"
 #include "kernel/selftest.h"
 #include "kernel/test_exit.h"
+#include "kernel/virt.h"
 
 #define HEAP_BYTES (16 * SZ_1M)
 
@@ -61,16 +63,21 @@ static void apply_cmdline(const char *cmdline)
 	test_exit_enable(cmdline_has_flag(cmdline, "test-exit"));
 }
 
-static void print_summary(const struct boot_info *bi)
+static void print_summary(const struct boot_info *bi, const char *why_no_virt)
 {
 	char fb[32] = "none";
 	if (bi->fb.base)
 		snprintf(fb, sizeof(fb), "%ux%u", bi->fb.width, bi->fb.height);
 	uint64_t khz = tsc_hz() / 1000;
-	log_info("shoji %s: boot=%s mem=%llu cpus=%u tsc=%llu.%03llu fb=%s", SHOJI_VERSION,
+	char virt_desc[128];
+	if (virt)
+		snprintf(virt_desc, sizeof(virt_desc), "%s", virt->name);
+	else
+		snprintf(virt_desc, sizeof(virt_desc), "none (%s)", why_no_virt);
+	log_info("shoji %s: boot=%s mem=%llu cpus=%u tsc=%llu.%03llu fb=%s virt=%s", SHOJI_VERSION,
 		 loader_name(bi->loader), (unsigned long long)(mm_usable_bytes(bi) / SZ_1M),
 		 acpi.cpu_count, (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000),
-		 fb);
+		 fb, virt_desc);
 }
 
 void kernel_main(const struct boot_info *loader_bi)
@@ -113,13 +120,20 @@ void kernel_main(const struct boot_info *loader_bi)
 	pci_init(&acpi);
 	pci_print_devices();
 
-	print_summary(bi);
+	const char *why_no_virt = NULL;
+	virt = virt_probe(&why_no_virt);
+	if (virt && virt->cpu_init()) {
+		why_no_virt = "could not enable virtualization on the boot CPU";
+		virt = NULL;
+	}
+	print_summary(bi, why_no_virt);
 	for (uint32_t i = 0; i < bi->module_count; i++)
 		log_info("boot: module %s (%llu bytes at 0x%llx)", bi->modules[i].name,
 			 (unsigned long long)bi->modules[i].size,
 			 (unsigned long long)bi->modules[i].base);
 
 	selftest_run_from_cmdline(bi->cmdline);
+	guests_start(bi, why_no_virt);
 
 	log_info("shoji: boot complete");
 	test_exit(TEST_EXIT_PASS);

@@ -63,6 +63,7 @@ enum vcpu_exit_kind {
 	VEXIT_TRIPLE_FAULT,
 	VEXIT_INVALID_STATE, /* VM entry refused the guest state */
 	VEXIT_UNHANDLED,  /* anything else: raw_reason says what */
+	VEXIT_VIRT_INSN,  /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
 	VEXIT_KIND_COUNT,
 };
 

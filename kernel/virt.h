@@ -32,7 +32,16 @@ struct virt_ops {
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 	int (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	uint64_t (*vcpu_get_rip)(struct vcpu *v);
-	void (*vcpu_set_rip)(struct vcpu *v, uint64_t rip);
+	/* Step over an emulated instruction (also ends an STI / MOV SS interrupt shadow). */
+	void (*vcpu_advance_rip)(struct vcpu *v, unsigned len);
+	/* Guest-visible control registers 0, 2, 3, 4, 8; a write the CPU cannot take is -EINVAL. */
+	uint64_t (*vcpu_read_cr)(struct vcpu *v, unsigned cr);
+	int (*vcpu_write_cr)(struct vcpu *v, unsigned cr, uint64_t value);
+	/*
+	 * MSRs whose guest value the hardware switches (EFER, PAT, FS/GS base,
+	 * SYSENTER_*): -ENOENT for any other MSR. Validation is the caller's.
+	 */
+	int (*vcpu_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
 	/* Queue an event for delivery at the next entry (vcpu->pending). */

@@ -9,6 +9,7 @@
 #define CR0_EM (1ULL << 2)
 #define CR0_TS (1ULL << 3)
 #define CR0_NE (1ULL << 5)
+#define CR0_ET (1ULL << 4)
 #define CR0_WP (1ULL << 16)
 #define CR0_NW (1ULL << 29)
 #define CR0_CD (1ULL << 30)
@@ -18,6 +19,7 @@
 #define CR4_PGE (1ULL << 7)
 #define CR4_OSFXSR (1ULL << 9)
 #define CR4_VMXE (1ULL << 13)
+#define CR4_OSXSAVE (1ULL << 18)
 
 #define RFLAGS_IF (1ULL << 9)
 

@@ -56,6 +56,7 @@ void kernel_map_init(const struct boot_info *bi)
 		nx = PTE_NX;
 	}
 
+	kernel_pt.fmt = &pt_format_x86;
 	kernel_pt.allow_1g = ext.edx & CPUID_80000001_EDX_PAGE1GB;
 	kernel_pt.alloc_table = alloc_zeroed_table;
 	if (paging_create(&kernel_pt))

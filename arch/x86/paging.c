@@ -1,8 +1,9 @@
 /*
  * Page-table builder. Levels are numbered by the page size an entry maps
  * at that level: 3 = PML4 (512 GiB), 2 = PDPT (1 GiB), 1 = PD (2 MiB),
- * 0 = PT (4 KiB). Intermediate entries are P|W (no NX): the leaf decides
- * (SDM 3A 4.6: access rights combine across levels).
+ * 0 = PT (4 KiB). Intermediate entries grant everything (x86: P|W, no NX;
+ * EPT: RWX): the leaf decides (SDM 3A 4.6: access rights combine across
+ * levels).
  */
 #include "arch/x86/paging.h"
 
@@ -10,7 +11,13 @@
 
 #include "kernel/directmap.h"
 
-#define TABLE_FLAGS (PTE_P | PTE_W)
+const struct pt_format pt_format_x86 = {
+	.present_mask = PTE_P,
+	.table_flags = PTE_P | PTE_W,
+	.leaf_mask = PTE_LEAF_FLAGS,
+	.leaf_implied = PTE_P,
+};
+
 /* In a 2 MiB / 1 GiB entry bit 12 is PAT; in a 4 KiB entry PAT is bit 7 (= PS). */
 #define PTE_LARGE_PAT (1ULL << 12)
 #define PTE_LARGE_ADDR_MASK(size) (PTE_ADDR_MASK & ~((size)-1))
@@ -28,6 +35,11 @@ static inline unsigned level_index(uint64_t va, int level)
 static inline uint64_t *table_of(uint64_t entry)
 {
 	return phys_to_virt(entry & PTE_ADDR_MASK);
+}
+
+static inline bool is_present(const struct page_table *pt, uint64_t entry)
+{
+	return entry & pt->fmt->present_mask;
 }
 
 static inline bool is_leaf(uint64_t entry, int level)
@@ -50,10 +62,10 @@ static int split_large(struct page_table *pt, uint64_t *entry, int level)
 	uint64_t *child = phys_to_virt(table);
 	uint64_t child_size = level_size(level - 1);
 	uint64_t base = *entry & PTE_LARGE_ADDR_MASK(level_size(level));
-	uint64_t attrs = *entry & PTE_LEAF_FLAGS;
+	uint64_t attrs = *entry & (pt->fmt->leaf_mask | pt->fmt->leaf_implied);
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
 		child[i] = (base + i * child_size) | attrs | (level - 1 > 0 ? PTE_PS : 0);
-	*entry = table | TABLE_FLAGS;
+	*entry = table | pt->fmt->table_flags;
 	return 0;
 }
 
@@ -63,11 +75,11 @@ static uint64_t *walk_create(struct page_table *pt, uint64_t va, int level)
 	uint64_t *table = phys_to_virt(pt->root);
 	for (int l = 3; l > level; l--) {
 		uint64_t *entry = &table[level_index(va, l)];
-		if (!(*entry & PTE_P)) {
+		if (!is_present(pt, *entry)) {
 			hpa_t t = pt->alloc_table(pt->ctx);
 			if (!t)
 				return NULL;
-			*entry = t | TABLE_FLAGS;
+			*entry = t | pt->fmt->table_flags;
 		} else if (is_leaf(*entry, l)) {
 			if (split_large(pt, entry, l))
 				return NULL;
@@ -92,14 +104,14 @@ int paging_map(struct page_table *pt, uint64_t va, hpa_t hpa, uint64_t size, uin
 {
 	if (!IS_ALIGNED(va | hpa | size, PAGE_SIZE) || va + size < va)
 		return -EINVAL;
-	flags = (flags & PTE_LEAF_FLAGS) | PTE_P;
+	flags = (flags & pt->fmt->leaf_mask) | pt->fmt->leaf_implied;
 	while (size) {
 		int level = pick_level(pt, va, hpa, size);
 		uint64_t *entry = walk_create(pt, va, level);
 		if (!entry)
 			return -ENOMEM;
 		/* A table below a large-page slot keeps its finer mappings: map through it. */
-		while (level > 0 && (*entry & PTE_P) && !is_leaf(*entry, level)) {
+		while (level > 0 && is_present(pt, *entry) && !is_leaf(*entry, level)) {
 			level--;
 			entry = &table_of(*entry)[level_index(va, level)];
 		}
@@ -123,7 +135,7 @@ int paging_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 		/* Descend to the entry covering va; split large pages only if partly unmapped. */
 		for (;;) {
 			entry = &table[level_index(va, level)];
-			if (!(*entry & PTE_P))
+			if (!is_present(pt, *entry))
 				break;
 			if (is_leaf(*entry, level)) {
 				if (IS_ALIGNED(va, level_size(level)) && size >= level_size(level))
@@ -150,7 +162,7 @@ int paging_lookup(const struct page_table *pt, uint64_t va, hpa_t *hpa, uint64_t
 	const uint64_t *table = phys_to_virt(pt->root);
 	for (int level = 3; level >= 0; level--) {
 		uint64_t entry = table[level_index(va, level)];
-		if (!(entry & PTE_P))
+		if (!is_present(pt, entry))
 			return -ENOENT;
 		if (is_leaf(entry, level)) {
 			uint64_t size = level_size(level);
@@ -158,7 +170,7 @@ int paging_lookup(const struct page_table *pt, uint64_t va, hpa_t *hpa, uint64_t
 			if (hpa)
 				*hpa = (entry & mask) + (va & (size - 1));
 			if (flags)
-				*flags = entry & PTE_LEAF_FLAGS;
+				*flags = entry & (pt->fmt->leaf_mask | pt->fmt->leaf_implied);
 			if (page_size)
 				*page_size = size;
 			return 0;

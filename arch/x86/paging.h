@@ -1,7 +1,9 @@
 /*
- * x86-64 4-level page tables (SDM 3A 4.5) for the hypervisor's own address
- * space. Pure table manipulation: frames for new tables come from a
- * caller-supplied allocator, so the builder runs (and is tested) anywhere.
+ * 4-level page tables: the hypervisor's own (SDM 3A 4.5), and through a
+ * format descriptor the same builder serves EPT (SDM 3C 29.3) and AMD's
+ * nested page tables. Pure table manipulation: frames for new tables come
+ * from a caller-supplied allocator, so the builder runs (and is tested)
+ * anywhere.
  */
 #ifndef SHOJI_ARCH_X86_PAGING_H
 #define SHOJI_ARCH_X86_PAGING_H
@@ -24,7 +26,18 @@
 
 #define PT_ENTRIES 512
 
+/* What distinguishes one table format from another; bit 7 is "large page" in all of them. */
+struct pt_format {
+	uint64_t present_mask; /* an entry with none of these bits is not present */
+	uint64_t table_flags;  /* flags of an entry pointing to a lower table */
+	uint64_t leaf_mask;    /* attributes a leaf keeps (rights, memory type) */
+	uint64_t leaf_implied; /* always set in a leaf (x86: P) */
+};
+
+extern const struct pt_format pt_format_x86;
+
 struct page_table {
+	const struct pt_format *fmt;
 	hpa_t root;	   /* PML4 */
 	bool allow_1g;	   /* CPUID.80000001H:EDX[26] */
 	hpa_t (*alloc_table)(void *ctx); /* a zeroed 4 KiB frame, or 0 */
@@ -35,8 +48,8 @@ struct page_table {
 int paging_create(struct page_table *pt);
 
 /*
- * Map [va, va+size) to [hpa, hpa+size) with the given leaf flags (PTE_P
- * implied), replacing what was there. Uses 1 GiB / 2 MiB pages where both
+ * Map [va, va+size) to [hpa, hpa+size) with the given leaf flags (masked
+ * by the format's leaf_mask, leaf_implied added), replacing what was there. Uses 1 GiB / 2 MiB pages where both
  * addresses are aligned and the range covers them; splits larger pages when
  * a smaller piece changes. All arguments must be 4 KiB aligned.
  */

@@ -32,7 +32,8 @@ static struct page_table make_pt(bool allow_1g)
 {
 	tables_allocated = 0;
 	table_budget = 1000;
-	struct page_table pt = {.allow_1g = allow_1g, .alloc_table = alloc_table};
+	struct page_table pt = {
+		.fmt = &pt_format_x86, .allow_1g = allow_1g, .alloc_table = alloc_table};
 	assert_int_equal(paging_create(&pt), 0);
 	return pt;
 }

@@ -1,0 +1,20 @@
+/* What CPUID returns inside a guest. */
+#ifndef SHOJI_KERNEL_CPUID_POLICY_H
+#define SHOJI_KERNEL_CPUID_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpuid_result {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/*
+ * Filter the host's answer `host` for (leaf, subleaf) as guest vCPU `vcpu_id`
+ * should see it. `guest_cr4_osxsave` mirrors the guest's CR4.OSXSAVE, and
+ * `hc_insn` is SHOJI_HC_INSN_VMCALL or _VMMCALL. Pure: unit-tested on the host.
+ */
+struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
+				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn);
+
+#endif

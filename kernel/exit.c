@@ -1,0 +1,298 @@
+/*
+ * The exit dispatcher and the simple exits (CPUID, MSR, CR, XSETBV, HLT,
+ * hypercalls, faults). Port I/O and MMIO go to the guest's virtual devices
+ * (exit_io.c); nothing here knows whether VMX or SVM produced the exit.
+ */
+#include "kernel/exit.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "drivers/lapic.h"
+#include "kernel/cpuid_policy.h"
+#include "kernel/exit_io.h"
+#include "kernel/guest.h"
+#include "kernel/hypercall.h"
+#include "kernel/hypercall_abi.h"
+#include "kernel/log.h"
+#include "kernel/msr_policy.h"
+#include "kernel/panic.h"
+#include "kernel/virt.h"
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+#define VECTOR_AC 17
+#define CR0_RESERVED_HIGH 0xffffffff00000000ULL
+#define XCR0_X87 (1ULL << 0)
+#define XCR0_SSE (1ULL << 1)
+#define XCR0_AVX (1ULL << 2)
+#define CPUID_XSAVE_LEAF 0xd
+
+void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct vcpu_event e = {
+		.type = VEVENT_EXCEPTION, .vector = vector, .has_error = has_error, .error_code = error};
+	virt->vcpu_inject(v, &e);
+}
+
+static void inject_gp(struct vcpu *v)
+{
+	exit_inject_exception(v, VECTOR_GP, true, 0);
+}
+
+static void skip(struct vcpu *v, const struct vcpu_exit *e)
+{
+	virt->vcpu_advance_rip(v, e->insn_len);
+}
+
+static uint32_t hypercall_insn(void)
+{
+	return virt->name[0] == 's' ? SHOJI_HC_INSN_VMMCALL : SHOJI_HC_INSN_VMCALL;
+}
+
+static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint32_t leaf = r->rax, subleaf = r->rcx;
+	struct cpuid_regs h = cpuid(leaf, subleaf);
+	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
+	bool osxsave = virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE;
+	struct cpuid_result g = cpuid_policy(leaf, subleaf, host, v->id, osxsave, hypercall_insn());
+	r->rax = g.eax;
+	r->rbx = g.ebx;
+	r->rcx = g.ecx;
+	r->rdx = g.edx;
+	skip(v, e);
+}
+
+static bool msr_check_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	uint64_t old;
+	switch (msr) {
+	case MSR_EFER_NUM:
+		virt->vcpu_msr(v, msr, false, &old);
+		/* LMA is the CPU's to set; keep the current value. */
+		return msr_policy_efer_ok(old, value, virt->vcpu_read_cr(v, 0) & CR0_PG);
+	case MSR_PAT:
+		return msr_policy_pat_ok(value);
+	case MSR_FS_BASE_NUM:
+	case MSR_GS_BASE_NUM:
+	case MSR_KERNEL_GS_BASE_NUM:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+		return msr_policy_canonical(value);
+	default:
+		return true;
+	}
+}
+
+static void handle_msr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint32_t msr = e->msr.index;
+	bool write = e->kind == VEXIT_MSR_WRITE;
+	uint64_t value = write ? ((r->rdx << 32) | (uint32_t)r->rax) : 0;
+	bool ok = false;
+
+	switch (msr_policy_classify(msr)) {
+	case MSR_VCPU:
+		if (write && msr == MSR_EFER_NUM) {
+			uint64_t old;
+			virt->vcpu_msr(v, msr, false, &old);
+			value = (value & ~EFER_LMA) | (old & EFER_LMA);
+		}
+		ok = (!write || msr_check_write(v, msr, value)) &&
+		     virt->vcpu_msr(v, msr, write, &value) == 0;
+		break;
+	case MSR_EMULATED:
+		ok = msr_policy_emulate(msr, write, &value, rdtsc(), v->id);
+		break;
+	case MSR_DENY:
+		break;
+	}
+	if (!ok) {
+		v->guest->msr_gp++;
+		log_debug("guest %s: %s of MSR 0x%x refused (#GP)", v->guest->name,
+			  write ? "write" : "read", msr);
+		inject_gp(v);
+		return;
+	}
+	if (!write) {
+		r->rax = (uint32_t)value;
+		r->rdx = value >> 32;
+	}
+	skip(v, e);
+}
+
+/* GPR by encoding; RSP lives outside struct vcpu_regs, in the backend's state. */
+static uint64_t read_gpr(struct vcpu *v, unsigned gpr)
+{
+	if (gpr == 4) {
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		return s.rsp;
+	}
+	return *vcpu_gpr(&v->regs, gpr);
+}
+
+static void write_gpr(struct vcpu *v, unsigned gpr, uint64_t value)
+{
+	if (gpr == 4) {
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		s.rsp = value;
+		virt->vcpu_set_sregs(v, &s);
+		return;
+	}
+	*vcpu_gpr(&v->regs, gpr) = value;
+}
+
+/* Architectural checks on MOV to CR0 (SDM 3A 2.5, 9.8.5). */
+static bool cr0_write_ok(struct vcpu *v, uint64_t old, uint64_t value)
+{
+	if (value & CR0_RESERVED_HIGH)
+		return false;
+	if ((value & CR0_PG) && !(value & CR0_PE))
+		return false;
+	if ((value & CR0_NW) && !(value & CR0_CD))
+		return false;
+	if ((value & CR0_PG) && !(old & CR0_PG)) {
+		uint64_t efer;
+		virt->vcpu_msr(v, MSR_EFER, false, &efer);
+		if ((efer & EFER_LME) && !(virt->vcpu_read_cr(v, 4) & CR4_PAE))
+			return false;
+	}
+	return true;
+}
+
+static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	unsigned cr = e->cr.cr;
+	uint64_t old = virt->vcpu_read_cr(v, cr);
+	uint64_t value;
+
+	switch (e->cr.type) {
+	case CR_MOV_FROM:
+		write_gpr(v, e->cr.gpr, old);
+		skip(v, e);
+		return;
+	case CR_MOV_TO:
+		value = read_gpr(v, e->cr.gpr);
+		break;
+	case CR_CLTS:
+		value = old & ~CR0_TS;
+		break;
+	case CR_LMSW:
+		/* LMSW sets PE/MP/EM/TS, and cannot clear PE (SDM 2 LMSW). */
+		value = (old & ~0xeULL) | (e->cr.lmsw_value & 0xf) | (old & CR0_PE);
+		break;
+	default:
+		inject_gp(v);
+		return;
+	}
+	if (cr == 0 && !cr0_write_ok(v, old, value)) {
+		inject_gp(v);
+		return;
+	}
+	if (cr == 4 && (old & CR4_PAE) && !(value & CR4_PAE)) {
+		uint64_t efer;
+		virt->vcpu_msr(v, MSR_EFER, false, &efer);
+		if (efer & EFER_LMA) {
+			inject_gp(v); /* PAE cannot be turned off in long mode */
+			return;
+		}
+	}
+	if (virt->vcpu_write_cr(v, cr, value)) {
+		inject_gp(v);
+		return;
+	}
+	skip(v, e);
+}
+
+/* SDM 2 XSETBV: XCR0 must keep x87, AVX needs SSE, only features the CPU has. */
+static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
+	struct cpuid_regs x = cpuid(CPUID_XSAVE_LEAF, 0);
+	uint64_t supported = ((uint64_t)x.edx << 32) | x.eax;
+	if (r->rcx != 0 || !(value & XCR0_X87) || (value & ~supported) ||
+	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
+	    !(virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE)) {
+		inject_gp(v);
+		return;
+	}
+	/* The host never uses extended state: the guest's XCR0 can stay loaded. */
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+	skip(v, e);
+}
+
+static void stop_crashed(struct vcpu *v, const char *what, const struct vcpu_exit *e)
+{
+	guest_stop(v->guest, GUEST_CRASHED, -1, "%s (exit reason %u)", what, e->raw_reason);
+}
+
+void exit_handle(struct vcpu *v, struct vcpu_exit *e)
+{
+	switch (e->kind) {
+	case VEXIT_CPUID:
+		handle_cpuid(v, e);
+		break;
+	case VEXIT_IO:
+		exit_io_port(v, e);
+		break;
+	case VEXIT_MMIO:
+		exit_io_mmio(v, e);
+		break;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		handle_msr(v, e);
+		break;
+	case VEXIT_CR_ACCESS:
+		handle_cr(v, e);
+		break;
+	case VEXIT_XSETBV:
+		handle_xsetbv(v, e);
+		break;
+	case VEXIT_HYPERCALL:
+		skip(v, e);
+		hypercall_handle(v);
+		break;
+	case VEXIT_HLT:
+		/* No virtual interrupts yet: HLT resumes at once (the scheduler will block). */
+	case VEXIT_PAUSE:
+	case VEXIT_INVD:
+	case VEXIT_WBINVD:
+		/* RAM is write-back through EPT/NPT and no device does DMA: nothing to flush. */
+		skip(v, e);
+		break;
+	case VEXIT_VIRT_INSN:
+		exit_inject_exception(v, VECTOR_UD, false, 0);
+		break;
+	case VEXIT_EXCEPTION:
+		/* Intercepted only to keep #DB/#AC from looping in microcode: reflect it. */
+		exit_inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error_code);
+		break;
+	case VEXIT_EXTINT:
+		if (panic_in_progress())
+			cpu_halt_forever();
+		lapic_eoi();
+		break;
+	case VEXIT_INTR_WINDOW:
+	case VEXIT_NMI_WINDOW:
+	case VEXIT_PREEMPT:
+	case VEXIT_NONE:
+		break;
+	case VEXIT_TRIPLE_FAULT:
+		stop_crashed(v, "triple fault", e);
+		break;
+	case VEXIT_INVALID_STATE:
+		stop_crashed(v, "invalid guest state", e);
+		break;
+	case VEXIT_UNHANDLED:
+	default:
+		stop_crashed(v, "unhandled exit", e);
+		break;
+	}
+}

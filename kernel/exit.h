@@ -1,0 +1,16 @@
+/*
+ * Exit policy: what happens on each kind of VM exit, written once for both
+ * backends. Guest misbehaviour ends in an injected fault or in guest_stop();
+ * never in a hypervisor panic.
+ */
+#ifndef SHOJI_KERNEL_EXIT_H
+#define SHOJI_KERNEL_EXIT_H
+
+#include "kernel/vcpu.h"
+
+void exit_handle(struct vcpu *v, struct vcpu_exit *exit);
+
+/* Queue an exception for the guest (with an error code if has_error). */
+void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+#endif

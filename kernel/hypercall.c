@@ -1,0 +1,86 @@
+/*
+ * Hypercalls. Every argument comes from the guest: buffers are checked to
+ * lie wholly inside guest RAM before a byte is read, unknown numbers and bad
+ * arguments return an error code in RAX. Nothing a guest passes can fault
+ * the hypervisor.
+ */
+#include "kernel/hypercall.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "kernel/guest.h"
+#include "kernel/hypercall_abi.h"
+#include "kernel/log.h"
+
+#define CONSOLE_LINE_MAX 120
+
+static uint64_t boot_tsc;
+
+/* Print guest text as console lines: split on '\n', non-printables shown as '.'. */
+static void console_write_guest(struct guest *g, const char *buf, uint64_t len)
+{
+	char line[CONSOLE_LINE_MAX + 1];
+	unsigned n = 0;
+	for (uint64_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (c == '\n' || n == CONSOLE_LINE_MAX) {
+			line[n] = '\0';
+			guest_console_line(g, line);
+			n = 0;
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r')
+			continue;
+		line[n++] = (c >= 0x20 && c < 0x7f) ? c : '.';
+	}
+	if (n) {
+		line[n] = '\0';
+		guest_console_line(g, line);
+	}
+}
+
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	if (len > HC_CONSOLE_MAX)
+		return HC_EINVAL;
+	const char *buf = guest_ram_ptr(v->guest, gpa, len);
+	if (!buf)
+		return HC_EFAULT;
+	console_write_guest(v->guest, buf, len);
+	return len;
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	struct vcpu_regs *r = &v->regs;
+	int64_t ret;
+
+	if (!boot_tsc)
+		boot_tsc = rdtsc();
+	switch (r->rax) {
+	case HC_VERSION:
+		ret = SHOJI_ABI_VERSION;
+		break;
+	case HC_CONSOLE_WRITE:
+		ret = hc_console_write(v, r->rdi, r->rsi);
+		break;
+	case HC_EXIT:
+		guest_stop(v->guest, GUEST_EXITED, (int)r->rdi, "exit hypercall, code %d",
+			   (int)r->rdi);
+		ret = 0;
+		break;
+	case HC_YIELD:
+		ret = 0; /* one guest at a time for now: nothing to yield to */
+		break;
+	case HC_TIME_NS:
+		ret = tsc_to_ns(rdtsc() - boot_tsc);
+		break;
+	default:
+		ret = HC_ENOSYS;
+		break;
+	}
+	r->rax = (uint64_t)ret;
+}
