@@ -12,7 +12,6 @@
 #include "kernel/exit_io.h"
 #include "kernel/guest.h"
 #include "kernel/hypercall.h"
-#include "kernel/hypercall_abi.h"
 #include "kernel/log.h"
 #include "kernel/msr_policy.h"
 #include "kernel/panic.h"
@@ -44,11 +43,6 @@ static void skip(struct vcpu *v, const struct vcpu_exit *e)
 	virt->vcpu_advance_rip(v, e->insn_len);
 }
 
-static uint32_t hypercall_insn(void)
-{
-	return virt->name[0] == 's' ? SHOJI_HC_INSN_VMMCALL : SHOJI_HC_INSN_VMCALL;
-}
-
 static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
@@ -56,7 +50,8 @@ static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 	struct cpuid_regs h = cpuid(leaf, subleaf);
 	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
 	bool osxsave = virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE;
-	struct cpuid_result g = cpuid_policy(leaf, subleaf, host, v->id, osxsave, hypercall_insn());
+	struct cpuid_result g = cpuid_policy(leaf, subleaf, host, v->id, osxsave,
+					   virt->hypercall_insn);
 	r->rax = g.eax;
 	r->rbx = g.ebx;
 	r->rcx = g.ecx;

@@ -18,6 +18,7 @@ enum gmap_type { GMAP_WB, GMAP_UC };
 
 struct virt_ops {
 	const char *name; /* "vmx", "svm" */
+	uint32_t hypercall_insn; /* SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL (CPUID 0x40000001) */
 	/* Per physical CPU: enter VMX root operation / enable SVM. */
 	int (*cpu_init)(void);
 

@@ -14,6 +14,7 @@
 #include "arch/x86/vmx/vmx_caps.h"
 #include "kernel/directmap.h"
 #include "kernel/guest.h"
+#include "kernel/hypercall_abi.h"
 #include "kernel/log.h"
 #include "kernel/pcpu.h"
 #include "kernel/pmm.h"
@@ -76,6 +77,7 @@ static int vmx_guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, u
 
 const struct virt_ops vmx_ops = {
 	.name = "vmx",
+	.hypercall_insn = SHOJI_HC_INSN_VMCALL,
 	.cpu_init = vmx_cpu_init,
 	.guest_init = vmx_guest_init,
 	.guest_destroy = vmx_guest_destroy,
