@@ -113,6 +113,11 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-test
 	python3 tests/run.py --build $(BUILD)
 
+# Exit round trips under Bochs (VT-x, exact instruction counts); BACKEND=svm for QEMU.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/bench.py --build $(BUILD) --backend $(or $(BACKEND),vmx)
+
 system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)
 

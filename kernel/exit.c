@@ -49,7 +49,8 @@ static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 	uint32_t leaf = r->rax, subleaf = r->rcx;
 	struct cpuid_regs h = cpuid(leaf, subleaf);
 	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
-	bool osxsave = virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE;
+	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read on the hot path otherwise. */
+	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
 	struct cpuid_result g = cpuid_policy(leaf, subleaf, host, v->id, osxsave,
 					   virt->hypercall_insn);
 	r->rax = g.eax;

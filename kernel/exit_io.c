@@ -79,15 +79,6 @@ static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len)
 	return 0;
 }
 
-static enum x86_mode cpu_mode(const struct vcpu_sregs *s)
-{
-	if ((s->efer & EFER_LMA) && s->cs.l)
-		return X86_MODE_64;
-	if ((s->cr0 & CR0_PE) && s->cs.db)
-		return X86_MODE_32;
-	return X86_MODE_16;
-}
-
 void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct guest *g = v->guest;
@@ -110,15 +101,19 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 				  .read_gpa = read_guest_ram, .ctx = g};
 	struct guest_fetch fetch;
 	int err = guest_fetch_insn(&pg, &s, &fetch);
-	if (err == -EFAULT) {
-		/* The code page vanished under us (another vCPU unmapped it): let the guest see it. */
+	struct x86_insn insn;
+	if (!err)
+		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), &insn);
+	/*
+	 * The code page is not mapped for this fetch (another vCPU changed the
+	 * guest's page tables, or the instruction straddles into an unmapped
+	 * page): the guest takes the #PF a real CPU would raise.
+	 */
+	if (err == -EFAULT || (err == -EINVAL && fetch.tail_error == -EFAULT)) {
 		virt->vcpu_write_cr(v, 2, fetch.pf_la);
 		exit_inject_exception(v, VECTOR_PF, true, fetch.pf_error);
 		return;
 	}
-	struct x86_insn insn;
-	if (!err)
-		err = x86_decode(fetch.bytes, fetch.len, cpu_mode(&s), &insn);
 	if (err) {
 		guest_stop(g, GUEST_CRASHED, -1,
 			   "MMIO at GPA 0x%llx by an instruction that cannot be emulated (%d)",

@@ -10,58 +10,58 @@
 #include <errno.h>
 
 /* Control-register and EFER bits of the paging mode (SDM 3A 2.5, 4.1). */
-#define GP_CR0_PE (1ULL << 0)
-#define GP_CR0_WP (1ULL << 16)
-#define GP_CR0_PG (1ULL << 31)
-#define GP_CR4_PSE (1ULL << 4)
-#define GP_CR4_PAE (1ULL << 5)
-#define GP_CR4_LA57 (1ULL << 12)
-#define GP_CR4_SMEP (1ULL << 20)
-#define GP_CR4_SMAP (1ULL << 21)
-#define GP_EFER_LMA (1ULL << 10)
-#define GP_EFER_NXE (1ULL << 11)
+#define GP_CR0_PE    (1ULL << 0)
+#define GP_CR0_WP    (1ULL << 16)
+#define GP_CR0_PG    (1ULL << 31)
+#define GP_CR4_PSE   (1ULL << 4)
+#define GP_CR4_PAE   (1ULL << 5)
+#define GP_CR4_LA57  (1ULL << 12)
+#define GP_CR4_SMEP  (1ULL << 20)
+#define GP_CR4_SMAP  (1ULL << 21)
+#define GP_EFER_LMA  (1ULL << 10)
+#define GP_EFER_NXE  (1ULL << 11)
 #define GP_RFLAGS_VM (1ULL << 17)
 
 /* Paging-structure entry bits (SDM 3A 4.3-4.5). */
-#define GP_PTE_P (1ULL << 0)
+#define GP_PTE_P  (1ULL << 0)
 #define GP_PTE_RW (1ULL << 1)
 #define GP_PTE_US (1ULL << 2)
 #define GP_PTE_PS (1ULL << 7)
 #define GP_PTE_XD (1ULL << 63)
 
 #define GP_MAXPHYADDR_DEFAULT 52
-#define GP_MAXPHYADDR_MAX 52
-#define GP_MAXPHYADDR_MIN 32
-#define GP_LEGACY_LA_MASK 0xffffffffULL /* linear addresses outside IA-32e mode */
-#define GP_PAGE_OFFSET_MASK (PAGE_SIZE - 1)
-#define GP_IP16_MASK 0xffffULL /* IP in 16-bit code segments */
+#define GP_MAXPHYADDR_MAX     52
+#define GP_MAXPHYADDR_MIN     32
+#define GP_LEGACY_LA_MASK     0xffffffffULL /* linear addresses outside IA-32e mode */
+#define GP_PAGE_OFFSET_MASK   (PAGE_SIZE - 1)
+#define GP_IP16_MASK	      0xffffULL /* IP in 16-bit code segments */
 
 /* 32-bit paging: 4-byte entries, 10-bit indexes (SDM 3A 4.3). */
-#define GP32_ENTRY_SIZE 4
-#define GP32_INDEX_BITS 10
-#define GP32_PDE_SHIFT 22
-#define GP32_FRAME_MASK 0xfffff000ULL
-#define GP32_4M_MASK 0xffc00000ULL
-#define GP32_PSE36_SHIFT 13 /* PDE bits 20:13 hold PA bits 39:32 of a 4 MiB page */
-#define GP32_PSE36_BITS 8
+#define GP32_ENTRY_SIZE	    4
+#define GP32_INDEX_BITS	    10
+#define GP32_PDE_SHIFT	    22
+#define GP32_FRAME_MASK	    0xfffff000ULL
+#define GP32_4M_MASK	    0xffc00000ULL
+#define GP32_PSE36_SHIFT    13 /* PDE bits 20:13 hold PA bits 39:32 of a 4 MiB page */
+#define GP32_PSE36_BITS	    8
 #define GP32_PSE36_PA_SHIFT 32
-#define GP32_PSE36_MAX_PA 40
-#define GP32_4M_RSVD_BIT 21
+#define GP32_PSE36_MAX_PA   40
+#define GP32_4M_RSVD_BIT    21
 
 /* PAE and 4-level paging: 8-byte entries, 9-bit indexes (SDM 3A 4.4, 4.5). */
-#define GP64_ENTRY_SIZE 8
-#define GP64_INDEX_BITS 9
-#define GP64_PML4_SHIFT 39
-#define GP64_PDPT_SHIFT 30
-#define GP64_PD_SHIFT 21
-#define GP64_PT_SHIFT 12
-#define GP64_CANONICAL_BITS 48
-#define GPPAE_CR3_MASK 0xffffffe0ULL /* the PDPT is 32-byte aligned */
+#define GP64_ENTRY_SIZE	       8
+#define GP64_INDEX_BITS	       9
+#define GP64_PML4_SHIFT	       39
+#define GP64_PDPT_SHIFT	       30
+#define GP64_PD_SHIFT	       21
+#define GP64_PT_SHIFT	       12
+#define GP64_CANONICAL_BITS    48
+#define GPPAE_CR3_MASK	       0xffffffe0ULL /* the PDPT is 32-byte aligned */
 #define GPPAE_PDPTE_COUNT_BITS 2
-#define GPPAE_PDPTE_RSVD 0x1e6ULL /* bits 8:5 and 2:1 */
-#define GPPAE_RSVD_TOP 63	  /* PAE PDE/PTE: bits 62:M reserved */
-#define GP4L_RSVD_TOP 52	  /* 4-level: bits 51:M reserved */
-#define GP_LARGE_RSVD_LOW 13	  /* large-page entries: bits (shift-1):13 reserved */
+#define GPPAE_PDPTE_RSVD       0x1e6ULL /* bits 8:5 and 2:1 */
+#define GPPAE_RSVD_TOP	       63	/* PAE PDE/PTE: bits 62:M reserved */
+#define GP4L_RSVD_TOP	       52	/* 4-level: bits 51:M reserved */
+#define GP_LARGE_RSVD_LOW      13	/* large-page entries: bits (shift-1):13 reserved */
 
 enum gp_mode { GP_MODE_NONE, GP_MODE_32, GP_MODE_PAE, GP_MODE_4LEVEL, GP_MODE_5LEVEL };
 
@@ -111,7 +111,7 @@ static int gp_read(const struct guest_paging *pg, gpa_t gpa, void *buf, unsigned
 
 static int gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
 {
-	uint8_t b[GP64_ENTRY_SIZE] = { 0 };
+	uint8_t b[GP64_ENTRY_SIZE] = {0};
 	uint64_t v = 0;
 	unsigned i;
 	int ret = gp_read(pg, gpa, b, size);
@@ -179,9 +179,9 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 	unsigned m = gp_maxphyaddr(pg);
 	int ret;
 
-	ret = gp_read_entry(pg, (pg->cr3 & GP32_FRAME_MASK) + ((la >> GP32_PDE_SHIFT) & idx_mask) *
-								    GP32_ENTRY_SIZE,
-			    GP32_ENTRY_SIZE, &pde);
+	ret = gp_read_entry(
+	    pg, (pg->cr3 & GP32_FRAME_MASK) + ((la >> GP32_PDE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
+	    GP32_ENTRY_SIZE, &pde);
 	if (ret)
 		return ret;
 	if (!(pde & GP_PTE_P))
@@ -190,9 +190,9 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 	if ((pde & GP_PTE_PS) && (pg->cr4 & GP_CR4_PSE)) {
 		/* SDM 3A 4.3 (PSE-36): PA bits 39:32 come from PDE bits 20:13. */
 		unsigned high_bits = MIN(m, GP32_PSE36_MAX_PA) - GP32_PSE36_PA_SHIFT;
-		uint64_t rsvd = (1ULL << GP32_4M_RSVD_BIT) |
-				bit_range(GP32_PSE36_SHIFT + GP32_PSE36_BITS,
-					  GP32_PSE36_SHIFT + high_bits);
+		uint64_t rsvd =
+		    (1ULL << GP32_4M_RSVD_BIT) |
+		    bit_range(GP32_PSE36_SHIFT + GP32_PSE36_BITS, GP32_PSE36_SHIFT + high_bits);
 		uint64_t high = (pde >> GP32_PSE36_SHIFT) & ((1ULL << GP32_PSE36_BITS) - 1);
 
 		if (pde & rsvd) {
@@ -203,9 +203,9 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 		       (la & ~GP32_4M_MASK & GP_LEGACY_LA_MASK);
 		return 0;
 	}
-	ret = gp_read_entry(pg, (pde & GP32_FRAME_MASK) +
-					((la >> PAGE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
-			    GP32_ENTRY_SIZE, &pte);
+	ret = gp_read_entry(
+	    pg, (pde & GP32_FRAME_MASK) + ((la >> PAGE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
+	    GP32_ENTRY_SIZE, &pte);
 	if (ret)
 		return ret;
 	if (!(pte & GP_PTE_P))
@@ -237,7 +237,8 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 	if (mode == GP_MODE_PAE) {
 		/* SDM 3A 4.4.1: four PDPTEs, without R/W, U/S or XD. */
 		uint64_t pdpte_rsvd = bit_range(64, m) | GPPAE_PDPTE_RSVD;
-		uint64_t pdpt_idx = (la >> GP64_PDPT_SHIFT) & ((1ULL << GPPAE_PDPTE_COUNT_BITS) - 1);
+		uint64_t pdpt_idx =
+		    (la >> GP64_PDPT_SHIFT) & ((1ULL << GPPAE_PDPTE_COUNT_BITS) - 1);
 
 		ret = gp_read_entry(pg, (pg->cr3 & GPPAE_CR3_MASK) + pdpt_idx * GP64_ENTRY_SIZE,
 				    GP64_ENTRY_SIZE, &entry);
@@ -269,8 +270,9 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 		/* SDM 3A 4.5.4: PS is reserved in a PML4E; 1 GiB and 2 MiB leaves end early. */
 		if (shift == GP64_PML4_SHIFT)
 			rsvd |= GP_PTE_PS;
-		leaf = shift == GP64_PT_SHIFT ||
-		       ((entry & GP_PTE_PS) && (shift == GP64_PDPT_SHIFT || shift == GP64_PD_SHIFT));
+		leaf =
+		    shift == GP64_PT_SHIFT ||
+		    ((entry & GP_PTE_PS) && (shift == GP64_PDPT_SHIFT || shift == GP64_PD_SHIFT));
 		if (leaf && shift != GP64_PT_SHIFT)
 			rsvd |= bit_range(shift, GP_LARGE_RSVD_LOW);
 		if (entry & rsvd) {
@@ -299,7 +301,7 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 			   uint32_t *pf_error)
 {
 	enum gp_mode mode = gp_mode(pg);
-	struct gp_walk w = { .writable = true, .user = true, .exec = true };
+	struct gp_walk w = {.writable = true, .user = true, .exec = true};
 	uint32_t fault = 0;
 	int ret;
 
@@ -339,10 +341,9 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sre
 	unsigned access = GUEST_ACCESS_FETCH, avail = X86_MAX_INSN_LEN;
 	uint64_t ip = sregs->rip, base = 0, la_mask = ~0ULL;
 
-	*out = (struct guest_fetch){ 0 };
+	*out = (struct guest_fetch){0};
 	/* SDM 3A 5.5: CPL is SS.DPL in protected mode, 3 in virtual-8086, 0 in real mode. */
-	if ((sregs->cr0 & GP_CR0_PE) &&
-	    ((sregs->rflags & GP_RFLAGS_VM) || sregs->ss.dpl == 3))
+	if ((sregs->cr0 & GP_CR0_PE) && ((sregs->rflags & GP_RFLAGS_VM) || sregs->ss.dpl == 3))
 		access |= GUEST_ACCESS_USER;
 
 	if (mode != X86_MODE_64) {

@@ -51,7 +51,7 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 /* The instruction bytes at CS:RIP. */
 struct guest_fetch {
 	uint8_t bytes[X86_MAX_INSN_LEN];
-	unsigned len;	   /* valid bytes */
+	unsigned len; /* valid bytes */
 	/*
 	 * Why len stopped short of X86_MAX_INSN_LEN: 0 (all fetched), -EFAULT
 	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or a

@@ -10,21 +10,21 @@
 #include <errno.h>
 
 /* RFLAGS bits (SDM 1 3.4.3). */
-#define RFLAGS_CF (1ULL << 0)
-#define RFLAGS_PF (1ULL << 2)
-#define RFLAGS_AF (1ULL << 4)
-#define RFLAGS_ZF (1ULL << 6)
-#define RFLAGS_SF (1ULL << 7)
-#define RFLAGS_DF (1ULL << 10)
-#define RFLAGS_OF (1ULL << 11)
+#define RFLAGS_CF    (1ULL << 0)
+#define RFLAGS_PF    (1ULL << 2)
+#define RFLAGS_AF    (1ULL << 4)
+#define RFLAGS_ZF    (1ULL << 6)
+#define RFLAGS_SF    (1ULL << 7)
+#define RFLAGS_DF    (1ULL << 10)
+#define RFLAGS_OF    (1ULL << 11)
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
-#define EMU_REG_AX 0
-#define EMU_REG_SP 4
-#define EMU_REG_SI 6
-#define EMU_REG_DI 7
-#define EMU_HIGH8_SHIFT 8
-#define EMU_BYTE_MASK 0xffULL
+#define EMU_REG_AX	 0
+#define EMU_REG_SP	 4
+#define EMU_REG_SI	 6
+#define EMU_REG_DI	 7
+#define EMU_HIGH8_SHIFT	 8
+#define EMU_BYTE_MASK	 0xffULL
 #define EMU_NIBBLE_CARRY 0x10 /* AF: carry or borrow out of bit 3 */
 
 struct emu {
@@ -259,8 +259,7 @@ static int emu_alu(struct emu *e, const struct x86_insn *insn, mmio_access_fn ac
 }
 
 /* NOT, NEG, INC, DEC on memory. */
-static int emu_unary(struct emu *e, const struct x86_insn *insn, mmio_access_fn access,
-		     void *ctx)
+static int emu_unary(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx)
 {
 	unsigned size = insn->op_size;
 	uint64_t mem, res, flags = 0, affected = RFLAGS_ARITH;
@@ -305,8 +304,9 @@ static int emu_bit(struct emu *e, const struct x86_insn *insn, mmio_access_fn ac
 	if (ret)
 		return ret;
 	if (insn->op != X86_OP_BT) {
-		res = insn->op == X86_OP_BTS ? mem | bit : insn->op == X86_OP_BTR ? mem & ~bit
-										   : mem ^ bit;
+		res = insn->op == X86_OP_BTS   ? mem | bit
+		      : insn->op == X86_OP_BTR ? mem & ~bit
+					       : mem ^ bit;
 		ret = dev_write(access, ctx, size, res);
 		if (ret)
 			return ret;
@@ -345,8 +345,8 @@ static void reg_write_addr(struct emu *e, unsigned reg, unsigned addr_size, uint
  * size; with a zero count nothing is accessed. The pointer moves by the
  * operand size, down when RFLAGS.DF is set.
  */
-static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn access,
-		      void *ctx, bool *advance_rip)
+static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx,
+		      bool *advance_rip)
 {
 	unsigned size = insn->op_size, asz = insn->addr_size;
 	unsigned ptr_reg = insn->op == X86_OP_STOS ? EMU_REG_DI : EMU_REG_SI;
@@ -388,7 +388,7 @@ static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn
 int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
 		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip)
 {
-	struct emu e = { .regs = regs, .rsp = rsp, .rflags = rflags };
+	struct emu e = {.regs = regs, .rsp = rsp, .rflags = rflags};
 	unsigned size = insn->op_size;
 	uint64_t val;
 	int ret;

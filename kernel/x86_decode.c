@@ -11,69 +11,69 @@
 #include <errno.h>
 
 /* Control and flag bits that select the default operand size. */
-#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_PE    (1ULL << 0)
 #define X86_RFLAGS_VM (1ULL << 17)
-#define X86_EFER_LMA (1ULL << 10)
+#define X86_EFER_LMA  (1ULL << 10)
 
 /* Legacy prefixes (SDM 2 2.1.1). */
-#define PFX_OPSIZE 0x66
+#define PFX_OPSIZE   0x66
 #define PFX_ADDRSIZE 0x67
-#define PFX_LOCK 0xf0
-#define PFX_REPNE 0xf2
-#define PFX_REP 0xf3
-#define PFX_ES 0x26
-#define PFX_CS 0x2e
-#define PFX_SS 0x36
-#define PFX_DS 0x3e
-#define PFX_FS 0x64
-#define PFX_GS 0x65
+#define PFX_LOCK     0xf0
+#define PFX_REPNE    0xf2
+#define PFX_REP	     0xf3
+#define PFX_ES	     0x26
+#define PFX_CS	     0x2e
+#define PFX_SS	     0x36
+#define PFX_DS	     0x3e
+#define PFX_FS	     0x64
+#define PFX_GS	     0x65
 
 /* REX (SDM 2 2.2.1): 0100WRXB. */
 #define REX_MASK 0xf0
 #define REX_BASE 0x40
-#define REX_W 0x08
-#define REX_R 0x04
-#define REX_X 0x02
-#define REX_B 0x01
+#define REX_W	 0x08
+#define REX_R	 0x04
+#define REX_X	 0x02
+#define REX_B	 0x01
 
 #define OPC_TWO_BYTE 0x0f
 
 /* One-byte opcodes. */
-#define OPC_ALU_LAST 0x3f   /* 00-3F: ALU ops as (op << 3) | form, forms 0-3 take ModRM */
-#define OPC_ALU_FORM_MASK 0x07
+#define OPC_ALU_LAST	     0x3f /* 00-3F: ALU ops as (op << 3) | form, forms 0-3 take ModRM */
+#define OPC_ALU_FORM_MASK    0x07
 #define OPC_ALU_FORM_RM_LAST 0x03
-#define OPC_ALU_BYTE_BIT 0x01 /* clear: 8-bit operands */
-#define OPC_ALU_DIR_BIT 0x02  /* set: the register is the destination */
-#define OPC_ALU_OP_SHIFT 3
-#define OPC_MOVSXD 0x63
-#define OPC_GRP1_EB_IB 0x80
-#define OPC_GRP1_EV_IZ 0x81
+#define OPC_ALU_BYTE_BIT     0x01 /* clear: 8-bit operands */
+#define OPC_ALU_DIR_BIT	     0x02 /* set: the register is the destination */
+#define OPC_ALU_OP_SHIFT     3
+#define OPC_MOVSXD	     0x63
+#define OPC_GRP1_EB_IB	     0x80
+#define OPC_GRP1_EV_IZ	     0x81
 #define OPC_GRP1_EB_IB_ALIAS 0x82 /* invalid in 64-bit mode */
-#define OPC_GRP1_EV_IB 0x83
-#define OPC_TEST_EB_GB 0x84
-#define OPC_TEST_EV_GV 0x85
-#define OPC_XCHG_EB_GB 0x86
-#define OPC_XCHG_EV_GV 0x87
-#define OPC_MOV_EB_GB 0x88
-#define OPC_MOV_EV_GV 0x89
-#define OPC_MOV_GB_EB 0x8a
-#define OPC_MOV_GV_EV 0x8b
-#define OPC_MOV_AL_MOFFS 0xa0
-#define OPC_MOV_AX_MOFFS 0xa1
-#define OPC_MOV_MOFFS_AL 0xa2
-#define OPC_MOV_MOFFS_AX 0xa3
-#define OPC_MOVSB 0xa4
-#define OPC_MOVSW 0xa5
-#define OPC_STOSB 0xaa
-#define OPC_STOSW 0xab
-#define OPC_LODSB 0xac
-#define OPC_LODSW 0xad
-#define OPC_MOV_EB_IB 0xc6
-#define OPC_MOV_EV_IZ 0xc7
-#define OPC_GRP3_EB 0xf6
-#define OPC_GRP3_EV 0xf7
-#define OPC_GRP4_EB 0xfe
-#define OPC_GRP5_EV 0xff
+#define OPC_GRP1_EV_IB	     0x83
+#define OPC_TEST_EB_GB	     0x84
+#define OPC_TEST_EV_GV	     0x85
+#define OPC_XCHG_EB_GB	     0x86
+#define OPC_XCHG_EV_GV	     0x87
+#define OPC_MOV_EB_GB	     0x88
+#define OPC_MOV_EV_GV	     0x89
+#define OPC_MOV_GB_EB	     0x8a
+#define OPC_MOV_GV_EV	     0x8b
+#define OPC_MOV_AL_MOFFS     0xa0
+#define OPC_MOV_AX_MOFFS     0xa1
+#define OPC_MOV_MOFFS_AL     0xa2
+#define OPC_MOV_MOFFS_AX     0xa3
+#define OPC_MOVSB	     0xa4
+#define OPC_MOVSW	     0xa5
+#define OPC_STOSB	     0xaa
+#define OPC_STOSW	     0xab
+#define OPC_LODSB	     0xac
+#define OPC_LODSW	     0xad
+#define OPC_MOV_EB_IB	     0xc6
+#define OPC_MOV_EV_IZ	     0xc7
+#define OPC_GRP3_EB	     0xf6
+#define OPC_GRP3_EV	     0xf7
+#define OPC_GRP4_EB	     0xfe
+#define OPC_GRP5_EV	     0xff
 
 /* Two-byte opcodes (after 0F). */
 #define OPC2_BT_GRP8 0xba
@@ -85,31 +85,31 @@
 /* ModRM / SIB fields (SDM 2 2.1.5). */
 #define MODRM_MOD(b) ((b) >> 6)
 #define MODRM_REG(b) (((b) >> 3) & 7)
-#define MODRM_RM(b) ((b)&7)
-#define MOD_REG 3
-#define MOD_DISP8 1
-#define MOD_DISP32 2
-#define RM_SIB 4
-#define RM_DISP32 5 /* with mod=0: disp32 (RIP-relative in 64-bit mode) */
-#define RM16_DISP16 6
+#define MODRM_RM(b)  ((b)&7)
+#define MOD_REG	     3
+#define MOD_DISP8    1
+#define MOD_DISP32   2
+#define RM_SIB	     4
+#define RM_DISP32    5 /* with mod=0: disp32 (RIP-relative in 64-bit mode) */
+#define RM16_DISP16  6
 #define SIB_NO_INDEX 4
-#define SIB_NO_BASE 5
+#define SIB_NO_BASE  5
 
 /* Group ModRM.reg extensions. */
-#define GRP3_TEST 0
-#define GRP3_NOT 2
-#define GRP3_NEG 3
-#define GRP45_INC 0
-#define GRP45_DEC 1
+#define GRP3_TEST  0
+#define GRP3_NOT   2
+#define GRP3_NEG   3
+#define GRP45_INC  0
+#define GRP45_DEC  1
 #define GRP8_FIRST 4 /* BT, BTS, BTR, BTC */
-#define GRP11_MOV 0
+#define GRP11_MOV  0
 
-#define REG_AX 0
-#define REG_SP 4
-#define REG_BP 5
-#define REG_SI 6
-#define REG_DI 7
-#define REG_BX 3
+#define REG_AX	    0
+#define REG_SP	    4
+#define REG_BP	    5
+#define REG_SI	    6
+#define REG_DI	    7
+#define REG_BX	    3
 #define HIGH8_FIRST 4 /* 8-bit encodings 4-7 without REX: AH, CH, DH, BH */
 
 struct dec {
@@ -119,8 +119,7 @@ struct dec {
 };
 
 static const enum x86_op alu_ops[8] = {
-	X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB,
-	X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,
+    X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB, X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,
 };
 
 enum x86_mode x86_cpu_mode(const struct vcpu_sregs *sregs)
@@ -176,10 +175,10 @@ static int dec_unsigned(struct dec *d, unsigned n, uint64_t *out)
 }
 
 /* SDM 2 table 2-1: the eight 16-bit addressing forms. */
-static const uint8_t modrm16_base[8] = { REG_BX, REG_BX, REG_BP, REG_BP,
-					 X86_REG_NONE, X86_REG_NONE, REG_BP, REG_BX };
-static const uint8_t modrm16_index[8] = { REG_SI, REG_DI, REG_SI, REG_DI,
-					  REG_SI, REG_DI, X86_REG_NONE, X86_REG_NONE };
+static const uint8_t modrm16_base[8] = {REG_BX,	      REG_BX,	    REG_BP, REG_BP,
+					X86_REG_NONE, X86_REG_NONE, REG_BP, REG_BX};
+static const uint8_t modrm16_index[8] = {REG_SI, REG_DI, REG_SI,       REG_DI,
+					 REG_SI, REG_DI, X86_REG_NONE, X86_REG_NONE};
 
 static int dec_modrm16(struct dec *d, struct x86_insn *insn, uint8_t modrm)
 {
@@ -344,7 +343,8 @@ static int dec_two_byte(struct dec *d, struct x86_insn *insn, uint8_t rex, enum 
 	case OPC2_MOVZX_W:
 	case OPC2_MOVSX_B:
 	case OPC2_MOVSX_W:
-		insn->op = (opc == OPC2_MOVZX_B || opc == OPC2_MOVZX_W) ? X86_OP_MOVZX : X86_OP_MOVSX;
+		insn->op =
+		    (opc == OPC2_MOVZX_B || opc == OPC2_MOVZX_W) ? X86_OP_MOVZX : X86_OP_MOVSX;
 		insn->mem_size = (opc == OPC2_MOVZX_B || opc == OPC2_MOVSX_B) ? 1 : 2;
 		insn->reg_is_dst = true;
 		return dec_modrm(d, insn, rex, mode, &reg_field);
@@ -547,14 +547,14 @@ static bool opcode_is_byte(uint8_t opc)
 
 int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
 {
-	struct dec d = { .bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN) };
+	struct dec d = {.bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN)};
 	bool opsize_pfx = false, addrsize_pfx = false, rep = false, lock = false;
 	bool seg_override = false;
 	enum x86_seg seg = X86_SEG_DS;
 	uint8_t rex = 0, opc;
 	int ret;
 
-	*insn = (struct x86_insn){ 0 };
+	*insn = (struct x86_insn){0};
 	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64)
 		return -EINVAL;
 

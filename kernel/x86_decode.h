@@ -39,10 +39,10 @@ enum x86_op {
 	X86_OP_NEG,
 	X86_OP_INC,
 	X86_OP_DEC,
-	X86_OP_BT,  /* 0F BA /4 ib */
-	X86_OP_BTS, /* 0F BA /5 ib */
-	X86_OP_BTR, /* 0F BA /6 ib */
-	X86_OP_BTC, /* 0F BA /7 ib */
+	X86_OP_BT,   /* 0F BA /4 ib */
+	X86_OP_BTS,  /* 0F BA /5 ib */
+	X86_OP_BTR,  /* 0F BA /6 ib */
+	X86_OP_BTC,  /* 0F BA /7 ib */
 	X86_OP_STOS, /* AA, AB */
 	X86_OP_LODS, /* AC, AD */
 	X86_OP_MOVS, /* A4, A5: decoded, not emulated */
@@ -54,7 +54,7 @@ enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_S
 #define X86_REG_NONE 0xff /* x86_insn.base / .index: no such register */
 
 struct x86_insn {
-	uint8_t len;	   /* bytes, 1..X86_MAX_INSN_LEN */
+	uint8_t len; /* bytes, 1..X86_MAX_INSN_LEN */
 	enum x86_op op;
 	uint8_t op_size;   /* operation size: 1, 2, 4 or 8 (destination size for MOVZX/MOVSX) */
 	uint8_t mem_size;  /* bytes read or written in memory (source size for MOVZX/MOVSX) */
@@ -82,13 +82,14 @@ struct x86_insn {
 	uint8_t index; /* register or X86_REG_NONE */
 	uint8_t scale; /* 1, 2, 4, 8 */
 	bool rip_rel;
-	int64_t disp;  /* sign-extended; a moffs is stored here zero-extended */
-	enum x86_seg seg; /* effective segment (override or default) */
+	int64_t disp; /* sign-extended; a moffs is stored here zero-extended */
+	enum x86_seg
+	    seg; /* override or default; 64-bit mode uses only FS/GS bases (SDM 3A 3.4.4) */
 	bool seg_override;
 
-	bool rep;   /* F3 (REP/REPE) or F2 (REPNE) on a string instruction */
+	bool rep; /* F3 (REP/REPE) or F2 (REPNE) on a string instruction */
 	bool lock;
-	bool rex;   /* a REX prefix was present */
+	bool rex; /* a REX prefix was present */
 };
 
 /* The decoder's mode for the vCPU's current state (CR0.PE, RFLAGS.VM, EFER.LMA, CS.L/D). */

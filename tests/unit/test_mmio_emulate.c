@@ -18,15 +18,15 @@
 #include "kernel/mmio_emulate.h"
 #include "kernel/x86_decode.h"
 
-#define CF (1ULL << 0)
-#define PF (1ULL << 2)
-#define AF (1ULL << 4)
-#define ZF (1ULL << 6)
-#define SF (1ULL << 7)
-#define DF (1ULL << 10)
-#define OF (1ULL << 11)
-#define IF (1ULL << 9)
-#define ARITH (CF | PF | AF | ZF | SF | OF)
+#define CF	     (1ULL << 0)
+#define PF	     (1ULL << 2)
+#define AF	     (1ULL << 4)
+#define ZF	     (1ULL << 6)
+#define SF	     (1ULL << 7)
+#define DF	     (1ULL << 10)
+#define OF	     (1ULL << 11)
+#define IF	     (1ULL << 9)
+#define ARITH	     (CF | PF | AF | ZF | SF | OF)
 #define RFLAGS_FIXED (1ULL << 1)
 
 #define REG_RAX 0
@@ -59,7 +59,7 @@ static int dev_access(void *ctx, bool write, unsigned size, uint64_t *value)
 		return dev.fail_read;
 	if (!write)
 		*value = dev.read_value;
-	dev.log[dev.count++] = (struct access_log){ write, size, *value };
+	dev.log[dev.count++] = (struct access_log){write, size, *value};
 	return 0;
 }
 
@@ -81,7 +81,7 @@ static struct x86_insn decode(enum x86_mode mode, const uint8_t *bytes, unsigned
 }
 
 #define DECODE(mode, ...)                                                                          \
-	decode(mode, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+	decode(mode, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 struct cpu {
 	struct vcpu_regs regs;
@@ -709,7 +709,7 @@ static void test_errors_leave_state(void **state)
  * pointer steps over the red zone before push/pop.
  */
 #define HOST_BINOP(fn, mnem, type)                                                                 \
-	static uint64_t fn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout)                  \
+	static uint64_t fn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout)                   \
 	{                                                                                          \
 		type x = (type)a, y = (type)b;                                                     \
 		uint64_t f;                                                                        \
@@ -722,7 +722,7 @@ static void test_errors_leave_state(void **state)
 		return (uint64_t)x;                                                                \
 	}
 #define HOST_UNOP(fn, mnem, type)                                                                  \
-	static uint64_t fn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout)                  \
+	static uint64_t fn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout)                   \
 	{                                                                                          \
 		type x = (type)a;                                                                  \
 		uint64_t f;                                                                        \
@@ -736,8 +736,8 @@ static void test_errors_leave_state(void **state)
 		return (uint64_t)x;                                                                \
 	}
 #define HOST_SIZES(kind, name, mnem)                                                               \
-	kind(host_##name##1, mnem, uint8_t) kind(host_##name##2, mnem, uint16_t)                  \
-		kind(host_##name##4, mnem, uint32_t) kind(host_##name##8, mnem, uint64_t)
+	kind(host_##name##1, mnem, uint8_t) kind(host_##name##2, mnem, uint16_t)                   \
+	    kind(host_##name##4, mnem, uint32_t) kind(host_##name##8, mnem, uint64_t)
 
 HOST_SIZES(HOST_BINOP, add, "add")
 HOST_SIZES(HOST_BINOP, adc, "adc")
@@ -762,21 +762,18 @@ struct ref_op {
 	bool writes, logic;
 };
 
-#define HOSTS(n) { host_##n##1, host_##n##2, host_##n##4, host_##n##8 }
+#define HOSTS(n)                                                                                   \
+	{                                                                                          \
+		host_##n##1, host_##n##2, host_##n##4, host_##n##8                                 \
+	}
 
 static const struct ref_op ref_ops[] = {
-	{ "add", HOSTS(add), 0x00, -1, true, false },
-	{ "adc", HOSTS(adc), 0x10, -1, true, false },
-	{ "sub", HOSTS(sub), 0x28, -1, true, false },
-	{ "sbb", HOSTS(sbb), 0x18, -1, true, false },
-	{ "and", HOSTS(and), 0x20, -1, true, true },
-	{ "or", HOSTS(or), 0x08, -1, true, true },
-	{ "xor", HOSTS(xor), 0x30, -1, true, true },
-	{ "cmp", HOSTS(cmp), 0x38, -1, false, false },
-	{ "test", HOSTS(test), 0x84, -1, false, true },
-	{ "inc", HOSTS(inc), 0xfe, 0, true, false },
-	{ "dec", HOSTS(dec), 0xfe, 1, true, false },
-	{ "neg", HOSTS(neg), 0xf6, 3, true, false },
+    {"add", HOSTS(add), 0x00, -1, true, false},	  {"adc", HOSTS(adc), 0x10, -1, true, false},
+    {"sub", HOSTS(sub), 0x28, -1, true, false},	  {"sbb", HOSTS(sbb), 0x18, -1, true, false},
+    {"and", HOSTS(and), 0x20, -1, true, true},	  {"or", HOSTS(or), 0x08, -1, true, true},
+    {"xor", HOSTS(xor), 0x30, -1, true, true},	  {"cmp", HOSTS(cmp), 0x38, -1, false, false},
+    {"test", HOSTS(test), 0x84, -1, false, true}, {"inc", HOSTS(inc), 0xfe, 0, true, false},
+    {"dec", HOSTS(dec), 0xfe, 1, true, false},	  {"neg", HOSTS(neg), 0xf6, 3, true, false},
 };
 
 static uint64_t rng_state = 0x243f6a8885a308d3ULL;
@@ -792,9 +789,22 @@ static uint64_t rng(void)
 /* Operands that hit the edges: 0, 1, sign boundaries, all ones, random. */
 static uint64_t interesting(void)
 {
-	static const uint64_t edge[] = { 0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
-					 0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffULL,
-					 0x8000000000000000ULL, ~0ULL, 0xf, 0x10 };
+	static const uint64_t edge[] = {0,
+					1,
+					0x7f,
+					0x80,
+					0xff,
+					0x7fff,
+					0x8000,
+					0xffff,
+					0x7fffffff,
+					0x80000000,
+					0xffffffff,
+					0x7fffffffffffffffULL,
+					0x8000000000000000ULL,
+					~0ULL,
+					0xf,
+					0x10};
 	uint64_t r = rng();
 
 	return (r & 1) ? edge[(r >> 1) % ARRAY_SIZE(edge)] : rng();
@@ -802,7 +812,7 @@ static uint64_t interesting(void)
 
 static void test_flags_match_host(void **state)
 {
-	static const unsigned sizes[] = { 1, 2, 4, 8 };
+	static const unsigned sizes[] = {1, 2, 4, 8};
 
 	for (size_t o = 0; o < ARRAY_SIZE(ref_ops); o++) {
 		const struct ref_op *op = &ref_ops[o];
@@ -837,13 +847,14 @@ static void test_flags_match_host(void **state)
 				run_ok(&c, &insn);
 				if ((c.rflags & cmp_mask) != (fhost & cmp_mask) ||
 				    (op->writes && dev.log[1].value != want)) {
-					print_message("%s size %u a=%#lx b=%#lx fin=%#lx: emu %#lx/%#lx, "
-						      "host %#lx/%#lx\n",
-						      op->name, size, (unsigned long)a,
-						      (unsigned long)b, (unsigned long)fin,
-						      (unsigned long)(op->writes ? dev.log[1].value : 0),
-						      (unsigned long)c.rflags, (unsigned long)want,
-						      (unsigned long)fhost);
+					print_message(
+					    "%s size %u a=%#lx b=%#lx fin=%#lx: emu %#lx/%#lx, "
+					    "host %#lx/%#lx\n",
+					    op->name, size, (unsigned long)a, (unsigned long)b,
+					    (unsigned long)fin,
+					    (unsigned long)(op->writes ? dev.log[1].value : 0),
+					    (unsigned long)c.rflags, (unsigned long)want,
+					    (unsigned long)fhost);
 					fail();
 				}
 				assert_int_equal(dev.count, op->writes ? 2 : 1);
@@ -856,15 +867,11 @@ static void test_flags_match_host(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mov_store),
-		cmocka_unit_test(test_mov_load_width_rules),
-		cmocka_unit_test(test_movzx_movsx),
-		cmocka_unit_test(test_stos),
-		cmocka_unit_test(test_lods_movs),
-		cmocka_unit_test(test_alu_flags),
-		cmocka_unit_test(test_unary_xchg_bt),
-		cmocka_unit_test(test_errors_leave_state),
-		cmocka_unit_test(test_flags_match_host),
+	    cmocka_unit_test(test_mov_store),	     cmocka_unit_test(test_mov_load_width_rules),
+	    cmocka_unit_test(test_movzx_movsx),	     cmocka_unit_test(test_stos),
+	    cmocka_unit_test(test_lods_movs),	     cmocka_unit_test(test_alu_flags),
+	    cmocka_unit_test(test_unary_xchg_bt),    cmocka_unit_test(test_errors_leave_state),
+	    cmocka_unit_test(test_flags_match_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,20 +19,20 @@
 #include "kernel/mmio_emulate.h"
 #include "kernel/x86_decode.h"
 
-#define M16 X86_MODE_16
-#define M32 X86_MODE_32
-#define M64 X86_MODE_64
+#define M16  X86_MODE_16
+#define M32  X86_MODE_32
+#define M64  X86_MODE_64
 #define NONE X86_REG_NONE
 
 /* Case flags. */
-#define H8 (1u << 0)   /* reg_high8 */
-#define DST (1u << 1)  /* reg_is_dst */
-#define IMM (1u << 2)  /* has_imm */
-#define REP (1u << 3)
-#define LOCK (1u << 4)
+#define H8    (1u << 0) /* reg_high8 */
+#define DST   (1u << 1) /* reg_is_dst */
+#define IMM   (1u << 2) /* has_imm */
+#define REP   (1u << 3)
+#define LOCK  (1u << 4)
 #define NOMEM (1u << 5) /* mod=3 register form */
-#define RIP (1u << 6)   /* RIP-relative */
-#define SEGO (1u << 7)  /* segment override */
+#define RIP   (1u << 6) /* RIP-relative */
+#define SEGO  (1u << 7) /* segment override */
 
 struct dcase {
 	enum x86_mode mode;
@@ -48,157 +48,157 @@ struct dcase {
 #define TEST_RSP 0x5000ULL
 #define TEST_RIP 0x400000ULL
 
-#define C(m, h, l, o, os, ms, as, r, f, i, e, s) { m, h, l, X86_OP_##o, os, ms, as, r, f, i, e, X86_SEG_##s }
+#define C(m, h, l, o, os, ms, as, r, f, i, e, s)                                                   \
+	{                                                                                          \
+		m, h, l, X86_OP_##o, os, ms, as, r, f, i, e, X86_SEG_##s                           \
+	}
 
 static const struct dcase cases[] = {
-	/* 64-bit mode: MOV store/load, REX.R/B, SIB, RIP-relative. */
-	C(M64, "89 44 8b 10", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xc010, DS),
-	C(M64, "4d 89 0c 24", 4, MOV_STORE, 8, 8, 8, 9, 0, 0, 0xd000, DS),
-	C(M64, "45 89 55 00", 4, MOV_STORE, 4, 4, 8, 10, 0, 0, 0xe000, DS),
-	C(M64, "8b 05 00 00 00 00", 6, MOV_LOAD, 4, 4, 8, 0, DST | RIP, 0, TEST_RIP + 6, DS),
-	C(M64, "4c 8b 3d 78 56 34 12", 7, MOV_LOAD, 8, 8, 8, 15, DST | RIP, 0,
-	  TEST_RIP + 7 + 0x12345678, DS),
-	C(M64, "8b 05 f0 ff ff ff", 6, MOV_LOAD, 4, 4, 8, 0, DST | RIP, 0, TEST_RIP + 6 - 0x10, DS),
-	C(M64, "41 89 05 00 01 00 00", 7, MOV_STORE, 4, 4, 8, 0, RIP, 0, TEST_RIP + 7 + 0x100, DS),
-	C(M64, "67 8b 05 00 00 00 00", 7, MOV_LOAD, 4, 4, 4, 0, DST | RIP, 0, TEST_RIP + 7, DS),
-	C(M64, "88 27", 2, MOV_STORE, 1, 1, 8, 4, H8, 0, 0x8000, DS),
-	C(M64, "40 88 37", 3, MOV_STORE, 1, 1, 8, 6, 0, 0, 0x8000, DS),
-	C(M64, "40 88 20", 3, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x1000, DS),
-	C(M64, "8a 3e", 2, MOV_LOAD, 1, 1, 8, 7, H8 | DST, 0, 0x7000, DS),
-	C(M64, "66 44 89 44 24 7f", 6, MOV_STORE, 2, 2, 8, 8, 0, 0, 0x507f, SS),
-	C(M64, "c7 07 78 56 34 12", 6, MOV_STORE, 4, 4, 8, NONE, IMM, 0x12345678, 0x8000, DS),
-	C(M64, "48 c7 45 08 ff ff ff ff", 8, MOV_STORE, 8, 8, 8, NONE, IMM, ~0ULL, 0x6008, SS),
-	C(M64, "48 c7 00 00 00 00 80", 7, MOV_STORE, 8, 8, 8, NONE, IMM, 0xffffffff80000000ULL,
-	  0x1000, DS),
-	C(M64, "66 c7 00 ef be", 5, MOV_STORE, 2, 2, 8, NONE, IMM, 0xffffffffffffbeefULL, 0x1000,
-	  DS),
-	C(M64, "c6 00 5a", 3, MOV_STORE, 1, 1, 8, NONE, IMM, 0x5a, 0x1000, DS),
-	C(M64, "a1 88 77 66 55 44 33 22 11", 9, MOV_LOAD, 4, 4, 8, 0, DST, 0, 0x1122334455667788ULL,
-	  DS),
-	C(M64, "a2 88 77 66 55 44 33 22 11", 9, MOV_STORE, 1, 1, 8, 0, 0, 0, 0x1122334455667788ULL,
-	  DS),
-	C(M64, "48 a1 88 77 66 55 44 33 22 11", 10, MOV_LOAD, 8, 8, 8, 0, DST, 0,
-	  0x1122334455667788ULL, DS),
-	C(M64, "67 a3 00 00 e0 fe", 6, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xfee00000, DS),
-	C(M64, "0f b6 08", 3, MOVZX, 4, 1, 8, 1, DST, 0, 0x1000, DS),
-	C(M64, "4c 0f b7 18", 4, MOVZX, 8, 2, 8, 11, DST, 0, 0x1000, DS),
-	C(M64, "66 0f be 10", 4, MOVSX, 2, 1, 8, 2, DST, 0, 0x1000, DS),
-	C(M64, "0f bf 30", 3, MOVSX, 4, 2, 8, 6, DST, 0, 0x1000, DS),
-	C(M64, "4c 63 00", 3, MOVSX, 8, 4, 8, 8, DST, 0, 0x1000, DS),
-	C(M64, "63 00", 2, MOVSX, 4, 4, 8, 0, DST, 0, 0x1000, DS),
-	/* String instructions. */
-	C(M64, "f3 ab", 2, STOS, 4, 4, 8, 0, REP, 0, 0x8000, ES),
-	C(M64, "f3 48 ab", 3, STOS, 8, 8, 8, 0, REP, 0, 0x8000, ES),
-	C(M64, "f2 aa", 2, STOS, 1, 1, 8, 0, REP, 0, 0x8000, ES),
-	C(M64, "aa", 1, STOS, 1, 1, 8, 0, 0, 0, 0x8000, ES),
-	C(M64, "64 aa", 2, STOS, 1, 1, 8, 0, 0, 0, 0x8000, ES), /* no override of ES:rDI */
-	C(M64, "67 f3 ab", 3, STOS, 4, 4, 4, 0, REP, 0, 0x8000, ES),
-	C(M64, "f3 a4", 2, MOVS, 1, 1, 8, 0, REP, 0, 0x7000, DS),
-	C(M64, "66 ad", 2, LODS, 2, 2, 8, 0, DST, 0, 0x7000, DS),
-	/* Read-modify-write and compare. */
-	C(M64, "81 0f 80 00 00 00", 6, OR, 4, 4, 8, NONE, IMM, 0x80, 0x8000, DS),
-	C(M64, "83 67 04 fe", 4, AND, 4, 4, 8, NONE, IMM, ~1ULL, 0x8004, DS),
-	C(M64, "80 0f 01", 3, OR, 1, 1, 8, NONE, IMM, 1, 0x8000, DS),
-	C(M64, "66 81 07 34 12", 5, ADD, 2, 2, 8, NONE, IMM, 0x1234, 0x8000, DS),
-	C(M64, "48 81 2f 00 00 00 80", 7, SUB, 8, 8, 8, NONE, IMM, 0xffffffff80000000ULL, 0x8000,
-	  DS),
-	C(M64, "f0 83 0f 01", 4, OR, 4, 4, 8, NONE, IMM | LOCK, 1, 0x8000, DS),
-	C(M64, "85 07", 2, TEST, 4, 4, 8, 0, 0, 0, 0x8000, DS),
-	C(M64, "f7 07 00 01 00 00", 6, TEST, 4, 4, 8, NONE, IMM, 0x100, 0x8000, DS),
-	C(M64, "f6 07 01", 3, TEST, 1, 1, 8, NONE, IMM, 1, 0x8000, DS),
-	C(M64, "87 07", 2, XCHG, 4, 4, 8, 0, LOCK, 0, 0x8000, DS),
-	C(M64, "44 86 37", 3, XCHG, 1, 1, 8, 14, LOCK, 0, 0x8000, DS),
-	C(M64, "39 0f", 2, CMP, 4, 4, 8, 1, 0, 0, 0x8000, DS),
-	C(M64, "3b 0f", 2, CMP, 4, 4, 8, 1, DST, 0, 0x8000, DS),
-	C(M64, "4c 2b 0f", 3, SUB, 8, 8, 8, 9, DST, 0, 0x8000, DS),
-	C(M64, "30 17", 2, XOR, 1, 1, 8, 2, 0, 0, 0x8000, DS),
-	C(M64, "11 07", 2, ADC, 4, 4, 8, 0, 0, 0, 0x8000, DS),
-	C(M64, "1a 37", 2, SBB, 1, 1, 8, 6, H8 | DST, 0, 0x8000, DS),
-	C(M64, "0f ba 27 05", 4, BT, 4, 4, 8, NONE, IMM, 5, 0x8000, DS),
-	C(M64, "48 0f ba 2f 3f", 5, BTS, 8, 8, 8, NONE, IMM, 63, 0x8000, DS),
-	C(M64, "0f ba 37 ff", 4, BTR, 4, 4, 8, NONE, IMM, 0xff, 0x8000, DS),
-	C(M64, "f0 0f ba 3f 01", 5, BTC, 4, 4, 8, NONE, IMM | LOCK, 1, 0x8000, DS),
-	C(M64, "ff 07", 2, INC, 4, 4, 8, NONE, 0, 0, 0x8000, DS),
-	C(M64, "66 ff 0f", 3, DEC, 2, 2, 8, NONE, 0, 0, 0x8000, DS),
-	C(M64, "f7 17", 2, NOT, 4, 4, 8, NONE, 0, 0, 0x8000, DS),
-	C(M64, "f6 1f", 2, NEG, 1, 1, 8, NONE, 0, 0, 0x8000, DS),
-	C(M64, "fe 07", 2, INC, 1, 1, 8, NONE, 0, 0, 0x8000, DS),
-	/* Addressing forms. */
-	C(M64, "64 89 04 25 20 00 00 00", 8, MOV_STORE, 4, 4, 8, 0, SEGO, 0, 0x20, FS),
-	C(M64, "65 48 8b 04 25 28 00 00 00", 9, MOV_LOAD, 8, 8, 8, 0, SEGO | DST, 0, 0x28, GS),
-	C(M64, "67 89 00", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x1000, DS),
-	C(M64, "43 89 04 64", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x27000, DS),
-	C(M64, "89 04 cd 00 01 00 00", 7, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x10100, DS),
-	C(M64, "41 89 45 00", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xe000, DS),
-	C(M64, "89 04 25 78 56 34 12", 7, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x12345678, DS),
-	C(M64, "89 04 24", 3, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x5000, SS),
-	C(M64, "41 89 04 24", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xd000, DS), /* base r12 */
-	C(M64, "89 04 20", 3, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x1000, DS),	  /* index 4: none */
-	C(M64, "4a 89 04 20", 4, MOV_STORE, 8, 8, 8, 0, 0, 0, 0xe000, DS),  /* REX.X: r12 */
-	C(M64, "42 89 04 25 00 10 00 00", 8, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xe000, DS),
-	C(M64, "41 89 04 25 00 10 00 00", 8, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x1000, DS), /* no base */
-	C(M64, "89 44 24 f8", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x4ff8, SS),
-	C(M64, "89 84 b6 00 00 00 80", 7, MOV_STORE, 4, 4, 8, 0, 0, 0,
-	  0x7000 + 0x7000 * 4 - 0x80000000ULL, DS),
-	C(M64, "67 89 84 b6 00 00 00 80", 8, MOV_STORE, 4, 4, 4, 0, 0, 0,
-	  (0x7000 + 0x7000 * 4 + 0x80000000ULL) & 0xffffffff, DS),
-	/* Prefix rules: REX must be last; W beats 66; the last REX counts. */
-	C(M64, "48 66 89 07", 4, MOV_STORE, 2, 2, 8, 0, 0, 0, 0x8000, DS),
-	C(M64, "66 48 89 07", 4, MOV_STORE, 8, 8, 8, 0, 0, 0, 0x8000, DS),
-	C(M64, "44 41 89 07", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x10000, DS),
-	C(M64, "40 88 27", 3, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x8000, DS),     /* SPL, not AH */
-	C(M64, "48 40 88 27", 4, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x8000, DS),
-	C(M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 89 07", 15, MOV_STORE, 2, 2, 8, 0, 0, 0,
-	  0x8000, DS),
-	/* mod=3: decoded, but no memory operand. */
-	C(M64, "66 83 d8 03", 4, SBB, 2, 2, 8, NONE, IMM | NOMEM, 3, 0, DS),
-	C(M64, "89 c8", 2, MOV_STORE, 4, 4, 8, 1, NOMEM, 0, 0, DS),
+    /* 64-bit mode: MOV store/load, REX.R/B, SIB, RIP-relative. */
+    C(M64, "89 44 8b 10", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xc010, DS),
+    C(M64, "4d 89 0c 24", 4, MOV_STORE, 8, 8, 8, 9, 0, 0, 0xd000, DS),
+    C(M64, "45 89 55 00", 4, MOV_STORE, 4, 4, 8, 10, 0, 0, 0xe000, DS),
+    C(M64, "8b 05 00 00 00 00", 6, MOV_LOAD, 4, 4, 8, 0, DST | RIP, 0, TEST_RIP + 6, DS),
+    C(M64, "4c 8b 3d 78 56 34 12", 7, MOV_LOAD, 8, 8, 8, 15, DST | RIP, 0,
+      TEST_RIP + 7 + 0x12345678, DS),
+    C(M64, "8b 05 f0 ff ff ff", 6, MOV_LOAD, 4, 4, 8, 0, DST | RIP, 0, TEST_RIP + 6 - 0x10, DS),
+    C(M64, "41 89 05 00 01 00 00", 7, MOV_STORE, 4, 4, 8, 0, RIP, 0, TEST_RIP + 7 + 0x100, DS),
+    C(M64, "67 8b 05 00 00 00 00", 7, MOV_LOAD, 4, 4, 4, 0, DST | RIP, 0, TEST_RIP + 7, DS),
+    C(M64, "88 27", 2, MOV_STORE, 1, 1, 8, 4, H8, 0, 0x8000, DS),
+    C(M64, "40 88 37", 3, MOV_STORE, 1, 1, 8, 6, 0, 0, 0x8000, DS),
+    C(M64, "40 88 20", 3, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x1000, DS),
+    C(M64, "8a 3e", 2, MOV_LOAD, 1, 1, 8, 7, H8 | DST, 0, 0x7000, DS),
+    C(M64, "66 44 89 44 24 7f", 6, MOV_STORE, 2, 2, 8, 8, 0, 0, 0x507f, SS),
+    C(M64, "c7 07 78 56 34 12", 6, MOV_STORE, 4, 4, 8, NONE, IMM, 0x12345678, 0x8000, DS),
+    C(M64, "48 c7 45 08 ff ff ff ff", 8, MOV_STORE, 8, 8, 8, NONE, IMM, ~0ULL, 0x6008, SS),
+    C(M64, "48 c7 00 00 00 00 80", 7, MOV_STORE, 8, 8, 8, NONE, IMM, 0xffffffff80000000ULL, 0x1000,
+      DS),
+    C(M64, "66 c7 00 ef be", 5, MOV_STORE, 2, 2, 8, NONE, IMM, 0xffffffffffffbeefULL, 0x1000, DS),
+    C(M64, "c6 00 5a", 3, MOV_STORE, 1, 1, 8, NONE, IMM, 0x5a, 0x1000, DS),
+    C(M64, "a1 88 77 66 55 44 33 22 11", 9, MOV_LOAD, 4, 4, 8, 0, DST, 0, 0x1122334455667788ULL,
+      DS),
+    C(M64, "a2 88 77 66 55 44 33 22 11", 9, MOV_STORE, 1, 1, 8, 0, 0, 0, 0x1122334455667788ULL, DS),
+    C(M64, "48 a1 88 77 66 55 44 33 22 11", 10, MOV_LOAD, 8, 8, 8, 0, DST, 0, 0x1122334455667788ULL,
+      DS),
+    C(M64, "67 a3 00 00 e0 fe", 6, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xfee00000, DS),
+    C(M64, "0f b6 08", 3, MOVZX, 4, 1, 8, 1, DST, 0, 0x1000, DS),
+    C(M64, "4c 0f b7 18", 4, MOVZX, 8, 2, 8, 11, DST, 0, 0x1000, DS),
+    C(M64, "66 0f be 10", 4, MOVSX, 2, 1, 8, 2, DST, 0, 0x1000, DS),
+    C(M64, "0f bf 30", 3, MOVSX, 4, 2, 8, 6, DST, 0, 0x1000, DS),
+    C(M64, "4c 63 00", 3, MOVSX, 8, 4, 8, 8, DST, 0, 0x1000, DS),
+    C(M64, "63 00", 2, MOVSX, 4, 4, 8, 0, DST, 0, 0x1000, DS),
+    /* String instructions. */
+    C(M64, "f3 ab", 2, STOS, 4, 4, 8, 0, REP, 0, 0x8000, ES),
+    C(M64, "f3 48 ab", 3, STOS, 8, 8, 8, 0, REP, 0, 0x8000, ES),
+    C(M64, "f2 aa", 2, STOS, 1, 1, 8, 0, REP, 0, 0x8000, ES),
+    C(M64, "aa", 1, STOS, 1, 1, 8, 0, 0, 0, 0x8000, ES),
+    C(M64, "64 aa", 2, STOS, 1, 1, 8, 0, 0, 0, 0x8000, ES), /* no override of ES:rDI */
+    C(M64, "67 f3 ab", 3, STOS, 4, 4, 4, 0, REP, 0, 0x8000, ES),
+    C(M64, "f3 a4", 2, MOVS, 1, 1, 8, 0, REP, 0, 0x7000, DS),
+    C(M64, "66 ad", 2, LODS, 2, 2, 8, 0, DST, 0, 0x7000, DS),
+    /* Read-modify-write and compare. */
+    C(M64, "81 0f 80 00 00 00", 6, OR, 4, 4, 8, NONE, IMM, 0x80, 0x8000, DS),
+    C(M64, "83 67 04 fe", 4, AND, 4, 4, 8, NONE, IMM, ~1ULL, 0x8004, DS),
+    C(M64, "80 0f 01", 3, OR, 1, 1, 8, NONE, IMM, 1, 0x8000, DS),
+    C(M64, "66 81 07 34 12", 5, ADD, 2, 2, 8, NONE, IMM, 0x1234, 0x8000, DS),
+    C(M64, "48 81 2f 00 00 00 80", 7, SUB, 8, 8, 8, NONE, IMM, 0xffffffff80000000ULL, 0x8000, DS),
+    C(M64, "f0 83 0f 01", 4, OR, 4, 4, 8, NONE, IMM | LOCK, 1, 0x8000, DS),
+    C(M64, "85 07", 2, TEST, 4, 4, 8, 0, 0, 0, 0x8000, DS),
+    C(M64, "f7 07 00 01 00 00", 6, TEST, 4, 4, 8, NONE, IMM, 0x100, 0x8000, DS),
+    C(M64, "f6 07 01", 3, TEST, 1, 1, 8, NONE, IMM, 1, 0x8000, DS),
+    C(M64, "87 07", 2, XCHG, 4, 4, 8, 0, LOCK, 0, 0x8000, DS),
+    C(M64, "44 86 37", 3, XCHG, 1, 1, 8, 14, LOCK, 0, 0x8000, DS),
+    C(M64, "39 0f", 2, CMP, 4, 4, 8, 1, 0, 0, 0x8000, DS),
+    C(M64, "3b 0f", 2, CMP, 4, 4, 8, 1, DST, 0, 0x8000, DS),
+    C(M64, "4c 2b 0f", 3, SUB, 8, 8, 8, 9, DST, 0, 0x8000, DS),
+    C(M64, "30 17", 2, XOR, 1, 1, 8, 2, 0, 0, 0x8000, DS),
+    C(M64, "11 07", 2, ADC, 4, 4, 8, 0, 0, 0, 0x8000, DS),
+    C(M64, "1a 37", 2, SBB, 1, 1, 8, 6, H8 | DST, 0, 0x8000, DS),
+    C(M64, "0f ba 27 05", 4, BT, 4, 4, 8, NONE, IMM, 5, 0x8000, DS),
+    C(M64, "48 0f ba 2f 3f", 5, BTS, 8, 8, 8, NONE, IMM, 63, 0x8000, DS),
+    C(M64, "0f ba 37 ff", 4, BTR, 4, 4, 8, NONE, IMM, 0xff, 0x8000, DS),
+    C(M64, "f0 0f ba 3f 01", 5, BTC, 4, 4, 8, NONE, IMM | LOCK, 1, 0x8000, DS),
+    C(M64, "ff 07", 2, INC, 4, 4, 8, NONE, 0, 0, 0x8000, DS),
+    C(M64, "66 ff 0f", 3, DEC, 2, 2, 8, NONE, 0, 0, 0x8000, DS),
+    C(M64, "f7 17", 2, NOT, 4, 4, 8, NONE, 0, 0, 0x8000, DS),
+    C(M64, "f6 1f", 2, NEG, 1, 1, 8, NONE, 0, 0, 0x8000, DS),
+    C(M64, "fe 07", 2, INC, 1, 1, 8, NONE, 0, 0, 0x8000, DS),
+    /* Addressing forms. */
+    C(M64, "64 89 04 25 20 00 00 00", 8, MOV_STORE, 4, 4, 8, 0, SEGO, 0, 0x20, FS),
+    C(M64, "65 48 8b 04 25 28 00 00 00", 9, MOV_LOAD, 8, 8, 8, 0, SEGO | DST, 0, 0x28, GS),
+    C(M64, "67 89 00", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x1000, DS),
+    C(M64, "43 89 04 64", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x27000, DS),
+    C(M64, "89 04 cd 00 01 00 00", 7, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x10100, DS),
+    C(M64, "41 89 45 00", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xe000, DS),
+    C(M64, "89 04 25 78 56 34 12", 7, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x12345678, DS),
+    C(M64, "89 04 24", 3, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x5000, SS),
+    C(M64, "41 89 04 24", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xd000, DS), /* base r12 */
+    C(M64, "89 04 20", 3, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x1000, DS),    /* index 4: none */
+    C(M64, "4a 89 04 20", 4, MOV_STORE, 8, 8, 8, 0, 0, 0, 0xe000, DS), /* REX.X: r12 */
+    C(M64, "42 89 04 25 00 10 00 00", 8, MOV_STORE, 4, 4, 8, 0, 0, 0, 0xe000, DS),
+    C(M64, "41 89 04 25 00 10 00 00", 8, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x1000, DS), /* no base */
+    C(M64, "89 44 24 f8", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x4ff8, SS),
+    C(M64, "89 84 b6 00 00 00 80", 7, MOV_STORE, 4, 4, 8, 0, 0, 0,
+      0x7000 + 0x7000 * 4 - 0x80000000ULL, DS),
+    C(M64, "67 89 84 b6 00 00 00 80", 8, MOV_STORE, 4, 4, 4, 0, 0, 0,
+      (0x7000 + 0x7000 * 4 + 0x80000000ULL) & 0xffffffff, DS),
+    /* Prefix rules: REX must be last; W beats 66; the last REX counts. */
+    C(M64, "48 66 89 07", 4, MOV_STORE, 2, 2, 8, 0, 0, 0, 0x8000, DS),
+    C(M64, "66 48 89 07", 4, MOV_STORE, 8, 8, 8, 0, 0, 0, 0x8000, DS),
+    C(M64, "44 41 89 07", 4, MOV_STORE, 4, 4, 8, 0, 0, 0, 0x10000, DS),
+    C(M64, "40 88 27", 3, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x8000, DS), /* SPL, not AH */
+    C(M64, "48 40 88 27", 4, MOV_STORE, 1, 1, 8, 4, 0, 0, 0x8000, DS),
+    C(M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 89 07", 15, MOV_STORE, 2, 2, 8, 0, 0, 0, 0x8000,
+      DS),
+    /* mod=3: decoded, but no memory operand. */
+    C(M64, "66 83 d8 03", 4, SBB, 2, 2, 8, NONE, IMM | NOMEM, 3, 0, DS),
+    C(M64, "89 c8", 2, MOV_STORE, 4, 4, 8, 1, NOMEM, 0, 0, DS),
 
-	/* 32-bit protected mode. */
-	C(M32, "89 44 8b 10", 4, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xc010, DS),
-	C(M32, "a1 78 56 34 12", 5, MOV_LOAD, 4, 4, 4, 0, DST, 0, 0x12345678, DS),
-	C(M32, "a3 b0 00 e0 fe", 5, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xfee000b0, DS),
-	C(M32, "a0 20 00 e0 fe", 5, MOV_LOAD, 1, 1, 4, 0, DST, 0, 0xfee00020, DS),
-	C(M32, "67 a1 34 12", 4, MOV_LOAD, 4, 4, 2, 0, DST, 0, 0x1234, DS),
-	C(M32, "88 27", 2, MOV_STORE, 1, 1, 4, 4, H8, 0, 0x8000, DS),
-	C(M32, "66 89 45 00", 4, MOV_STORE, 2, 2, 4, 0, 0, 0, 0x6000, SS),
-	C(M32, "89 04 24", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x5000, SS),
-	C(M32, "89 45 fc", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x5ffc, SS),
-	C(M32, "c7 82 00 03 00 00 ef be ad de", 10, MOV_STORE, 4, 4, 4, NONE, IMM,
-	  0xffffffffdeadbeefULL, 0x3300, DS),
-	C(M32, "f3 ab", 2, STOS, 4, 4, 4, 0, REP, 0, 0x8000, ES),
-	C(M32, "0f b6 08", 3, MOVZX, 4, 1, 4, 1, DST, 0, 0x1000, DS),
-	C(M32, "67 89 00", 3, MOV_STORE, 4, 4, 2, 0, 0, 0, 0xb000, DS),
-	C(M32, "0f be 56 10", 4, MOVSX, 4, 1, 4, 2, DST, 0, 0x7010, DS),
-	C(M32, "3e 8b 45 00", 4, MOV_LOAD, 4, 4, 4, 0, DST | SEGO, 0, 0x6000, DS),
-	C(M32, "26 8b 0b", 3, MOV_LOAD, 4, 4, 4, 1, DST | SEGO, 0, 0x4000, ES),
-	C(M32, "89 05 00 10 00 00", 6, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x1000, DS), /* not RIP-rel */
-	C(M32, "82 0f 01", 3, OR, 1, 1, 4, NONE, IMM, 1, 0x8000, DS),
-	C(M32, "f0 87 07", 3, XCHG, 4, 4, 4, 0, LOCK, 0, 0x8000, DS),
+    /* 32-bit protected mode. */
+    C(M32, "89 44 8b 10", 4, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xc010, DS),
+    C(M32, "a1 78 56 34 12", 5, MOV_LOAD, 4, 4, 4, 0, DST, 0, 0x12345678, DS),
+    C(M32, "a3 b0 00 e0 fe", 5, MOV_STORE, 4, 4, 4, 0, 0, 0, 0xfee000b0, DS),
+    C(M32, "a0 20 00 e0 fe", 5, MOV_LOAD, 1, 1, 4, 0, DST, 0, 0xfee00020, DS),
+    C(M32, "67 a1 34 12", 4, MOV_LOAD, 4, 4, 2, 0, DST, 0, 0x1234, DS),
+    C(M32, "88 27", 2, MOV_STORE, 1, 1, 4, 4, H8, 0, 0x8000, DS),
+    C(M32, "66 89 45 00", 4, MOV_STORE, 2, 2, 4, 0, 0, 0, 0x6000, SS),
+    C(M32, "89 04 24", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x5000, SS),
+    C(M32, "89 45 fc", 3, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x5ffc, SS),
+    C(M32, "c7 82 00 03 00 00 ef be ad de", 10, MOV_STORE, 4, 4, 4, NONE, IMM,
+      0xffffffffdeadbeefULL, 0x3300, DS),
+    C(M32, "f3 ab", 2, STOS, 4, 4, 4, 0, REP, 0, 0x8000, ES),
+    C(M32, "0f b6 08", 3, MOVZX, 4, 1, 4, 1, DST, 0, 0x1000, DS),
+    C(M32, "67 89 00", 3, MOV_STORE, 4, 4, 2, 0, 0, 0, 0xb000, DS),
+    C(M32, "0f be 56 10", 4, MOVSX, 4, 1, 4, 2, DST, 0, 0x7010, DS),
+    C(M32, "3e 8b 45 00", 4, MOV_LOAD, 4, 4, 4, 0, DST | SEGO, 0, 0x6000, DS),
+    C(M32, "26 8b 0b", 3, MOV_LOAD, 4, 4, 4, 1, DST | SEGO, 0, 0x4000, ES),
+    C(M32, "89 05 00 10 00 00", 6, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x1000, DS), /* not RIP-rel */
+    C(M32, "82 0f 01", 3, OR, 1, 1, 4, NONE, IMM, 1, 0x8000, DS),
+    C(M32, "f0 87 07", 3, XCHG, 4, 4, 4, 0, LOCK, 0, 0x8000, DS),
 
-	/* 16-bit (real mode): the eight ModRM base/index forms and disp16. */
-	C(M16, "89 00", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xb000, DS),
-	C(M16, "89 01", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xc000, DS),
-	C(M16, "89 02", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xd000, SS),
-	C(M16, "89 03", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xe000, SS),
-	C(M16, "89 04", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x7000, DS),
-	C(M16, "89 05", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x8000, DS),
-	C(M16, "89 06 34 12", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1234, DS),
-	C(M16, "89 07", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x4000, DS),
-	C(M16, "a3 34 12", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1234, DS),
-	C(M16, "89 46 10", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x6010, SS),
-	C(M16, "89 43 fe", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xdffe, SS),
-	C(M16, "89 80 34 12", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xc234, DS),
-	C(M16, "89 80 00 60", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1000, DS), /* wraps at 64 KiB */
-	C(M16, "66 89 07", 3, MOV_STORE, 4, 4, 2, 0, 0, 0, 0x4000, DS),
-	C(M16, "67 66 89 03", 4, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x4000, DS),
-	C(M16, "c7 45 10 aa 55", 5, MOV_STORE, 2, 2, 2, NONE, IMM, 0x55aa, 0x8010, DS),
-	C(M16, "a1 34 12", 3, MOV_LOAD, 2, 2, 2, 0, DST, 0, 0x1234, DS),
-	C(M16, "f3 ab", 2, STOS, 2, 2, 2, 0, REP, 0, 0x8000, ES),
-	C(M16, "66 f3 ab", 3, STOS, 4, 4, 2, 0, REP, 0, 0x8000, ES),
-	C(M16, "67 f3 aa", 3, STOS, 1, 1, 4, 0, REP, 0, 0x8000, ES),
-	C(M16, "0f b6 07", 3, MOVZX, 2, 1, 2, 0, DST, 0, 0x4000, DS),
-	C(M16, "66 81 0f 00 00 00 80", 7, OR, 4, 4, 2, NONE, IMM, 0xffffffff80000000ULL, 0x4000, DS),
+    /* 16-bit (real mode): the eight ModRM base/index forms and disp16. */
+    C(M16, "89 00", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xb000, DS),
+    C(M16, "89 01", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xc000, DS),
+    C(M16, "89 02", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xd000, SS),
+    C(M16, "89 03", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xe000, SS),
+    C(M16, "89 04", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x7000, DS),
+    C(M16, "89 05", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x8000, DS),
+    C(M16, "89 06 34 12", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1234, DS),
+    C(M16, "89 07", 2, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x4000, DS),
+    C(M16, "a3 34 12", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1234, DS),
+    C(M16, "89 46 10", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x6010, SS),
+    C(M16, "89 43 fe", 3, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xdffe, SS),
+    C(M16, "89 80 34 12", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0xc234, DS),
+    C(M16, "89 80 00 60", 4, MOV_STORE, 2, 2, 2, 0, 0, 0, 0x1000, DS), /* wraps at 64 KiB */
+    C(M16, "66 89 07", 3, MOV_STORE, 4, 4, 2, 0, 0, 0, 0x4000, DS),
+    C(M16, "67 66 89 03", 4, MOV_STORE, 4, 4, 4, 0, 0, 0, 0x4000, DS),
+    C(M16, "c7 45 10 aa 55", 5, MOV_STORE, 2, 2, 2, NONE, IMM, 0x55aa, 0x8010, DS),
+    C(M16, "a1 34 12", 3, MOV_LOAD, 2, 2, 2, 0, DST, 0, 0x1234, DS),
+    C(M16, "f3 ab", 2, STOS, 2, 2, 2, 0, REP, 0, 0x8000, ES),
+    C(M16, "66 f3 ab", 3, STOS, 4, 4, 2, 0, REP, 0, 0x8000, ES),
+    C(M16, "67 f3 aa", 3, STOS, 1, 1, 4, 0, REP, 0, 0x8000, ES),
+    C(M16, "0f b6 07", 3, MOVZX, 2, 1, 2, 0, DST, 0, 0x4000, DS),
+    C(M16, "66 81 0f 00 00 00 80", 7, OR, 4, 4, 2, NONE, IMM, 0xffffffff80000000ULL, 0x4000, DS),
 };
 
 static unsigned parse_hex(const char *hex, uint8_t *out, unsigned max)
@@ -305,31 +305,31 @@ static void expect_ret(enum x86_mode mode, const char *hex, int want)
 static void test_unsupported(void **state)
 {
 	static const char *const any_mode[] = {
-		"90",		/* nop */
-		"c3",		/* ret */
-		"0f 0b",	/* ud2 */
-		"ff 17",	/* call *(%rdi) */
-		"ff 37",	/* push (%rdi) */
-		"c6 f8 00",	/* xabort */
-		"f6 37",	/* div */
-		"f7 27",	/* mul */
-		"8c 07",	/* mov %es,(%rdi) */
-		"8e 07",	/* mov (%rdi),%es */
-		"0f a3 07",	/* bt %eax,(%rdi): bit offset reaches outside the operand */
-		"0f ba 07 01",	/* 0F BA /0: undefined */
-		"0f b0 0f",	/* cmpxchg */
-		"0f c1 07",	/* xadd */
-		"d1 27",	/* shl */
-		"04 01",	/* add $1,%al: no ModRM */
-		"f0 89 07",	/* lock mov: #UD */
-		"f0 39 07",	/* lock cmp: #UD */
-		"f0 85 07",	/* lock test: #UD */
-		"f0 03 07",	/* lock with register destination: #UD */
-		"f0 01 c0",	/* lock with mod=3: #UD */
-		"f0 aa",	/* lock stos */
-		"fe 17",	/* FE /2: undefined */
-		"f6 0f 01",	/* F6 /1: undocumented alias, refused */
-		"8d 07",	/* lea: no access */
+	    "90",	   /* nop */
+	    "c3",	   /* ret */
+	    "0f 0b",	   /* ud2 */
+	    "ff 17",	   /* call *(%rdi) */
+	    "ff 37",	   /* push (%rdi) */
+	    "c6 f8 00",	   /* xabort */
+	    "f6 37",	   /* div */
+	    "f7 27",	   /* mul */
+	    "8c 07",	   /* mov %es,(%rdi) */
+	    "8e 07",	   /* mov (%rdi),%es */
+	    "0f a3 07",	   /* bt %eax,(%rdi): bit offset reaches outside the operand */
+	    "0f ba 07 01", /* 0F BA /0: undefined */
+	    "0f b0 0f",	   /* cmpxchg */
+	    "0f c1 07",	   /* xadd */
+	    "d1 27",	   /* shl */
+	    "04 01",	   /* add $1,%al: no ModRM */
+	    "f0 89 07",	   /* lock mov: #UD */
+	    "f0 39 07",	   /* lock cmp: #UD */
+	    "f0 85 07",	   /* lock test: #UD */
+	    "f0 03 07",	   /* lock with register destination: #UD */
+	    "f0 01 c0",	   /* lock with mod=3: #UD */
+	    "f0 aa",	   /* lock stos */
+	    "fe 17",	   /* FE /2: undefined */
+	    "f6 0f 01",	   /* F6 /1: undocumented alias, refused */
+	    "8d 07",	   /* lea: no access */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(any_mode); i++) {
@@ -338,12 +338,12 @@ static void test_unsupported(void **state)
 		expect_ret(M16, any_mode[i], -ENOTSUP);
 	}
 	/* Mode-specific encodings. */
-	expect_ret(M32, "40", -ENOTSUP);	/* inc %eax, not REX */
+	expect_ret(M32, "40", -ENOTSUP);       /* inc %eax, not REX */
 	expect_ret(M32, "48 89 07", -ENOTSUP); /* dec %eax; mov */
-	expect_ret(M32, "63 07", -ENOTSUP);	/* arpl */
+	expect_ret(M32, "63 07", -ENOTSUP);    /* arpl */
 	expect_ret(M16, "63 07", -ENOTSUP);
 	expect_ret(M64, "82 07 01", -ENOTSUP); /* invalid in 64-bit mode */
-	expect_ret(M64, "48", -EINVAL);	/* lone REX: truncated */
+	expect_ret(M64, "48", -EINVAL);	       /* lone REX: truncated */
 }
 
 static void test_length_limit(void **state)
@@ -366,7 +366,7 @@ static void test_length_limit(void **state)
 	}
 	/* An invalid mode value is refused. */
 	{
-		uint8_t b[2] = { 0x89, 0x07 };
+		uint8_t b[2] = {0x89, 0x07};
 		struct x86_insn insn;
 
 		assert_int_equal(x86_decode(b, 2, (enum x86_mode)7, &insn), -EINVAL);
@@ -379,10 +379,10 @@ static void test_segment_overrides(void **state)
 		const char *hex;
 		enum x86_seg seg;
 	} ovr[] = {
-		{ "26 89 07", X86_SEG_ES }, { "2e 89 07", X86_SEG_CS }, { "36 89 07", X86_SEG_SS },
-		{ "3e 89 07", X86_SEG_DS }, { "64 89 07", X86_SEG_FS }, { "65 89 07", X86_SEG_GS },
-		{ "64 65 89 07", X86_SEG_GS }, /* last one wins */
-		{ "65 89 45 00", X86_SEG_GS },  /* beats the SS default of rBP */
+	    {"26 89 07", X86_SEG_ES},	 {"2e 89 07", X86_SEG_CS}, {"36 89 07", X86_SEG_SS},
+	    {"3e 89 07", X86_SEG_DS},	 {"64 89 07", X86_SEG_FS}, {"65 89 07", X86_SEG_GS},
+	    {"64 65 89 07", X86_SEG_GS}, /* last one wins */
+	    {"65 89 45 00", X86_SEG_GS}, /* beats the SS default of rBP */
 	};
 	struct x86_insn insn;
 	uint8_t b[8];
@@ -489,8 +489,8 @@ static void check_garbage(const uint8_t *p, unsigned n, enum x86_mode mode)
 
 		for (unsigned i = 0; i < 16; i++)
 			*vcpu_gpr(&regs, i) = rng();
-		ret = mmio_emulate(&insn, &regs, (rng() & 1) ? &rsp : NULL, &rflags,
-				   garbage_access, NULL, &adv);
+		ret = mmio_emulate(&insn, &regs, (rng() & 1) ? &rsp : NULL, &rflags, garbage_access,
+				   NULL, &adv);
 		assert_true(ret == 0 || ret == -EINVAL || ret == -ENOTSUP);
 		(void)x86_insn_ea(&insn, &regs, rsp, rng(), &ea);
 	}
@@ -498,7 +498,7 @@ static void check_garbage(const uint8_t *p, unsigned n, enum x86_mode mode)
 
 static void test_garbage_random(void **state)
 {
-	static const enum x86_mode modes[] = { M16, M32, M64 };
+	static const enum x86_mode modes[] = {M16, M32, M64};
 	unsigned accepted = 0;
 
 	for (unsigned iter = 0; iter < 300000; iter++) {
@@ -509,11 +509,10 @@ static void test_garbage_random(void **state)
 		for (unsigned i = 0; i < n; i++) {
 			uint64_t r = rng();
 			/* Bias towards interesting bytes: prefixes, REX, supported opcodes. */
-			static const uint8_t hot[] = { 0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x64,
-						       0x48, 0x41, 0x4f, 0x0f, 0x88, 0x89, 0x8a,
-						       0x8b, 0xc6, 0xc7, 0x80, 0x81, 0x83, 0xf6,
-						       0xf7, 0xaa, 0xab, 0xa1, 0xa3, 0x63, 0xba,
-						       0xb6, 0xbf, 0x04, 0x05, 0x24, 0x25, 0x84 };
+			static const uint8_t hot[] = {
+			    0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x64, 0x48, 0x41, 0x4f, 0x0f, 0x88,
+			    0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0x80, 0x81, 0x83, 0xf6, 0xf7, 0xaa, 0xab,
+			    0xa1, 0xa3, 0x63, 0xba, 0xb6, 0xbf, 0x04, 0x05, 0x24, 0x25, 0x84};
 			p[i] = (r & 3) ? (uint8_t)(r >> 8) : hot[(r >> 8) % sizeof(hot)];
 		}
 		enum x86_mode mode = modes[rng() % 3];
@@ -528,7 +527,7 @@ static void test_garbage_random(void **state)
 
 static void test_garbage_exhaustive_short(void **state)
 {
-	static const enum x86_mode modes[] = { M16, M32, M64 };
+	static const enum x86_mode modes[] = {M16, M32, M64};
 
 	/* Every 1- and 2-byte string, and every 3-byte string starting with 0F or a prefix. */
 	for (unsigned m = 0; m < 3; m++) {
@@ -547,7 +546,7 @@ static void test_garbage_exhaustive_short(void **state)
 				free(q);
 			}
 		}
-		static const uint8_t firsts[] = { 0x0f, 0x66, 0x67, 0x48, 0x41 };
+		static const uint8_t firsts[] = {0x0f, 0x66, 0x67, 0x48, 0x41};
 		for (size_t f = 0; f < sizeof(firsts); f++) {
 			for (unsigned a = 0; a < 256; a++) {
 				for (unsigned b = 0; b < 256; b++) {
@@ -566,12 +565,12 @@ static void test_garbage_exhaustive_short(void **state)
 
 static void test_cpu_mode(void **state)
 {
-	struct vcpu_sregs s = { 0 };
+	struct vcpu_sregs s = {0};
 
 	assert_int_equal(x86_cpu_mode(&s), M16); /* real mode */
 	s.cs.db = true;
 	assert_int_equal(x86_cpu_mode(&s), M16); /* real mode ignores CS.D */
-	s.cr0 = 1;				  /* PE */
+	s.cr0 = 1;				 /* PE */
 	assert_int_equal(x86_cpu_mode(&s), M32);
 	s.cs.db = false;
 	assert_int_equal(x86_cpu_mode(&s), M16);
@@ -592,14 +591,10 @@ static void test_cpu_mode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_unsupported),
-		cmocka_unit_test(test_length_limit),
-		cmocka_unit_test(test_segment_overrides),
-		cmocka_unit_test(test_high8_registers),
-		cmocka_unit_test(test_cpu_mode),
-		cmocka_unit_test(test_garbage_random),
-		cmocka_unit_test(test_garbage_exhaustive_short),
+	    cmocka_unit_test(test_table),	    cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_length_limit),    cmocka_unit_test(test_segment_overrides),
+	    cmocka_unit_test(test_high8_registers), cmocka_unit_test(test_cpu_mode),
+	    cmocka_unit_test(test_garbage_random),  cmocka_unit_test(test_garbage_exhaustive_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

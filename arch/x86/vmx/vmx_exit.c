@@ -65,7 +65,7 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 {
 	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
-	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	uint64_t qual;
 
 	*exit = (struct vcpu_exit){.raw_reason = basic, .kind = VEXIT_UNHANDLED};
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
@@ -93,6 +93,7 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->kind = VEXIT_PREEMPT;
 		return;
 	case EXIT_REASON_EPT_VIOLATION:
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 		exit->kind = VEXIT_MMIO;
 		exit->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 		exit->npf.read = qual & QUAL_EPT_READ;
@@ -133,6 +134,7 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->msr.index = (uint32_t)v->regs.rcx;
 		break;
 	case EXIT_REASON_IO:
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 		exit->kind = VEXIT_IO;
 		exit->io.size = (qual & QUAL_IO_SIZE_MASK) + 1;
 		exit->io.in = qual & QUAL_IO_IN;
@@ -141,6 +143,7 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->io.port = qual >> QUAL_IO_PORT_SHIFT;
 		break;
 	case EXIT_REASON_CR_ACCESS:
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 		exit->kind = VEXIT_CR_ACCESS;
 		exit->cr.cr = qual & QUAL_CR_NUM_MASK;
 		exit->cr.type = (enum cr_access_type)((qual >> QUAL_CR_TYPE_SHIFT) & 3);

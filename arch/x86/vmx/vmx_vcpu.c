@@ -343,13 +343,13 @@ void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 
 uint64_t vmx_vcpu_get_rip(struct vcpu *v)
 {
-	vmx_vcpu_load(v);
+	/* Exit handling only: the VMCS that just exited is current. */
 	return vmcs_read(VMCS_GUEST_RIP);
 }
 
 void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len)
 {
-	vmx_vcpu_load(v);
+	/* Exit handling only: the VMCS that just exited is current. */
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
 	uint32_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & INTERRUPTIBILITY_STI_MOVSS)
@@ -358,7 +358,7 @@ void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len)
 
 uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 {
-	vmx_vcpu_load(v);
+	/* Exit handling only: the VMCS that just exited is current. */
 	switch (cr) {
 	case 0:
 		return guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);

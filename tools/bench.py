@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Exit round-trip benchmark: boot the bench guest and print a table.
+
+VT-x path: Bochs with `clock: sync=none`, where the guest's RDTSC deltas are
+exact emulated-instruction counts. The bench guest prints, per exit kind,
+`BENCH <kind> <ticks per iteration> <iterations>`; the baseline is the same
+loop without the exiting instruction. Usage: tools/bench.py --build DIR [--backend vmx|svm]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+import harness  # noqa: E402
+
+LABELS = {
+    "cpuid": "CPUID",
+    "pio_write": "port write (UART scratch)",
+    "rdmsr": "MSR read (IA32_PAT)",
+    "hypercall": "hypercall (HC_VERSION)",
+    "mmio_read": "MMIO read via EPT/NPT fault",
+}
+
+
+class Bench(harness.Scenario):
+    cmdline = "test-exit"
+    guests = (harness.guest("bench"),)
+    expect = (r"bench: done",)
+    timeout = 300
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--backend", default="vmx", choices=("vmx", "svm"))
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+
+    sc = Bench("bench-" + args.backend)
+    sc.emulator = "bochs" if args.backend == "vmx" else "qemu"
+    res = harness.run(sc, build)
+    log = harness._read(res.log) if res.log else ""
+    rows = {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\S+) (\d+) (\d+)", log)}
+    if res.status != "PASS" or "baseline" not in rows:
+        print("bench: run failed: %s (log: %s)" % (res.reason, res.log))
+        return 1
+
+    base = rows["baseline"]
+    if args.backend == "vmx":
+        print("VT-x under Bochs (sync=none): emulated instructions per round trip")
+        print("%-30s %12s %16s" % ("exit kind", "per iteration", "minus empty loop"))
+    else:
+        print("SVM under QEMU TCG: TSC ticks per round trip (wall-clock TSC; compare within a run)")
+        print("%-30s %12s %16s %10s" % ("exit kind", "per iteration", "minus empty loop",
+                                        "vs CPUID"))
+    for kind, label in LABELS.items():
+        if kind not in rows:
+            continue
+        line = "%-30s %12d %16d" % (label, rows[kind], rows[kind] - base)
+        if args.backend == "svm" and rows.get("cpuid"):
+            line += " %10.2f" % (rows[kind] / rows["cpuid"])
+        print(line)
+    print("%-30s %12d" % ("empty loop (baseline)", base))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
