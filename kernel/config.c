@@ -24,6 +24,12 @@ struct cfg_span {
 	size_t len;
 };
 
+_Static_assert(CONFIG_VCPUS_MAX == 8, "update the vCPU count messages");
+_Static_assert(CONFIG_WEIGHT_MAX == 1000, "update the weight message");
+_Static_assert(CONFIG_CMDLINE_MAX == 255, "update the cmdline message");
+_Static_assert(CONFIG_CONSOLE_PCPU == 0, "update the console CPU messages");
+
+/* Guest section keys. */
 enum cfg_key {
 	CFG_KEY_IMAGE,
 	CFG_KEY_MEMORY,
@@ -31,12 +37,28 @@ enum cfg_key {
 	CFG_KEY_LOAD,
 	CFG_KEY_ENTRY,
 	CFG_KEY_AUTOSTART,
+	CFG_KEY_CMDLINE,
+	CFG_KEY_VCPUS,
+	CFG_KEY_CPUS,
+	CFG_KEY_WEIGHT,
+	CFG_KEY_CAP,
+	CFG_KEY_DEVICES,
 	CFG_KEY_COUNT,
 };
 
 static const char *const cfg_key_names[CFG_KEY_COUNT] = {
-    [CFG_KEY_IMAGE] = "image", [CFG_KEY_MEMORY] = "memory", [CFG_KEY_MODE] = "mode",
-    [CFG_KEY_LOAD] = "load",   [CFG_KEY_ENTRY] = "entry",   [CFG_KEY_AUTOSTART] = "autostart",
+    [CFG_KEY_IMAGE] = "image",	   [CFG_KEY_MEMORY] = "memory", [CFG_KEY_MODE] = "mode",
+    [CFG_KEY_LOAD] = "load",	   [CFG_KEY_ENTRY] = "entry",	[CFG_KEY_AUTOSTART] = "autostart",
+    [CFG_KEY_CMDLINE] = "cmdline", [CFG_KEY_VCPUS] = "vcpus",	[CFG_KEY_CPUS] = "cpus",
+    [CFG_KEY_WEIGHT] = "weight",   [CFG_KEY_CAP] = "cap",	[CFG_KEY_DEVICES] = "devices",
+};
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} cfg_devices[] = {
+    {"uart", CONFIG_DEV_UART},
+    {"debug-exit", CONFIG_DEV_DEBUG_EXIT},
 };
 
 enum cfg_where {
@@ -52,9 +74,15 @@ struct cfg_parser {
 	uint32_t module_count;
 	struct config *out;
 	enum cfg_where where;
-	struct config_guest cur; /* the section being read (CFG_GUEST) */
-	bool cur_bad;		 /* it had an error: drop it at its end */
-	uint32_t cur_keys;	 /* bit per enum cfg_key already given */
+	uint32_t cpu_count;		      /* 0: pCPU indexes not checked against it */
+	uint64_t free_memory;		      /* 0: guest memory not checked against it */
+	bool script_seen;		      /* top-level "script" given (good or not) */
+	struct config_guest cur;	      /* the section being read (CFG_GUEST) */
+	bool cur_bad;			      /* it had an error: drop it at its end */
+	uint32_t cur_keys;		      /* bit per enum cfg_key already given */
+	uint32_t cur_bad_keys;		      /* bit per enum cfg_key whose value was bad */
+	uint32_t cur_key_line[CFG_KEY_COUNT]; /* where each given key is */
+	uint32_t cur_pin_count;		      /* entries in cur.cpus */
 };
 
 static bool cfg_is_blank(char c)
@@ -211,21 +239,242 @@ static int cfg_parse_gpa(struct cfg_parser *p, const char *key, struct cfg_span 
 	return 0;
 }
 
-static int cfg_parse_image(struct cfg_parser *p, struct cfg_span v)
+static const struct boot_module *cfg_find_module(struct cfg_parser *p, struct cfg_span v)
 {
-	char q[CFG_QUOTE_MAX + 4];
-
 	for (uint32_t i = 0; i < p->module_count; i++) {
 		const char *name = p->modules[i].name;
 
 		if (strnlen(name, sizeof(p->modules[i].name)) == v.len &&
-		    memcmp(name, v.p, v.len) == 0) {
-			p->cur.image = &p->modules[i];
-			return 0;
-		}
+		    memcmp(name, v.p, v.len) == 0)
+			return &p->modules[i];
 	}
+	return NULL;
+}
+
+static int cfg_parse_image(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+
+	p->cur.image = cfg_find_module(p, v);
+	if (p->cur.image)
+		return 0;
 	cfg_error(p, "image '%s' was not loaded", cfg_quote(v, q));
 	return -ENOENT;
+}
+
+/* A whole value that is one number in [min, max]; @what names it in messages. */
+static int cfg_parse_range(struct cfg_parser *p, const char *what, struct cfg_span v, uint32_t min,
+			   uint32_t max, uint32_t *out)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	uint64_t value;
+
+	if (v.len == 0 || cfg_parse_u64(v, &value) != v.len) {
+		cfg_error(p, "bad %s '%s'", what, cfg_quote(v, q));
+		return -EINVAL;
+	}
+	if (value < min || value > max) {
+		cfg_error(p, "%s '%s' out of range (%u..%u)", what, cfg_quote(v, q), (unsigned)min,
+			  (unsigned)max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)value;
+	return 0;
+}
+
+/* The guest's own command line: kept verbatim, so only printable ASCII. */
+static int cfg_parse_cmdline(struct cfg_parser *p, struct cfg_span v)
+{
+	if (v.len > CONFIG_CMDLINE_MAX) {
+		cfg_error(p, "guest cmdline is %llu characters (at most 255)",
+			  (unsigned long long)v.len);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		if (c < 0x20 || c >= 0x7f) {
+			cfg_error(p, "bad byte 0x%02x in cmdline (printable ASCII only)", c);
+			return -EINVAL;
+		}
+	}
+	memcpy(p->cur.cmdline, v.p, v.len);
+	p->cur.cmdline[v.len] = '\0';
+	return 0;
+}
+
+/* "N" or "N%", 1..100; "none" for no cap. */
+static int cfg_parse_cap(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	struct cfg_span n = v;
+	uint64_t value;
+
+	if (cfg_span_is(v, "none")) {
+		p->cur.cap_percent = 0;
+		return 0;
+	}
+	if (n.len > 0 && n.p[n.len - 1] == '%')
+		n = cfg_trim((struct cfg_span){n.p, n.len - 1});
+	if (n.len == 0 || cfg_parse_u64(n, &value) != n.len) {
+		cfg_error(p, "bad cap '%s' (expected a percentage 1..100, or none)",
+			  cfg_quote(v, q));
+		return -EINVAL;
+	}
+	if (value < 1 || value > 100) {
+		cfg_error(p, "cap '%s' out of range (1%%..100%%)", cfg_quote(v, q));
+		return -EINVAL;
+	}
+	p->cur.cap_percent = (uint32_t)value;
+	return 0;
+}
+
+/* The item of comma list @v at *@pos, trimmed; false past the last one. */
+static bool cfg_next_item(struct cfg_span v, size_t *pos, struct cfg_span *item)
+{
+	const char *comma;
+	size_t end;
+
+	if (*pos > v.len)
+		return false;
+	comma = memchr(v.p + *pos, ',', v.len - *pos);
+	end = comma ? (size_t)(comma - v.p) : v.len;
+	*item = cfg_trim((struct cfg_span){v.p + *pos, end - *pos});
+	*pos = end + 1;
+	return true;
+}
+
+static int cfg_parse_devices(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	struct cfg_span item;
+	uint32_t devices = 0;
+	size_t pos = 0;
+
+	if (cfg_span_is(v, "none")) {
+		p->cur.devices = 0;
+		return 0;
+	}
+	while (cfg_next_item(v, &pos, &item)) {
+		size_t d;
+
+		if (item.len == 0) {
+			cfg_error(p, "bad device list '%s'", cfg_quote(v, q));
+			return -EINVAL;
+		}
+		for (d = 0; d < ARRAY_SIZE(cfg_devices); d++)
+			if (cfg_span_is(item, cfg_devices[d].name))
+				break;
+		if (d == ARRAY_SIZE(cfg_devices)) {
+			cfg_error(p, "unknown device '%s' (expected uart or debug-exit)",
+				  cfg_quote(item, q));
+			return -EINVAL;
+		}
+		if (devices & cfg_devices[d].bit) {
+			cfg_error(p, "device '%s' listed twice", cfg_devices[d].name);
+			return -EINVAL;
+		}
+		devices |= cfg_devices[d].bit;
+	}
+	p->cur.devices = devices;
+	return 0;
+}
+
+static const char *cfg_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Pin the guest's next vCPU to @cpu: a pCPU that exists, is not the console's and is free. */
+static int cfg_pin_cpu(struct cfg_parser *p, uint64_t cpu)
+{
+	uint32_t limit = p->cpu_count ? p->cpu_count : CONFIG_PCPU_MAX;
+
+	if (p->cur_pin_count == CONFIG_VCPUS_MAX) {
+		cfg_error(p, "cpus lists more than 8 CPUs");
+		return -EINVAL;
+	}
+	if (cpu >= limit) {
+		if (p->cpu_count)
+			cfg_error(p, "CPU %llu does not exist (%u CPU%s)", (unsigned long long)cpu,
+				  (unsigned)p->cpu_count, cfg_plural(p->cpu_count));
+		else
+			cfg_error(p, "CPU %llu out of range (0..%u)", (unsigned long long)cpu,
+				  CONFIG_PCPU_MAX - 1);
+		return -EINVAL;
+	}
+	if (cpu == CONFIG_CONSOLE_PCPU) {
+		cfg_error(p, "CPU 0 runs the management console and cannot be pinned");
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < p->cur_pin_count; i++) {
+		if (p->cur.cpus[i] == cpu) {
+			cfg_error(p, "CPU %u listed twice", (unsigned)cpu);
+			return -EINVAL;
+		}
+	}
+	for (uint32_t g = 0; g < p->out->guest_count; g++) {
+		const struct config_guest *other = &p->out->guests[g];
+
+		if (!other->pinned)
+			continue;
+		for (uint32_t i = 0; i < other->vcpus; i++) {
+			if (other->cpus[i] == cpu) {
+				cfg_error(p, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
+					  other->name);
+				return -EBUSY;
+			}
+		}
+	}
+	p->cur.cpus[p->cur_pin_count++] = (uint32_t)cpu;
+	return 0;
+}
+
+/* "shared", or pCPUs one per vCPU: "1,3", "2-3", "1, 4-6". */
+static int cfg_parse_cpus(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	struct cfg_span item;
+	size_t pos = 0;
+
+	p->cur.pinned = false;
+	p->cur_pin_count = 0;
+	if (cfg_span_is(v, "shared"))
+		return 0;
+	while (cfg_next_item(v, &pos, &item)) {
+		const char *dash = memchr(item.p, '-', item.len);
+		struct cfg_span first = item, last = item;
+		uint64_t lo, hi;
+		int ret;
+
+		if (dash) {
+			size_t n = (size_t)(dash - item.p);
+
+			first = cfg_trim((struct cfg_span){item.p, n});
+			last = cfg_trim((struct cfg_span){dash + 1, item.len - n - 1});
+		}
+		if (first.len == 0 || last.len == 0 || cfg_parse_u64(first, &lo) != first.len ||
+		    cfg_parse_u64(last, &hi) != last.len) {
+			cfg_error(p,
+				  "bad cpus value '%s' (expected shared, or CPUs like 1,3 or 2-3)",
+				  cfg_quote(v, q));
+			return -EINVAL;
+		}
+		if (lo > hi) {
+			cfg_error(p, "bad CPU range '%s'", cfg_quote(item, q));
+			return -EINVAL;
+		}
+		/* Ends within CONFIG_VCPUS_MAX + 1 steps: cfg_pin_cpu fails past that. */
+		for (uint64_t cpu = lo;; cpu++) {
+			ret = cfg_pin_cpu(p, cpu);
+			if (ret)
+				return ret;
+			if (cpu == hi)
+				break;
+		}
+	}
+	p->cur.pinned = true;
+	return 0;
 }
 
 static int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
@@ -262,6 +511,18 @@ static int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_sp
 		else
 			break;
 		return 0;
+	case CFG_KEY_CMDLINE:
+		return cfg_parse_cmdline(p, v);
+	case CFG_KEY_VCPUS:
+		return cfg_parse_range(p, "vCPU count", v, 1, CONFIG_VCPUS_MAX, &p->cur.vcpus);
+	case CFG_KEY_CPUS:
+		return cfg_parse_cpus(p, v);
+	case CFG_KEY_WEIGHT:
+		return cfg_parse_range(p, "weight", v, 1, CONFIG_WEIGHT_MAX, &p->cur.weight);
+	case CFG_KEY_CAP:
+		return cfg_parse_cap(p, v);
+	case CFG_KEY_DEVICES:
+		return cfg_parse_devices(p, v);
 	case CFG_KEY_COUNT:
 		break;
 	}
@@ -272,13 +533,33 @@ static int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_sp
 	return -EINVAL;
 }
 
+static void cfg_top_script(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+
+	if (p->script_seen) {
+		cfg_error(p, "duplicate key 'script'");
+		return;
+	}
+	p->script_seen = true;
+	if (v.len == 0) {
+		cfg_error(p, "empty value for 'script'");
+		return;
+	}
+	p->out->script = cfg_find_module(p, v);
+	if (!p->out->script)
+		cfg_error(p, "script '%s' was not loaded", cfg_quote(v, q));
+}
+
 static void cfg_key_value(struct cfg_parser *p, struct cfg_span key, struct cfg_span v)
 {
 	char q[CFG_QUOTE_MAX + 4];
 	enum cfg_key k;
 
 	if (p->where == CFG_TOP) {
-		if (!cfg_span_is(key, "cmdline"))
+		if (cfg_span_is(key, "script"))
+			cfg_top_script(p, v);
+		else if (!cfg_span_is(key, "cmdline"))
 			cfg_error(p, "key outside a guest section");
 		return; /* cmdline is the loader's (boot/config_scan.c) */
 	}
@@ -286,7 +567,10 @@ static void cfg_key_value(struct cfg_parser *p, struct cfg_span key, struct cfg_
 		if (cfg_span_is(key, cfg_key_names[k]))
 			break;
 	if (k == CFG_KEY_COUNT) {
-		cfg_error(p, "unknown key '%s'", cfg_quote(key, q));
+		if (cfg_span_is(key, "script"))
+			cfg_error(p, "'script' belongs at the top, before the first section");
+		else
+			cfg_error(p, "unknown key '%s'", cfg_quote(key, q));
 		p->cur_bad = true;
 		return;
 	}
@@ -296,13 +580,96 @@ static void cfg_key_value(struct cfg_parser *p, struct cfg_span key, struct cfg_
 		return;
 	}
 	p->cur_keys |= 1U << k;
-	if (v.len == 0) {
+	p->cur_key_line[k] = p->line;
+	/* An empty guest cmdline is a choice; any other empty value a slip. */
+	if (v.len == 0 && k != CFG_KEY_CMDLINE) {
 		cfg_error(p, "empty value for '%s'", cfg_key_names[k]);
 		p->cur_bad = true;
+		p->cur_bad_keys |= 1U << k;
 		return;
 	}
-	if (cfg_parse_value(p, k, v))
+	if (cfg_parse_value(p, k, v)) {
 		p->cur_bad = true;
+		p->cur_bad_keys |= 1U << k;
+	}
+}
+
+static bool cfg_key_good(const struct cfg_parser *p, enum cfg_key k)
+{
+	return (p->cur_keys & (1U << k)) && !(p->cur_bad_keys & (1U << k));
+}
+
+/* Line of key @k if given, else the section header's. */
+static uint32_t cfg_key_line(const struct cfg_parser *p, enum cfg_key k)
+{
+	return (p->cur_keys & (1U << k)) ? p->cur_key_line[k] : p->cur.line;
+}
+
+/* Keys that must agree with each other, checked once all are read (in any order). */
+static void cfg_check_placement(struct cfg_parser *p)
+{
+	struct config_guest *g = &p->cur;
+
+	if (!cfg_key_good(p, CFG_KEY_CPUS) || !g->pinned)
+		return;
+	if (!(p->cur_bad_keys & (1U << CFG_KEY_VCPUS))) {
+		if (p->cpu_count && g->vcpus > p->cpu_count - 1) {
+			cfg_error_at(p, cfg_key_line(p, CFG_KEY_VCPUS),
+				     "vcpus = %u but only %u CPU%s can be pinned (%u CPU%s, CPU 0 "
+				     "runs the management console)",
+				     (unsigned)g->vcpus, (unsigned)(p->cpu_count - 1),
+				     cfg_plural(p->cpu_count - 1), (unsigned)p->cpu_count,
+				     cfg_plural(p->cpu_count));
+			p->cur_bad = true;
+		} else if (p->cur_pin_count != g->vcpus) {
+			cfg_error_at(p, cfg_key_line(p, CFG_KEY_CPUS),
+				     "cpus lists %u CPU%s but vcpus = %u",
+				     (unsigned)p->cur_pin_count, cfg_plural(p->cur_pin_count),
+				     (unsigned)g->vcpus);
+			p->cur_bad = true;
+		}
+	}
+	if (cfg_key_good(p, CFG_KEY_WEIGHT)) {
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_WEIGHT),
+			     "weight is for shared guests only (this one is pinned)");
+		p->cur_bad = true;
+	}
+	/* A pinned vCPU owns its pCPU and takes no scheduler ticks: nothing enforces a cap. */
+	if (cfg_key_good(p, CFG_KEY_CAP) && g->cap_percent) {
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_CAP),
+			     "cap is for shared guests only (this one is pinned)");
+		p->cur_bad = true;
+	}
+}
+
+/* "512M", "1G", "200K": the largest unit that divides @bytes (rounded down to K). */
+static const char *cfg_size(uint64_t bytes, char buf[24])
+{
+	if (bytes && IS_ALIGNED(bytes, SZ_1G))
+		snprintf(buf, 24, "%lluG", (unsigned long long)(bytes / SZ_1G));
+	else if (IS_ALIGNED(bytes, SZ_1M))
+		snprintf(buf, 24, "%lluM", (unsigned long long)(bytes / SZ_1M));
+	else
+		snprintf(buf, 24, "%lluK", (unsigned long long)(bytes >> 10));
+	return buf;
+}
+
+/* The guests kept so far plus this one must fit the caller's free memory. */
+static void cfg_check_memory(struct cfg_parser *p)
+{
+	char need[24], left[24];
+	uint64_t used = 0, remain;
+
+	if (!p->free_memory)
+		return;
+	for (uint32_t i = 0; i < p->out->guest_count; i++)
+		used += p->out->guests[i].mem_size; /* <= free_memory: each was checked */
+	remain = p->free_memory - used;
+	if (p->cur.mem_size <= remain)
+		return;
+	cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY), "guest '%s' needs %s but only %s remain",
+		     p->cur.name, cfg_size(p->cur.mem_size, need), cfg_size(remain, left));
+	p->cur_bad = true;
 }
 
 /* Close the current section: keep the guest or say it was dropped. */
@@ -314,6 +681,10 @@ static void cfg_end_section(struct cfg_parser *p)
 		cfg_error_at(p, p->cur.line, "guest '%s' has no image", p->cur.name);
 		p->cur_bad = true;
 	}
+	cfg_check_placement(p);
+	/* Only a guest that would otherwise be kept is charged for its memory. */
+	if (!p->cur_bad)
+		cfg_check_memory(p);
 	if (p->cur_bad)
 		log_warn("cfg: %s:%u: guest '%s' skipped", p->file, (unsigned)p->cur.line,
 			 p->cur.name);
@@ -379,8 +750,13 @@ static void cfg_section(struct cfg_parser *p, struct cfg_span l)
 	p->cur.opts.load_gpa = CONFIG_FLAT_LOAD_DEFAULT;
 	p->cur.autostart = true;
 	p->cur.line = p->line;
+	p->cur.vcpus = 1;
+	p->cur.weight = CONFIG_WEIGHT_DEFAULT;
+	p->cur.devices = CONFIG_DEV_DEFAULT;
 	p->cur_bad = false;
 	p->cur_keys = 0;
+	p->cur_bad_keys = 0;
+	p->cur_pin_count = 0;
 	p->where = CFG_GUEST;
 }
 
@@ -419,12 +795,15 @@ static void cfg_line(struct cfg_parser *p, struct cfg_span l)
 }
 
 int config_parse(const char *file, const char *text, size_t len, const struct boot_module *modules,
-		 uint32_t module_count, struct config *out)
+		 uint32_t module_count, uint32_t cpu_count, uint64_t free_memory,
+		 struct config *out)
 {
 	struct cfg_parser p = {
 	    .file = file,
 	    .modules = modules,
 	    .module_count = module_count,
+	    .cpu_count = cpu_count,
+	    .free_memory = free_memory,
 	    .out = out,
 	    .where = CFG_TOP,
 	};

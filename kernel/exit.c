@@ -5,6 +5,9 @@
  */
 #include "kernel/exit.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "drivers/lapic.h"
@@ -15,6 +18,8 @@
 #include "kernel/log.h"
 #include "kernel/msr_policy.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/virq.h"
 #include "kernel/virt.h"
 
 #define VECTOR_UD 6
@@ -25,6 +30,17 @@
 #define XCR0_SSE (1ULL << 1)
 #define XCR0_AVX (1ULL << 2)
 #define CPUID_XSAVE_LEAF 0xd
+
+void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	guest_stop(v->guest, state, code, "%s (vcpu %u, rip 0x%llx)", what, v->id,
+		   (unsigned long long)virt->vcpu_get_rip(v));
+}
 
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -226,7 +242,34 @@ static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 
 static void stop_crashed(struct vcpu *v, const char *what, const struct vcpu_exit *e)
 {
-	guest_stop(v->guest, GUEST_CRASHED, -1, "%s (exit reason %u)", what, e->raw_reason);
+	exit_stop_guest(v, GUEST_CRASHED, -1, "%s (exit reason %u)", what, e->raw_reason);
+}
+
+/*
+ * HLT: with an event pending the vCPU goes on; otherwise it blocks until
+ * one arrives. With interrupts disabled nothing but NMI/INIT could wake it:
+ * when every vCPU of the guest is halted that way, the guest has shut down.
+ */
+static void handle_hlt(struct vcpu *v, const struct vcpu_exit *e)
+{
+	skip(v, e);
+	if (virq_pending(v))
+		return;
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	v->halted_if0 = !(s.rflags & RFLAGS_IF);
+	struct guest *g = v->guest;
+	bool all_dead = true;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct vcpu *o = &g->vcpus[i];
+		if (o != v && o->state != VCPU_STOPPED && !o->halted_if0)
+			all_dead = false;
+	}
+	if (v->halted_if0 && all_dead) {
+		exit_stop_guest(v, GUEST_EXITED, 0, "halted with interrupts disabled");
+		return;
+	}
+	sched_block(v);
 }
 
 void exit_handle(struct vcpu *v, struct vcpu_exit *e)
@@ -256,7 +299,8 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		hypercall_handle(v);
 		break;
 	case VEXIT_HLT:
-		/* No virtual interrupts yet: HLT resumes at once (the scheduler will block). */
+		handle_hlt(v, e);
+		break;
 	case VEXIT_PAUSE:
 	case VEXIT_INVD:
 	case VEXIT_WBINVD:

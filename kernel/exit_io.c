@@ -34,14 +34,17 @@ void exit_io_port(struct vcpu *v, const struct vcpu_exit *e)
 	struct guest *g = v->guest;
 	if (e->io.string) {
 		/* INS/OUTS are not emulated yet; a guest using them is stopped, not trusted. */
-		guest_stop(g, GUEST_CRASHED, -1, "string I/O on port 0x%x is not supported",
-			   e->io.port);
+		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O on port 0x%x is not supported",
+				e->io.port);
 		return;
 	}
 	uint64_t mask = size_mask(e->io.size);
 	uint64_t value = e->io.in ? 0 : (v->regs.rax & mask);
-	if (!vdev_access(g, VDEV_PIO, e->io.port, e->io.size, !e->io.in, &value)) {
-		g->unclaimed_io++;
+	spin_lock(&g->dev_lock);
+	bool claimed = vdev_access(g, VDEV_PIO, e->io.port, e->io.size, !e->io.in, &value);
+	spin_unlock(&g->dev_lock);
+	if (!claimed) {
+		__atomic_fetch_add(&g->unclaimed_io, 1, __ATOMIC_RELAXED);
 		value = ALL_ONES;
 	}
 	if (e->io.in) {
@@ -62,8 +65,11 @@ struct mmio_ctx {
 static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *value)
 {
 	struct mmio_ctx *m = ctx;
-	if (!vdev_access(m->g, VDEV_MMIO, m->gpa, size, write, value)) {
-		m->g->unclaimed_mmio++;
+	spin_lock(&m->g->dev_lock);
+	bool claimed = vdev_access(m->g, VDEV_MMIO, m->gpa, size, write, value);
+	spin_unlock(&m->g->dev_lock);
+	if (!claimed) {
+		__atomic_fetch_add(&m->g->unclaimed_mmio, 1, __ATOMIC_RELAXED);
 		if (!write)
 			*value = ALL_ONES & size_mask(size);
 	}
@@ -85,13 +91,13 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	gpa_t gpa = e->npf.gpa;
 
 	if (gpa < GUEST_MMIO_BASE || gpa >= GUEST_MMIO_END) {
-		guest_stop(g, GUEST_CRASHED, -1, "access to GPA 0x%llx outside its memory",
-			   (unsigned long long)gpa);
+		exit_stop_guest(v, GUEST_CRASHED, -1, "access to GPA 0x%llx outside its memory",
+				(unsigned long long)gpa);
 		return;
 	}
 	if (e->npf.fetch) {
-		guest_stop(g, GUEST_CRASHED, -1, "instruction fetch from MMIO at GPA 0x%llx",
-			   (unsigned long long)gpa);
+		exit_stop_guest(v, GUEST_CRASHED, -1, "instruction fetch from MMIO at GPA 0x%llx",
+				(unsigned long long)gpa);
 		return;
 	}
 
@@ -115,9 +121,9 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 	if (err) {
-		guest_stop(g, GUEST_CRASHED, -1,
-			   "MMIO at GPA 0x%llx by an instruction that cannot be emulated (%d)",
-			   (unsigned long long)gpa, err);
+		exit_stop_guest(v, GUEST_CRASHED, -1,
+				"MMIO at GPA 0x%llx by an instruction that cannot be emulated (%d)",
+				(unsigned long long)gpa, err);
 		return;
 	}
 
@@ -126,8 +132,8 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	uint64_t rflags = s.rflags, rsp = s.rsp;
 	err = mmio_emulate(&insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
 	if (err) {
-		guest_stop(g, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
-			   (unsigned long long)gpa, err);
+		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
+				(unsigned long long)gpa, err);
 		return;
 	}
 	if (rflags != s.rflags || rsp != s.rsp) {

@@ -1,8 +1,9 @@
 /*
- * Guest objects: creation (memory, EPT/NPT, vCPU, standard devices), the
- * run loop, and stopping. One contiguous, zeroed run of host frames backs
+ * Guest objects: creation (memory, EPT/NPT, vCPUs, standard devices),
+ * stopping, and accounting. One contiguous, zeroed run of host frames backs
  * guest RAM, mapped write-back; the MMIO window stays unmapped so that every
  * access there reaches a virtual device (or the defined unclaimed answer).
+ * Running them is the scheduler's job (kernel/sched.c).
  */
 #include "kernel/guest.h"
 
@@ -12,13 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/cpu.h"
 #include "kernel/directmap.h"
-#include "kernel/exit.h"
 #include "kernel/exit_stats.h"
 #include "kernel/hypercall_abi.h"
 #include "kernel/log.h"
 #include "kernel/pmm.h"
+#include "kernel/sched.h"
 #include "kernel/vdev/debug_exit.h"
 #include "kernel/vdev/vuart.h"
 #include "kernel/virt.h"
@@ -30,9 +30,14 @@ struct guest_devices {
 };
 
 static unsigned next_guest_id;
+static void (*stopped_hook)(struct guest *g);
 
-struct guest *guest_create(const char *name, uint64_t mem_size)
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count)
 {
+	if (!vcpu_count || vcpu_count > GUEST_MAX_VCPUS) {
+		log_err("guest %s: %u vCPUs (1..%u)", name, vcpu_count, GUEST_MAX_VCPUS);
+		return NULL;
+	}
 	struct guest *g = calloc(1, sizeof(*g));
 	struct guest_devices *devs = calloc(1, sizeof(*devs));
 	if (!g || !devs) {
@@ -43,6 +48,11 @@ struct guest *guest_create(const char *name, uint64_t mem_size)
 	g->id = next_guest_id++;
 	g->mem_size = ALIGN_UP(mem_size, SZ_2M);
 	g->devices = devs;
+	g->vcpu_count = vcpu_count;
+	for (unsigned i = 0; i < vcpu_count; i++) {
+		g->vcpus[i].guest = g;
+		g->vcpus[i].id = i;
+	}
 
 	/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */
 	g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE, SZ_2M);
@@ -56,10 +66,6 @@ struct guest *guest_create(const char *name, uint64_t mem_size)
 	int err = virt->guest_init(g);
 	if (!err)
 		err = virt->guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
-	if (!err) {
-		g->vcpu.guest = g;
-		err = virt->vcpu_create(&g->vcpu);
-	}
 	if (!err)
 		err = vuart_attach(g, &devs->uart, GUEST_UART_PORT);
 	if (!err)
@@ -78,10 +84,30 @@ fail:
 	return NULL;
 }
 
+void guest_on_stopped(void (*hook)(struct guest *g))
+{
+	stopped_hook = hook;
+}
+
+void guest_start(struct guest *g)
+{
+	spin_lock(&g->lock);
+	g->state = GUEST_RUNNING;
+	g->paused = false;
+	g->vcpus_stopped = 0;
+	g->stop_reason[0] = '\0';
+	spin_unlock(&g->lock);
+	log_info("guest %s: started", g->name);
+	sched_wake(&g->vcpus[0]);
+}
+
 void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
 {
-	if (g->state == GUEST_EXITED || g->state == GUEST_CRASHED)
+	spin_lock(&g->lock);
+	if (g->state != GUEST_RUNNING) {
+		spin_unlock(&g->lock);
 		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
@@ -90,9 +116,43 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
 	g->exit_code = code;
 	struct guest_devices *devs = g->devices;
 	vuart_flush(&devs->uart);
-	log_info("guest %s: %s: %s (rip 0x%llx)", g->name,
-		 state == GUEST_CRASHED ? "stopped by the hypervisor" : "exited", g->stop_reason,
-		 (unsigned long long)virt->vcpu_get_rip(&g->vcpu));
+	spin_unlock(&g->lock);
+
+	log_info("guest %s: %s: %s", g->name,
+		 state == GUEST_CRASHED ? "stopped by the hypervisor" : "exited", g->stop_reason);
+	/* vCPUs elsewhere notice at their next exit; waiting ones are queued to notice. */
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		if (v->state == VCPU_BLOCKED || v->state == VCPU_PARKED)
+			sched_wake(v);
+		else
+			sched_kick(v);
+	}
+}
+
+void guest_vcpu_stopped(struct guest *g, struct vcpu *v)
+{
+	spin_lock(&g->lock);
+	unsigned stopped = ++g->vcpus_stopped;
+	spin_unlock(&g->lock);
+	if (stopped < g->vcpus_started)
+		return;
+	exit_stats_print(g);
+	if (stopped_hook)
+		stopped_hook(g);
+}
+
+void guest_set_paused(struct guest *g, bool paused)
+{
+	g->paused = paused;
+	log_info("guest %s: %s", g->name, paused ? "paused" : "resumed");
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		if (!paused && v->state == VCPU_PARKED)
+			sched_wake(v);
+		else
+			sched_kick(v);
+	}
 }
 
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
@@ -107,23 +167,8 @@ void guest_console_line(struct guest *g, const char *text)
 	log_info("[%s] %s", g->name, text);
 }
 
-void guest_run(struct guest *g)
+void guest_account_exit(struct guest *g, enum vcpu_exit_kind kind, uint64_t cycles)
 {
-	struct vcpu *v = &g->vcpu;
-	g->state = GUEST_RUNNING;
-	log_info("guest %s: running", g->name);
-	while (g->state == GUEST_RUNNING) {
-		struct vcpu_exit exit;
-		if (virt->vcpu_run(v, &exit)) {
-			guest_stop(g, GUEST_CRASHED, -1, "VM entry failed (error %u)",
-				   exit.raw_reason);
-			break;
-		}
-		uint64_t start = rdtsc();
-		exit_handle(v, &exit);
-		v->exits++;
-		g->stats[exit.kind].count++;
-		g->stats[exit.kind].cycles += rdtsc() - start;
-	}
-	exit_stats_print(g);
+	__atomic_fetch_add(&g->stats[kind].count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&g->stats[kind].cycles, cycles, __ATOMIC_RELAXED);
 }

@@ -10,11 +10,13 @@
 #ifndef SHOJI_KERNEL_GUEST_H
 #define SHOJI_KERNEL_GUEST_H
 
+#include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "kernel/vcpu.h"
 #include "kernel/vdev.h"
 
 #define GUEST_NAME_MAX 32
+#define GUEST_MAX_VCPUS 8
 #define GUEST_MMIO_BASE 0xc0000000ULL
 #define GUEST_MMIO_END SZ_4G
 
@@ -33,7 +35,7 @@ struct exit_stat {
 struct guest {
 	char name[GUEST_NAME_MAX];
 	unsigned id;
-	enum guest_state state;
+	volatile enum guest_state state;
 	int exit_code;
 	char stop_reason[160];
 
@@ -41,7 +43,13 @@ struct guest {
 	hpa_t mem_hpa; /* host backing of guest RAM [0, mem_size) */
 	void *arch_mm; /* backend's EPT / NPT root */
 
-	struct vcpu vcpu; /* one vCPU per guest for now */
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	unsigned vcpu_count;
+	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
+	volatile bool paused;
+	struct spinlock lock;	  /* state changes (vCPUs may run on several CPUs) */
+	struct spinlock dev_lock; /* its virtual devices */
+	const void *config; /* its struct config_guest, to build it again on restart */
 
 	struct vdev *vdevs[GUEST_MAX_VDEVS];
 	unsigned vdev_count;
@@ -51,15 +59,27 @@ struct guest {
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 };
 
-/* A guest with mem_size bytes of zeroed RAM, its vCPU, a UART and the debug-exit port. */
-struct guest *guest_create(const char *name, uint64_t mem_size);
+/* A guest with mem_size bytes of zeroed RAM, vcpu_count vCPUs, a UART and the debug-exit port. */
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
 
-/* Run g's vCPU until the guest stops, then print its exit statistics. */
-void guest_run(struct guest *g);
+/* Mark g running and make vCPU 0 runnable (its state must be loaded). */
+void guest_start(struct guest *g);
+
+/* Pause (park every vCPU at its next exit) or resume g. */
+void guest_set_paused(struct guest *g, bool paused);
+
+/* A vCPU of g left the scheduler for good; the last one ends the run (stats, hook). */
+void guest_vcpu_stopped(struct guest *g, struct vcpu *v);
+
+/* Called (on the CPU of g's last vCPU) when every vCPU of g has stopped. */
+void guest_on_stopped(void (*hook)(struct guest *g));
+
+/* Count one handled exit of `kind` that took `cycles` (callable from any CPU). */
+void guest_account_exit(struct guest *g, enum vcpu_exit_kind kind, uint64_t cycles);
 
 /*
  * Stop g: state becomes `state` (EXITED or CRASHED), one log line reports
- * guest, reason and RIP. The vCPU is not entered again.
+ * guest and reason. No vCPU of g is entered again; callable from any CPU.
  */
 void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -1,13 +1,19 @@
 /*
- * Boot-time guest start-up: config -> guest objects -> images in guest RAM
- * -> initial vCPU state -> run. A guest that cannot be built is reported
- * and skipped; the others still run.
+ * The configured guests: built at boot from the config (memory, vCPUs
+ * placed by the scheduler, image loaded, initial state set on each vCPU's
+ * home CPU), started, and watched from CPU 0's housekeeping (ends of runs,
+ * restarts, the end of a test run). A guest that cannot be built is
+ * reported and skipped; the others run.
+ *
+ * With "isolation-check" on the command line the guests run one after the
+ * other, each framed by fingerprints of the hypervisor and the other guests.
  */
 #include "kernel/guests.h"
 
-#include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
+#include "arch/x86/smp.h"
 #include "kernel/cmdline.h"
 #include "kernel/config.h"
 #include "kernel/directmap.h"
@@ -16,9 +22,20 @@
 #include "kernel/guest_image.h"
 #include "kernel/isolation.h"
 #include "kernel/log.h"
+#include "kernel/pcpu.h"
+#include "kernel/pmm.h"
+#include "kernel/sched.h"
+#include "kernel/test_exit.h"
 #include "kernel/virt.h"
 
 #define CONFIG_MODULE "shoji.cfg"
+
+static struct config cfg;
+static struct guest *guests[CONFIG_GUESTS_MAX];
+static unsigned guest_count, failed_count;
+static bool sequential, finished;
+static int sequential_current = -1;
+static struct isolation_snapshot snapshot;
 
 static const char *mode_name(enum vcpu_start_mode mode)
 {
@@ -32,32 +49,164 @@ static const char *mode_name(enum vcpu_start_mode mode)
 	}
 }
 
-static struct guest *build_guest(const struct config_guest *cg)
+struct vcpu_job {
+	struct vcpu *v;
+	const struct vcpu_sregs *sregs;
+	int err;
+};
+
+static void create_vcpu_here(void *arg)
 {
-	struct guest *g = guest_create(cg->name, cg->mem_size);
-	if (!g)
-		return NULL;
-	uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
+	struct vcpu_job *job = arg;
+	job->err = virt->vcpu_create(job->v);
+}
+
+static void set_state_here(void *arg)
+{
+	struct vcpu_job *job = arg;
+	job->err = virt->vcpu_set_sregs(job->v, job->sregs);
+}
+
+static bool is_stopped(const struct guest *g)
+{
+	return g->state != GUEST_RUNNING && g->vcpus_stopped >= g->vcpus_started;
+}
+
+/* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
+static int load_guest(struct guest *g)
+{
+	const struct config_guest *cg = g->config;
 	const struct boot_module *m = cg->image;
+	uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
+
+	memset(ram, 0, g->mem_size);
 	if (guest_image_load(phys_to_virt(m->base), m->size, &cg->opts, ram, g->mem_size, &img,
 			     reason)) {
 		log_err("guest %s: image %s: %s", g->name, m->name, reason);
-		return NULL;
+		return -ENOEXEC;
 	}
 	struct vcpu_sregs sregs;
 	char why[GUEST_BOOT_REASON_MAX];
 	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs,
 			     why)) {
 		log_err("guest %s: cannot start in %s: %s", g->name, mode_name(img.mode), why);
-		return NULL;
+		return -EINVAL;
 	}
-	virt->vcpu_set_sregs(&g->vcpu, &sregs);
-	log_info("guest %s: %s (%llu bytes), %llu MiB, %s at 0x%llx", g->name, m->name,
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		memset(&v->regs, 0, sizeof(v->regs));
+		v->event_pending = false;
+		v->halted_if0 = false;
+		v->started = false;
+		v->irq_pending = false;
+		v->timer_deadline = 0;
+	}
+	memset(g->stats, 0, sizeof(g->stats));
+	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
+	int err = sched_on_cpu(job.v->cpu, set_state_here, &job);
+	if (err || job.err) {
+		log_err("guest %s: cannot set the vCPU's state (%d)", g->name, err ? err : job.err);
+		return -EIO;
+	}
+	log_info("guest %s: %s (%llu bytes), %llu MiB, %u vCPU%s, %s at 0x%llx", g->name, m->name,
 		 (unsigned long long)m->size, (unsigned long long)(g->mem_size / SZ_1M),
-		 mode_name(img.mode), (unsigned long long)img.entry_gpa);
+		 g->vcpu_count, g->vcpu_count > 1 ? "s" : "", mode_name(img.mode),
+		 (unsigned long long)img.entry_gpa);
+	return 0;
+}
+
+static struct guest *build_guest(const struct config_guest *cg)
+{
+	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
+	if (!g)
+		return NULL;
+	g->config = cg;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		int pinned = cg->pinned ? (int)cg->cpus[i] : -1;
+		int cpu = sched_place(v, pinned, cg->weight, cg->cap_percent);
+		if (cpu < 0) {
+			log_err("guest %s: no CPU for vCPU %u (%d)", g->name, i, cpu);
+			return NULL;
+		}
+		struct vcpu_job job = {.v = v};
+		int err = sched_on_cpu(cpu, create_vcpu_here, &job);
+		if (err || job.err) {
+			log_err("guest %s: vCPU %u set-up failed on CPU %d", g->name, i, cpu);
+			return NULL;
+		}
+		log_info("guest %s: vCPU %u on CPU %d (%s)", g->name, i, cpu,
+			 cg->pinned ? "pinned" : "shared");
+	}
+	if (load_guest(g))
+		return NULL;
 	return g;
+}
+
+static void start_guest(struct guest *g)
+{
+	g->vcpus_started = 1;
+	guest_start(g);
+}
+
+/* Isolation check: the next guest in config order, framed by fingerprints. */
+static void sequential_step(void)
+{
+	if (sequential_current >= 0) {
+		if (!is_stopped(guests[sequential_current]))
+			return;
+		isolation_verify(&snapshot, guests, guest_count, sequential_current);
+	}
+	for (unsigned i = sequential_current + 1; i < guest_count; i++) {
+		const struct config_guest *cg = guests[i]->config;
+		if (!cg->autostart)
+			continue;
+		sequential_current = i;
+		isolation_snapshot(&snapshot, guests, guest_count, i);
+		start_guest(guests[i]);
+		return;
+	}
+	sequential_current = guest_count;
+}
+
+static bool all_done(void)
+{
+	if (sequential && sequential_current < (int)guest_count)
+		return false;
+	for (unsigned i = 0; i < guest_count; i++)
+		if (guests[i]->state == GUEST_RUNNING || !is_stopped(guests[i]))
+			return false;
+	return true;
+}
+
+static void report_end(void)
+{
+	unsigned ran = 0, exited = 0, crashed = 0;
+	for (unsigned i = 0; i < guest_count; i++) {
+		if (guests[i]->state == GUEST_CREATED)
+			continue;
+		ran++;
+		if (guests[i]->state == GUEST_EXITED)
+			exited++;
+		else
+			crashed++;
+	}
+	log_info("guests: %u ran (%u exited, %u stopped by the hypervisor), %u failed to start",
+		 ran, exited, crashed, failed_count);
+	test_exit(TEST_EXIT_PASS);
+}
+
+/* CPU 0, between slices. */
+static void housekeeping(void)
+{
+	if (sequential)
+		sequential_step();
+	if (!finished && all_done()) {
+		finished = true;
+		report_end();
+	}
 }
 
 void guests_start(const struct boot_info *bi, const char *why_no_virt)
@@ -68,46 +217,32 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 			cfg_module = &bi->modules[i];
 	if (!cfg_module) {
 		log_info("guests: no %s, no guests", CONFIG_MODULE);
-		return;
+	} else {
+		struct pmm_stats st;
+		pmm_get_stats(&st);
+		config_parse(CONFIG_MODULE, phys_to_virt(cfg_module->base), cfg_module->size,
+			     bi->modules, bi->module_count, smp_cpu_count(),
+			     st.free_frames * PAGE_SIZE, &cfg);
 	}
-
-	static struct config cfg;
-	config_parse(CONFIG_MODULE, phys_to_virt(cfg_module->base), cfg_module->size,
-		     bi->modules, bi->module_count, &cfg);
-	if (!cfg.guest_count)
-		return;
-	if (!virt) {
+	if (cfg.guest_count && !virt) {
 		log_err("guests: %u configured, none started: %s", cfg.guest_count, why_no_virt);
 		return;
 	}
+	if (!virt)
+		return;
 
-	/* Build every guest first: they all exist (and hold memory) while each one runs. */
-	struct guest *guests[CONFIG_GUESTS_MAX];
-	unsigned count = 0, failed = 0;
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
-		if (!cfg.guests[i].autostart)
-			continue;
 		struct guest *g = build_guest(&cfg.guests[i]);
 		if (g)
-			guests[count++] = g;
+			guests[guest_count++] = g;
 		else
-			failed++;
+			failed_count++;
 	}
-
-	bool check = cmdline_has_flag(bi->cmdline, "isolation-check");
-	unsigned exited = 0, crashed = 0;
-	for (unsigned i = 0; i < count; i++) {
-		static struct isolation_snapshot before;
-		if (check)
-			isolation_snapshot(&before, guests, count, i);
-		guest_run(guests[i]);
-		if (check)
-			isolation_verify(&before, guests, count, i);
-		if (guests[i]->state == GUEST_EXITED)
-			exited++;
-		else
-			crashed++;
-	}
-	log_info("guests: %u ran (%u exited, %u stopped by the hypervisor), %u failed to start",
-		 count, exited, crashed, failed);
+	sched_set_housekeeping(housekeeping);
+	sequential = cmdline_has_flag(bi->cmdline, "isolation-check");
+	if (sequential)
+		return; /* housekeeping starts them one by one */
+	for (unsigned i = 0; i < guest_count; i++)
+		if (((const struct config_guest *)guests[i]->config)->autostart)
+			start_guest(guests[i]);
 }

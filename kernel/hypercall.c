@@ -13,6 +13,9 @@
 #include "kernel/guest.h"
 #include "kernel/hypercall_abi.h"
 #include "kernel/log.h"
+#include "kernel/sched.h"
+#include "kernel/virq.h"
+#include "kernel/virt.h"
 
 #define CONSOLE_LINE_MAX 120
 
@@ -53,6 +56,49 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return len;
 }
 
+struct start_job {
+	struct vcpu *v;
+	struct vcpu_sregs sregs;
+	int err;
+};
+
+static void start_state_here(void *arg)
+{
+	struct start_job *job = arg;
+	job->err = virt->vcpu_set_sregs(job->v, &job->sregs);
+}
+
+/*
+ * Start secondary vCPU `id` at rip/rsp in the mode vCPU 0 runs in now (its
+ * segments, control registers and page tables), like an INIT/SIPI start
+ * that already went through the mode switch. Each vCPU starts once per run.
+ */
+static int64_t hc_vcpu_start(struct vcpu *v, uint64_t id, uint64_t rip, uint64_t rsp)
+{
+	struct guest *g = v->guest;
+	if (id == 0 || id >= g->vcpu_count)
+		return HC_EINVAL;
+	struct vcpu *t = &g->vcpus[id];
+	spin_lock(&g->lock);
+	bool started = t->state != VCPU_STOPPED || t->started;
+	t->started = true;
+	spin_unlock(&g->lock);
+	if (started)
+		return HC_EINVAL;
+
+	struct start_job job = {.v = t};
+	virt->vcpu_get_sregs(v, &job.sregs);
+	job.sregs.rip = rip;
+	job.sregs.rsp = rsp;
+	job.sregs.rflags = RFLAGS_RESERVED_ONE;
+	int err = sched_on_cpu(t->cpu, start_state_here, &job);
+	if (err || job.err)
+		return HC_EINVAL;
+	__atomic_fetch_add(&g->vcpus_started, 1, __ATOMIC_SEQ_CST);
+	sched_wake(t);
+	return 0;
+}
+
 void hypercall_handle(struct vcpu *v)
 {
 	struct vcpu_regs *r = &v->regs;
@@ -73,7 +119,16 @@ void hypercall_handle(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_YIELD:
-		ret = 0; /* one guest at a time for now: nothing to yield to */
+		sched_yield(v);
+		ret = 0;
+		break;
+	case HC_SET_TIMER:
+		ret = r->rsi > 255 ? HC_EINVAL : virq_set_timer(v, r->rdi, (uint8_t)r->rsi);
+		if (ret)
+			ret = HC_EINVAL;
+		break;
+	case HC_VCPU_START:
+		ret = hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
 		break;
 	case HC_TIME_NS:
 		ret = tsc_to_ns(rdtsc() - boot_tsc);

@@ -26,6 +26,8 @@
 #define HC_EXIT 2	   /* (code) -> does not return */
 #define HC_YIELD 3	   /* () -> 0 */
 #define HC_TIME_NS 4	   /* () -> nanoseconds since the hypervisor started */
+#define HC_SET_TIMER 5	   /* (ns from now or 0 to cancel, vector 32..255) -> 0: one-shot interrupt */
+#define HC_VCPU_START 6	   /* (vcpu id, rip, rsp) -> 0: start a secondary vCPU in vCPU 0's mode */
 
 #define HC_CONSOLE_MAX 4096
 

@@ -13,6 +13,7 @@
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/kernel_map.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
 #include "drivers/acpi.h"
 #include "drivers/hpet.h"
@@ -30,6 +31,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/pcpu.h"
+#include "kernel/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/test_exit.h"
 #include "kernel/virt.h"
@@ -117,11 +119,12 @@ void kernel_main(const struct boot_info *loader_bi)
 	pit_disable();
 	hpet_init(&acpi);
 	tsc_init();
+	lapic_timer_calibrate();
 	pci_init(&acpi);
 	pci_print_devices();
 
 	const char *why_no_virt = NULL;
-	virt = virt_probe(&why_no_virt);
+	virt = virt_probe(bi->cmdline, &why_no_virt);
 	if (virt && virt->cpu_init()) {
 		why_no_virt = "could not enable virtualization on the boot CPU";
 		virt = NULL;
@@ -132,10 +135,15 @@ void kernel_main(const struct boot_info *loader_bi)
 			 (unsigned long long)bi->modules[i].size,
 			 (unsigned long long)bi->modules[i].base);
 
+	/* After the boot CPU's virt->cpu_init: the APs run theirs as they come up. */
+	smp_init(&acpi, bi);
 	selftest_run_from_cmdline(bi->cmdline);
+	sched_init();
 	guests_start(bi, why_no_virt);
 
 	log_info("shoji: boot complete");
+	if (virt)
+		sched_idle_loop(); /* runs the guests; CPU 0's housekeeping ends a test run */
 	test_exit(TEST_EXIT_PASS);
 	log_info("shoji: no guests to run; idle");
 	cpu_halt_forever();

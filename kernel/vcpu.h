@@ -7,6 +7,7 @@
 #ifndef SHOJI_KERNEL_VCPU_H
 #define SHOJI_KERNEL_VCPU_H
 
+#include "kernel/runqueue.h"
 #include "kernel/types.h"
 
 struct guest;
@@ -118,6 +119,15 @@ enum vcpu_start_mode {
 	VCPU_START_LONG64, /* 64-bit long mode on identity page tables in guest memory */
 };
 
+/* Scheduling state of a vCPU (kernel/sched.c). */
+enum vcpu_state {
+	VCPU_STOPPED = 0, /* not started, or its guest stopped */
+	VCPU_RUNNABLE,	  /* in its home CPU's run queue */
+	VCPU_RUNNING,
+	VCPU_BLOCKED,	  /* HLT: waits for an event */
+	VCPU_PARKED,	  /* its guest is paused */
+};
+
 struct vcpu {
 	struct guest *guest;
 	unsigned id;
@@ -126,6 +136,27 @@ struct vcpu {
 	bool event_pending;	  /* an event waits for injection at next entry */
 	struct vcpu_event pending;
 	uint64_t exits;		  /* total exits taken */
+
+	/* Scheduling (kernel/sched.c): written by the home CPU, or under its run-queue lock. */
+	enum vcpu_state state;
+	unsigned cpu;	  /* home physical CPU: vCPUs do not migrate (their VMCS/VMCB stays) */
+	bool pinned;	  /* owns its CPU exclusively */
+	uint32_t weight;  /* share among the shared vCPUs of its CPU */
+	uint32_t cap_pct; /* at most this % of one CPU; 0: no cap */
+	struct rq_node rq; /* key: virtual run time (run time scaled by 1/weight) */
+	uint64_t runtime;  /* TSC cycles spent in the guest */
+	uint64_t cap_window_start, cap_window_used;
+	bool yield;	  /* give up the rest of this slice */
+
+	/* Virtual interrupts (kernel/virq.c): one pending external interrupt and a one-shot timer. */
+	volatile bool irq_pending;
+	uint8_t irq_vector;
+	bool intr_window;	  /* interrupt-window exiting requested from the backend */
+	uint64_t timer_deadline;  /* TSC; 0: not armed */
+	uint8_t timer_vector;
+	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a timer */
+	bool halted_if0;  /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
+	bool started;	  /* secondary vCPU already started in this run (HC_VCPU_START) */
 };
 
 #endif

@@ -45,12 +45,25 @@ struct virt_ops {
 	int (*vcpu_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
+	/*
+	 * Exit back to the hypervisor after `tsc_ticks` of guest time (0: no
+	 * limit). -ENOTSUP if the backend has no guest timer: the scheduler then
+	 * uses the local APIC timer, whose interrupt forces an exit.
+	 */
+	int (*vcpu_set_timer)(struct vcpu *v, uint64_t tsc_ticks);
+	/* May an external interrupt be delivered now (RFLAGS.IF, no STI/MOV SS shadow)? */
+	bool (*vcpu_interruptible)(struct vcpu *v);
+	/* Exit as soon as the guest can take an interrupt (VEXIT_INTR_WINDOW). */
+	void (*vcpu_intr_window)(struct vcpu *v, bool on);
 	/* Queue an event for delivery at the next entry (vcpu->pending). */
 	void (*vcpu_inject)(struct vcpu *v, const struct vcpu_event *e);
 };
 
-/* Probe CPUID for a backend: NULL and *why set when none is usable. */
-const struct virt_ops *virt_probe(const char **why);
+/*
+ * Probe CPUID for a backend: NULL and *why set when none is usable. The
+ * kernel command line carries backend switches (`svm-no-assists`).
+ */
+const struct virt_ops *virt_probe(const char *cmdline, const char **why);
 extern const struct virt_ops *virt;
 
 #endif

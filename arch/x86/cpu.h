@@ -21,6 +21,7 @@
 #define CR4_VMXE (1ULL << 13)
 #define CR4_OSXSAVE (1ULL << 18)
 
+#define RFLAGS_RESERVED_ONE (1ULL << 1)
 #define RFLAGS_IF (1ULL << 9)
 
 /* CPUID feature bits used by the core. */

@@ -19,6 +19,7 @@
 extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static struct page_table kernel_pt;
+static uint64_t kernel_nx; /* PTE_NX when EFER.NXE is on, else 0 */
 
 static hpa_t alloc_zeroed_table(void *ctx)
 {
@@ -55,6 +56,7 @@ void kernel_map_init(const struct boot_info *bi)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 		nx = PTE_NX;
 	}
+	kernel_nx = nx;
 
 	kernel_pt.fmt = &pt_format_x86;
 	kernel_pt.allow_1g = ext.edx & CPUID_80000001_EDX_PAGE1GB;
@@ -92,4 +94,39 @@ void kernel_map_init(const struct boot_info *bi)
 	write_cr0(read_cr0() | CR0_WP);
 	log_info("paging: kernel map at 0x%llx, %s pages, NX %s", (unsigned long long)kernel_pt.root,
 		 kernel_pt.allow_1g ? "1 GiB" : "2 MiB", nx ? "on" : "off");
+}
+
+hpa_t kernel_map_root(void)
+{
+	return kernel_pt.root;
+}
+
+static void flush_local(uint64_t va, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		invlpg(va + off);
+}
+
+int kernel_map_unmap(uint64_t va, uint64_t size)
+{
+	int err = paging_unmap(&kernel_pt, va, size);
+	if (err) {
+		log_err("paging: cannot unmap 0x%llx-0x%llx: error %d", (unsigned long long)va,
+			(unsigned long long)(va + size), err);
+		return err;
+	}
+	flush_local(va, size);
+	return 0;
+}
+
+int kernel_map_set_exec(uint64_t va, uint64_t size, bool exec)
+{
+	int err = paging_map(&kernel_pt, va, va, size, PTE_W | (exec ? 0 : kernel_nx));
+	if (err) {
+		log_err("paging: cannot remap 0x%llx-0x%llx: error %d", (unsigned long long)va,
+			(unsigned long long)(va + size), err);
+		return err;
+	}
+	flush_local(va, size);
+	return 0;
 }

@@ -40,6 +40,7 @@ class Exits(VmxScenario):
         r"\[exits\] exits: rdmsr unknown msr raises #GP: ok",
         r"\[exits\] exits: unclaimed port inl: ok",
         r"\[exits\] exits: cr4.osxmmexcpt toggled: ok",
+        r"\[exits\] exits: hlt woken by the timer interrupt: ok",
         r"\[exits\] exits: hc unknown enosys: ok",
         r"\[exits\] exits: mmio sib\+disp read all ones: ok",
         r"\[exits\] exits: PASS",
@@ -69,7 +70,7 @@ class Crash(VmxScenario):
     guests = (guest("crash"), guest("hello64"))
     expect = (
         r"\[crash\] crash: about to triple fault",
-        r"guest crash: stopped by the hypervisor: triple fault \(exit reason 2\) \(rip 0x[0-9a-f]+\)",
+        r"guest crash: stopped by the hypervisor: triple fault \(exit reason 2\) \(vcpu 0, rip 0x[0-9a-f]+\)",
         r"isolation: after guest crash: hypervisor image and 1 other guests' memory unchanged",
         r"\[hello64\] hello64: PASS",
     )

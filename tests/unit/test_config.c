@@ -22,10 +22,14 @@ static const struct boot_module modules[] = {
     {.name = "shoji.cfg"},
     {.name = "guests/hello64.elf"},
     {.name = "guests/x.bin"},
+    {.name = "boot.sh"},
 };
 
 static struct config cfg;
 static char *log_text; /* what the parse logged, one message per line */
+/* The machine config_parse is told about; teardown puts back 0 (= not checked). */
+static uint32_t cpu_count;
+static uint64_t free_memory;
 
 /* Parse @len bytes from an exact-size heap copy, so ASan sees any over-read. */
 static int parse_len(const char *text, size_t len)
@@ -40,7 +44,8 @@ static int parse_len(const char *text, size_t len)
 	log_text = NULL;
 	fflush(stderr);
 	stderr = open_memstream(&log_text, &log_len);
-	ret = config_parse("shoji.cfg", copy, len, modules, ARRAY_SIZE(modules), &cfg);
+	ret = config_parse("shoji.cfg", copy, len, modules, ARRAY_SIZE(modules), cpu_count,
+			   free_memory, &cfg);
 	fclose(stderr);
 	stderr = saved;
 	free(copy);
@@ -56,6 +61,8 @@ static int teardown(void **state)
 {
 	free(log_text);
 	log_text = NULL;
+	cpu_count = 0;
+	free_memory = 0;
 	return 0;
 }
 
@@ -125,6 +132,15 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.guests[0].opts.load_gpa, 0x8000);
 	assert_false(cfg.guests[0].opts.entry_set);
 	assert_true(cfg.guests[0].autostart);
+	assert_string_equal(cfg.guests[0].cmdline, "");
+	assert_int_equal(cfg.guests[0].vcpus, 1);
+	assert_false(cfg.guests[0].pinned);
+	assert_int_equal(cfg.guests[0].weight, CONFIG_WEIGHT_DEFAULT);
+	assert_int_equal(cfg.guests[0].weight, 100);
+	assert_int_equal(cfg.guests[0].cap_percent, 0);
+	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_UART | CONFIG_DEV_DEBUG_EXIT);
+	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_DEFAULT);
+	assert_null(cfg.script);
 }
 
 static void test_empty_and_top_level(void **state)
@@ -391,18 +407,451 @@ static void test_long_lines(void **state)
 	assert_false(cfg.guests[0].autostart);
 }
 
+/* The keys issue 5 added, all given, on a 4-CPU machine with memory to spare. */
+static void test_placement_keys(void **state)
+{
+	const char *text = "script = boot.sh\n"
+			   "cmdline = loglevel=debug\n"
+			   "[guest pinned]\n"
+			   "image = guests/hello64.elf\n"
+			   "cmdline = console=ttyS0  quiet=1 # not the kernel's\n"
+			   "vcpus = 2\n"
+			   "cpus = 3, 1\n"
+			   "devices = debug-exit\n"
+			   "[guest shared]\n"
+			   "cpus = shared\n"
+			   "vcpus = 8\n"
+			   "weight = 1000\n"
+			   "cap = 50%\n"
+			   "devices = uart , debug-exit\n"
+			   "image = guests/x.bin\n"
+			   "[guest range]\n"
+			   "image = guests/x.bin\n"
+			   "cpus=2-2\n"
+			   "cap = none # the default, so fine when pinned\n"
+			   "devices = none\n"
+			   "cmdline =\n"
+			   "[guest capped]\n"
+			   "image = guests/x.bin\n"
+			   "cap = 0x64\n";
+
+	cpu_count = 4;
+	free_memory = SZ_1G;
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(log_text, "");
+	assert_int_equal(cfg.error_count, 0);
+	assert_ptr_equal(cfg.script, &modules[3]);
+	assert_int_equal(cfg.guest_count, 3 + 1);
+
+	const struct config_guest *a = &cfg.guests[0], *b = &cfg.guests[1], *c = &cfg.guests[2];
+	assert_string_equal(a->cmdline, "console=ttyS0  quiet=1");
+	assert_int_equal(a->vcpus, 2);
+	assert_true(a->pinned);
+	assert_int_equal(a->cpus[0], 3);
+	assert_int_equal(a->cpus[1], 1);
+	assert_int_equal(a->weight, 100);
+	assert_int_equal(a->cap_percent, 0);
+	assert_int_equal(a->devices, CONFIG_DEV_DEBUG_EXIT);
+
+	/* Shared vCPUs may outnumber the pCPUs. */
+	assert_string_equal(b->cmdline, "");
+	assert_int_equal(b->vcpus, 8);
+	assert_false(b->pinned);
+	assert_int_equal(b->weight, 1000);
+	assert_int_equal(b->cap_percent, 50);
+	assert_int_equal(b->devices, CONFIG_DEV_UART | CONFIG_DEV_DEBUG_EXIT);
+
+	/* "cpus = 2-2" is pCPU 2; vcpus defaults to 1. */
+	assert_true(c->pinned);
+	assert_int_equal(c->vcpus, 1);
+	assert_int_equal(c->cpus[0], 2);
+	assert_int_equal(c->weight, 100);
+	assert_int_equal(c->cap_percent, 0);
+	assert_int_equal(c->devices, 0);
+	assert_string_equal(c->cmdline, "");
+
+	assert_int_equal(cfg.guests[3].cap_percent, 100);
+}
+
+static void test_cpu_lists(void **state)
+{
+	static const struct {
+		const char *value;
+		uint32_t count, cpus[CONFIG_VCPUS_MAX];
+	} ok[] = {
+	    {"1", 1, {1}},
+	    {"1,3", 2, {1, 3}},
+	    {"2-3", 2, {2, 3}},
+	    {" 7 , 1-3,5 - 6 ", 6, {7, 1, 2, 3, 5, 6}},
+	    {"1-8", 8, {1, 2, 3, 4, 5, 6, 7, 8}},
+	    {"0x2,0xa", 2, {2, 10}},
+	};
+	char text[256];
+
+	cpu_count = 9 + 2;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		snprintf(text, sizeof(text),
+			 "[guest a]\nimage = guests/x.bin\nvcpus = %u\ncpus = %s\n",
+			 (unsigned)ok[i].count, ok[i].value);
+		assert_int_equal(parse(text), 0);
+		assert_true(cfg.guests[0].pinned);
+		assert_int_equal(cfg.guests[0].vcpus, ok[i].count);
+		for (uint32_t v = 0; v < ok[i].count; v++)
+			assert_int_equal(cfg.guests[0].cpus[v], ok[i].cpus[v]);
+	}
+}
+
+static void test_new_key_errors(void **state)
+{
+	char line[512];
+
+	check_bad_line("vcpus = 0", "vCPU count '0' out of range (1..8)");
+	check_bad_line("vcpus = 9", "vCPU count '9' out of range (1..8)");
+	check_bad_line("vcpus = two", "bad vCPU count 'two'");
+	check_bad_line("vcpus = 2x", "bad vCPU count '2x'");
+	check_bad_line("vcpus = 99999999999999999999", "bad vCPU count '99999999999999999999'");
+	check_bad_line("vcpus = 4294967297", "vCPU count '4294967297' out of range (1..8)");
+	check_bad_line("vcpus =", "empty value for 'vcpus'");
+	check_bad_line("weight = 0", "weight '0' out of range (1..1000)");
+	check_bad_line("weight = 1001", "weight '1001' out of range (1..1000)");
+	check_bad_line("weight = heavy", "bad weight 'heavy'");
+	check_bad_line("weight = -5", "bad weight '-5'");
+	check_bad_line("cap = 0", "cap '0' out of range (1%..100%)");
+	check_bad_line("cap = 101%", "cap '101%' out of range (1%..100%)");
+	check_bad_line("cap = 50%%", "bad cap '50%%' (expected a percentage 1..100, or none)");
+	check_bad_line("cap = %", "bad cap '%' (expected a percentage 1..100, or none)");
+	check_bad_line("cap = half", "bad cap 'half' (expected a percentage 1..100, or none)");
+	check_bad_line("devices = vga", "unknown device 'vga' (expected uart or debug-exit)");
+	check_bad_line("devices = uart, UART",
+		       "unknown device 'UART' (expected uart or debug-exit)");
+	check_bad_line("devices = uart,none",
+		       "unknown device 'none' (expected uart or debug-exit)");
+	check_bad_line("devices = uart uart",
+		       "unknown device 'uart uart' (expected uart or debug-exit)");
+	check_bad_line("devices = debug-exit,uart,debug-exit", "device 'debug-exit' listed twice");
+	check_bad_line("devices = uart,", "bad device list 'uart,'");
+	check_bad_line("devices = ,uart", "bad device list ',uart'");
+	check_bad_line("devices = uart,,debug-exit", "bad device list 'uart,,debug-exit'");
+	check_bad_line("devices =", "empty value for 'devices'");
+	check_bad_line("cpus = all",
+		       "bad cpus value 'all' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = 1,",
+		       "bad cpus value '1,' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = 1-",
+		       "bad cpus value '1-' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = -1",
+		       "bad cpus value '-1' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = 1-2-3",
+		       "bad cpus value '1-2-3' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = 1 2",
+		       "bad cpus value '1 2' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = Shared",
+		       "bad cpus value 'Shared' (expected shared, or CPUs like 1,3 or 2-3)");
+	check_bad_line("cpus = 3-2", "bad CPU range '3-2'");
+	check_bad_line("cpus = 1-9", "cpus lists more than 8 CPUs");
+	check_bad_line("cpus = 1-18446744073709551615", "cpus lists more than 8 CPUs");
+	check_bad_line("cpus = 1,2,3,4,5,6,7,8,9", "cpus lists more than 8 CPUs");
+	/* Without a CPU count only the hypervisor's own limit applies. */
+	check_bad_line("cpus = 64", "CPU 64 out of range (0..63)");
+	check_bad_line("cpus = 18446744073709551615",
+		       "CPU 18446744073709551615 out of range (0..63)");
+	check_bad_line("cpus = 0", "CPU 0 runs the management console and cannot be pinned");
+	check_bad_line("cpus = 0-1", "CPU 0 runs the management console and cannot be pinned");
+	check_bad_line("cpus = 1,2,1", "CPU 1 listed twice");
+	check_bad_line("cpus = 1-3,2", "CPU 2 listed twice");
+	check_bad_line("cpus =", "empty value for 'cpus'");
+	check_bad_line("cmdline = a\tb", "bad byte 0x09 in cmdline (printable ASCII only)");
+	check_bad_line("cmdline = \x1b[2J", "bad byte 0x1b in cmdline (printable ASCII only)");
+	check_bad_line("cmdline = caf\xc3\xa9", "bad byte 0xc3 in cmdline (printable ASCII only)");
+	check_bad_line("script = boot.sh", "'script' belongs at the top, before the first section");
+
+	/* 255 characters fit, 256 do not. */
+	memset(line, 'c', sizeof(line));
+	memcpy(line, "cmdline = ", 10);
+	line[10 + 256] = '\0';
+	check_bad_line(line, "guest cmdline is 256 characters (at most 255)");
+	line[10 + 255] = '\0';
+	{
+		char text[sizeof(line) + 64];
+
+		snprintf(text, sizeof(text), "[guest a]\nimage = guests/x.bin\n%s\n", line);
+		assert_int_equal(parse(text), 0);
+		assert_int_equal(strlen(cfg.guests[0].cmdline), CONFIG_CMDLINE_MAX);
+		assert_string_equal(cfg.guests[0].cmdline, line + 10);
+	}
+}
+
+static void test_new_duplicate_keys(void **state)
+{
+	static const char *const keys[] = {"cmdline = a", "vcpus = 1", "cpus = shared",
+					   "weight = 5",  "cap = 5",   "devices = uart"};
+	char text[256], expect[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		snprintf(text, sizeof(text), "[guest a]\nimage = guests/x.bin\n%s\n%s\n", keys[i],
+			 keys[i]);
+		snprintf(expect, sizeof(expect),
+			 "cfg: shoji.cfg:4: duplicate key '%.*s'\ncfg: shoji.cfg:1: guest 'a' "
+			 "skipped\n",
+			 (int)strcspn(keys[i], " "), keys[i]);
+		assert_int_equal(parse(text), -EINVAL);
+		assert_string_equal(log_text, expect);
+		assert_int_equal(cfg.guest_count, 0);
+	}
+}
+
+/* The message from issue 5, at its line: a pCPU past the machine's. */
+static void test_cpu_does_not_exist(void **state)
+{
+	const char *text = "# four CPUs\n"
+			   "[guest a]\n"
+			   "image = guests/x.bin\n"
+			   "cpus = 1\n"
+			   "\n"
+			   "[guest b]\n"
+			   "image = guests/x.bin\n"
+			   "vcpus = 2\n"
+			   "\n"
+			   "\n"
+			   "\n"
+			   "cpus = 2,5\n"
+			   "[guest c]\n"
+			   "image = guests/x.bin\n"
+			   "cpus = 3\n";
+
+	cpu_count = 4;
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:12: CPU 5 does not exist (4 CPUs)\n"
+				      "cfg: shoji.cfg:6: guest 'b' skipped\n");
+	assert_int_equal(cfg.error_count, 1);
+	assert_int_equal(cfg.guest_count, 2);
+	assert_string_equal(cfg.guests[0].name, "a");
+	assert_string_equal(cfg.guests[1].name, "c");
+
+	cpu_count = 1;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 1\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: CPU 1 does not exist (1 CPU)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	/* With the count known, index 4 of 4 is out even below the hypervisor's limit. */
+	cpu_count = 4;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 3-4\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: CPU 4 does not exist (4 CPUs)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+}
+
+/* The other message from issue 5: a pCPU an earlier guest pinned. */
+static void test_cpu_already_pinned(void **state)
+{
+	const char *text = "[guest a]\n"	    /* 1 */
+			   "image = guests/x.bin\n" /* 2 */
+			   "vcpus = 2\n"	    /* 3 */
+			   "cpus = 1-2\n"	    /* 4 */
+			   "[guest bad]\n"	    /* 5: skipped, so pCPU 3 stays free */
+			   "image = guests/x.bin\n" /* 6 */
+			   "cpus = 3\n"		    /* 7 */
+			   "colour = blue\n"	    /* 8 */
+			   "[guest c]\n"	    /* 9 */
+			   "image = guests/x.bin\n" /* 10 */
+			   "cpus = 3\n"		    /* 11 */
+			   "[guest shared-1]\n"	    /* 12 */
+			   "image = guests/x.bin\n" /* 13 */
+			   "vcpus = 4\n"	    /* 14: shared guests need no free pCPU */
+			   "[guest d]\n"	    /* 15 */
+			   "image = guests/x.bin\n" /* 16 */
+			   "# first vCPU on 1\n"    /* 17 */
+			   "vcpus = 1\n"	    /* 18 */
+			   "\n"			    /* 19 */
+			   "cpus = 1\n"		    /* 20 */
+			   "[guest e]\n"	    /* 21 */
+			   "image = guests/x.bin\n" /* 22 */
+			   "cpus = 2\n";	    /* 23 */
+
+	cpu_count = 4;
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:8: unknown key 'colour'\n"
+				      "cfg: shoji.cfg:5: guest 'bad' skipped\n"
+				      "cfg: shoji.cfg:20: CPU 1 already pinned to guest 'a'\n"
+				      "cfg: shoji.cfg:15: guest 'd' skipped\n"
+				      "cfg: shoji.cfg:23: CPU 2 already pinned to guest 'a'\n"
+				      "cfg: shoji.cfg:21: guest 'e' skipped\n");
+	assert_int_equal(cfg.guest_count, 3);
+	assert_string_equal(cfg.guests[0].name, "a");
+	assert_string_equal(cfg.guests[1].name, "c");
+	assert_int_equal(cfg.guests[1].cpus[0], 3);
+	assert_string_equal(cfg.guests[2].name, "shared-1");
+
+	/* Without a CPU count the clash is found all the same. */
+	cpu_count = 0;
+	assert_int_equal(parse("[guest a]\nimage=guests/x.bin\ncpus=40\n"
+			       "[guest b]\nimage=guests/x.bin\ncpus=40\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:6: CPU 40 already pinned to guest 'a'\n"
+				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
+}
+
+/* vcpus and cpus agree, whichever comes first; pinned guests take no weight or cap. */
+static void test_placement_consistency(void **state)
+{
+	cpu_count = 4;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 1,2\nvcpus = 3\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: cpus lists 2 CPUs but vcpus = 3\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nvcpus = 2\ncpus = 3\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:4: cpus lists 1 CPU but vcpus = 2\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 2-3\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: cpus lists 2 CPUs but vcpus = 1\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	/* More pinned vCPUs than pCPUs to pin: said once, at the vcpus line. */
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nvcpus = 4\ncpus = 1-3\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: vcpus = 4 but only 3 CPUs can be pinned "
+				      "(4 CPUs, CPU 0 runs the management console)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	cpu_count = 2;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 1\nvcpus = 2\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:4: vcpus = 2 but only 1 CPU can be pinned "
+				      "(2 CPUs, CPU 0 runs the management console)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	/* Shared: any vCPU count up to 8, whatever the machine. */
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nvcpus = 8\n"), 0);
+	assert_int_equal(cfg.guests[0].vcpus, 8);
+
+	cpu_count = 4;
+	assert_int_equal(
+	    parse("[guest a]\nweight = 5\nimage = guests/x.bin\ncap = 10%\ncpus = 1\n"), -EINVAL);
+	assert_string_equal(
+	    log_text, "cfg: shoji.cfg:2: weight is for shared guests only (this one is pinned)\n"
+		      "cfg: shoji.cfg:4: cap is for shared guests only (this one is pinned)\n"
+		      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	assert_int_equal(cfg.error_count, 2);
+	assert_int_equal(parse("[guest a]\nweight = 5\nimage = guests/x.bin\ncap = 10%\n"
+			       "cpus = shared\n"),
+			 0);
+	/* A bad vcpus or cpus value is reported alone, not again as a mismatch. */
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 1,2\nvcpus = 9\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:4: vCPU count '9' out of range (1..8)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncpus = 1,9\nvcpus = 3\n"
+			       "weight = 2\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: CPU 9 does not exist (4 CPUs)\n"
+				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
+}
+
+/* The memory message from issue 5, at its line; a skipped guest holds no memory. */
+static void test_memory_over_free(void **state)
+{
+	const char *text = "[guest a]\n"	     /* 1 */
+			   "image = guests/x.bin\n"  /* 2 */
+			   "memory = 512M\n"	     /* 3 */
+			   "[guest big]\n"	     /* 4 */
+			   "image = guests/x.bin\n"  /* 5 */
+			   "\n"			     /* 6 */
+			   "memory = 512M\n"	     /* 7 */
+			   "[guest small]\n"	     /* 8: default 16M, fits */
+			   "image = guests/x.bin\n"  /* 9 */
+			   "[guest bad]\n"	     /* 10: bad anyway: not charged */
+			   "image = guests/x.bin\n"  /* 11 */
+			   "memory = 1G\n"	     /* 12 */
+			   "mode = x\n"		     /* 13 */
+			   "[guest rest]\n"	     /* 14 */
+			   "image = guests/x.bin\n"  /* 15 */
+			   "memory = 184M\n"	     /* 16: exactly what remains */
+			   "[guest one-more]\n"	     /* 17: header line: memory not given */
+			   "image = guests/x.bin\n"; /* 18 */
+
+	free_memory = 712 * SZ_1M;
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:7: guest 'big' needs 512M but only 200M remain\n"
+			    "cfg: shoji.cfg:4: guest 'big' skipped\n"
+			    "cfg: shoji.cfg:13: bad mode 'x' (expected real, prot32 or long64)\n"
+			    "cfg: shoji.cfg:10: guest 'bad' skipped\n"
+			    "cfg: shoji.cfg:17: guest 'one-more' needs 16M but only 0M remain\n"
+			    "cfg: shoji.cfg:17: guest 'one-more' skipped\n");
+	assert_int_equal(cfg.guest_count, 3);
+	assert_string_equal(cfg.guests[0].name, "a");
+	assert_string_equal(cfg.guests[1].name, "small");
+	assert_string_equal(cfg.guests[2].name, "rest");
+
+	/* Units: the largest that divides; what remains is rounded down to K. */
+	free_memory = SZ_1G + 4096 + 100;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:6: guest 'b' needs 1M but only 4K remain\n"
+				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
+	free_memory = 2 * SZ_1G;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1G\n"
+			       "[guest c]\nimage = guests/x.bin\nmemory = 1G\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:9: guest 'c' needs 1G but only 0M remain\n"
+				      "cfg: shoji.cfg:7: guest 'c' skipped\n");
+	/* 0: not checked. */
+	free_memory = 0;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1G\n"),
+			 0);
+	assert_int_equal(cfg.guest_count, 2);
+}
+
+static void test_script(void **state)
+{
+	assert_int_equal(parse("script = boot.sh\n[guest a]\nimage = guests/x.bin\n"), 0);
+	assert_ptr_equal(cfg.script, &modules[3]);
+	assert_int_equal(parse("# comment\n  script=boot.sh   # trailing\n"), 0);
+	assert_ptr_equal(cfg.script, &modules[3]);
+
+	assert_int_equal(parse("script = boot.txt\n[guest a]\nimage = guests/x.bin\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:1: script 'boot.txt' was not loaded\n");
+	assert_null(cfg.script);
+	assert_int_equal(cfg.guest_count, 1); /* the guests are not affected */
+
+	assert_int_equal(parse("script = boot.sh\nscript = boot.sh\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:2: duplicate key 'script'\n");
+	assert_int_equal(parse("script =\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:1: empty value for 'script'\n");
+	assert_null(cfg.script);
+	/* Exact match, like images. */
+	assert_int_equal(parse("script = BOOT.SH\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:1: script 'BOOT.SH' was not loaded\n");
+}
+
+/* The top-level cmdline is the kernel's; a guest's own cmdline is the guest's only. */
+static void test_guest_cmdline(void **state)
+{
+	assert_int_equal(parse("cmdline = kernel-args\n[guest a]\nimage = guests/x.bin\n"
+			       "[guest b]\nimage = guests/x.bin\ncmdline = root=/dev/vda  "
+			       "init=/bin/sh  \n"),
+			 0);
+	assert_string_equal(cfg.guests[0].cmdline, "");
+	assert_string_equal(cfg.guests[1].cmdline, "root=/dev/vda  init=/bin/sh");
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\ncmdline = a=b=c # x\n"), 0);
+	assert_string_equal(cfg.guests[0].cmdline, "a=b=c");
+}
+
 /* Random and mutated input: no crash, no over-read, output always consistent. */
 static void test_fuzz(void **state)
 {
-	static const char base[] = "cmdline = x\n[guest a]\nimage = guests/x.bin\nmemory = 16M\n"
-				   "mode = long64\nload = 0x8000\nentry = 0x8004\nautostart = no\n"
-				   "[guest b-2]\nimage = guests/hello64.elf # c\n";
-	static const char alphabet[] = "[]=#\n\r\t \0x0123456789KMGabcdefgimnorstuy-_.";
+	static const char base[] =
+	    "cmdline = x\nscript = boot.sh\n[guest a]\nimage = guests/x.bin\n"
+	    "memory = 16M\nmode = long64\nload = 0x8000\nentry = 0x8004\n"
+	    "autostart = no\ncmdline = a b\nvcpus = 2\ncpus = 1-2\n"
+	    "devices = uart\n[guest b-2]\nimage = guests/hello64.elf # c\n"
+	    "vcpus = 3\ncpus = shared\nweight = 7\ncap = 40%\n"
+	    "[guest c]\nimage = guests/x.bin\nmemory = 48M\ncpus = 3\n";
+	static const char alphabet[] = "[]=#\n\r\t \0x0123456789KMGabcdefgimnorstuy-_.,%";
 	char buf[sizeof(base) + 64];
 	unsigned seed = 12345;
 
+	cpu_count = 5;
+	free_memory = 100 * SZ_1M;
 	assert_int_equal(parse_len(base, sizeof(base) - 1), 0);
-	assert_int_equal(cfg.guest_count, 2);
+	assert_int_equal(cfg.guest_count, 3);
 	for (int iter = 0; iter < 20000; iter++) {
 		size_t len = sizeof(base) - 1;
 
@@ -417,6 +866,9 @@ static void test_fuzz(void **state)
 			seed = seed * 1103515245 + 12345;
 			len = (seed >> 8) % (len + 1);
 		}
+		uint64_t mem = 0;
+		uint32_t pinned = 0;
+
 		parse_len(buf, len);
 		assert_true(cfg.guest_count <= CONFIG_GUESTS_MAX);
 		for (uint32_t i = 0; i < cfg.guest_count; i++) {
@@ -426,7 +878,22 @@ static void test_fuzz(void **state)
 			assert_true(g->mem_size >= CONFIG_MEM_MIN && g->mem_size <= CONFIG_MEM_MAX);
 			assert_true(IS_ALIGNED(g->mem_size, PAGE_SIZE));
 			assert_true(g->opts.load_gpa < GUEST_MMIO_BASE);
+			assert_true(strlen(g->cmdline) <= CONFIG_CMDLINE_MAX);
+			assert_true(g->vcpus >= 1 && g->vcpus <= CONFIG_VCPUS_MAX);
+			assert_true(g->weight >= 1 && g->weight <= CONFIG_WEIGHT_MAX);
+			assert_true(g->cap_percent <= 100);
+			assert_int_equal(g->devices & ~CONFIG_DEV_DEFAULT, 0);
+			mem += g->mem_size;
+			for (uint32_t v = 0; g->pinned && v < g->vcpus; v++) {
+				uint32_t cpu = g->cpus[v];
+
+				/* Each pinned pCPU exists, is not pCPU 0 and has one owner. */
+				assert_true(cpu > 0 && cpu < cpu_count);
+				assert_false(pinned & (1U << cpu));
+				pinned |= 1U << cpu;
+			}
 		}
+		assert_true(mem <= free_memory);
 	}
 }
 
@@ -449,6 +916,16 @@ int main(void)
 	    cmocka_unit_test_teardown(test_nul_bytes, teardown),
 	    cmocka_unit_test_teardown(test_quoting, teardown),
 	    cmocka_unit_test_teardown(test_long_lines, teardown),
+	    cmocka_unit_test_teardown(test_placement_keys, teardown),
+	    cmocka_unit_test_teardown(test_cpu_lists, teardown),
+	    cmocka_unit_test_teardown(test_new_key_errors, teardown),
+	    cmocka_unit_test_teardown(test_new_duplicate_keys, teardown),
+	    cmocka_unit_test_teardown(test_cpu_does_not_exist, teardown),
+	    cmocka_unit_test_teardown(test_cpu_already_pinned, teardown),
+	    cmocka_unit_test_teardown(test_placement_consistency, teardown),
+	    cmocka_unit_test_teardown(test_memory_over_free, teardown),
+	    cmocka_unit_test_teardown(test_script, teardown),
+	    cmocka_unit_test_teardown(test_guest_cmdline, teardown),
 	    cmocka_unit_test_teardown(test_fuzz, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

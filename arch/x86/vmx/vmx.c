@@ -92,5 +92,8 @@ const struct virt_ops vmx_ops = {
 	.vcpu_write_cr = vmx_vcpu_write_cr,
 	.vcpu_msr = vmx_vcpu_msr,
 	.vcpu_run = vmx_vcpu_run,
+	.vcpu_set_timer = vmx_vcpu_set_timer,
+	.vcpu_interruptible = vmx_vcpu_interruptible,
+	.vcpu_intr_window = vmx_vcpu_intr_window,
 	.vcpu_inject = vmx_vcpu_inject,
 };

@@ -554,6 +554,49 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	return 0;
 }
 
+/*
+ * The VMX-preemption timer counts down in guest mode at the TSC rate divided
+ * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1).
+ */
+int vmx_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	if (!vmx_caps.preemption_timer)
+		return -ENOTSUP;
+	if (!tsc_ticks) {
+		if (x->timer_on) {
+			vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin);
+			x->timer_on = false;
+		}
+		return 0;
+	}
+	uint64_t value = tsc_ticks >> vmx_caps.preempt_rate;
+	if (value > UINT32_MAX)
+		value = UINT32_MAX;
+	if (!x->timer_on) {
+		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | PIN_PREEMPTION_TIMER);
+		x->timer_on = true;
+	}
+	vmcs_write(VMCS_PREEMPTION_TIMER, value ? value : 1);
+	return 0;
+}
+
+/* SDM 3C 26.3.1.5: an external interrupt needs RFLAGS.IF=1 and no STI / MOV SS blocking. */
+bool vmx_vcpu_interruptible(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
+}
+
+void vmx_vcpu_intr_window(struct vcpu *v, bool on)
+{
+	vmx_vcpu_load(v);
+	uint32_t proc = vmcs_read(VMCS_PROC_CONTROLS);
+	proc = on ? (proc | PROC_INTR_WINDOW_EXITING) : (proc & ~PROC_INTR_WINDOW_EXITING);
+	vmcs_write(VMCS_PROC_CONTROLS, proc);
+}
+
 void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
 {
 	v->pending = *e;

@@ -10,7 +10,8 @@
 #include "tests/guests/lib/serial.h"
 #include "tests/guests/lib/x86.h"
 
-#define IDT_VECTORS	32   /* exceptions only: interrupts stay off */
+#define IDT_VECTORS	64   /* exceptions, and interrupts 32-63 (the guest timer) */
+#define FIRST_IRQ_VECTOR 32
 #define GDT_CODE64_SEL	0x08 /* start64.S */
 #define IDT_GATE_INTR64 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define TRAP_STUB_SIZE	16
@@ -33,6 +34,8 @@ struct idt_gate {
 volatile uint8_t trap_skip_len;
 volatile int trap_vector = TRAP_NONE;
 volatile uint64_t trap_error_code, trap_cr2;
+volatile unsigned trap_irq_count;
+volatile int trap_last_irq = TRAP_NONE;
 
 extern const char trap_stubs_start[]; /* trap64.S: stub v at + TRAP_STUB_SIZE * v */
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
@@ -63,6 +66,11 @@ void trap_init(const char *guest_name)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector >= FIRST_IRQ_VECTOR) {
+		trap_irq_count++;
+		trap_last_irq = (int)f->vector;
+		return;
+	}
 	bool recoverable = f->vector == TRAP_UD || f->vector == TRAP_GP || f->vector == TRAP_PF;
 
 	if (recoverable && trap_skip_len) {

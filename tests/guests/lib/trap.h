@@ -24,6 +24,9 @@
 extern volatile uint8_t trap_skip_len;
 extern volatile int trap_vector;
 extern volatile uint64_t trap_error_code, trap_cr2;
+/* Interrupts (vectors 32-63) taken so far, and the last one's vector. */
+extern volatile unsigned trap_irq_count;
+extern volatile int trap_last_irq;
 
 /* Install the IDT (start64.S already loaded our own GDT); name prefixes reports. */
 void trap_init(const char *guest_name);

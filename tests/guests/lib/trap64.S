@@ -15,7 +15,7 @@
 	.globl trap_stubs_start
 trap_stubs_start:
 	.set vec, 0
-	.rept 32
+	.rept 64
 	.p2align 4
 	.if HAS_ERROR(vec) == 0
 	pushq $0

@@ -1,0 +1,40 @@
+/*
+ * A run queue: the runnable vCPUs of one physical CPU, ordered by virtual
+ * run time (weighted CPU time received). A binary min-heap: insert, remove
+ * and pop-min cost O(log n), peeking the next vCPU O(1). Pure data
+ * structure; the scheduler (sched.c) owns the locking.
+ */
+#ifndef SHOJI_KERNEL_RUNQUEUE_H
+#define SHOJI_KERNEL_RUNQUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RUNQUEUE_MAX 256
+
+/* What the heap orders: embedded in the scheduled object (struct vcpu). */
+struct rq_node {
+	uint64_t key; /* virtual run time */
+	int index;    /* position in the heap, -1 when not queued */
+};
+
+struct runqueue {
+	struct rq_node *heap[RUNQUEUE_MAX];
+	unsigned count;
+};
+
+void rq_init(struct runqueue *rq);
+void rq_node_init(struct rq_node *n);
+/* -ENOSPC when full, -EEXIST when n is already queued. */
+int rq_insert(struct runqueue *rq, struct rq_node *n);
+/* Remove n wherever it is in the heap (no-op if not queued). */
+void rq_remove(struct runqueue *rq, struct rq_node *n);
+/* The node with the smallest key, or NULL. */
+struct rq_node *rq_peek(const struct runqueue *rq);
+struct rq_node *rq_pop(struct runqueue *rq);
+static inline bool rq_queued(const struct rq_node *n)
+{
+	return n->index >= 0;
+}
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * The management console's command layer: parses command lines (typed on
+ * COM1 or read from the config's boot script) and calls the operations the
+ * caller supplies. Pure: it owns only the struct shell_input it is given and
+ * touches no guest, scheduler or device state itself; everything it prints
+ * goes through ops->out, one line per call.
+ *
+ * Commands (words separated by blanks; a '#' starting a word begins a
+ * comment to the end of the line; blank lines do nothing):
+ *   list | info <guest> | stats [guest] | start <guest> | stop <guest> |
+ *   restart <guest> | pause <guest> | resume <guest> | help |
+ *   sleep <ms> | echo [text]
+ *
+ * Messages (exact):
+ *   shell: unknown command 'foo' (try help)
+ *   shell: usage: stop <guest>                 missing or extra argument
+ *   shell: no guest 'x'                        the op returned -ENOENT, or x
+ *                                              cannot be a guest name
+ *   shell: stop x: already stopped             other errors (table in shell.c)
+ *   shell: list: not supported                 no guest argument; NULL op
+ *   shell: line too long (at most 127 characters)
+ *   shell: bad time 'x' (0..600000 ms)
+ */
+#ifndef SHOJI_KERNEL_SHELL_H
+#define SHOJI_KERNEL_SHELL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHELL_LINE_MAX	127    /* characters of one command line */
+#define SHELL_SLEEP_MAX 600000 /* ms: ten minutes */
+#define SHELL_PROMPT	"shoji> "
+
+/*
+ * What the shell drives, implemented by the console owner. @ctx is passed
+ * back unchanged. Guest operations return 0 or a negative errno: -ENOENT
+ * for an unknown guest, and for a guest in the wrong state -EBUSY (already
+ * running), -EALREADY (already stopped / already paused), -EINVAL (e.g.
+ * resume of a guest that is not paused); others are shown by name. The
+ * list, info and stats operations print their own output through out().
+ * A NULL operation is "not supported".
+ */
+struct shell_ops {
+	/* One line of output, without its line end. Required. */
+	void (*out)(void *ctx, const char *text);
+	/* Raw output for the line editor's echo (no line end added). NULL: no echo. */
+	void (*put)(void *ctx, const char *text);
+
+	int (*list)(void *ctx);
+	int (*info)(void *ctx, const char *guest);
+	int (*stats)(void *ctx, const char *guest); /* guest NULL: every guest */
+	int (*start)(void *ctx, const char *guest);
+	int (*stop)(void *ctx, const char *guest);
+	int (*restart)(void *ctx, const char *guest);
+	int (*pause)(void *ctx, const char *guest);
+	int (*resume)(void *ctx, const char *guest);
+	/* Wait @ms milliseconds (scripts); the guests keep running meanwhile. */
+	int (*sleep_ms)(void *ctx, uint32_t ms);
+};
+
+/* Parse and run one command line (NUL terminated, any length, any bytes). */
+void shell_execute(const char *line, const struct shell_ops *ops, void *ctx);
+
+/*
+ * Run a boot script: @len bytes of @text (need not be NUL terminated; LF or
+ * CRLF line ends). Each command is shown as "shell> <command>" before it
+ * runs; comments and blank lines are skipped silently. A bad line is
+ * reported ("shell: script line 3: ...") and the script goes on.
+ */
+void shell_run_script(const char *text, size_t len, const struct shell_ops *ops, void *ctx);
+
+/* Interactive line editor: one per console, fed the bytes typed. */
+struct shell_input {
+	char buf[SHELL_LINE_MAX + 1];
+	size_t len;
+	size_t dropped; /* characters typed past SHELL_LINE_MAX: the line is rejected */
+	bool after_cr;	/* swallow the LF of a CRLF */
+	uint8_t escape; /* inside an ANSI escape sequence (arrow keys): state, see shell.c */
+};
+
+/* Empty line editor; prints the prompt through ops->put if there is one. */
+void shell_input_init(struct shell_input *in, const struct shell_ops *ops, void *ctx);
+
+/*
+ * One byte from the terminal. Printable ASCII is added (and echoed); BS and
+ * DEL erase the last character; CR or LF ends the line and runs it (a
+ * CRLF pair counts once); escape sequences and other bytes are ignored.
+ */
+void shell_input_byte(struct shell_input *in, uint8_t byte, const struct shell_ops *ops, void *ctx);
+
+#endif

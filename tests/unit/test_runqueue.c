@@ -1,0 +1,117 @@
+/* unit-test-sources: kernel/runqueue.c */
+/* Run-queue heap: order, removal from the middle, limits, and a randomized model check. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "kernel/runqueue.h"
+
+static void test_pops_in_key_order(void **state)
+{
+	struct runqueue rq;
+	struct rq_node n[6];
+	const uint64_t keys[6] = {50, 10, 40, 10, 30, 20};
+	rq_init(&rq);
+	for (int i = 0; i < 6; i++) {
+		rq_node_init(&n[i]);
+		n[i].key = keys[i];
+		assert_int_equal(rq_insert(&rq, &n[i]), 0);
+	}
+	assert_int_equal(rq_insert(&rq, &n[0]), -EEXIST);
+	uint64_t last = 0;
+	for (int i = 0; i < 6; i++) {
+		struct rq_node *p = rq_pop(&rq);
+		assert_non_null(p);
+		assert_true(p->key >= last);
+		assert_false(rq_queued(p));
+		last = p->key;
+	}
+	assert_null(rq_pop(&rq));
+}
+
+static void test_remove_from_middle(void **state)
+{
+	struct runqueue rq;
+	struct rq_node n[8];
+	rq_init(&rq);
+	for (int i = 0; i < 8; i++) {
+		rq_node_init(&n[i]);
+		n[i].key = (uint64_t)(i * 7 % 8);
+		rq_insert(&rq, &n[i]);
+	}
+	rq_remove(&rq, &n[3]); /* key 5 */
+	rq_remove(&rq, &n[3]); /* not queued any more: no-op */
+	assert_int_equal(rq.count, 7);
+	for (uint64_t expect = 0; expect < 8; expect++) {
+		if (expect == 5)
+			continue;
+		assert_int_equal(rq_pop(&rq)->key, expect);
+	}
+}
+
+static void test_full(void **state)
+{
+	static struct rq_node n[RUNQUEUE_MAX + 1];
+	struct runqueue rq;
+	rq_init(&rq);
+	for (int i = 0; i < RUNQUEUE_MAX; i++) {
+		rq_node_init(&n[i]);
+		assert_int_equal(rq_insert(&rq, &n[i]), 0);
+	}
+	rq_node_init(&n[RUNQUEUE_MAX]);
+	assert_int_equal(rq_insert(&rq, &n[RUNQUEUE_MAX]), -ENOSPC);
+}
+
+/* Random inserts/removes/pops against a simple array model. */
+static void test_random_against_model(void **state)
+{
+	enum { N = 64 };
+	struct rq_node n[N];
+	struct runqueue rq;
+	rq_init(&rq);
+	for (int i = 0; i < N; i++)
+		rq_node_init(&n[i]);
+	srand(1);
+	for (int step = 0; step < 20000; step++) {
+		int i = rand() % N;
+		int op = rand() % 3;
+		if (op == 0 && !rq_queued(&n[i])) {
+			n[i].key = rand() % 1000;
+			assert_int_equal(rq_insert(&rq, &n[i]), 0);
+		} else if (op == 1) {
+			rq_remove(&rq, &n[i]);
+		} else {
+			uint64_t min = UINT64_MAX;
+			unsigned queued = 0;
+			for (int j = 0; j < N; j++)
+				if (rq_queued(&n[j])) {
+					queued++;
+					if (n[j].key < min)
+						min = n[j].key;
+				}
+			assert_int_equal(rq.count, queued);
+			struct rq_node *p = rq_pop(&rq);
+			if (!queued)
+				assert_null(p);
+			else
+				assert_int_equal(p->key, min);
+		}
+		for (unsigned k = 0; k < rq.count; k++)
+			assert_int_equal(rq.heap[k]->index, (int)k);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pops_in_key_order),
+		cmocka_unit_test(test_remove_from_middle),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_random_against_model),
+	};
+	return cmocka_run_group_tests_name("runqueue", tests, NULL, NULL);
+}
