@@ -88,7 +88,8 @@ static int config_scan_line(struct config_scan *out, struct config_span l, bool 
 	struct config_span key = config_trim(l.p, (size_t)(eq - l.p));
 	struct config_span val = config_trim(eq + 1, l.len - (size_t)(eq - l.p) - 1);
 
-	if (config_span_is(key, "image"))
+	/* Images and the console script both come along as modules named by their path. */
+	if (config_span_is(key, "image") || (*top_level && config_span_is(key, "script")))
 		return config_add_image(out, val, line, reason);
 	if (*top_level && config_span_is(key, "cmdline")) {
 		if (memchr(val.p, '\0', val.len))

@@ -1,6 +1,6 @@
 /*
  * What the loader needs from shoji.cfg, found by a pure scan of its text:
- * the top-level "cmdline" and every "image" path in any section. The kernel
+ * the top-level "cmdline" and "script", and every "image" path in any section. The kernel
  * parses and validates the whole file itself; this scan ignores every other
  * key and every line it does not understand.
  */

@@ -10,6 +10,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/smp.h"
 #include "drivers/lapic.h"
 #include "kernel/cpuid_policy.h"
 #include "kernel/exit_io.h"
@@ -315,9 +316,18 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		exit_inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error_code);
 		break;
 	case VEXIT_EXTINT:
+		/*
+		 * A host interrupt or NMI. With a vector, the exit acknowledged it and
+		 * it is ours to dispatch (IPIs, the scheduler's APIC timer); vector 0:
+		 * the backend let the host take it through the IDT already.
+		 */
 		if (panic_in_progress())
 			cpu_halt_forever();
-		lapic_eoi();
+		if (e->exc.vector) {
+			smp_handle_ipi_vector(e->exc.vector);
+			if (e->exc.vector != SMP_VECTOR_WAKEUP && e->exc.vector != SMP_VECTOR_CALL)
+				lapic_eoi();
+		}
 		break;
 	case VEXIT_INTR_WINDOW:
 	case VEXIT_NMI_WINDOW:

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86/cpu.h"
 #include "kernel/directmap.h"
 #include "kernel/exit_stats.h"
 #include "kernel/hypercall_abi.h"
@@ -96,6 +97,9 @@ void guest_start(struct guest *g)
 	g->paused = false;
 	g->vcpus_stopped = 0;
 	g->stop_reason[0] = '\0';
+	g->start_tsc = rdtsc();
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		g->vcpus[i].runtime_at_start = g->vcpus[i].runtime;
 	spin_unlock(&g->lock);
 	log_info("guest %s: started", g->name);
 	sched_wake(&g->vcpus[0]);

@@ -47,6 +47,8 @@ struct guest {
 	unsigned vcpu_count;
 	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
 	volatile bool paused;
+	bool restart_pending; /* start again once every vCPU has stopped */
+	uint64_t start_tsc;   /* when it last started */
 	struct spinlock lock;	  /* state changes (vCPUs may run on several CPUs) */
 	struct spinlock dev_lock; /* its virtual devices */
 	const void *config; /* its struct config_guest, to build it again on restart */

@@ -22,6 +22,7 @@
 #include "kernel/guest_image.h"
 #include "kernel/isolation.h"
 #include "kernel/log.h"
+#include "kernel/mgmt.h"
 #include "kernel/pcpu.h"
 #include "kernel/pmm.h"
 #include "kernel/sched.h"
@@ -198,12 +199,85 @@ static void report_end(void)
 	test_exit(TEST_EXIT_PASS);
 }
 
+unsigned guests_count(void)
+{
+	return guest_count;
+}
+
+struct guest *guests_get(unsigned index)
+{
+	return index < guest_count ? guests[index] : NULL;
+}
+
+struct guest *guests_find(const char *name)
+{
+	for (unsigned i = 0; i < guest_count; i++)
+		if (!strcmp(guests[i]->name, name))
+			return guests[i];
+	return NULL;
+}
+
+int guests_start_one(struct guest *g)
+{
+	if (g->state == GUEST_RUNNING || !is_stopped(g))
+		return -EALREADY;
+	if (g->state != GUEST_CREATED && load_guest(g))
+		return -EIO;
+	start_guest(g);
+	return 0;
+}
+
+int guests_stop_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -EALREADY;
+	guest_stop(g, GUEST_EXITED, 0, "stopped from the console");
+	return 0;
+}
+
+/* A running guest is stopped first; housekeeping starts it again once it is down. */
+int guests_restart_one(struct guest *g)
+{
+	if (g->state == GUEST_RUNNING) {
+		g->restart_pending = true;
+		guest_stop(g, GUEST_EXITED, 0, "restarting");
+		return 0;
+	}
+	return guests_start_one(g);
+}
+
+int guests_pause_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -EINVAL;
+	if (g->paused)
+		return -EALREADY;
+	guest_set_paused(g, true);
+	return 0;
+}
+
+int guests_resume_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING || !g->paused)
+		return -EINVAL;
+	guest_set_paused(g, false);
+	return 0;
+}
+
 /* CPU 0, between slices. */
 static void housekeeping(void)
 {
+	mgmt_poll();
+	for (unsigned i = 0; i < guest_count; i++) {
+		struct guest *g = guests[i];
+		if (g->restart_pending && is_stopped(g)) {
+			g->restart_pending = false;
+			guests_start_one(g);
+		}
+	}
 	if (sequential)
 		sequential_step();
-	if (!finished && all_done()) {
+	if (!finished && mgmt_script_done() && all_done()) {
 		finished = true;
 		report_end();
 	}
@@ -238,6 +312,10 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 		else
 			failed_count++;
 	}
+	if (cfg.script)
+		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
+	else
+		mgmt_init(NULL, 0);
 	sched_set_housekeeping(housekeeping);
 	sequential = cmdline_has_flag(bi->cmdline, "isolation-check");
 	if (sequential)

@@ -11,4 +11,18 @@
  */
 void guests_start(const struct boot_info *bi, const char *why_no_virt);
 
+struct guest;
+
+/* The guests built from the config, for the management console. */
+unsigned guests_count(void);
+struct guest *guests_get(unsigned index);
+struct guest *guests_find(const char *name);
+
+/* Console operations: 0, -EALREADY (already in that state) or -EINVAL (not possible now). */
+int guests_start_one(struct guest *g);
+int guests_stop_one(struct guest *g);
+int guests_restart_one(struct guest *g);
+int guests_pause_one(struct guest *g);
+int guests_resume_one(struct guest *g);
+
 #endif

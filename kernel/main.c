@@ -135,10 +135,11 @@ void kernel_main(const struct boot_info *loader_bi)
 			 (unsigned long long)bi->modules[i].size,
 			 (unsigned long long)bi->modules[i].base);
 
+	/* Run queues first: the APs enter the scheduler as they come up. */
+	sched_init();
 	/* After the boot CPU's virt->cpu_init: the APs run theirs as they come up. */
 	smp_init(&acpi, bi);
 	selftest_run_from_cmdline(bi->cmdline);
-	sched_init();
 	guests_start(bi, why_no_virt);
 
 	log_info("shoji: boot complete");

@@ -87,15 +87,14 @@ int sched_place(struct vcpu *v, int pinned_cpu, uint32_t weight, uint32_t cap_pc
 {
 	int home = -1;
 	if (pinned_cpu >= 0) {
-		struct cpu_sched *cs = &cpus[pinned_cpu];
-		if (pinned_cpu >= MAX_CPUS || !smp_cpu_online(pinned_cpu))
+		if (pinned_cpu >= MAX_CPUS || !smp_cpu_virt_ready(pinned_cpu))
 			return -ENODEV;
-		if (cs->vcpus)
+		if (cpus[pinned_cpu].vcpus)
 			return -EBUSY;
 		home = pinned_cpu;
 	} else {
 		for (unsigned i = 0; i < MAX_CPUS; i++) {
-			if (!smp_cpu_online(i) || cpus[i].pinned)
+			if (!smp_cpu_virt_ready(i) || cpus[i].pinned)
 				continue;
 			if (home < 0 || cpus[i].load < cpus[home].load)
 				home = i;
@@ -263,8 +262,10 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 
 		struct vcpu_exit exit;
 		uint64_t t0 = rdtsc();
+		v->run_since = t0;
 		int err = virt->vcpu_run(v, &exit);
 		uint64_t t1 = rdtsc();
+		v->run_since = 0;
 		account(cs, v, t1 - t0, t1);
 		if (err) {
 			guest_stop(g, GUEST_CRASHED, -1, "VM entry failed (error %u)", exit.raw_reason);
@@ -351,18 +352,22 @@ void sched_idle_loop(void)
 			fire_timers(cs, rdtsc());
 		spin_lock(&cs->lock);
 		struct rq_node *n = rq_pop(&cs->rq);
-		if (n && rq_peek(&cs->rq) && rq_peek(&cs->rq)->key > cs->min_vruntime)
-			cs->min_vruntime = rq_peek(&cs->rq)->key;
+		/* The popped key is the smallest: the run queue's virtual clock only moves forward. */
+		if (n && n->key > cs->min_vruntime)
+			cs->min_vruntime = n->key;
 		spin_unlock(&cs->lock);
 		if (!n) {
 			idle(cs, cpu0);
 			continue;
 		}
-		struct vcpu *v = vcpu_of(n);
-		if (v->rq.key > cs->min_vruntime)
-			cs->min_vruntime = v->rq.key;
-		run_vcpu(cs, v, cpu0);
+		run_vcpu(cs, vcpu_of(n), cpu0);
 	}
+}
+
+uint64_t sched_vcpu_runtime(const struct vcpu *v)
+{
+	uint64_t since = v->run_since;
+	return v->runtime + (since ? rdtsc() - since : 0);
 }
 
 void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)

@@ -50,6 +50,9 @@ void sched_set_housekeeping(void (*fn)(void));
 /* The scheduling loop of the calling CPU; never returns. */
 void sched_idle_loop(void) __attribute__((noreturn));
 
+/* TSC cycles v has spent in its guest, including a run in progress (any CPU may ask). */
+uint64_t sched_vcpu_runtime(const struct vcpu *v);
+
 struct sched_cpu_stats {
 	uint64_t busy_cycles; /* in guests */
 	uint64_t idle_cycles; /* halted, nothing to run */

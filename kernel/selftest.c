@@ -10,8 +10,8 @@
 #include "kernel/pcpu.h"
 
 struct smp_probe {
-	unsigned calls;		    /* functions run, all CPUs together */
-	uint64_t cpus;		    /* bit i: CPU i ran it */
+	unsigned calls;		   /* functions run, all CPUs together */
+	uint64_t cpus;		   /* bit i: CPU i ran it */
 	unsigned ran_on[MAX_CPUS]; /* for one-CPU calls: the index that ran it */
 };
 
@@ -38,8 +38,9 @@ static void selftest_smp(void)
 	int err = smp_call_all_others(smp_probe_fn, &p);
 	log_info("selftest: cross-call reached %u other CPUs", p.calls);
 	if (err || p.calls != others || p.cpus != want)
-		log_err("selftest: cross-call error %d: %u calls, CPU mask 0x%llx, expected %u, 0x%llx",
-			err, p.calls, (unsigned long long)p.cpus, others, (unsigned long long)want);
+		log_err(
+		    "selftest: cross-call error %d: %u calls, CPU mask 0x%llx, expected %u, 0x%llx",
+		    err, p.calls, (unsigned long long)p.cpus, others, (unsigned long long)want);
 
 	/* One CPU at a time: the function must run on the CPU asked for. */
 	unsigned good = 0;

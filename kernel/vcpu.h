@@ -145,6 +145,8 @@ struct vcpu {
 	uint32_t cap_pct; /* at most this % of one CPU; 0: no cap */
 	struct rq_node rq; /* key: virtual run time (run time scaled by 1/weight) */
 	uint64_t runtime;  /* TSC cycles spent in the guest */
+	uint64_t runtime_at_start; /* runtime when its guest last started (for shares) */
+	volatile uint64_t run_since; /* TSC at the current entry; 0 while not in the guest */
 	uint64_t cap_window_start, cap_window_used;
 	bool yield;	  /* give up the rest of this slice */
 

@@ -44,10 +44,10 @@
 #define SMP_CALL_RUNNING_LIMIT_US (10ULL * SMP_CALL_TIMEOUT_US)
 /* SIPI vector = page number; vectors 0xa0-0xbf are reserved (SDM 3A 11.6.1), so stay below. */
 #define SIPI_PAGE_LIMIT 0xa0000
-#define US_PER_S 1000000ULL
+#define US_PER_S	1000000ULL
 /* Only if the TSC was never calibrated: a guess that keeps timeouts finite. */
 #define FALLBACK_TSC_HZ 1000000000ULL
-#define XCR0 0
+#define XCR0		0
 
 enum ap_stack {
 	AP_STACK_MAIN,
@@ -91,7 +91,7 @@ static unsigned index_limit = 1;
 static unsigned online_count = 1;
 
 static const struct acpi_info *smp_acpi;
-static uint8_t *tramp;	 /* the trampoline page, 1:1 mapped */
+static uint8_t *tramp;	    /* the trampoline page, 1:1 mapped */
 static bool tramp_stranded; /* an AP took its index but never reported: keep the page */
 static bool bsp_osxsave;
 static uint64_t bsp_xcr0, bsp_pat;
@@ -129,7 +129,9 @@ static uint64_t xgetbv(uint32_t index)
 
 static void xsetbv(uint32_t index, uint64_t value)
 {
-	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
 }
 
 static uint64_t stack_top_of(hpa_t guarded_stack)
@@ -172,7 +174,8 @@ bool smp_stack_contains(uint64_t addr, uint64_t len)
 		for (int s = 0; s < AP_STACK_COUNT; s++) {
 			hpa_t base = smp_cpus[i].stacks[s];
 			uint64_t lo = base + STACK_GUARD_SIZE;
-			if (base && addr >= lo && addr + len >= addr && addr + len <= lo + STACK_SIZE)
+			if (base && addr >= lo && addr + len >= addr &&
+			    addr + len <= lo + STACK_SIZE)
 				return true;
 		}
 	}
@@ -200,7 +203,8 @@ void smp_handle_ipi_vector(uint8_t vector)
 {
 	if (vector == SMP_VECTOR_WAKEUP || vector == SMP_VECTOR_CALL)
 		lapic_eoi();
-	/* Any vector: a call posted while this CPU was busy may have lost its IPI to an earlier one. */
+	/* Any vector: a call posted while this CPU was busy may have lost its IPI to an earlier
+	 * one. */
 	run_pending_call();
 }
 
@@ -250,7 +254,8 @@ static int wait_call(unsigned index, uint64_t start, uint64_t timeout)
 			uint32_t expected = CALL_REQUESTED;
 			if (__atomic_compare_exchange_n(&s->state, &expected, CALL_IDLE, false,
 							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-				log_err("smp: CPU %u (APIC %u) did not answer a cross-call within %llu ms",
+				log_err("smp: CPU %u (APIC %u) did not answer a cross-call within "
+					"%llu ms",
 					index, smp_cpus[index].apic_id,
 					(unsigned long long)(SMP_CALL_TIMEOUT_US / 1000));
 				return -ETIMEDOUT;
@@ -408,7 +413,8 @@ static hpa_t find_trampoline_page(const struct boot_info *bi)
 				    overlaps(page, PAGE_SIZE, bi->mmap[j].base, bi->mmap[j].length))
 					taken = true;
 			for (uint32_t m = 0; m < bi->module_count; m++)
-				if (overlaps(page, PAGE_SIZE, bi->modules[m].base, bi->modules[m].size))
+				if (overlaps(page, PAGE_SIZE, bi->modules[m].base,
+					     bi->modules[m].size))
 					taken = true;
 			if (overlaps(page, PAGE_SIZE, bi->kernel_start,
 				     bi->kernel_end - bi->kernel_start))
@@ -601,7 +607,8 @@ void smp_init(const struct acpi_info *acpi, const struct boot_info *bi)
 	if (next > 1) {
 		page = find_trampoline_page(bi);
 		if (!page)
-			log_err("smp: no usable page below 0x%x for the trampoline", SIPI_PAGE_LIMIT);
+			log_err("smp: no usable page below 0x%x for the trampoline",
+				SIPI_PAGE_LIMIT);
 		else if (trampoline_install(page))
 			page = 0;
 	}

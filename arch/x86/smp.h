@@ -24,7 +24,7 @@
 #include "kernel/types.h"
 
 #define SMP_VECTOR_WAKEUP 0xf0 /* reschedule / wake from HLT: nothing but EOI */
-#define SMP_VECTOR_CALL 0xf1   /* run this CPU's pending cross-call */
+#define SMP_VECTOR_CALL	  0xf1 /* run this CPU's pending cross-call */
 
 /* Microseconds a cross-call target has to pick the call up before it is cancelled. */
 #define SMP_CALL_TIMEOUT_US 1000000

@@ -61,6 +61,20 @@ static void test_section_cmdline_is_not_kernel_cmdline(void **state)
 	assert_string_equal(out.cmdline, "");
 }
 
+/* The console script comes along like an image; inside a section "script" means nothing. */
+static void test_script_is_loaded(void **state)
+{
+	const char *reason;
+
+	assert_int_equal(scan("script = scripts/demo.txt\n[guest a]\nimage = a.elf\n"
+			      "script = not/this.txt\n",
+			      &reason),
+			 0);
+	assert_int_equal(out.image_count, 2);
+	assert_string_equal(out.images[0], "scripts/demo.txt");
+	assert_string_equal(out.images[1], "a.elf");
+}
+
 static void test_whitespace_and_crlf(void **state)
 {
 	const char *reason;
@@ -202,6 +216,7 @@ int main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_shipped_layout),
 	    cmocka_unit_test(test_section_cmdline_is_not_kernel_cmdline),
+	    cmocka_unit_test(test_script_is_loaded),
 	    cmocka_unit_test(test_whitespace_and_crlf),
 	    cmocka_unit_test(test_comments),
 	    cmocka_unit_test(test_unknown_and_malformed_ignored),

@@ -57,8 +57,13 @@ static void decode_exception(struct vcpu_exit *exit)
 	exit->exc.has_error = info & INTR_INFO_ERROR_VALID;
 	exit->exc.error_code = exit->exc.has_error ? vmcs_read(VMCS_EXIT_INTR_ERROR) : 0;
 	exit->exc.cr2 = exit->exc.vector == VECTOR_PF ? vmcs_read(VMCS_EXIT_QUALIFICATION) : 0;
-	/* An NMI for the host arrives as an "exception" exit of type NMI. */
-	exit->kind = (info & INTR_TYPE_MASK) == INTR_TYPE_NMI ? VEXIT_EXTINT : VEXIT_EXCEPTION;
+	/* An NMI for the host arrives as an "exception" exit of type NMI: nothing to acknowledge. */
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		exit->kind = VEXIT_EXTINT;
+		exit->exc.vector = 0;
+		return;
+	}
+	exit->kind = VEXIT_EXCEPTION;
 }
 
 void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)

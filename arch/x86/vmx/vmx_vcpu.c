@@ -563,6 +563,7 @@ int vmx_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks)
 	struct vmx_vcpu *x = to_vmx(v);
 	if (!vmx_caps.preemption_timer)
 		return -ENOTSUP;
+	vmx_vcpu_load(v); /* called before the run that makes the VMCS current */
 	if (!tsc_ticks) {
 		if (x->timer_on) {
 			vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin);

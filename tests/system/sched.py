@@ -1,0 +1,123 @@
+"""The scheduler: weighted sharing, pinning, idle and runaway guests, the console script."""
+import re
+
+from harness import Scenario, guest
+
+FORBID = (r"PANIC", r"EXCEPTION", r"FAIL")
+
+
+def share(log, name):
+    """The last `stats:` CPU share (percent) of vCPU 0 of guest `name`."""
+    found = re.findall(r"stats: %s vcpu 0 cpu \d+ share=(\d+)\.(\d)%%" % re.escape(name), log)
+    return int(found[-1][0]) + int(found[-1][1]) / 10 if found else None
+
+
+def work(log, name):
+    found = re.findall(r"\[%s\] spin: work (\d+)" % re.escape(name), log)
+    return int(found[-1]) if found else 0
+
+
+class Fairness(Scenario):
+    """Two CPU-bound guests, weights 1:3, on one CPU: 25% / 75% within 5 points."""
+    emulator = "bochs"
+    bochs_cpus = 1
+    timeout = 240
+    guests = (guest("light", "spin.elf", weight=25), guest("heavy", "spin.elf", weight=75))
+    # 4 s of guest time is 400 slices of 10 ms.
+    script = "sleep 4000\nstats\nstop light\nstop heavy\n"
+    expect = (r"guest light: vCPU 0 on CPU 0 \(shared\)", r"guest heavy: vCPU 0 on CPU 0 \(shared\)",
+              r"shell> stats", r"stats: light vcpu 0 cpu 0 share=", r"stats: heavy vcpu 0 cpu 0 share=",
+              r"guest light: exited: stopped from the console",
+              r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\)")
+    forbid = FORBID
+
+    def check(self, log):
+        light, heavy = share(log, "light"), share(log, "heavy")
+        if light is None or heavy is None:
+            return ["no CPU shares in the stats output"]
+        fails = []
+        measured = 100 * light / (light + heavy)
+        if not 20 <= measured <= 30:
+            fails.append("light got %.1f%% of the CPU time (heavy %.1f%%), expected 25 +- 5"
+                         % (light, heavy))
+        wl, wh = work(log, "light"), work(log, "heavy")
+        if wl + wh < 8 or not 20 <= 100 * wl / (wl + wh) <= 30:
+            fails.append("work counts light=%d heavy=%d: light's part is not 25 +- 5%%" % (wl, wh))
+        return fails
+
+
+class PinnedIdleHog(Scenario):
+    """Pinned guest on CPU 1 keeps >= 99% of it; an idle guest costs < 1%; a guest spinning
+    with interrupts off does not stall the guest sharing its CPU."""
+    emulator = "bochs"
+    bochs_cpus = 2
+    timeout = 240
+    # The pinned guest spins with interrupts off and never exits by itself.
+    guests = (guest("pinned", "hog.elf", cpus="1"), guest("idle"), guest("hog"),
+              guest("hello64"))
+    script = "sleep 2000\nstats\nstop pinned\nstop idle\nstop hog\n"
+    expect = (r"smp: 2 of 2 CPUs online",
+              r"guest pinned: vCPU 0 on CPU 1 \(pinned\)",
+              r"guest hog: vCPU 0 on CPU 0 \(shared\)",
+              r"\[idle\] idle: halting", r"\[hog\] hog: spinning with interrupts off",
+              r"\[hello64\] hello64: PASS", r"guest hello64: exited: debug-exit port, code 0",
+              r"stats: cpu 1 pinned 1 vCPUs busy=",
+              r"guests: 4 ran \(4 exited, 0 stopped by the hypervisor\)")
+    forbid = FORBID
+
+    def check(self, log):
+        fails = []
+        pinned, idle = share(log, "pinned"), share(log, "idle")
+        if pinned is None or pinned < 99.0:
+            fails.append("pinned guest got %s%% of its CPU, expected >= 99" % pinned)
+        if idle is None or idle >= 1.0:
+            fails.append("idle guest used %s%% of a CPU, expected < 1" % idle)
+        return fails
+
+
+class Console(Scenario):
+    """Script-driven console: pause/resume/stop/start/restart change what guests print."""
+    emulator = "bochs"
+    bochs_cpus = 1
+    timeout = 240
+    guests = (guest("a", "spin.elf"), guest("b", "hello64.elf", autostart="no"))
+    script = ("list\nsleep 300\npause a\necho paused-a\nsleep 300\ninfo a\nresume a\n"
+              "echo resumed-a\nsleep 300\nstart b\nsleep 300\nrestart b\nsleep 300\n"
+              "stop a\nstop a\nbogus\ninfo nobody\nstats b\n")
+    expect = (r"shell> list", r"mgmt: a +running", r"mgmt: b +created",
+              r"guest a: paused", r"paused-a", r"mgmt: guest a vcpu 0: CPU 0 shared, parked",
+              r"guest a: resumed", r"resumed-a",
+              r"guest b: started", r"\[b\] hello64: PASS",
+              r"shell> restart b",
+              r"guest a: exited: stopped from the console",
+              r"shell: stop a: already stopped",
+              r"shell: unknown command 'bogus' \(try help\)",
+              r"shell: no guest 'nobody'",
+              r"stats: b io count=\d+")
+    forbid = FORBID
+
+    def check(self, log):
+        # Guest a makes no progress while paused, and does again after resume.
+        lines = log.splitlines()
+        def idx(pat):
+            for i, l in enumerate(lines):
+                if re.search(pat, l):
+                    return i
+            return -1
+        p, r = idx(r"guest a: paused"), idx(r"guest a: resumed")
+        if p < 0 or r < 0:
+            return ["no pause/resume lines"]
+        during = [l for l in lines[p + 1:r] if "[a] spin: work" in l]
+        after = [l for l in lines[r + 1:] if "[a] spin: work" in l]
+        fails = []
+        if during:
+            fails.append("guest a printed %d work lines while paused" % len(during))
+        if not after:
+            fails.append("guest a printed nothing after resume")
+        if len(re.findall(r"\[b\] hello64: PASS", log)) != 2:
+            fails.append("guest b did not run twice (start, restart)")
+        return fails
+
+
+SCENARIOS = [Fairness("bochs-sched-fairness"), PinnedIdleHog("bochs-sched-pinned-idle-hog"),
+             Console("bochs-console-script")]
