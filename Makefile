@@ -117,6 +117,7 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/bench.py --build $(BUILD) --backend $(or $(BACKEND),vmx)
+	python3 tools/bench.py --build $(BUILD) --sched
 
 system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)

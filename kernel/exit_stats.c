@@ -46,8 +46,10 @@ const char *vcpu_exit_kind_name(enum vcpu_exit_kind kind)
 
 void exit_stats_print(const struct guest *g)
 {
+	struct exit_stat stats[VEXIT_KIND_COUNT];
+	guest_exit_stats(g, stats);
 	for (unsigned k = 0; k < VEXIT_KIND_COUNT; k++) {
-		const struct exit_stat *s = &g->stats[k];
+		const struct exit_stat *s = &stats[k];
 		if (!s->count)
 			continue;
 		log_info("stats: %s %s count=%llu cycles=%llu avg=%llu", g->name,

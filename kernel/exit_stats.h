@@ -1,6 +1,6 @@
 /*
  * Per-guest exit statistics: names for exit kinds and the report of a
- * guest's counters (g->stats, g->unclaimed_io, g->unclaimed_mmio, g->msr_gp).
+ * guest's counters (its vCPUs' stats, g->unclaimed_io, g->unclaimed_mmio, g->msr_gp).
  */
 #ifndef SHOJI_KERNEL_EXIT_STATS_H
 #define SHOJI_KERNEL_EXIT_STATS_H

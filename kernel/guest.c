@@ -171,8 +171,13 @@ void guest_console_line(struct guest *g, const char *text)
 	log_info("[%s] %s", g->name, text);
 }
 
-void guest_account_exit(struct guest *g, enum vcpu_exit_kind kind, uint64_t cycles)
+void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])
 {
-	__atomic_fetch_add(&g->stats[kind].count, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&g->stats[kind].cycles, cycles, __ATOMIC_RELAXED);
+	for (unsigned k = 0; k < VEXIT_KIND_COUNT; k++) {
+		out[k] = (struct exit_stat){0};
+		for (unsigned i = 0; i < g->vcpu_count; i++) {
+			out[k].count += g->vcpus[i].stats[k].count;
+			out[k].cycles += g->vcpus[i].stats[k].cycles;
+		}
+	}
 }

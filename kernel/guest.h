@@ -27,11 +27,6 @@ enum guest_state {
 	GUEST_CRASHED, /* stopped by the hypervisor: fault, bad state, escape attempt */
 };
 
-struct exit_stat {
-	uint64_t count;
-	uint64_t cycles; /* TSC cycles spent handling this kind of exit */
-};
-
 struct guest {
 	char name[GUEST_NAME_MAX];
 	unsigned id;
@@ -57,7 +52,6 @@ struct guest {
 	unsigned vdev_count;
 	void *devices; /* the standard devices' storage (guest.c) */
 
-	struct exit_stat stats[VEXIT_KIND_COUNT];
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 };
 
@@ -76,8 +70,8 @@ void guest_vcpu_stopped(struct guest *g, struct vcpu *v);
 /* Called (on the CPU of g's last vCPU) when every vCPU of g has stopped. */
 void guest_on_stopped(void (*hook)(struct guest *g));
 
-/* Count one handled exit of `kind` that took `cycles` (callable from any CPU). */
-void guest_account_exit(struct guest *g, enum vcpu_exit_kind kind, uint64_t cycles);
+/* Exit counters of g summed over its vCPUs. */
+void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT]);
 
 /*
  * Stop g: state becomes `state` (EXITED or CRASHED), one log line reports

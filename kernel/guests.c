@@ -104,7 +104,8 @@ static int load_guest(struct guest *g)
 		v->irq_pending = false;
 		v->timer_deadline = 0;
 	}
-	memset(g->stats, 0, sizeof(g->stats));
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
 	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
 	int err = sched_on_cpu(job.v->cpu, set_state_here, &job);
 	if (err || job.err) {
@@ -305,13 +306,20 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 	if (!virt)
 		return;
 
-	for (uint32_t i = 0; i < cfg.guest_count; i++) {
-		struct guest *g = build_guest(&cfg.guests[i]);
-		if (g)
-			guests[guest_count++] = g;
-		else
-			failed_count++;
+	/* Pinned guests first: shared vCPUs must not take the CPUs they own. */
+	struct guest *built[CONFIG_GUESTS_MAX] = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < cfg.guest_count; i++) {
+			if (cfg.guests[i].pinned != (pass == 0))
+				continue;
+			built[i] = build_guest(&cfg.guests[i]);
+			if (!built[i])
+				failed_count++;
+		}
 	}
+	for (uint32_t i = 0; i < cfg.guest_count; i++)
+		if (built[i])
+			guests[guest_count++] = built[i];
 	if (cfg.script)
 		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
 	else

@@ -125,9 +125,11 @@ static int op_stats(void *ctx, const char *name)
 			continue;
 		uint64_t elapsed = rdtsc() - s.since;
 		unsigned busy = tenths(s.busy_cycles, elapsed), idle = tenths(s.idle_cycles, elapsed);
-		log_info("stats: cpu %u %s %u vCPUs busy=%u.%u%% idle=%u.%u%%", cpu,
-			 s.pinned ? "pinned" : "shared", s.vcpus, busy / 10, busy % 10, idle / 10,
-			 idle % 10);
+		log_info("stats: cpu %u %s %u vCPUs busy=%u.%u%% idle=%u.%u%% switches=%llu "
+			 "switch-cost=%llu",
+			 cpu, s.pinned ? "pinned" : "shared", s.vcpus, busy / 10, busy % 10, idle / 10,
+			 idle % 10, (unsigned long long)s.switches,
+			 (unsigned long long)(s.switches ? s.switch_cycles / s.switches : 0));
 	}
 	return 0;
 }

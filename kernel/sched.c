@@ -37,6 +37,9 @@ struct cpu_sched {
 	struct vcpu *throttled[THROTTLED_MAX]; /* over their cap until their window ends */
 	unsigned throttled_count;
 	uint64_t busy_cycles, idle_cycles, since;
+	/* vCPU switches: from one vCPU's last exit to the next one's entry. */
+	struct vcpu *last_vcpu;
+	uint64_t last_exit, switches, switch_cycles;
 };
 
 static struct cpu_sched cpus[MAX_CPUS];
@@ -218,18 +221,58 @@ static void apic_timer_in(uint64_t tsc_ticks)
 	lapic_timer_oneshot(ticks ? ticks : 1, SCHED_TIMER_VECTOR);
 }
 
-/* Arm the guest timer for this run; falls back to the APIC timer. */
-static void arm_timer(struct vcpu *v, uint64_t ticks)
+/* Exit v when the TSC reaches deadline (0: never); the APIC timer stands in if need be. */
+static void arm_timer(struct vcpu *v, uint64_t deadline)
 {
-	if (virt->vcpu_set_timer(v, ticks) == -ENOTSUP && ticks)
-		apic_timer_in(ticks);
+	if (virt->vcpu_set_timer(v, deadline) != -ENOTSUP)
+		return;
+	if (deadline) {
+		uint64_t now = rdtsc();
+		apic_timer_in(deadline > now ? deadline - now : 1);
+	} else {
+		lapic_timer_stop();
+	}
+}
+
+/*
+ * When this run of v must end: the slice end if someone else may want the
+ * CPU (others queued, CPU 0's chores, a cap), the guest's own timer, or 0.
+ */
+static uint64_t run_deadline(const struct cpu_sched *cs, const struct vcpu *v, uint64_t start,
+			     bool cpu0)
+{
+	uint64_t deadline = 0;
+	if (!v->pinned && (cs->rq.count || cpu0 || v->cap_pct)) {
+		deadline = start + slice_cycles;
+		if (v->cap_pct) {
+			uint64_t now = rdtsc(), left = cap_budget_left(v);
+			if (now + left < deadline)
+				deadline = now + (left ? left : 1);
+		}
+	}
+	if (v->timer_deadline && (!deadline || v->timer_deadline < deadline))
+		deadline = v->timer_deadline;
+	return deadline;
+}
+
+/* Put v back in the run queue, or aside until its cap window ends. */
+static void requeue(struct cpu_sched *cs, struct vcpu *v)
+{
+	if (v->cap_pct && !cap_budget_left(v) && cs->throttled_count < THROTTLED_MAX) {
+		v->state = VCPU_PARKED;
+		cs->throttled[cs->throttled_count++] = v;
+		return;
+	}
+	spin_lock(&cs->lock);
+	enqueue_locked(cs, v);
+	spin_unlock(&cs->lock);
 }
 
 /* Run v until its slice ends, it blocks, yields, or its guest stops or pauses. */
 static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 {
 	struct guest *g = v->guest;
-	uint64_t start = rdtsc();
+	uint64_t start = rdtsc(), armed = 0;
 	v->state = VCPU_RUNNING;
 
 	for (;;) {
@@ -241,27 +284,20 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 			v->state = VCPU_PARKED;
 			break;
 		}
-		/* Slices only where someone else waits, a cap applies, or CPU 0 has chores. */
-		uint64_t budget = 0;
-		if (!v->pinned) {
-			uint64_t used = rdtsc() - start;
-			budget = used < slice_cycles ? slice_cycles - used : 1;
-			if (!cs->rq.count && !cpu0 && !v->cap_pct)
-				budget = 0;
-			if (v->cap_pct && cap_budget_left(v) < budget)
-				budget = cap_budget_left(v) ? cap_budget_left(v) : 1;
+		if (v->irq_pending || v->timer_deadline || v->intr_window)
+			virq_before_entry(v);
+		uint64_t deadline = run_deadline(cs, v, start, cpu0);
+		if (deadline != armed) {
+			arm_timer(v, deadline);
+			armed = deadline;
 		}
-		virq_before_entry(v);
-		if (v->timer_deadline) {
-			uint64_t now = rdtsc();
-			uint64_t left = v->timer_deadline > now ? v->timer_deadline - now : 1;
-			if (!budget || left < budget)
-				budget = left;
-		}
-		arm_timer(v, budget);
 
 		struct vcpu_exit exit;
 		uint64_t t0 = rdtsc();
+		if (cs->last_exit && cs->last_vcpu != v) {
+			cs->switches++;
+			cs->switch_cycles += t0 - cs->last_exit;
+		}
 		v->run_since = t0;
 		int err = virt->vcpu_run(v, &exit);
 		uint64_t t1 = rdtsc();
@@ -274,26 +310,23 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 		}
 		exit_handle(v, &exit);
 		v->exits++;
-		guest_account_exit(g, exit.kind, rdtsc() - t1);
+		v->stats[exit.kind].count++;
+		v->stats[exit.kind].cycles += rdtsc() - t1;
+		cs->last_vcpu = v;
+		cs->last_exit = t1;
 
 		if (v->state != VCPU_RUNNING)
 			break; /* blocked in HLT */
-		bool slice_over = !v->pinned && rdtsc() - start >= slice_cycles;
+		bool slice_over = !v->pinned && t1 - start >= slice_cycles;
 		bool over_cap = v->cap_pct && !cap_budget_left(v);
 		if (exit.kind == VEXIT_PREEMPT || slice_over || over_cap || v->yield) {
 			v->yield = false;
-			if (over_cap && cs->throttled_count < THROTTLED_MAX) {
-				v->state = VCPU_PARKED;
-				cs->throttled[cs->throttled_count++] = v;
-				break;
-			}
-			spin_lock(&cs->lock);
-			enqueue_locked(cs, v);
-			spin_unlock(&cs->lock);
+			requeue(cs, v);
 			break;
 		}
 	}
-	arm_timer(v, 0);
+	if (armed)
+		arm_timer(v, 0);
 	if (v->state == VCPU_STOPPED)
 		guest_vcpu_stopped(g, v);
 }
@@ -323,6 +356,7 @@ static void idle(struct cpu_sched *cs, bool cpu0)
 {
 	uint64_t t0 = rdtsc();
 	uint64_t wait = (cpu0 || cs->throttled_count) ? slice_cycles : 0;
+	cs->last_exit = 0; /* an idle gap is no switch cost */
 	spin_lock(&cs->lock);
 	struct rq_node *next = rq_peek(&cs->timers);
 	if (next) {
@@ -379,5 +413,7 @@ void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
 		.since = cs->since,
 		.vcpus = cs->vcpus,
 		.pinned = cs->pinned,
+		.switches = cs->switches,
+		.switch_cycles = cs->switch_cycles,
 	};
 }

@@ -58,6 +58,7 @@ struct sched_cpu_stats {
 	uint64_t idle_cycles; /* halted, nothing to run */
 	uint64_t since;	      /* TSC when the counters started */
 	unsigned vcpus;	      /* homed here */
+	uint64_t switches, switch_cycles; /* vCPU to vCPU, exit to entry */
 	bool pinned;	      /* owned by one pinned vCPU */
 };
 

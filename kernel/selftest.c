@@ -6,7 +6,9 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
 #include "kernel/cmdline.h"
+#include "arch/x86/cpu.h"
 #include "kernel/log.h"
+#include "kernel/runqueue.h"
 #include "kernel/pcpu.h"
 
 struct smp_probe {
@@ -58,9 +60,43 @@ static void selftest_smp(void)
 	log_info("selftest: single cross-calls ran on %u of %u CPUs", good, smp_cpu_count());
 }
 
+#define SCHED_BENCH_ROUNDS 1000
+#define SCHED_BENCH_SLICE 1000
+
+/*
+ * The cost of one scheduling decision (take the next vCPU, put the current
+ * one back with its run time charged) with n runnable vCPUs on one CPU.
+ * Under Bochs with sync=none a TSC delta is an instruction count.
+ */
+static void selftest_sched_bench(void)
+{
+	static const unsigned sizes[] = {1, 8, 64};
+	static struct rq_node nodes[64];
+	static struct runqueue rq;
+	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned n = sizes[s];
+		rq_init(&rq);
+		for (unsigned i = 0; i < n; i++) {
+			rq_node_init(&nodes[i]);
+			nodes[i].key = i * 7;
+			rq_insert(&rq, &nodes[i]);
+		}
+		uint64_t t0 = rdtsc();
+		for (unsigned r = 0; r < SCHED_BENCH_ROUNDS; r++) {
+			struct rq_node *next = rq_pop(&rq);
+			next->key += SCHED_BENCH_SLICE;
+			rq_insert(&rq, next);
+		}
+		uint64_t per = (rdtsc() - t0) / SCHED_BENCH_ROUNDS;
+		log_info("sched-bench: runnable=%u decision=%llu cycles", n, (unsigned long long)per);
+	}
+}
+
 void selftest_run_from_cmdline(const char *cmdline)
 {
 	char what[32];
+	if (cmdline_has_flag(cmdline, "bench-sched"))
+		selftest_sched_bench();
 	if (cmdline_has_flag(cmdline, "test-smp"))
 		selftest_smp();
 	if (!cmdline_get(cmdline, "test-fault", what, sizeof(what)))

@@ -128,6 +128,11 @@ enum vcpu_state {
 	VCPU_PARKED,	  /* its guest is paused */
 };
 
+struct exit_stat {
+	uint64_t count;
+	uint64_t cycles; /* TSC cycles spent handling this kind of exit */
+};
+
 struct vcpu {
 	struct guest *guest;
 	unsigned id;
@@ -136,6 +141,7 @@ struct vcpu {
 	bool event_pending;	  /* an event waits for injection at next entry */
 	struct vcpu_event pending;
 	uint64_t exits;		  /* total exits taken */
+	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
 
 	/* Scheduling (kernel/sched.c): written by the home CPU, or under its run-queue lock. */
 	enum vcpu_state state;

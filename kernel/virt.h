@@ -46,11 +46,12 @@ struct virt_ops {
 	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
 	/*
-	 * Exit back to the hypervisor after `tsc_ticks` of guest time (0: no
-	 * limit). -ENOTSUP if the backend has no guest timer: the scheduler then
-	 * uses the local APIC timer, whose interrupt forces an exit.
+	 * Leave the guest once the TSC reaches `deadline` (0: no limit), however
+	 * often it exits and re-enters meanwhile. -ENOTSUP if the backend has no
+	 * guest timer: the scheduler then uses the local APIC timer, whose
+	 * interrupt forces an exit.
 	 */
-	int (*vcpu_set_timer)(struct vcpu *v, uint64_t tsc_ticks);
+	int (*vcpu_set_timer)(struct vcpu *v, uint64_t deadline);
 	/* May an external interrupt be delivered now (RFLAGS.IF, no STI/MOV SS shadow)? */
 	bool (*vcpu_interruptible)(struct vcpu *v);
 	/* Exit as soon as the guest can take an interrupt (VEXIT_INTR_WINDOW). */

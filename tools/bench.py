@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Exit round-trip benchmark: boot the bench guest and print a table.
+"""Benchmarks: exit round trips (bench guest) and scheduling costs; prints tables.
 
 VT-x path: Bochs with `clock: sync=none`, where the guest's RDTSC deltas are
 exact emulated-instruction counts. The bench guest prints, per exit kind,
 `BENCH <kind> <ticks per iteration> <iterations>`; the baseline is the same
-loop without the exiting instruction. Usage: tools/bench.py --build DIR [--backend vmx|svm]
+loop without the exiting instruction. With --sched: the instructions one
+scheduling decision costs with 1, 8 and 64 runnable vCPUs on one CPU, and
+per vCPU switch (exit of one vCPU to entry of the next) with two CPU-bound
+guests sharing a CPU. Usage: tools/bench.py --build DIR [--backend vmx|svm] [--sched]
 """
 import argparse
 import os
@@ -32,12 +35,41 @@ class Bench(harness.Scenario):
     timeout = 300
 
 
+class SchedBench(harness.Scenario):
+    emulator = "bochs"
+    cmdline = "test-exit bench-sched"
+    guests = (harness.guest("a", "spin.elf"), harness.guest("b", "spin.elf"))
+    script = "sleep 1000\nstats\nstop a\nstop b\n"
+    expect = (r"sched-bench: runnable=64", r"switch-cost=")
+    timeout = 300
+
+
+def sched_bench(build):
+    res = harness.run(SchedBench("bench-sched"), build)
+    log = harness._read(res.log) if res.log else ""
+    picks = re.findall(r"sched-bench: runnable=(\d+) decision=(\d+)", log)
+    switch = re.findall(r"stats: cpu 0 \S+ \d+ vCPUs .*switches=(\d+) switch-cost=(\d+)", log)
+    if res.status != "PASS" or not picks or not switch:
+        print("bench: run failed: %s (log: %s)" % (res.reason, res.log))
+        return 1
+    print("Scheduler under Bochs (sync=none): emulated instructions")
+    print("%-44s %12s" % ("operation", "instructions"))
+    for n, cost in picks:
+        print("%-44s %12s" % ("decision (pick next + requeue), %s runnable" % n, cost))
+    n, cost = switch[-1]
+    print("%-44s %12s" % ("vCPU switch, exit to entry (%s switches)" % n, cost))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--backend", default="vmx", choices=("vmx", "svm"))
+    ap.add_argument("--sched", action="store_true")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    if args.sched:
+        return sched_bench(build)
 
     sc = Bench("bench-" + args.backend)
     sc.emulator = "bochs" if args.backend == "vmx" else "qemu"

@@ -121,3 +121,39 @@ class Console(Scenario):
 
 SCENARIOS = [Fairness("bochs-sched-fairness"), PinnedIdleHog("bochs-sched-pinned-idle-hog"),
              Console("bochs-console-script")]
+
+
+class EightOnFour(Scenario):
+    """QEMU, 4 CPUs: 8 guests (one with 2 vCPUs, one pinned) all complete side by side."""
+    emulator = "qemu"
+    qemu_smp = 4
+    timeout = 240
+    guests = (guest("h1", "hello64.elf"), guest("h2", "hello64.elf"),
+              guest("h3", "hello32.elf"), guest("h4", "hello32.elf"),
+              guest("rm", "realmode.bin", mode="real", memory="1M"),
+              guest("ex", "exits.elf"), guest("mp", "smp.elf", vcpus=2),
+              guest("pinned", "hog.elf", cpus="3"))
+    script = "sleep 1000\nstats\nstop pinned\n"
+    expect = (r"smp: 4 of 4 CPUs online",
+              r"guest pinned: vCPU 0 on CPU 3 \(pinned\)",
+              r"guest mp: vCPU 0 on CPU [0-2] \(shared\)", r"guest mp: vCPU 1 on CPU [0-2] \(shared\)",
+              r"\[h1\] hello64: PASS", r"\[h2\] hello64: PASS",
+              r"\[h3\] hello32: PASS", r"\[h4\] hello32: PASS",
+              r"\[rm\] realmode: PASS", r"\[ex\] exits: PASS",
+              r"\[mp\] smp: vCPU 1 runs \(apic id 1\)", r"\[mp\] smp: PASS",
+              r"stats: cpu 3 pinned 1 vCPUs busy=",
+              r"guests: 8 ran \(8 exited, 0 stopped by the hypervisor\), 0 failed to start")
+    forbid = FORBID
+
+    def check(self, log):
+        # Shared guests were spread over CPUs 0-2: CPU 3 belongs to the pinned guest alone.
+        cpus = set(re.findall(r"guest (?:h\d|rm|ex|mp): vCPU \d on CPU (\d)", log))
+        fails = []
+        if "3" in cpus:
+            fails.append("a shared vCPU was placed on the pinned CPU 3")
+        if len(cpus) < 3:
+            fails.append("shared vCPUs used only CPUs %s" % sorted(cpus))
+        return fails
+
+
+SCENARIOS.append(EightOnFour("uefi-sched-eight-on-four"))

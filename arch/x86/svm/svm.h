@@ -47,7 +47,7 @@ uint64_t svm_vcpu_read_cr(struct vcpu *v, unsigned cr);
 int svm_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int svm_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
-int svm_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks);
+int svm_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool svm_vcpu_interruptible(struct vcpu *v);
 void svm_vcpu_intr_window(struct vcpu *v, bool on);
 void svm_vcpu_inject(struct vcpu *v, const struct vcpu_event *e);

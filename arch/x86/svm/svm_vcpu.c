@@ -447,7 +447,7 @@ int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
  * SVM has no preemption timer: the scheduler falls back to the local APIC
  * timer, whose interrupt exits the guest through the INTR intercept.
  */
-int svm_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks)
+int svm_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 {
 	return -ENOTSUP;
 }

@@ -9,7 +9,7 @@
 struct vmx_vcpu {
 	hpa_t vmcs;
 	bool launched;
-	bool timer_on; /* VMX-preemption timer enabled in the pin-based controls */
+	uint64_t timer_deadline; /* TSC; non-zero: the VMX-preemption timer is on */
 	uint16_t vpid;
 	/* MSRs the VMCS does not switch; loaded into the CPU before entry. */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
@@ -33,7 +33,7 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr);
 int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
-int vmx_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks);
+int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool vmx_vcpu_interruptible(struct vcpu *v);
 void vmx_vcpu_intr_window(struct vcpu *v, bool on);
 void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e);

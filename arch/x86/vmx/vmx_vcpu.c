@@ -493,6 +493,32 @@ static void load_guest_msrs(struct vcpu *v)
 	msrs_loaded_for[cpu] = v;
 }
 
+/*
+ * The VMX-preemption timer counts down in guest mode at the TSC rate divided
+ * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1). It
+ * restarts from the VMCS value at every entry, so the entry writes what is
+ * left until the deadline.
+ */
+int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	if (!vmx_caps.preemption_timer)
+		return -ENOTSUP;
+	vmx_vcpu_load(v); /* called before the run that makes the VMCS current */
+	if (!deadline != !x->timer_deadline)
+		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | (deadline ? PIN_PREEMPTION_TIMER : 0));
+	x->timer_deadline = deadline;
+	return 0;
+}
+
+static void write_timer(const struct vmx_vcpu *x)
+{
+	uint64_t now = rdtsc();
+	uint64_t left = x->timer_deadline > now ? (x->timer_deadline - now) >> vmx_caps.preempt_rate
+						: 0;
+	vmcs_write(VMCS_PREEMPTION_TIMER, left > UINT32_MAX ? UINT32_MAX : left);
+}
+
 static void inject_pending(struct vcpu *v)
 {
 	static const uint32_t types[] = {
@@ -540,6 +566,8 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	load_guest_msrs(v);
 	if (v->event_pending)
 		inject_pending(v);
+	if (x->timer_deadline)
+		write_timer(x);
 
 	if (vmx_enter(&v->regs, x->launched)) {
 		uint32_t error = vmcs_read(VMCS_INSN_ERROR);
@@ -551,34 +579,6 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	x->launched = true;
 	vmx_decode_exit(v, exit);
 	requeue_vectoring_event(v);
-	return 0;
-}
-
-/*
- * The VMX-preemption timer counts down in guest mode at the TSC rate divided
- * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1).
- */
-int vmx_vcpu_set_timer(struct vcpu *v, uint64_t tsc_ticks)
-{
-	struct vmx_vcpu *x = to_vmx(v);
-	if (!vmx_caps.preemption_timer)
-		return -ENOTSUP;
-	vmx_vcpu_load(v); /* called before the run that makes the VMCS current */
-	if (!tsc_ticks) {
-		if (x->timer_on) {
-			vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin);
-			x->timer_on = false;
-		}
-		return 0;
-	}
-	uint64_t value = tsc_ticks >> vmx_caps.preempt_rate;
-	if (value > UINT32_MAX)
-		value = UINT32_MAX;
-	if (!x->timer_on) {
-		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | PIN_PREEMPTION_TIMER);
-		x->timer_on = true;
-	}
-	vmcs_write(VMCS_PREEMPTION_TIMER, value ? value : 1);
 	return 0;
 }
 
