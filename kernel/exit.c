@@ -10,8 +10,6 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "arch/x86/smp.h"
-#include "drivers/lapic.h"
 #include "kernel/cpuid_policy.h"
 #include "kernel/exit_io.h"
 #include "kernel/guest.h"
@@ -317,17 +315,12 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		break;
 	case VEXIT_EXTINT:
 		/*
-		 * A host interrupt or NMI. With a vector, the exit acknowledged it and
-		 * it is ours to dispatch (IPIs, the scheduler's APIC timer); vector 0:
-		 * the backend let the host take it through the IDT already.
+		 * A host interrupt or NMI: the backend has let the host take it through
+		 * the IDT (IPIs, the scheduler's APIC timer); the run loop looks at
+		 * the vCPU's and guest's state again on the way back in.
 		 */
 		if (panic_in_progress())
 			cpu_halt_forever();
-		if (e->exc.vector) {
-			smp_handle_ipi_vector(e->exc.vector);
-			if (e->exc.vector != SMP_VECTOR_WAKEUP && e->exc.vector != SMP_VECTOR_CALL)
-				lapic_eoi();
-		}
 		break;
 	case VEXIT_INTR_WINDOW:
 	case VEXIT_NMI_WINDOW:

@@ -14,10 +14,12 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "kernel/directmap.h"
 #include "kernel/exit_stats.h"
 #include "kernel/hypercall_abi.h"
 #include "kernel/log.h"
+#include "kernel/pcpu.h"
 #include "kernel/pmm.h"
 #include "kernel/sched.h"
 #include "kernel/vdev/debug_exit.h"
@@ -66,7 +68,7 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 
 	int err = virt->guest_init(g);
 	if (!err)
-		err = virt->guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
+		err = guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
 	if (!err)
 		err = vuart_attach(g, &devs->uart, GUEST_UART_PORT);
 	if (!err)
@@ -83,6 +85,22 @@ fail:
 	free(devs);
 	free(g);
 	return NULL;
+}
+
+static void flush_here(void *arg)
+{
+	if (smp_cpu_virt_ready(this_pcpu()->index))
+		virt->guest_flush(arg);
+}
+
+int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+	      enum gmap_type type)
+{
+	int err = virt->guest_map(g, gpa, hpa, size, rights, type);
+	/* The backend flushed this CPU; vCPUs may run on the others. */
+	if (!err && smp_cpu_count() > 1 && smp_call_all_others(flush_here, g))
+		log_err("guest %s: a CPU did not confirm the remap flush", g->name);
+	return err;
 }
 
 void guest_on_stopped(void (*hook)(struct guest *g))

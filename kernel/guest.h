@@ -14,6 +14,7 @@
 #include "kernel/types.h"
 #include "kernel/vcpu.h"
 #include "kernel/vdev.h"
+#include "kernel/virt.h"
 
 #define GUEST_NAME_MAX 32
 #define GUEST_MAX_VCPUS 8
@@ -79,6 +80,14 @@ void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COU
  */
 void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Map guest-physical [gpa, gpa+size) to host [hpa, ...) with `rights`, and
+ * make every CPU drop stale translations before returning (vCPUs of g may
+ * be running anywhere).
+ */
+int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+	      enum gmap_type type);
 
 /* Host pointer to guest RAM [gpa, gpa+len), or NULL if any of it lies outside RAM. */
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);

@@ -82,7 +82,13 @@ static int load_guest(struct guest *g)
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
 
+	/* Scrubbed and mapped afresh: a restart must not see the previous run's memory. */
 	memset(ram, 0, g->mem_size);
+	if (g->state != GUEST_CREATED &&
+	    guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB)) {
+		log_err("guest %s: cannot map its memory again", g->name);
+		return -EIO;
+	}
 	if (guest_image_load(phys_to_virt(m->base), m->size, &cg->opts, ram, g->mem_size, &img,
 			     reason)) {
 		log_err("guest %s: image %s: %s", g->name, m->name, reason);

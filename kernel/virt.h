@@ -27,6 +27,8 @@ struct virt_ops {
 	void (*guest_destroy)(struct guest *g);
 	int (*guest_map)(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 			 enum gmap_type type);
+	/* Drop this CPU's cached guest-physical translations of g (after a remap elsewhere). */
+	void (*guest_flush)(struct guest *g);
 
 	int (*vcpu_create)(struct vcpu *v);
 	void (*vcpu_destroy)(struct vcpu *v);

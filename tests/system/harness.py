@@ -6,9 +6,11 @@ markers the serial log must (and must not) contain, and how the run ends:
 the test-exit port (QEMU status (code << 1) | 1, Bochs "Shutdown"), or a
 final marker after which the harness stops the emulator itself.
 """
+import atexit
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 
@@ -101,21 +103,44 @@ def _read(path):
         return ""
 
 
+# Emulators run in their own sessions (so a timeout kills the whole process group);
+# if the harness itself is stopped, they must not outlive it.
+_running = set()
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    _running.discard(proc)
+
+
+def _kill_all(*_):
+    for proc in list(_running):
+        _kill_group(proc)
+
+
+atexit.register(_kill_all)
+signal.signal(signal.SIGTERM, lambda *a: (_kill_all(), os._exit(143)))
+
+
 def _wait(proc, log_path, sc):
     """Wait for exit, timeout or end marker. Returns (status, timed_out)."""
+    _running.add(proc)
     deadline = time.monotonic() + sc.timeout
     while time.monotonic() < deadline:
         status = proc.poll()
         if status is not None:
+            _running.discard(proc)
             return status, False
         if sc.end_marker and re.search(sc.end_marker, _read(log_path)):
             time.sleep(0.5)  # let the last lines arrive
-            proc.kill()
-            proc.wait()
+            _kill_group(proc)
             return None, False
         time.sleep(0.25)
-    proc.kill()
-    proc.wait()
+    _kill_group(proc)
     return None, True
 
 

@@ -91,6 +91,15 @@ static int svm_guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, u
 	return npt_map(&sg->npt, gpa, hpa, size, rights, type);
 }
 
+/*
+ * A remap bumps the NPT generation, and every vCPU of the guest flushes its
+ * ASID at its next VMRUN (svm_vcpu.c tlb_control): the cross-call's exit is
+ * all it takes for a vCPU running here to pick that up.
+ */
+static void svm_guest_flush(struct guest *g)
+{
+}
+
 const struct virt_ops svm_ops = {
     .name = "svm",
     .hypercall_insn = SHOJI_HC_INSN_VMMCALL,
@@ -98,6 +107,7 @@ const struct virt_ops svm_ops = {
     .guest_init = svm_guest_init,
     .guest_destroy = svm_guest_destroy,
     .guest_map = svm_guest_map,
+    .guest_flush = svm_guest_flush,
     .vcpu_create = svm_vcpu_create,
     .vcpu_destroy = svm_vcpu_destroy,
     .vcpu_get_sregs = svm_vcpu_get_sregs,

@@ -69,6 +69,11 @@ static void vmx_guest_destroy(struct guest *g)
 	g->arch_mm = NULL;
 }
 
+static void vmx_guest_flush(struct guest *g)
+{
+	ept_invalidate(g->arch_mm);
+}
+
 static int vmx_guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 			 enum gmap_type type)
 {
@@ -82,6 +87,7 @@ const struct virt_ops vmx_ops = {
 	.guest_init = vmx_guest_init,
 	.guest_destroy = vmx_guest_destroy,
 	.guest_map = vmx_guest_map,
+	.guest_flush = vmx_guest_flush,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_get_sregs = vmx_vcpu_get_sregs,

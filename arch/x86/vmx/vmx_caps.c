@@ -113,7 +113,11 @@ int vmx_caps_probe(const char **why)
 		   PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
 		   PIN_EXTINT_EXITING | PIN_NMI_EXITING, &vmx_caps.pin, "pin-based", why))
 		return -ENODEV;
-	uint32_t exit_want = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT | EXIT_SAVE_PAT |
+	/*
+	 * No "acknowledge interrupt on exit": a host interrupt stays pending and
+	 * is taken through the IDT right after the exit (vmx_vcpu_run), as on SVM.
+	 */
+	uint32_t exit_want = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT |
 			     EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
 	if (adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS, exit_want,
 		   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, &vmx_caps.exit,

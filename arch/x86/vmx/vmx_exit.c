@@ -82,8 +82,7 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		decode_exception(exit);
 		return;
 	case EXIT_REASON_EXTINT:
-		exit->kind = VEXIT_EXTINT;
-		exit->exc.vector = vmcs_read(VMCS_EXIT_INTR_INFO) & INTR_INFO_VECTOR_MASK;
+		exit->kind = VEXIT_EXTINT; /* vector 0: the host took it through the IDT */
 		return;
 	case EXIT_REASON_TRIPLE_FAULT:
 		exit->kind = VEXIT_TRIPLE_FAULT;

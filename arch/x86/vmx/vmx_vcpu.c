@@ -28,6 +28,7 @@
 #define MSR_CSTAR 0xc0000083
 #define MSR_SFMASK 0xc0000084
 
+#define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define AR_UNUSABLE (1u << 16)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
 #define DR7_INIT 0x400
@@ -578,6 +579,12 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	}
 	x->launched = true;
 	vmx_decode_exit(v, exit);
+	if (exit->kind == VEXIT_EXTINT && exit->raw_reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
+		/* SDM 3C 25.2: the interrupt is still pending; let the host's IDT take it now. */
+		irq_enable();
+		__asm__ volatile("nop");
+		irq_disable();
+	}
 	requeue_vectoring_event(v);
 	return 0;
 }
