@@ -35,7 +35,8 @@ struct guest_devices {
 static unsigned next_guest_id;
 static void (*stopped_hook)(struct guest *g);
 
-struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count)
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count,
+			   unsigned devices)
 {
 	if (!vcpu_count || vcpu_count > GUEST_MAX_VCPUS) {
 		log_err("guest %s: %u vCPUs (1..%u)", name, vcpu_count, GUEST_MAX_VCPUS);
@@ -69,10 +70,11 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	int err = virt->guest_init(g);
 	if (!err)
 		err = guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
-	if (!err)
+	if (!err && (devices & GUEST_DEV_UART))
 		err = vuart_attach(g, &devs->uart, GUEST_UART_PORT);
-	if (!err)
+	if (!err && (devices & GUEST_DEV_DEBUG_EXIT))
 		err = debug_exit_attach(g, &devs->debug_exit);
+	g->device_mask = devices;
 	if (err) {
 		log_err("guest %s: set-up failed (%d)", name, err);
 		goto fail;
@@ -137,7 +139,8 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
 	g->state = state;
 	g->exit_code = code;
 	struct guest_devices *devs = g->devices;
-	vuart_flush(&devs->uart);
+	if (g->device_mask & GUEST_DEV_UART)
+		vuart_flush(&devs->uart);
 	spin_unlock(&g->lock);
 
 	log_info("guest %s: %s: %s", g->name,

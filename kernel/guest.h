@@ -52,12 +52,18 @@ struct guest {
 	struct vdev *vdevs[GUEST_MAX_VDEVS];
 	unsigned vdev_count;
 	void *devices; /* the standard devices' storage (guest.c) */
+	unsigned device_mask; /* GUEST_DEV_* attached */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 };
 
-/* A guest with mem_size bytes of zeroed RAM, vcpu_count vCPUs, a UART and the debug-exit port. */
-struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
+/* Standard devices a guest may have (guest_create's `devices`). */
+#define GUEST_DEV_UART (1u << 0)       /* 16550 at GUEST_UART_PORT */
+#define GUEST_DEV_DEBUG_EXIT (1u << 1) /* GUEST_DEBUG_EXIT_PORT */
+
+/* A guest with mem_size bytes of zeroed RAM, vcpu_count vCPUs and the GUEST_DEV_* devices. */
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count,
+			   unsigned devices);
 
 /* Mark g running and make vCPU 0 runnable (its state must be loaded). */
 void guest_start(struct guest *g);

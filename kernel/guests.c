@@ -127,7 +127,9 @@ static int load_guest(struct guest *g)
 
 static struct guest *build_guest(const struct config_guest *cg)
 {
-	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
+	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
+			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0);
+	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus, devices);
 	if (!g)
 		return NULL;
 	g->config = cg;
@@ -222,6 +224,11 @@ struct guest *guests_find(const char *name)
 		if (!strcmp(guests[i]->name, name))
 			return guests[i];
 	return NULL;
+}
+
+const char *guests_cmdline(const struct guest *g)
+{
+	return ((const struct config_guest *)g->config)->cmdline;
 }
 
 int guests_start_one(struct guest *g)

@@ -18,6 +18,9 @@ unsigned guests_count(void);
 struct guest *guests_get(unsigned index);
 struct guest *guests_find(const char *name);
 
+/* The command line the config gives g ("" if none). */
+const char *guests_cmdline(const struct guest *g);
+
 /* Console operations: 0, -EALREADY (already in that state) or -EINVAL (not possible now). */
 int guests_start_one(struct guest *g);
 int guests_stop_one(struct guest *g);

@@ -75,6 +75,10 @@ static int op_info(void *ctx, const char *name)
 		 state_name(g), (unsigned long long)(g->mem_size / SZ_1M),
 		 (unsigned long long)g->mem_hpa, g->exit_code, g->stop_reason[0] ? ", " : "",
 		 g->stop_reason);
+	const char *cmdline = guests_cmdline(g);
+	log_info("mgmt: guest %s: devices:%s%s, cmdline \"%s\"", g->name,
+		 (g->device_mask & GUEST_DEV_UART) ? " uart" : "",
+		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct vcpu *v = &g->vcpus[i];
 		log_info("mgmt: guest %s vcpu %u: CPU %u %s, %s, weight %u, cap %u%%, %llu exits",

@@ -84,12 +84,14 @@ class Console(Scenario):
     emulator = "bochs"
     bochs_cpus = 1
     timeout = 240
-    guests = (guest("a", "spin.elf"), guest("b", "hello64.elf", autostart="no"))
+    guests = (guest("a", "spin.elf", cmdline="work hard"),
+              guest("b", "hello64.elf", autostart="no"))
     script = ("list\nsleep 300\npause a\necho paused-a\nsleep 300\ninfo a\nresume a\n"
               "echo resumed-a\nsleep 300\nstart b\nsleep 300\nrestart b\nsleep 300\n"
               "stop a\nstop a\nbogus\ninfo nobody\nstats b\n")
     expect = (r"shell> list", r"mgmt: a +running", r"mgmt: b +created",
               r"guest a: paused", r"paused-a", r"mgmt: guest a vcpu 0: CPU 0 shared, parked",
+              r'mgmt: guest a: devices: uart debug-exit, cmdline "work hard"',
               r"guest a: resumed", r"resumed-a",
               r"guest b: started", r"\[b\] hello64: PASS",
               r"shell> restart b",
