@@ -130,7 +130,8 @@ SCENARIOS = [Fairness("bochs-sched-fairness"), PinnedIdleHog("bochs-sched-pinned
 
 
 class EightOnFour(Scenario):
-    """QEMU, 4 CPUs: 8 guests (one with 2 vCPUs, one pinned) all complete side by side."""
+    """QEMU, 4 CPUs: 8 guests (one with 2 vCPUs, one pinned) all complete side by side, and
+    a ninth that triple-faults among them stops alone."""
     emulator = "qemu"
     qemu_smp = 4
     timeout = 240
@@ -138,7 +139,7 @@ class EightOnFour(Scenario):
               guest("h3", "hello32.elf"), guest("h4", "hello32.elf"),
               guest("rm", "realmode.bin", mode="real", memory="1M"),
               guest("ex", "exits.elf"), guest("mp", "smp.elf", vcpus=2),
-              guest("pinned", "hog.elf", cpus="3"))
+              guest("pinned", "hog.elf", cpus="3"), guest("boom", "crash.elf"))
     # Restarting h1 maps its scrubbed memory again while the pinned guest runs on CPU 3:
     # every other CPU must flush its translations (a cross-call exits the pinned guest).
     script = "sleep 1000\nrestart h1\nsleep 500\nstats\nstop pinned\n"
@@ -150,12 +151,13 @@ class EightOnFour(Scenario):
               r"\[rm\] realmode: PASS", r"\[ex\] exits: PASS",
               r"\[mp\] smp: vCPU 1 runs \(apic id 1\)", r"\[mp\] smp: PASS",
               r"stats: cpu 3 pinned 1 vCPUs busy=",
-              r"guests: 8 ran \(8 exited, 0 stopped by the hypervisor\), 0 failed to start")
+              r"guest boom: stopped by the hypervisor: triple fault",
+              r"guests: 9 ran \(8 exited, 1 stopped by the hypervisor\), 0 failed to start")
     forbid = FORBID
 
     def check(self, log):
         # Shared guests were spread over CPUs 0-2: CPU 3 belongs to the pinned guest alone.
-        cpus = set(re.findall(r"guest (?:h\d|rm|ex|mp): vCPU \d on CPU (\d)", log))
+        cpus = set(re.findall(r"guest (?:h\d|rm|ex|mp|boom): vCPU \d on CPU (\d)", log))
         fails = []
         if "3" in cpus:
             fails.append("a shared vCPU was placed on the pinned CPU 3")
