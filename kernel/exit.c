@@ -234,8 +234,8 @@ static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 		inject_gp(v);
 		return;
 	}
-	/* The host never uses extended state: the guest's XCR0 can stay loaded. */
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+	/* The host never uses extended state: the guest's XCR0 stays loaded while it owns the FPU. */
+	fpu_set_xcr0(&v->fpu, value);
 	skip(v, e);
 }
 

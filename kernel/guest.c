@@ -56,6 +56,10 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	for (unsigned i = 0; i < vcpu_count; i++) {
 		g->vcpus[i].guest = g;
 		g->vcpus[i].id = i;
+		if (fpu_state_init(&g->vcpus[i].fpu)) {
+			log_err("guest %s: out of hypervisor heap", name);
+			goto fail;
+		}
 	}
 
 	/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */

@@ -11,6 +11,7 @@
 #include "kernel/guests.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/smp.h"
@@ -109,6 +110,13 @@ static int load_guest(struct guest *g)
 		v->started = false;
 		v->irq_pending = false;
 		v->timer_deadline = 0;
+		/* Fresh FPU registers too: nothing of the previous run may show through. */
+		sched_forget_fpu(v);
+		free(v->fpu.area);
+		if (fpu_state_init(&v->fpu)) {
+			log_err("guest %s: out of hypervisor heap", g->name);
+			return -ENOMEM;
+		}
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/kernel_map.h"
@@ -135,6 +136,8 @@ void kernel_main(const struct boot_info *loader_bi)
 			 (unsigned long long)bi->modules[i].size,
 			 (unsigned long long)bi->modules[i].base);
 
+	/* FXSR/XSAVE on before the APs start: they copy the boot CPU's CR4 and XCR0. */
+	fpu_init_boot_cpu();
 	/* Run queues first: the APs enter the scheduler as they come up. */
 	sched_init();
 	/* After the boot CPU's virt->cpu_init: the APs run theirs as they come up. */

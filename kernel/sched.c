@@ -39,6 +39,7 @@ struct cpu_sched {
 	uint64_t busy_cycles, idle_cycles, since;
 	/* vCPU switches: from one vCPU's last exit to the next one's entry. */
 	struct vcpu *last_vcpu;
+	struct vcpu *fpu_owner; /* whose FPU state is in this CPU's registers */
 	uint64_t last_exit, switches, switch_cycles;
 };
 
@@ -298,6 +299,10 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 			cs->switches++;
 			cs->switch_cycles += t0 - cs->last_exit;
 		}
+		if (cs->fpu_owner != v) {
+			fpu_switch(cs->fpu_owner ? &cs->fpu_owner->fpu : NULL, &v->fpu);
+			cs->fpu_owner = v;
+		}
 		v->run_since = t0;
 		int err = virt->vcpu_run(v, &exit);
 		uint64_t t1 = rdtsc();
@@ -396,6 +401,13 @@ void sched_idle_loop(void)
 		}
 		run_vcpu(cs, vcpu_of(n), cpu0);
 	}
+}
+
+void sched_forget_fpu(struct vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (cpus[i].fpu_owner == v)
+			cpus[i].fpu_owner = NULL;
 }
 
 uint64_t sched_vcpu_runtime(const struct vcpu *v)

@@ -50,6 +50,12 @@ void sched_set_housekeeping(void (*fn)(void));
 /* The scheduling loop of the calling CPU; never returns. */
 void sched_idle_loop(void) __attribute__((noreturn));
 
+/*
+ * v's FPU image was reset (guest restart): no CPU may keep treating its
+ * registers as v's. v must not be running.
+ */
+void sched_forget_fpu(struct vcpu *v);
+
 /* TSC cycles v has spent in its guest, including a run in progress (any CPU may ask). */
 uint64_t sched_vcpu_runtime(const struct vcpu *v);
 

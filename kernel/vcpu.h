@@ -7,6 +7,7 @@
 #ifndef SHOJI_KERNEL_VCPU_H
 #define SHOJI_KERNEL_VCPU_H
 
+#include "arch/x86/fpu.h"
 #include "kernel/runqueue.h"
 #include "kernel/types.h"
 
@@ -141,6 +142,7 @@ struct vcpu {
 	bool event_pending;	  /* an event waits for injection at next entry */
 	struct vcpu_event pending;
 	uint64_t exits;		  /* total exits taken */
+	struct fpu_state fpu;	  /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
 	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
 
 	/* Scheduling (kernel/sched.c): written by the home CPU, or under its run-queue lock. */

@@ -189,3 +189,26 @@ class Cap(Scenario):
 
 
 SCENARIOS.append(Cap("bochs-sched-cap"))
+
+
+class FpuIsolation(Scenario):
+    """Two guests keep different values in XMM0 on one CPU, yielding to each other:
+    each vCPU's FPU/SSE state is its own."""
+    bochs_cpus = 1
+    qemu_smp = 1
+    timeout = 180
+    guests = (guest("f1", "fpu.elf"), guest("f2", "fpu.elf"))
+    expect = (r"\[f1\] fpu: PASS", r"\[f2\] fpu: PASS",
+              r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\)")
+    forbid = FORBID
+
+
+class BochsFpu(FpuIsolation):
+    emulator = "bochs"
+
+
+class UefiFpu(FpuIsolation):
+    emulator = "qemu"
+
+
+SCENARIOS += [BochsFpu("bochs-sched-fpu-isolation"), UefiFpu("uefi-sched-fpu-isolation")]
