@@ -1,7 +1,8 @@
 /*
- * fpu: keeps its own value in XMM0 while it yields the CPU again and again.
- * Two instances sharing one CPU prove that each vCPU's FPU/SSE registers
- * are saved and restored: without that they read each other's values.
+ * fpu: keeps its own values in XMM0 and in CR2 while it yields the CPU
+ * again and again. Two instances sharing one CPU prove that each vCPU's
+ * FPU/SSE registers and CR2 (which VT-x does not switch) are saved and
+ * restored: without that they read each other's values.
  */
 #include <stdint.h>
 
@@ -21,6 +22,11 @@ static inline void set_xmm0(uint64_t v)
 	asm volatile("movq %0, %%xmm0" : : "r"(v));
 }
 
+static inline void set_cr2(uint64_t v)
+{
+	asm volatile("mov %0, %%cr2" : : "r"(v));
+}
+
 static inline uint64_t get_xmm0(void)
 {
 	uint64_t v;
@@ -36,11 +42,17 @@ int main(void)
 	gprintf("fpu: holding a value in xmm0 across %u yields\n", ROUNDS);
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		set_xmm0(value);
+		set_cr2(~value);
 		hypercall(HC_YIELD, 0, 0, 0);
-		uint64_t got = get_xmm0();
+		uint64_t got = get_xmm0(), cr2 = read_cr2();
 		if (got != value) {
 			gprintf("fpu: FAIL xmm0 changed after yield %u: 0x%lx, expected 0x%lx\n", i,
 				got, value);
+			return 1;
+		}
+		if (cr2 != ~value) {
+			gprintf("fpu: FAIL cr2 changed after yield %u: 0x%lx, expected 0x%lx\n", i, cr2,
+				~value);
 			return 1;
 		}
 		value = (value << 1) | (value >> 63);

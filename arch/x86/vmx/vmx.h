@@ -11,8 +11,9 @@ struct vmx_vcpu {
 	bool launched;
 	uint64_t timer_deadline; /* TSC; non-zero: the VMX-preemption timer is on */
 	uint16_t vpid;
-	/* MSRs the VMCS does not switch; loaded into the CPU before entry. */
+	/* State the VMCS does not switch; loaded into the CPU when this vCPU comes back. */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
+	uint64_t cr2;
 };
 
 extern const struct virt_ops vmx_ops;

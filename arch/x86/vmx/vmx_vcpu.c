@@ -333,7 +333,7 @@ void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	s->idtr_base = vmcs_read(VMCS_GUEST_IDTR_BASE);
 	s->idtr_limit = vmcs_read(VMCS_GUEST_IDTR_LIMIT);
 	s->cr0 = vmx_vcpu_read_cr(v, 0);
-	s->cr2 = read_cr2();
+	s->cr2 = to_vmx(v)->cr2;
 	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
 	s->cr4 = vmx_vcpu_read_cr(v, 4);
 	s->efer = vmcs_read(VMCS_GUEST_EFER);
@@ -364,7 +364,7 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 	case 0:
 		return guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);
 	case 2:
-		return read_cr2(); /* not switched by VMX: the guest's value is live */
+		return to_vmx(v)->cr2; /* not switched by VMX: saved at each exit */
 	case 3:
 		return vmcs_read(VMCS_GUEST_CR3);
 	case 4:
@@ -390,7 +390,8 @@ int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 		break;
 	}
 	case 2:
-		write_cr2(value);
+		to_vmx(v)->cr2 = value;
+		write_cr2(value); /* this vCPU's state is the live one during its exit handling */
 		return 0;
 	case 3:
 		vmcs_write(VMCS_GUEST_CR3, value);
@@ -479,13 +480,19 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	return 0;
 }
 
-/* MSRs the VMCS does not switch: only when another vCPU's values are in the CPU. */
+/*
+ * State the VMCS does not switch (SDM 3C 27.5: CR2 and these MSRs keep the
+ * guest's values across exits): loaded only when another vCPU's values are
+ * in the CPU. CR2 is saved after every exit (vmx_vcpu_run), since the
+ * guest's page faults change it without exiting.
+ */
 static void load_guest_msrs(struct vcpu *v)
 {
 	unsigned cpu = this_pcpu()->index;
 	if (msrs_loaded_for[cpu] == v)
 		return;
 	struct vmx_vcpu *x = to_vmx(v);
+	write_cr2(x->cr2);
 	wrmsr(MSR_KERNEL_GS_BASE, x->kernel_gs_base);
 	wrmsr(MSR_STAR, x->star);
 	wrmsr(MSR_LSTAR, x->lstar);
@@ -578,6 +585,7 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 		return -EIO;
 	}
 	x->launched = true;
+	x->cr2 = read_cr2();
 	vmx_decode_exit(v, exit);
 	if (exit->kind == VEXIT_EXTINT && exit->raw_reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
 		/* SDM 3C 25.2: the interrupt is still pending; let the host's IDT take it now. */
