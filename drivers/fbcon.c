@@ -15,8 +15,8 @@
 
 #define GLYPH_W 8
 #define GLYPH_H 16
-#define FG_RGB 0xc0c0c0
-#define BG_RGB 0x000000
+#define FG_RGB	0xc0c0c0
+#define BG_RGB	0x000000
 
 static struct boot_framebuffer fb;
 static unsigned cols, rows, col, row;

@@ -7,18 +7,18 @@
 
 #include "arch/x86/io.h"
 
-#define PIC1_CMD 0x20
+#define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
+#define PIC2_CMD  0xa0
 #define PIC2_DATA 0xa1
 
-#define ICW1_INIT_ICW4 0x11
+#define ICW1_INIT_ICW4		  0x11
 #define ICW3_MASTER_SLAVE_ON_IRQ2 0x04
-#define ICW3_SLAVE_ID 0x02
-#define ICW4_8086 0x01
-#define PIC1_VECTOR_BASE 0x20
-#define PIC2_VECTOR_BASE 0x28
-#define MASK_ALL 0xff
+#define ICW3_SLAVE_ID		  0x02
+#define ICW4_8086		  0x01
+#define PIC1_VECTOR_BASE	  0x20
+#define PIC2_VECTOR_BASE	  0x28
+#define MASK_ALL		  0xff
 
 void i8259_disable(void)
 {

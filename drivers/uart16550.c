@@ -19,14 +19,14 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
-#define FCR_ENABLE_CLEAR 0x07
-#define MCR_DTR_RTS_OUT2 0x0b
-#define LSR_DATA_READY 0x01
-#define LSR_THRE 0x20
+#define LCR_8N1			  0x03
+#define LCR_DLAB		  0x80
+#define FCR_ENABLE_CLEAR	  0x07
+#define MCR_DTR_RTS_OUT2	  0x0b
+#define LSR_DATA_READY		  0x01
+#define LSR_THRE		  0x20
 #define UART_CLOCK_DIVISOR_115200 1
-#define UART_TX_SPIN_LIMIT 100000
+#define UART_TX_SPIN_LIMIT	  100000
 
 static uint16_t uart_port;
 static bool uart_present;

@@ -9,13 +9,13 @@
 
 #include <stdint.h>
 
-#define BOOT_INFO_MAGIC 0x4f464e49544f4f42ULL /* "BOOTINFO" */
-#define BOOT_MMAP_MAX 256
-#define BOOT_MODULES_MAX 32
-#define BOOT_CMDLINE_MAX 512
+#define BOOT_INFO_MAGIC	     0x4f464e49544f4f42ULL /* "BOOTINFO" */
+#define BOOT_MMAP_MAX	     256
+#define BOOT_MODULES_MAX     32
+#define BOOT_CMDLINE_MAX     512
 #define BOOT_MODULE_NAME_MAX 64
 #define BOOT_MODULE_ARGS_MAX 128
-#define BOOT_RSDP_MAX 64
+#define BOOT_RSDP_MAX	     64
 
 enum boot_loader {
 	BOOT_LOADER_UEFI = 1,
@@ -23,11 +23,11 @@ enum boot_loader {
 };
 
 enum boot_mem_type {
-	BOOT_MEM_USABLE = 1,	    /* free for the kernel once it runs */
-	BOOT_MEM_RESERVED = 2,	    /* firmware, MMIO, anything unknown */
-	BOOT_MEM_ACPI_RECLAIM = 3,  /* ACPI tables: keep while parsing them */
-	BOOT_MEM_ACPI_NVS = 4,	    /* firmware's, never touched */
-	BOOT_MEM_BAD = 5,	    /* defective RAM */
+	BOOT_MEM_USABLE = 1,	       /* free for the kernel once it runs */
+	BOOT_MEM_RESERVED = 2,	       /* firmware, MMIO, anything unknown */
+	BOOT_MEM_ACPI_RECLAIM = 3,     /* ACPI tables: keep while parsing them */
+	BOOT_MEM_ACPI_NVS = 4,	       /* firmware's, never touched */
+	BOOT_MEM_BAD = 5,	       /* defective RAM */
 	BOOT_MEM_FIRMWARE_RUNTIME = 6, /* UEFI runtime services code/data */
 };
 
@@ -55,7 +55,7 @@ struct boot_framebuffer {
 };
 
 struct boot_info {
-	uint64_t magic; /* BOOT_INFO_MAGIC */
+	uint64_t magic;	 /* BOOT_INFO_MAGIC */
 	uint32_t loader; /* enum boot_loader */
 	uint32_t mmap_count;
 	struct boot_mem_region mmap[BOOT_MMAP_MAX];

@@ -12,46 +12,46 @@
 #define BIT(n) (1u << (n))
 
 /* Leaf 1 ECX */
-#define L1_ECX_MONITOR BIT(3)
-#define L1_ECX_DS_CPL BIT(4)
-#define L1_ECX_VMX BIT(5)
-#define L1_ECX_SMX BIT(6)
-#define L1_ECX_EST BIT(7)
-#define L1_ECX_TM2 BIT(8)
-#define L1_ECX_PDCM BIT(15)
-#define L1_ECX_DCA BIT(18)
-#define L1_ECX_X2APIC BIT(21)
+#define L1_ECX_MONITOR	    BIT(3)
+#define L1_ECX_DS_CPL	    BIT(4)
+#define L1_ECX_VMX	    BIT(5)
+#define L1_ECX_SMX	    BIT(6)
+#define L1_ECX_EST	    BIT(7)
+#define L1_ECX_TM2	    BIT(8)
+#define L1_ECX_PDCM	    BIT(15)
+#define L1_ECX_DCA	    BIT(18)
+#define L1_ECX_X2APIC	    BIT(21)
 #define L1_ECX_TSC_DEADLINE BIT(24)
-#define L1_ECX_OSXSAVE BIT(27)
-#define L1_ECX_HYPERVISOR BIT(31)
+#define L1_ECX_OSXSAVE	    BIT(27)
+#define L1_ECX_HYPERVISOR   BIT(31)
 /* Leaf 1 EDX */
 #define L1_EDX_APIC BIT(9)
-#define L1_EDX_DS BIT(21)
+#define L1_EDX_DS   BIT(21)
 #define L1_EDX_ACPI BIT(22)
-#define L1_EDX_HTT BIT(28)
-#define L1_EDX_TM BIT(29)
-#define L1_EDX_PBE BIT(31)
+#define L1_EDX_HTT  BIT(28)
+#define L1_EDX_TM   BIT(29)
+#define L1_EDX_PBE  BIT(31)
 /* Leaf 7.0 EBX / ECX */
-#define L7_EBX_SGX BIT(2)
-#define L7_EBX_RTM BIT(11)
-#define L7_EBX_PQM BIT(12)
-#define L7_EBX_PQE BIT(15)
+#define L7_EBX_SGX     BIT(2)
+#define L7_EBX_RTM     BIT(11)
+#define L7_EBX_PQM     BIT(12)
+#define L7_EBX_PQE     BIT(15)
 #define L7_ECX_WAITPKG BIT(5)
-#define L7_ECX_SGX_LC BIT(30)
+#define L7_ECX_SGX_LC  BIT(30)
 /* 0x80000001 ECX */
-#define LX1_ECX_SVM BIT(2)
-#define LX1_ECX_SKINIT BIT(12)
+#define LX1_ECX_SVM	 BIT(2)
+#define LX1_ECX_SKINIT	 BIT(12)
 #define LX1_ECX_MONITORX BIT(29)
 
-#define LEAF_THERMAL 6
+#define LEAF_THERMAL	  6
 #define LEAF_EXT_FEATURES 7
-#define LEAF_PMU 0xa
-#define LEAF_TOPOLOGY 0xb
-#define LEAF_TOPOLOGY_V2 0x1f
-#define LEAF_CACHE 4
-#define LEAF_SVM 0x8000000a
-#define TOPO_LEVEL_SMT 1
-#define TOPO_LEVEL_CORE 2
+#define LEAF_PMU	  0xa
+#define LEAF_TOPOLOGY	  0xb
+#define LEAF_TOPOLOGY_V2  0x1f
+#define LEAF_CACHE	  4
+#define LEAF_SVM	  0x8000000a
+#define TOPO_LEVEL_SMT	  1
+#define TOPO_LEVEL_CORE	  2
 
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
 				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn)
@@ -67,7 +67,8 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		if (guest_cr4_osxsave)
 			r.ecx |= L1_ECX_OSXSAVE;
 		/* No virtual local APIC yet: a guest must not look for one. */
-		r.edx &= ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
+		r.edx &=
+		    ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
 		/* EBX: initial APIC ID (31:24) and one logical processor (23:16). */
 		r.ebx = (r.ebx & 0xffff) | (1u << 16) | ((vcpu_id & 0xff) << 24);
 		break;

@@ -21,14 +21,14 @@
 #include "kernel/virq.h"
 #include "kernel/virt.h"
 
-#define VECTOR_UD 6
-#define VECTOR_GP 13
-#define VECTOR_AC 17
+#define VECTOR_UD	  6
+#define VECTOR_GP	  13
+#define VECTOR_AC	  17
 #define CR0_RESERVED_HIGH 0xffffffff00000000ULL
-#define XCR0_X87 (1ULL << 0)
-#define XCR0_SSE (1ULL << 1)
-#define XCR0_AVX (1ULL << 2)
-#define CPUID_XSAVE_LEAF 0xd
+#define XCR0_X87	  (1ULL << 0)
+#define XCR0_SSE	  (1ULL << 1)
+#define XCR0_AVX	  (1ULL << 2)
+#define CPUID_XSAVE_LEAF  0xd
 
 void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
 {
@@ -43,8 +43,10 @@ void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
 
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	struct vcpu_event e = {
-		.type = VEVENT_EXCEPTION, .vector = vector, .has_error = has_error, .error_code = error};
+	struct vcpu_event e = {.type = VEVENT_EXCEPTION,
+			       .vector = vector,
+			       .has_error = has_error,
+			       .error_code = error};
 	virt->vcpu_inject(v, &e);
 }
 
@@ -66,8 +68,8 @@ static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
 	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read on the hot path otherwise. */
 	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
-	struct cpuid_result g = cpuid_policy(leaf, subleaf, host, v->id, osxsave,
-					   virt->hypercall_insn);
+	struct cpuid_result g =
+	    cpuid_policy(leaf, subleaf, host, v->id, osxsave, virt->hypercall_insn);
 	r->rax = g.eax;
 	r->rbx = g.ebx;
 	r->rcx = g.ecx;
@@ -234,7 +236,8 @@ static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 		inject_gp(v);
 		return;
 	}
-	/* The host never uses extended state: the guest's XCR0 stays loaded while it owns the FPU. */
+	/* The host never uses extended state: the guest's XCR0 stays loaded while it owns the FPU.
+	 */
 	fpu_set_xcr0(&v->fpu, value);
 	skip(v, e);
 }

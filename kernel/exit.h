@@ -15,7 +15,7 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *exit);
  * `state` is GUEST_EXITED or GUEST_CRASHED.
  */
 void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Queue an exception for the guest (with an error code if has_error). */
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

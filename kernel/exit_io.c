@@ -22,7 +22,7 @@
 
 #define VECTOR_GP 13
 #define VECTOR_PF 14
-#define ALL_ONES (~0ULL)
+#define ALL_ONES  (~0ULL)
 
 static uint64_t size_mask(unsigned size)
 {
@@ -48,7 +48,8 @@ void exit_io_port(struct vcpu *v, const struct vcpu_exit *e)
 		value = ALL_ONES;
 	}
 	if (e->io.in) {
-		/* IN writes AL/AX (merging) or EAX (zero-extending in 64-bit mode: SDM 3A 3.4.1.1). */
+		/* IN writes AL/AX (merging) or EAX (zero-extending in 64-bit mode: SDM 3A 3.4.1.1).
+		 */
 		if (e->io.size == 4)
 			v->regs.rax = value & mask;
 		else
@@ -103,8 +104,12 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
-	struct guest_paging pg = {.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer,
-				  .read_gpa = read_guest_ram, .ctx = g};
+	struct guest_paging pg = {.cr0 = s.cr0,
+				  .cr3 = s.cr3,
+				  .cr4 = s.cr4,
+				  .efer = s.efer,
+				  .read_gpa = read_guest_ram,
+				  .ctx = g};
 	struct guest_fetch fetch;
 	int err = guest_fetch_insn(&pg, &s, &fetch);
 	struct x86_insn insn;

@@ -16,10 +16,10 @@
 #include "kernel/vdev.h"
 #include "kernel/virt.h"
 
-#define GUEST_NAME_MAX 32
+#define GUEST_NAME_MAX	32
 #define GUEST_MAX_VCPUS 8
 #define GUEST_MMIO_BASE 0xc0000000ULL
-#define GUEST_MMIO_END SZ_4G
+#define GUEST_MMIO_END	SZ_4G
 
 enum guest_state {
 	GUEST_CREATED,
@@ -43,22 +43,22 @@ struct guest {
 	unsigned vcpu_count;
 	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
 	volatile bool paused;
-	bool restart_pending; /* start again once every vCPU has stopped */
-	uint64_t start_tsc;   /* when it last started */
+	bool restart_pending;	  /* start again once every vCPU has stopped */
+	uint64_t start_tsc;	  /* when it last started */
 	struct spinlock lock;	  /* state changes (vCPUs may run on several CPUs) */
 	struct spinlock dev_lock; /* its virtual devices */
-	const void *config; /* its struct config_guest, to build it again on restart */
+	const void *config;	  /* its struct config_guest, to build it again on restart */
 
 	struct vdev *vdevs[GUEST_MAX_VDEVS];
 	unsigned vdev_count;
-	void *devices; /* the standard devices' storage (guest.c) */
+	void *devices;	      /* the standard devices' storage (guest.c) */
 	unsigned device_mask; /* GUEST_DEV_* attached */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 };
 
 /* Standard devices a guest may have (guest_create's `devices`). */
-#define GUEST_DEV_UART (1u << 0)       /* 16550 at GUEST_UART_PORT */
+#define GUEST_DEV_UART	     (1u << 0) /* 16550 at GUEST_UART_PORT */
 #define GUEST_DEV_DEBUG_EXIT (1u << 1) /* GUEST_DEBUG_EXIT_PORT */
 
 /* A guest with mem_size bytes of zeroed RAM, vcpu_count vCPUs and the GUEST_DEV_* devices. */
@@ -85,7 +85,7 @@ void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COU
  * guest and reason. No vCPU of g is entered again; callable from any CPU.
  */
 void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * Map guest-physical [gpa, gpa+size) to host [hpa, ...) with `rights`, and

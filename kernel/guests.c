@@ -97,8 +97,7 @@ static int load_guest(struct guest *g)
 	}
 	struct vcpu_sregs sregs;
 	char why[GUEST_BOOT_REASON_MAX];
-	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs,
-			     why)) {
+	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
 		log_err("guest %s: cannot start in %s: %s", g->name, mode_name(img.mode), why);
 		return -EINVAL;
 	}

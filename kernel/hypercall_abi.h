@@ -11,23 +11,23 @@
 #ifndef SHOJI_KERNEL_HYPERCALL_ABI_H
 #define SHOJI_KERNEL_HYPERCALL_ABI_H
 
-#define SHOJI_CPUID_BASE 0x40000000u
-#define SHOJI_CPUID_ABI 0x40000001u
+#define SHOJI_CPUID_BASE    0x40000000u
+#define SHOJI_CPUID_ABI	    0x40000001u
 #define SHOJI_CPUID_SIG_EBX 0x6a6f6853u /* "Shoj" */
 #define SHOJI_CPUID_SIG_ECX 0x6f685369u /* "iSho" */
 #define SHOJI_CPUID_SIG_EDX 0x0000696au /* "ji\0\0" */
 
-#define SHOJI_ABI_VERSION 0x00010000u
-#define SHOJI_HC_INSN_VMCALL 1u	 /* Intel: 0f 01 c1 */
+#define SHOJI_ABI_VERSION     0x00010000u
+#define SHOJI_HC_INSN_VMCALL  1u /* Intel: 0f 01 c1 */
 #define SHOJI_HC_INSN_VMMCALL 2u /* AMD:   0f 01 d9 */
 
-#define HC_VERSION 0	   /* () -> SHOJI_ABI_VERSION */
+#define HC_VERSION	 0 /* () -> SHOJI_ABI_VERSION */
 #define HC_CONSOLE_WRITE 1 /* (gpa buf, len <= HC_CONSOLE_MAX) -> bytes written */
-#define HC_EXIT 2	   /* (code) -> does not return */
-#define HC_YIELD 3	   /* () -> 0 */
-#define HC_TIME_NS 4	   /* () -> nanoseconds since the hypervisor started */
-#define HC_SET_TIMER 5	   /* (ns from now or 0 to cancel, vector 32..255) -> 0: one-shot interrupt */
-#define HC_VCPU_START 6	   /* (vcpu id, rip, rsp) -> 0: start a secondary vCPU in vCPU 0's mode */
+#define HC_EXIT		 2 /* (code) -> does not return */
+#define HC_YIELD	 3 /* () -> 0 */
+#define HC_TIME_NS	 4 /* () -> nanoseconds since the hypervisor started */
+#define HC_SET_TIMER	 5 /* (ns from now or 0 to cancel, vector 32..255) -> 0: one-shot interrupt */
+#define HC_VCPU_START	 6 /* (vcpu id, rip, rsp) -> 0: start a secondary vCPU in vCPU 0's mode */
 
 #define HC_CONSOLE_MAX 4096
 
@@ -37,7 +37,7 @@
 #define HC_ENOSYS (-38) /* unknown hypercall number */
 
 /* Guest-visible devices of every guest. */
-#define GUEST_UART_PORT 0x3f8
+#define GUEST_UART_PORT	      0x3f8
 #define GUEST_DEBUG_EXIT_PORT 0xf4 /* write a byte: the guest stops with that exit code */
 
 #endif

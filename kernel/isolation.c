@@ -5,7 +5,7 @@
 #include "kernel/log.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+#define FNV_PRIME  0x100000001b3ULL
 
 extern char __kernel_start[], __rodata_end[];
 
@@ -28,9 +28,10 @@ void isolation_snapshot(struct isolation_snapshot *s, struct guest **guests, uns
 {
 	s->hypervisor = hypervisor_hash();
 	for (unsigned j = 0; j < count && j < ISOLATION_MAX_GUESTS; j++)
-		s->guests[j] = j == running ? 0
-					    : isolation_hash(guest_ram_ptr(guests[j], 0, guests[j]->mem_size),
-							     guests[j]->mem_size);
+		s->guests[j] =
+		    j == running ? 0
+				 : isolation_hash(guest_ram_ptr(guests[j], 0, guests[j]->mem_size),
+						  guests[j]->mem_size);
 }
 
 unsigned isolation_verify(const struct isolation_snapshot *before, struct guest **guests,

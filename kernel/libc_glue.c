@@ -102,9 +102,9 @@ struct __lock {
 };
 
 struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
-	__lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex,
-	__lock___malloc_recursive_mutex, __lock___env_recursive_mutex, __lock___tz_mutex,
-	__lock___dd_hash_mutex, __lock___arc4random_mutex;
+    __lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex, __lock___malloc_recursive_mutex,
+    __lock___env_recursive_mutex, __lock___tz_mutex, __lock___dd_hash_mutex,
+    __lock___arc4random_mutex;
 
 static int lock_owner_id(void)
 {

@@ -37,7 +37,8 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 		boot_tsc = now;
 	if (tsc_hz()) {
 		uint64_t us = tsc_to_ns(now - boot_tsc) / 1000;
-		n = snprintf(line, sizeof(line), "[%5llu.%06llu] ", (unsigned long long)(us / 1000000),
+		n = snprintf(line, sizeof(line), "[%5llu.%06llu] ",
+			     (unsigned long long)(us / 1000000),
 			     (unsigned long long)(us % 1000000));
 	} else {
 		n = snprintf(line, sizeof(line), "[    early   ] ");

@@ -22,9 +22,9 @@ enum log_level log_get_level(void);
 void log_printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vprintf(enum log_level level, const char *fmt, va_list ap);
 
-#define log_err(...) log_printf(LOG_ERR, __VA_ARGS__)
-#define log_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
-#define log_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define log_err(...)   log_printf(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
 
 #endif

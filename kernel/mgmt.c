@@ -128,11 +128,12 @@ static int op_stats(void *ctx, const char *name)
 		if (!s.vcpus)
 			continue;
 		uint64_t elapsed = rdtsc() - s.since;
-		unsigned busy = tenths(s.busy_cycles, elapsed), idle = tenths(s.idle_cycles, elapsed);
+		unsigned busy = tenths(s.busy_cycles, elapsed),
+			 idle = tenths(s.idle_cycles, elapsed);
 		log_info("stats: cpu %u %s %u vCPUs busy=%u.%u%% idle=%u.%u%% switches=%llu "
 			 "switch-cost=%llu",
-			 cpu, s.pinned ? "pinned" : "shared", s.vcpus, busy / 10, busy % 10, idle / 10,
-			 idle % 10, (unsigned long long)s.switches,
+			 cpu, s.pinned ? "pinned" : "shared", s.vcpus, busy / 10, busy % 10,
+			 idle / 10, idle % 10, (unsigned long long)s.switches,
 			 (unsigned long long)(s.switches ? s.switch_cycles / s.switches : 0));
 	}
 	return 0;
@@ -157,16 +158,16 @@ static int op_sleep(void *ctx, uint32_t ms)
 }
 
 static const struct shell_ops ops = {
-	.out = out,
-	.list = op_list,
-	.info = op_info,
-	.stats = op_stats,
-	.start = op_start,
-	.stop = op_stop,
-	.restart = op_restart,
-	.pause = op_pause,
-	.resume = op_resume,
-	.sleep_ms = op_sleep,
+    .out = out,
+    .list = op_list,
+    .info = op_info,
+    .stats = op_stats,
+    .start = op_start,
+    .stop = op_stop,
+    .restart = op_restart,
+    .pause = op_pause,
+    .resume = op_resume,
+    .sleep_ms = op_sleep,
 };
 
 void mgmt_init(const char *script, size_t script_len)

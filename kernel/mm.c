@@ -63,8 +63,10 @@ hpa_t mm_find_free_range(const struct boot_info *bi, uint64_t size)
 		if (r->type != BOOT_MEM_USABLE)
 			continue;
 		uint64_t end = ALIGN_DOWN(r->base + r->length, PAGE_SIZE);
-		uint64_t at = skip_taken(bi, ALIGN_UP(MAX(r->base, LOW_MEMORY_END), PAGE_SIZE), size);
-		/* Below 4 GiB: until the kernel map is live only the boot map's 4 GiB are reachable. */
+		uint64_t at =
+		    skip_taken(bi, ALIGN_UP(MAX(r->base, LOW_MEMORY_END), PAGE_SIZE), size);
+		/* Below 4 GiB: until the kernel map is live only the boot map's 4 GiB are
+		 * reachable. */
 		if (at + size <= end && at + size > at && at + size <= SZ_4G)
 			return at;
 	}

@@ -1,17 +1,17 @@
 /* Guest MSR allow-list and checks (see msr_policy.h). */
 #include "kernel/msr_policy.h"
 
-#define EFER_SCE (1ULL << 0)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
+#define EFER_SCE	(1ULL << 0)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA	(1ULL << 10)
+#define EFER_NXE	(1ULL << 11)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
-#define APIC_BASE_DEFAULT 0xfee00000ULL
-#define APIC_BASE_ENABLE (1ULL << 11)
-#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_DEFAULT	 0xfee00000ULL
+#define APIC_BASE_ENABLE	 (1ULL << 11)
+#define APIC_BASE_BSP		 (1ULL << 8)
 #define MISC_ENABLE_FAST_STRINGS 1ULL
-#define MTRR_DEF_TYPE_WB 6ULL
+#define MTRR_DEF_TYPE_WB	 6ULL
 
 enum msr_class msr_policy_classify(uint32_t msr)
 {
@@ -40,8 +40,7 @@ enum msr_class msr_policy_classify(uint32_t msr)
 	}
 }
 
-bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc,
-			unsigned vcpu_id)
+bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc, unsigned vcpu_id)
 {
 	uint64_t fixed;
 	switch (msr) {
@@ -67,7 +66,8 @@ bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc,
 		return false;
 	}
 	if (write)
-		return *value == fixed; /* these cannot be changed; rewriting the same value is fine */
+		return *value ==
+		       fixed; /* these cannot be changed; rewriting the same value is fine */
 	*value = fixed;
 	return true;
 }

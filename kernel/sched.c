@@ -24,15 +24,15 @@
 #include "kernel/virt.h"
 
 #define THROTTLED_MAX 16
-#define US_PER_S 1000000ULL
+#define US_PER_S      1000000ULL
 
 struct cpu_sched {
 	struct spinlock lock;
 	struct runqueue rq;
 	uint64_t min_vruntime;
-	unsigned vcpus;	  /* homed here */
-	uint64_t load;	  /* sum of the weights of the shared vCPUs homed here */
-	bool pinned;	  /* a pinned vCPU owns this CPU */
+	unsigned vcpus;		/* homed here */
+	uint64_t load;		/* sum of the weights of the shared vCPUs homed here */
+	bool pinned;		/* a pinned vCPU owns this CPU */
 	struct runqueue timers; /* blocked vCPUs with an armed timer, keyed by deadline */
 	struct vcpu *throttled[THROTTLED_MAX]; /* over their cap until their window ends */
 	unsigned throttled_count;
@@ -309,7 +309,8 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 		v->run_since = 0;
 		account(cs, v, t1 - t0, t1);
 		if (err) {
-			guest_stop(g, GUEST_CRASHED, -1, "VM entry failed (error %u)", exit.raw_reason);
+			guest_stop(g, GUEST_CRASHED, -1, "VM entry failed (error %u)",
+				   exit.raw_reason);
 			v->state = VCPU_STOPPED;
 			break;
 		}
@@ -391,7 +392,8 @@ void sched_idle_loop(void)
 			fire_timers(cs, rdtsc());
 		spin_lock(&cs->lock);
 		struct rq_node *n = rq_pop(&cs->rq);
-		/* The popped key is the smallest: the run queue's virtual clock only moves forward. */
+		/* The popped key is the smallest: the run queue's virtual clock only moves forward.
+		 */
 		if (n && n->key > cs->min_vruntime)
 			cs->min_vruntime = n->key;
 		spin_unlock(&cs->lock);
@@ -420,12 +422,12 @@ void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
 {
 	struct cpu_sched *cs = &cpus[cpu];
 	*out = (struct sched_cpu_stats){
-		.busy_cycles = cs->busy_cycles,
-		.idle_cycles = cs->idle_cycles,
-		.since = cs->since,
-		.vcpus = cs->vcpus,
-		.pinned = cs->pinned,
-		.switches = cs->switches,
-		.switch_cycles = cs->switch_cycles,
+	    .busy_cycles = cs->busy_cycles,
+	    .idle_cycles = cs->idle_cycles,
+	    .since = cs->since,
+	    .vcpus = cs->vcpus,
+	    .pinned = cs->pinned,
+	    .switches = cs->switches,
+	    .switch_cycles = cs->switch_cycles,
 	};
 }

@@ -13,10 +13,10 @@
 
 #include "kernel/vcpu.h"
 
-#define SCHED_SLICE_US 10000	  /* time slice of shared vCPUs */
-#define SCHED_DEFAULT_WEIGHT 100
-#define SCHED_CAP_WINDOW_SLICES 10 /* caps are enforced over this many slices */
-#define SCHED_TIMER_VECTOR 0xef	   /* local APIC timer: slice ends and housekeeping ticks */
+#define SCHED_SLICE_US		10000 /* time slice of shared vCPUs */
+#define SCHED_DEFAULT_WEIGHT	100
+#define SCHED_CAP_WINDOW_SLICES 10   /* caps are enforced over this many slices */
+#define SCHED_TIMER_VECTOR	0xef /* local APIC timer: slice ends and housekeeping ticks */
 
 /* Set up per-CPU scheduling state (boot CPU, before guests exist). */
 void sched_init(void);
@@ -60,12 +60,12 @@ void sched_forget_fpu(struct vcpu *v);
 uint64_t sched_vcpu_runtime(const struct vcpu *v);
 
 struct sched_cpu_stats {
-	uint64_t busy_cycles; /* in guests */
-	uint64_t idle_cycles; /* halted, nothing to run */
-	uint64_t since;	      /* TSC when the counters started */
-	unsigned vcpus;	      /* homed here */
+	uint64_t busy_cycles;		  /* in guests */
+	uint64_t idle_cycles;		  /* halted, nothing to run */
+	uint64_t since;			  /* TSC when the counters started */
+	unsigned vcpus;			  /* homed here */
 	uint64_t switches, switch_cycles; /* vCPU to vCPU, exit to entry */
-	bool pinned;	      /* owned by one pinned vCPU */
+	bool pinned;			  /* owned by one pinned vCPU */
 };
 
 void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out);

@@ -61,7 +61,7 @@ static void selftest_smp(void)
 }
 
 #define SCHED_BENCH_ROUNDS 1000
-#define SCHED_BENCH_SLICE 1000
+#define SCHED_BENCH_SLICE  1000
 
 /*
  * The cost of one scheduling decision (take the next vCPU, put the current
@@ -88,7 +88,8 @@ static void selftest_sched_bench(void)
 			rq_insert(&rq, next);
 		}
 		uint64_t per = (rdtsc() - t0) / SCHED_BENCH_ROUNDS;
-		log_info("sched-bench: runnable=%u decision=%llu cycles", n, (unsigned long long)per);
+		log_info("sched-bench: runnable=%u decision=%llu cycles", n,
+			 (unsigned long long)per);
 	}
 }
 

@@ -5,7 +5,7 @@
 #include "kernel/log.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
-#define BOCHS_SHUTDOWN_PORT 0x8900
+#define BOCHS_SHUTDOWN_PORT  0x8900
 
 static bool enabled;
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* QEMU exits with status (code << 1) | 1. */
-#define TEST_EXIT_PASS 0x10  /* status 33 */
+#define TEST_EXIT_PASS	0x10 /* status 33 */
 #define TEST_EXIT_PANIC 0x11 /* status 35 */
 
 void test_exit_enable(bool on);

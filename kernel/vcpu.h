@@ -46,26 +46,26 @@ struct vcpu_sregs {
 enum vcpu_exit_kind {
 	VEXIT_NONE = 0,
 	VEXIT_CPUID,
-	VEXIT_IO,	  /* io.* */
-	VEXIT_MSR_READ,	  /* msr.index */
-	VEXIT_MSR_WRITE,  /* msr.index, value in rdx:rax */
-	VEXIT_MMIO,	  /* npf.*: EPT violation / nested page fault */
+	VEXIT_IO,	 /* io.* */
+	VEXIT_MSR_READ,	 /* msr.index */
+	VEXIT_MSR_WRITE, /* msr.index, value in rdx:rax */
+	VEXIT_MMIO,	 /* npf.*: EPT violation / nested page fault */
 	VEXIT_HLT,
 	VEXIT_PAUSE,
-	VEXIT_CR_ACCESS,  /* cr.* */
+	VEXIT_CR_ACCESS, /* cr.* */
 	VEXIT_XSETBV,
-	VEXIT_HYPERCALL,  /* VMCALL / VMMCALL */
+	VEXIT_HYPERCALL, /* VMCALL / VMMCALL */
 	VEXIT_INVD,
 	VEXIT_WBINVD,
-	VEXIT_EXCEPTION,  /* exc.*: an intercepted guest exception */
+	VEXIT_EXCEPTION, /* exc.*: an intercepted guest exception */
 	VEXIT_INTR_WINDOW,
 	VEXIT_NMI_WINDOW,
-	VEXIT_PREEMPT,	  /* the scheduler's timer expired */
-	VEXIT_EXTINT,	  /* a host interrupt arrived while the guest ran */
+	VEXIT_PREEMPT, /* the scheduler's timer expired */
+	VEXIT_EXTINT,  /* a host interrupt arrived while the guest ran */
 	VEXIT_TRIPLE_FAULT,
 	VEXIT_INVALID_STATE, /* VM entry refused the guest state */
-	VEXIT_UNHANDLED,  /* anything else: raw_reason says what */
-	VEXIT_VIRT_INSN,  /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
+	VEXIT_UNHANDLED,     /* anything else: raw_reason says what */
+	VEXIT_VIRT_INSN,     /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
 	VEXIT_KIND_COUNT,
 };
 
@@ -125,8 +125,8 @@ enum vcpu_state {
 	VCPU_STOPPED = 0, /* not started, or its guest stopped */
 	VCPU_RUNNABLE,	  /* in its home CPU's run queue */
 	VCPU_RUNNING,
-	VCPU_BLOCKED,	  /* HLT: waits for an event */
-	VCPU_PARKED,	  /* its guest is paused */
+	VCPU_BLOCKED, /* HLT: waits for an event */
+	VCPU_PARKED,  /* its guest is paused */
 };
 
 struct exit_stat {
@@ -138,35 +138,36 @@ struct vcpu {
 	struct guest *guest;
 	unsigned id;
 	struct vcpu_regs regs;
-	void *arch;		  /* backend state: VMCS or VMCB and friends */
-	bool event_pending;	  /* an event waits for injection at next entry */
+	void *arch;	    /* backend state: VMCS or VMCB and friends */
+	bool event_pending; /* an event waits for injection at next entry */
 	struct vcpu_event pending;
-	uint64_t exits;		  /* total exits taken */
-	struct fpu_state fpu;	  /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
+	uint64_t exits;	      /* total exits taken */
+	struct fpu_state fpu; /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
 	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
 
 	/* Scheduling (kernel/sched.c): written by the home CPU, or under its run-queue lock. */
 	enum vcpu_state state;
-	unsigned cpu;	  /* home physical CPU: vCPUs do not migrate (their VMCS/VMCB stays) */
-	bool pinned;	  /* owns its CPU exclusively */
-	uint32_t weight;  /* share among the shared vCPUs of its CPU */
-	uint32_t cap_pct; /* at most this % of one CPU; 0: no cap */
+	unsigned cpu;	   /* home physical CPU: vCPUs do not migrate (their VMCS/VMCB stays) */
+	bool pinned;	   /* owns its CPU exclusively */
+	uint32_t weight;   /* share among the shared vCPUs of its CPU */
+	uint32_t cap_pct;  /* at most this % of one CPU; 0: no cap */
 	struct rq_node rq; /* key: virtual run time (run time scaled by 1/weight) */
 	uint64_t runtime;  /* TSC cycles spent in the guest */
-	uint64_t runtime_at_start; /* runtime when its guest last started (for shares) */
+	uint64_t runtime_at_start;   /* runtime when its guest last started (for shares) */
 	volatile uint64_t run_since; /* TSC at the current entry; 0 while not in the guest */
 	uint64_t cap_window_start, cap_window_used;
-	bool yield;	  /* give up the rest of this slice */
+	bool yield; /* give up the rest of this slice */
 
-	/* Virtual interrupts (kernel/virq.c): one pending external interrupt and a one-shot timer. */
+	/* Virtual interrupts (kernel/virq.c): one pending external interrupt and a one-shot timer.
+	 */
 	volatile bool irq_pending;
 	uint8_t irq_vector;
-	bool intr_window;	  /* interrupt-window exiting requested from the backend */
-	uint64_t timer_deadline;  /* TSC; 0: not armed */
+	bool intr_window;	 /* interrupt-window exiting requested from the backend */
+	uint64_t timer_deadline; /* TSC; 0: not armed */
 	uint8_t timer_vector;
 	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a timer */
-	bool halted_if0;  /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
-	bool started;	  /* secondary vCPU already started in this run (HC_VCPU_START) */
+	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
+	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START) */
 };
 
 #endif

@@ -9,7 +9,7 @@
 #include "kernel/virt.h"
 
 #define FIRST_EXTERNAL_VECTOR 32
-#define NS_PER_S 1000000000ULL
+#define NS_PER_S	      1000000000ULL
 
 void virq_raise(struct vcpu *v, uint8_t vector)
 {

@@ -9,16 +9,17 @@
 #include "kernel/vcpu.h"
 
 /* Guest-physical mapping rights and memory type. */
-#define GMAP_READ (1u << 0)
+#define GMAP_READ  (1u << 0)
 #define GMAP_WRITE (1u << 1)
-#define GMAP_EXEC (1u << 2)
-#define GMAP_RWX (GMAP_READ | GMAP_WRITE | GMAP_EXEC)
+#define GMAP_EXEC  (1u << 2)
+#define GMAP_RWX   (GMAP_READ | GMAP_WRITE | GMAP_EXEC)
 
 enum gmap_type { GMAP_WB, GMAP_UC };
 
 struct virt_ops {
 	const char *name; /* "vmx", "svm" */
-	uint32_t hypercall_insn; /* SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL (CPUID 0x40000001) */
+	uint32_t
+	    hypercall_insn; /* SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL (CPUID 0x40000001) */
 	/* Per physical CPU: enter VMX root operation / enable SVM. */
 	int (*cpu_init)(void);
 

@@ -15,23 +15,23 @@
 #define CR0_CD (1ULL << 30)
 #define CR0_PG (1ULL << 31)
 
-#define CR4_PAE (1ULL << 5)
-#define CR4_PGE (1ULL << 7)
-#define CR4_OSFXSR (1ULL << 9)
-#define CR4_VMXE (1ULL << 13)
+#define CR4_PAE	    (1ULL << 5)
+#define CR4_PGE	    (1ULL << 7)
+#define CR4_OSFXSR  (1ULL << 9)
+#define CR4_VMXE    (1ULL << 13)
 #define CR4_OSXSAVE (1ULL << 18)
 
 #define RFLAGS_RESERVED_ONE (1ULL << 1)
-#define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_IF	    (1ULL << 9)
 
 /* CPUID feature bits used by the core. */
-#define CPUID_1_ECX_X2APIC (1U << 21)
-#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
-#define CPUID_1_ECX_HYPERVISOR (1U << 31)
-#define CPUID_1_EDX_APIC (1U << 9)
-#define CPUID_1_EDX_TSC (1U << 4)
-#define CPUID_80000001_EDX_NX (1U << 20)
-#define CPUID_80000001_EDX_PAGE1GB (1U << 26)
+#define CPUID_1_ECX_X2APIC		 (1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	 (1U << 24)
+#define CPUID_1_ECX_HYPERVISOR		 (1U << 31)
+#define CPUID_1_EDX_APIC		 (1U << 9)
+#define CPUID_1_EDX_TSC			 (1U << 4)
+#define CPUID_80000001_EDX_NX		 (1U << 20)
+#define CPUID_80000001_EDX_PAGE1GB	 (1U << 26)
 #define CPUID_80000007_EDX_INVARIANT_TSC (1U << 8)
 
 struct cpuid_regs {
@@ -52,16 +52,16 @@ static inline uint32_t cpuid_max_leaf(uint32_t base)
 	return cpuid(base, 0).eax;
 }
 
-#define DEFINE_CR_ACCESSORS(n)                                                   \
-	static inline uint64_t read_cr##n(void)                                  \
-	{                                                                        \
-		uint64_t v;                                                      \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                \
-		return v;                                                        \
-	}                                                                        \
-	static inline void write_cr##n(uint64_t v)                               \
-	{                                                                        \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");       \
+#define DEFINE_CR_ACCESSORS(n)                                                                     \
+	static inline uint64_t read_cr##n(void)                                                    \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                  \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_cr##n(uint64_t v)                                                 \
+	{                                                                                          \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");                         \
 	}
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)

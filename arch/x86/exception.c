@@ -14,25 +14,38 @@
 #define STACKTRACE_MAX_FRAMES 16
 
 static const char *const exception_names[32] = {
-	[0] = "#DE divide error",	   [1] = "#DB debug",
-	[2] = "NMI",			   [3] = "#BP breakpoint",
-	[4] = "#OF overflow",		   [5] = "#BR bound range",
-	[6] = "#UD invalid opcode",	   [7] = "#NM device not available",
-	[8] = "#DF double fault",	   [9] = "coprocessor segment overrun",
-	[10] = "#TS invalid TSS",	   [11] = "#NP segment not present",
-	[12] = "#SS stack fault",	   [13] = "#GP general protection",
-	[14] = "#PF page fault",	   [16] = "#MF x87 error",
-	[17] = "#AC alignment check",	   [18] = "#MC machine check",
-	[19] = "#XM SIMD error",	   [20] = "#VE virtualization",
-	[21] = "#CP control protection", [28] = "#HV hypervisor injection",
-	[29] = "#VC VMM communication",	   [30] = "#SX security",
+    [0] = "#DE divide error",
+    [1] = "#DB debug",
+    [2] = "NMI",
+    [3] = "#BP breakpoint",
+    [4] = "#OF overflow",
+    [5] = "#BR bound range",
+    [6] = "#UD invalid opcode",
+    [7] = "#NM device not available",
+    [8] = "#DF double fault",
+    [9] = "coprocessor segment overrun",
+    [10] = "#TS invalid TSS",
+    [11] = "#NP segment not present",
+    [12] = "#SS stack fault",
+    [13] = "#GP general protection",
+    [14] = "#PF page fault",
+    [16] = "#MF x87 error",
+    [17] = "#AC alignment check",
+    [18] = "#MC machine check",
+    [19] = "#XM SIMD error",
+    [20] = "#VE virtualization",
+    [21] = "#CP control protection",
+    [28] = "#HV hypervisor injection",
+    [29] = "#VC VMM communication",
+    [30] = "#SX security",
 };
 
 void stacktrace_print(uint64_t rip, uint64_t rbp)
 {
 	log_err("  stack trace: 0x%016llx", (unsigned long long)rip);
 	for (int i = 0; i < STACKTRACE_MAX_FRAMES && rbp; i++) {
-		/* Follow only frames that lie on a kernel stack: a corrupt rbp must not fault here. */
+		/* Follow only frames that lie on a kernel stack: a corrupt rbp must not fault here.
+		 */
 		if ((rbp & 7) || !stack_contains(rbp, 16))
 			break;
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;

@@ -10,16 +10,16 @@
 #include "arch/x86/cpu.h"
 #include "kernel/types.h"
 
-#define CPUID_1_ECX_XSAVE (1u << 26)
-#define CPUID_XSAVE_LEAF 0xd
-#define CR4_OSFXSR_BIT (1ULL << 9)
-#define CR4_OSXMMEXCPT_BIT (1ULL << 10)
-#define FXSAVE_AREA_SIZE 512
-#define FXSAVE_FCW_OFFSET 0
+#define CPUID_1_ECX_XSAVE   (1u << 26)
+#define CPUID_XSAVE_LEAF    0xd
+#define CR4_OSFXSR_BIT	    (1ULL << 9)
+#define CR4_OSXMMEXCPT_BIT  (1ULL << 10)
+#define FXSAVE_AREA_SIZE    512
+#define FXSAVE_FCW_OFFSET   0
 #define FXSAVE_MXCSR_OFFSET 24
-#define FCW_RESET 0x037f
-#define MXCSR_RESET 0x1f80
-#define XCR0_X87_SSE 3ULL
+#define FCW_RESET	    0x037f
+#define MXCSR_RESET	    0x1f80
+#define XCR0_X87_SSE	    3ULL
 
 static bool have_xsave;
 static size_t area_size = FXSAVE_AREA_SIZE;
@@ -87,7 +87,8 @@ static void restore(struct fpu_state *s)
 {
 	if (have_xsave) {
 		xsetbv0(s->xcr0 | XCR0_X87_SSE);
-		/* Components the image does not hold (XSTATE_BV clear) come back in their init state. */
+		/* Components the image does not hold (XSTATE_BV clear) come back in their init
+		 * state. */
 		__asm__ volatile("xrstor64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
 		xsetbv0(s->xcr0);
 	} else {

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#define SEG_CODE64 0x00af9a000000ffffULL /* present, DPL0, exec/read, L=1 */
-#define SEG_DATA 0x00cf92000000ffffULL	 /* present, DPL0, read/write */
+#define SEG_CODE64	  0x00af9a000000ffffULL /* present, DPL0, exec/read, L=1 */
+#define SEG_DATA	  0x00cf92000000ffffULL /* present, DPL0, read/write */
 #define SEG_TSS_AVAILABLE 0x89ULL
 
 struct gdt_ptr {

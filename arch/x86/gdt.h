@@ -9,11 +9,11 @@
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
-#define GDT_TSS 0x18
+#define GDT_TSS	      0x18
 
 #define IST_NMI 1
-#define IST_DF 2
-#define IST_MC 3
+#define IST_DF	2
+#define IST_MC	3
 
 struct tss {
 	uint32_t reserved0;

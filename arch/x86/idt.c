@@ -10,9 +10,9 @@
 #include "drivers/lapic.h"
 #include "kernel/log.h"
 
-#define IDT_ENTRIES 256
+#define IDT_ENTRIES    256
 #define GATE_INTERRUPT 0x8e /* present, DPL0, 64-bit interrupt gate */
-#define ISR_STUB_SIZE 16
+#define ISR_STUB_SIZE  16
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -37,12 +37,12 @@ static irq_handler_t irq_handlers[IDT_ENTRIES];
 static void idt_set_gate(unsigned vector, uint64_t target, uint8_t ist)
 {
 	idt[vector] = (struct idt_gate){
-		.offset_low = target & 0xffff,
-		.selector = GDT_KERNEL_CS,
-		.ist = ist,
-		.type_attr = GATE_INTERRUPT,
-		.offset_mid = (target >> 16) & 0xffff,
-		.offset_high = target >> 32,
+	    .offset_low = target & 0xffff,
+	    .selector = GDT_KERNEL_CS,
+	    .ist = ist,
+	    .type_attr = GATE_INTERRUPT,
+	    .offset_mid = (target >> 16) & 0xffff,
+	    .offset_high = target >> 32,
 	};
 }
 

@@ -4,12 +4,12 @@
 
 #include "arch/x86/trap_frame.h"
 
-#define VECTOR_NMI 2
-#define VECTOR_DF 8
-#define VECTOR_PF 14
-#define VECTOR_MC 18
+#define VECTOR_NMI	 2
+#define VECTOR_DF	 8
+#define VECTOR_PF	 14
+#define VECTOR_MC	 18
 #define VECTOR_FIRST_IRQ 32
-#define VECTOR_SPURIOUS 0xff
+#define VECTOR_SPURIOUS	 0xff
 
 typedef void (*irq_handler_t)(struct trap_frame *frame);
 

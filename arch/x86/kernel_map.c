@@ -92,8 +92,9 @@ void kernel_map_init(const struct boot_info *bi)
 	write_cr3(kernel_pt.root);
 	/* Supervisor writes honour read-only pages (SDM 3A 4.6.1). */
 	write_cr0(read_cr0() | CR0_WP);
-	log_info("paging: kernel map at 0x%llx, %s pages, NX %s", (unsigned long long)kernel_pt.root,
-		 kernel_pt.allow_1g ? "1 GiB" : "2 MiB", nx ? "on" : "off");
+	log_info("paging: kernel map at 0x%llx, %s pages, NX %s",
+		 (unsigned long long)kernel_pt.root, kernel_pt.allow_1g ? "1 GiB" : "2 MiB",
+		 nx ? "on" : "off");
 }
 
 hpa_t kernel_map_root(void)

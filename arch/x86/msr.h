@@ -4,19 +4,19 @@
 
 #include <stdint.h>
 
-#define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_APIC_BASE	 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
-#define MSR_IA32_TSC 0x10
-#define MSR_IA32_PAT 0x277
-#define MSR_X2APIC_BASE 0x800 /* x2APIC registers: 0x800 + (xAPIC offset >> 4) */
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_IA32_TSC		 0x10
+#define MSR_IA32_PAT		 0x277
+#define MSR_X2APIC_BASE		 0x800 /* x2APIC registers: 0x800 + (xAPIC offset >> 4) */
+#define MSR_EFER		 0xc0000080
+#define MSR_FS_BASE		 0xc0000100
+#define MSR_GS_BASE		 0xc0000101
+#define MSR_KERNEL_GS_BASE	 0xc0000102
 
-#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_BSP		(1ULL << 8)
 #define APIC_BASE_X2APIC_ENABLE (1ULL << 10)
-#define APIC_BASE_XAPIC_ENABLE (1ULL << 11)
+#define APIC_BASE_XAPIC_ENABLE	(1ULL << 11)
 
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)

@@ -12,14 +12,14 @@
 #include "kernel/directmap.h"
 
 const struct pt_format pt_format_x86 = {
-	.present_mask = PTE_P,
-	.table_flags = PTE_P | PTE_W,
-	.leaf_mask = PTE_LEAF_FLAGS,
-	.leaf_implied = PTE_P,
+    .present_mask = PTE_P,
+    .table_flags = PTE_P | PTE_W,
+    .leaf_mask = PTE_LEAF_FLAGS,
+    .leaf_implied = PTE_P,
 };
 
 /* In a 2 MiB / 1 GiB entry bit 12 is PAT; in a 4 KiB entry PAT is bit 7 (= PS). */
-#define PTE_LARGE_PAT (1ULL << 12)
+#define PTE_LARGE_PAT		  (1ULL << 12)
 #define PTE_LARGE_ADDR_MASK(size) (PTE_ADDR_MASK & ~((size)-1))
 
 static inline uint64_t level_size(int level)

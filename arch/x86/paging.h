@@ -10,16 +10,16 @@
 
 #include "kernel/types.h"
 
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_US (1ULL << 2)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_A (1ULL << 5)
-#define PTE_D (1ULL << 6)
-#define PTE_PS (1ULL << 7)
-#define PTE_G (1ULL << 8)
-#define PTE_NX (1ULL << 63)
+#define PTE_P	      (1ULL << 0)
+#define PTE_W	      (1ULL << 1)
+#define PTE_US	      (1ULL << 2)
+#define PTE_PWT	      (1ULL << 3)
+#define PTE_PCD	      (1ULL << 4)
+#define PTE_A	      (1ULL << 5)
+#define PTE_D	      (1ULL << 6)
+#define PTE_PS	      (1ULL << 7)
+#define PTE_G	      (1ULL << 8)
+#define PTE_NX	      (1ULL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 /* The leaf attributes a caller may ask for. */
 #define PTE_LEAF_FLAGS (PTE_P | PTE_W | PTE_US | PTE_PWT | PTE_PCD | PTE_G | PTE_NX)
@@ -38,8 +38,8 @@ extern const struct pt_format pt_format_x86;
 
 struct page_table {
 	const struct pt_format *fmt;
-	hpa_t root;	   /* PML4 */
-	bool allow_1g;	   /* CPUID.80000001H:EDX[26] */
+	hpa_t root;			 /* PML4 */
+	bool allow_1g;			 /* CPUID.80000001H:EDX[26] */
 	hpa_t (*alloc_table)(void *ctx); /* a zeroed 4 KiB frame, or 0 */
 	void *ctx;
 };
@@ -49,9 +49,9 @@ int paging_create(struct page_table *pt);
 
 /*
  * Map [va, va+size) to [hpa, hpa+size) with the given leaf flags (masked
- * by the format's leaf_mask, leaf_implied added), replacing what was there. Uses 1 GiB / 2 MiB pages where both
- * addresses are aligned and the range covers them; splits larger pages when
- * a smaller piece changes. All arguments must be 4 KiB aligned.
+ * by the format's leaf_mask, leaf_implied added), replacing what was there. Uses 1 GiB / 2 MiB
+ * pages where both addresses are aligned and the range covers them; splits larger pages when a
+ * smaller piece changes. All arguments must be 4 KiB aligned.
  */
 int paging_map(struct page_table *pt, uint64_t va, hpa_t hpa, uint64_t size, uint64_t flags);
 

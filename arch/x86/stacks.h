@@ -6,8 +6,8 @@
 #ifndef SHOJI_ARCH_X86_STACKS_H
 #define SHOJI_ARCH_X86_STACKS_H
 
-#define STACK_GUARD_SIZE 0x1000
-#define STACK_SIZE 0x4000
+#define STACK_GUARD_SIZE   0x1000
+#define STACK_SIZE	   0x4000
 #define GUARDED_STACK_SIZE (STACK_GUARD_SIZE + STACK_SIZE)
 
 #ifndef __ASSEMBLY__
@@ -21,10 +21,10 @@ struct guarded_stack {
 _Static_assert(sizeof(struct guarded_stack) == GUARDED_STACK_SIZE, "stack layout");
 
 enum kernel_stack_id {
-	STACK_BOOT,	/* boot CPU's main stack (entry.S) */
-	STACK_IST_NMI,	/* IST1 */
-	STACK_IST_DF,	/* IST2 */
-	STACK_IST_MC,	/* IST3 */
+	STACK_BOOT,    /* boot CPU's main stack (entry.S) */
+	STACK_IST_NMI, /* IST1 */
+	STACK_IST_DF,  /* IST2 */
+	STACK_IST_MC,  /* IST3 */
 	KERNEL_STACK_COUNT,
 };
 

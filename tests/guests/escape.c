@@ -88,7 +88,7 @@ static void check_forbidden_ports(void)
  * from outside after this guest has run).
  */
 #define HYPERVISOR_HPA 0x200000ULL
-#define HOST_PATTERN 0x5afe5afe5afe5afeULL
+#define HOST_PATTERN   0x5afe5afe5afe5afeULL
 
 static void check_host_ram_alias(void)
 {

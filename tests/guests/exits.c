@@ -99,7 +99,7 @@ static void check_control_registers(void)
 }
 
 #define GUEST_TIMER_VECTOR 0x30
-#define ONE_MS_NS 1000000
+#define ONE_MS_NS	   1000000
 
 /*
  * HLT with interrupts on waits for an interrupt: the one-shot timer
@@ -113,8 +113,8 @@ static void check_hlt(void)
 		return;
 	}
 	unsigned before = trap_irq_count;
-	check_eq("hc set_timer", (uint64_t)hypercall(HC_SET_TIMER, ONE_MS_NS, GUEST_TIMER_VECTOR, 0),
-		 0);
+	check_eq("hc set_timer",
+		 (uint64_t)hypercall(HC_SET_TIMER, ONE_MS_NS, GUEST_TIMER_VECTOR, 0), 0);
 	asm volatile("sti; hlt; cli" ::: "memory");
 	check_eq("hlt woken by the timer interrupt", trap_irq_count - before, 1);
 	check_eq("timer interrupt vector", (uint64_t)trap_last_irq, GUEST_TIMER_VECTOR);

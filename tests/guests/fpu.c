@@ -10,12 +10,12 @@
 #include "tests/guests/lib/print.h"
 #include "tests/guests/lib/x86.h"
 
-#define CR0_EM (1ul << 2)
-#define CR0_MP (1ul << 1)
-#define CR4_OSFXSR (1ul << 9)
+#define CR0_EM	       (1ul << 2)
+#define CR0_MP	       (1ul << 1)
+#define CR4_OSFXSR     (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define ROUNDS 300
-#define GOLDEN 0x9e3779b97f4a7c15ul
+#define ROUNDS	       300
+#define GOLDEN	       0x9e3779b97f4a7c15ul
 
 static inline void set_xmm0(uint64_t v)
 {
@@ -51,8 +51,8 @@ int main(void)
 			return 1;
 		}
 		if (cr2 != ~value) {
-			gprintf("fpu: FAIL cr2 changed after yield %u: 0x%lx, expected 0x%lx\n", i, cr2,
-				~value);
+			gprintf("fpu: FAIL cr2 changed after yield %u: 0x%lx, expected 0x%lx\n", i,
+				cr2, ~value);
 			return 1;
 		}
 		value = (value << 1) | (value >> 63);

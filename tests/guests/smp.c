@@ -10,7 +10,7 @@
 #include "tests/guests/lib/print.h"
 
 #define AP_STACK_SIZE 4096
-#define WAIT_SPINS 100000000ul
+#define WAIT_SPINS    100000000ul
 
 static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile uint64_t ap_counter;

@@ -34,8 +34,8 @@ static void test_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_values),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

@@ -15,9 +15,9 @@ static const struct cpuid_result all_ones = {~0u, ~0u, ~0u, ~0u};
 static void test_leaf1_hides_and_marks(void **state)
 {
 	struct cpuid_result r = cpuid_policy(1, 0, all_ones, 3, false, SHOJI_HC_INSN_VMCALL);
-	assert_int_equal(r.ecx & (1u << 5), 0);	 /* VMX */
-	assert_int_equal(r.ecx & (1u << 21), 0); /* x2APIC */
-	assert_int_equal(r.ecx & (1u << 27), 0); /* OSXSAVE follows the guest's CR4 */
+	assert_int_equal(r.ecx & (1u << 5), 0);	     /* VMX */
+	assert_int_equal(r.ecx & (1u << 21), 0);     /* x2APIC */
+	assert_int_equal(r.ecx & (1u << 27), 0);     /* OSXSAVE follows the guest's CR4 */
 	assert_int_not_equal(r.ecx & (1u << 31), 0); /* hypervisor present */
 	assert_int_equal(r.edx & (1u << 9), 0);	     /* no local APIC offered yet */
 	assert_int_equal(r.ebx >> 24, 3);	     /* initial APIC ID = vCPU id */
@@ -76,11 +76,11 @@ static void test_other_leaves_pass_through(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leaf1_hides_and_marks),
-		cmocka_unit_test(test_svm_hidden),
-		cmocka_unit_test(test_shoji_leaves),
-		cmocka_unit_test(test_topology_is_one_thread),
-		cmocka_unit_test(test_other_leaves_pass_through),
+	    cmocka_unit_test(test_leaf1_hides_and_marks),
+	    cmocka_unit_test(test_svm_hidden),
+	    cmocka_unit_test(test_shoji_leaves),
+	    cmocka_unit_test(test_topology_is_one_thread),
+	    cmocka_unit_test(test_other_leaves_pass_through),
 	};
 	return cmocka_run_group_tests_name("cpuid_policy", tests, NULL, NULL);
 }

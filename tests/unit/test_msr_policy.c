@@ -15,8 +15,8 @@ static void test_classify(void **state)
 	assert_int_equal(msr_policy_classify(MSR_LSTAR), MSR_VCPU);
 	assert_int_equal(msr_policy_classify(MSR_TSC), MSR_EMULATED);
 	assert_int_equal(msr_policy_classify(MSR_APIC_BASE), MSR_EMULATED);
-	assert_int_equal(msr_policy_classify(0x3a), MSR_DENY);	/* IA32_FEATURE_CONTROL */
-	assert_int_equal(msr_policy_classify(0x480), MSR_DENY); /* IA32_VMX_BASIC */
+	assert_int_equal(msr_policy_classify(0x3a), MSR_DENY);	     /* IA32_FEATURE_CONTROL */
+	assert_int_equal(msr_policy_classify(0x480), MSR_DENY);	     /* IA32_VMX_BASIC */
 	assert_int_equal(msr_policy_classify(0xc0010114), MSR_DENY); /* VM_CR */
 	assert_int_equal(msr_policy_classify(0x12345678), MSR_DENY);
 }
@@ -42,8 +42,8 @@ static void test_efer(void **state)
 {
 	const uint64_t LME = 1 << 8, LMA = 1 << 10, NXE = 1 << 11, SVME = 1 << 12;
 	assert_true(msr_policy_efer_ok(0, LME | NXE, false));
-	assert_false(msr_policy_efer_ok(0, SVME, false)); /* SVM is hidden */
-	assert_false(msr_policy_efer_ok(0, 1 << 2, false)); /* reserved */
+	assert_false(msr_policy_efer_ok(0, SVME, false));	/* SVM is hidden */
+	assert_false(msr_policy_efer_ok(0, 1 << 2, false));	/* reserved */
 	assert_false(msr_policy_efer_ok(LME | LMA, LMA, true)); /* LME off under paging */
 	assert_true(msr_policy_efer_ok(LME | LMA, LME | LMA | NXE, true));
 }
@@ -61,10 +61,10 @@ static void test_pat_and_canonical(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_emulated_values),
-		cmocka_unit_test(test_efer),
-		cmocka_unit_test(test_pat_and_canonical),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_emulated_values),
+	    cmocka_unit_test(test_efer),
+	    cmocka_unit_test(test_pat_and_canonical),
 	};
 	return cmocka_run_group_tests_name("msr_policy", tests, NULL, NULL);
 }

@@ -82,11 +82,11 @@ static void test_full_information(void **state)
 	add_module(&m, 0x400000, 0x401234, "shoji.cfg");
 	add_module(&m, 0x500000, 0x600000, "guests/hello64.elf mem=16M");
 	const uint64_t map[][3] = {
-		{0, 0x9fc00, MB2_MEMORY_AVAILABLE},
-		{0xf0000, 0x10000, 2},
-		{0x100000, 0xfef0000, MB2_MEMORY_AVAILABLE},
-		{0xfff0000, 0x10000, MB2_MEMORY_ACPI_RECLAIMABLE},
-		{0xfee00000, 0, MB2_MEMORY_NVS}, /* zero length: dropped */
+	    {0, 0x9fc00, MB2_MEMORY_AVAILABLE},
+	    {0xf0000, 0x10000, 2},
+	    {0x100000, 0xfef0000, MB2_MEMORY_AVAILABLE},
+	    {0xfff0000, 0x10000, MB2_MEMORY_ACPI_RECLAIMABLE},
+	    {0xfee00000, 0, MB2_MEMORY_NVS}, /* zero length: dropped */
 	};
 	add_mmap(&m, map, 5, 24);
 	uint8_t *fb = mbi_tag(&m, MB2_TAG_FRAMEBUFFER, 38);
@@ -96,7 +96,12 @@ static void test_full_information(void **state)
 	*(uint32_t *)(fb + 24) = 600;
 	fb[28] = 32;
 	fb[29] = MB2_FRAMEBUFFER_TYPE_RGB;
-	fb[32] = 16; fb[33] = 8; fb[34] = 8; fb[35] = 8; fb[36] = 0; fb[37] = 8;
+	fb[32] = 16;
+	fb[33] = 8;
+	fb[34] = 8;
+	fb[35] = 8;
+	fb[36] = 0;
+	fb[37] = 8;
 	uint8_t *old = mbi_tag(&m, MB2_TAG_ACPI_OLD, 8 + 20);
 	memcpy(old + 8, "RSD PTR ", 8);
 	uint8_t *new = mbi_tag(&m, MB2_TAG_ACPI_NEW, 8 + 36);
@@ -235,12 +240,12 @@ static void test_unterminated_module_string(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_information),
-		cmocka_unit_test(test_old_acpi_only_and_larger_entry_size),
-		cmocka_unit_test(test_indexed_framebuffer_ignored),
-		cmocka_unit_test(test_malformed_lists),
-		cmocka_unit_test(test_too_many_modules),
-		cmocka_unit_test(test_unterminated_module_string),
+	    cmocka_unit_test(test_full_information),
+	    cmocka_unit_test(test_old_acpi_only_and_larger_entry_size),
+	    cmocka_unit_test(test_indexed_framebuffer_ignored),
+	    cmocka_unit_test(test_malformed_lists),
+	    cmocka_unit_test(test_too_many_modules),
+	    cmocka_unit_test(test_unterminated_module_string),
 	};
 	return cmocka_run_group_tests_name("multiboot2", tests, NULL, NULL);
 }

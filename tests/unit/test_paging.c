@@ -33,7 +33,7 @@ static struct page_table make_pt(bool allow_1g)
 	tables_allocated = 0;
 	table_budget = 1000;
 	struct page_table pt = {
-		.fmt = &pt_format_x86, .allow_1g = allow_1g, .alloc_table = alloc_table};
+	    .fmt = &pt_format_x86, .allow_1g = allow_1g, .alloc_table = alloc_table};
 	assert_int_equal(paging_create(&pt), 0);
 	return pt;
 }
@@ -159,15 +159,15 @@ static void test_out_of_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1g_pages_when_aligned),
-		cmocka_unit_test(test_2m_pages_without_1g_support),
-		cmocka_unit_test(test_unaligned_edges_use_small_pages),
-		cmocka_unit_test(test_finer_rights_split_large_pages),
-		cmocka_unit_test(test_coarse_map_over_finer_keeps_tables),
-		cmocka_unit_test(test_unmap_guard_page),
-		cmocka_unit_test(test_translation_to_other_address),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_out_of_tables),
+	    cmocka_unit_test(test_1g_pages_when_aligned),
+	    cmocka_unit_test(test_2m_pages_without_1g_support),
+	    cmocka_unit_test(test_unaligned_edges_use_small_pages),
+	    cmocka_unit_test(test_finer_rights_split_large_pages),
+	    cmocka_unit_test(test_coarse_map_over_finer_keeps_tables),
+	    cmocka_unit_test(test_unmap_guard_page),
+	    cmocka_unit_test(test_translation_to_other_address),
+	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_out_of_tables),
 	};
 	return cmocka_run_group_tests_name("paging", tests, NULL, NULL);
 }

@@ -106,11 +106,11 @@ static void test_bad_frees_are_refused(void **state)
 	pmm_release_range(PAGE_SIZE, 4 * PAGE_SIZE);
 	hpa_t a = pmm_alloc_frame();
 	assert_int_equal(pmm_free_frames(a, 1), 0);
-	assert_int_equal(pmm_free_frames(a, 1), -EINVAL);	   /* double free */
-	assert_int_equal(pmm_free_frames(a + 1, 1), -EINVAL);	   /* unaligned */
-	assert_int_equal(pmm_free_frames(0, 1), -EINVAL);	   /* frame 0 */
+	assert_int_equal(pmm_free_frames(a, 1), -EINVAL);     /* double free */
+	assert_int_equal(pmm_free_frames(a + 1, 1), -EINVAL); /* unaligned */
+	assert_int_equal(pmm_free_frames(0, 1), -EINVAL);     /* frame 0 */
 	assert_int_equal(pmm_free_frames((uint64_t)FRAMES * PAGE_SIZE, 1), -EINVAL); /* beyond */
-	assert_int_equal(pmm_free_frames(PAGE_SIZE, UINT64_MAX), -EINVAL); /* overflow */
+	assert_int_equal(pmm_free_frames(PAGE_SIZE, UINT64_MAX), -EINVAL);	     /* overflow */
 	struct pmm_stats st;
 	pmm_get_stats(&st);
 	assert_int_equal(st.free_frames, 4);
@@ -129,14 +129,14 @@ static void test_exhaustion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_starts_empty_and_counts_released, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frame_zero_never_handed_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reserve_takes_frames_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contiguous_run_skips_holes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_2m_aligned_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_frees_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_starts_empty_and_counts_released, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_frame_zero_never_handed_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reserve_takes_frames_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_contiguous_run_skips_holes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_2m_aligned_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_frees_are_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pmm", tests, NULL, NULL);
 }

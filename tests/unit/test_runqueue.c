@@ -108,10 +108,10 @@ static void test_random_against_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pops_in_key_order),
-		cmocka_unit_test(test_remove_from_middle),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_random_against_model),
+	    cmocka_unit_test(test_pops_in_key_order),
+	    cmocka_unit_test(test_remove_from_middle),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_random_against_model),
 	};
 	return cmocka_run_group_tests_name("runqueue", tests, NULL, NULL);
 }

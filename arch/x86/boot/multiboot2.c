@@ -35,7 +35,7 @@ struct mb2_framebuffer {
 	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 } __attribute__((packed));
 
-#define MB2_TAG_ALIGN 8
+#define MB2_TAG_ALIGN	8
 #define MB2_INFO_HEADER 8
 
 static uint32_t mb2_mem_type(uint32_t type)
@@ -111,7 +111,7 @@ static int parse_mmap(const struct mb2_mmap *t, struct boot_info *bi, const char
 			return -EINVAL;
 		}
 		bi->mmap[bi->mmap_count++] = (struct boot_mem_region){
-			.base = e->base, .length = e->length, .type = mb2_mem_type(e->type)};
+		    .base = e->base, .length = e->length, .type = mb2_mem_type(e->type)};
 	}
 	return 0;
 }
@@ -121,14 +121,14 @@ static void parse_framebuffer(const struct mb2_framebuffer *t, struct boot_info 
 	if (t->size < sizeof(*t) || t->fb_type != MB2_FRAMEBUFFER_TYPE_RGB)
 		return; /* indexed or text mode: no pixel console */
 	bi->fb = (struct boot_framebuffer){
-		.base = t->addr,
-		.width = t->width,
-		.height = t->height,
-		.pitch = t->pitch,
-		.bpp = t->bpp,
-		.red_shift = t->red_pos,
-		.green_shift = t->green_pos,
-		.blue_shift = t->blue_pos,
+	    .base = t->addr,
+	    .width = t->width,
+	    .height = t->height,
+	    .pitch = t->pitch,
+	    .bpp = t->bpp,
+	    .red_shift = t->red_pos,
+	    .green_shift = t->green_pos,
+	    .blue_shift = t->blue_pos,
 	};
 }
 

@@ -12,18 +12,18 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
+#define MB2_TAG_END	    0
+#define MB2_TAG_CMDLINE	    1
+#define MB2_TAG_MODULE	    3
+#define MB2_TAG_MMAP	    6
 #define MB2_TAG_FRAMEBUFFER 8
-#define MB2_TAG_ACPI_OLD 14
-#define MB2_TAG_ACPI_NEW 15
+#define MB2_TAG_ACPI_OLD    14
+#define MB2_TAG_ACPI_NEW    15
 
-#define MB2_MEMORY_AVAILABLE 1
+#define MB2_MEMORY_AVAILABLE	    1
 #define MB2_MEMORY_ACPI_RECLAIMABLE 3
-#define MB2_MEMORY_NVS 4
-#define MB2_MEMORY_BADRAM 5
+#define MB2_MEMORY_NVS		    4
+#define MB2_MEMORY_BADRAM	    5
 
 #define MB2_FRAMEBUFFER_TYPE_RGB 1
 

@@ -13,17 +13,17 @@
 #include "kernel/directmap.h"
 #include "kernel/pmm.h"
 
-#define EPTP_MT_WB 6ULL
-#define EPTP_WALK_4 (3ULL << 3)
-#define EPTP_AD_ENABLE (1ULL << 6)
+#define EPTP_MT_WB	      6ULL
+#define EPTP_WALK_4	      (3ULL << 3)
+#define EPTP_AD_ENABLE	      (1ULL << 6)
 #define INVEPT_SINGLE_CONTEXT 1
-#define INVEPT_ALL_CONTEXT 2
+#define INVEPT_ALL_CONTEXT    2
 
 const struct pt_format ept_format = {
-	.present_mask = EPT_R | EPT_W | EPT_X,
-	.table_flags = EPT_R | EPT_W | EPT_X,
-	.leaf_mask = EPT_R | EPT_W | EPT_X | (7ULL << EPT_MT_SHIFT) | EPT_IGNORE_PAT,
-	.leaf_implied = 0,
+    .present_mask = EPT_R | EPT_W | EPT_X,
+    .table_flags = EPT_R | EPT_W | EPT_X,
+    .leaf_mask = EPT_R | EPT_W | EPT_X | (7ULL << EPT_MT_SHIFT) | EPT_IGNORE_PAT,
+    .leaf_implied = 0,
 };
 
 static hpa_t ept_alloc_table(void *ctx)
@@ -38,9 +38,9 @@ int ept_init(struct ept *ept, bool allow_1g, bool allow_2m, bool ad_bits)
 {
 	/* Without 2 MiB EPT pages, no large pages at all: the builder would pick 2 MiB first. */
 	ept->pt = (struct page_table){
-		.fmt = &ept_format,
-		.allow_1g = allow_1g && allow_2m,
-		.alloc_table = ept_alloc_table,
+	    .fmt = &ept_format,
+	    .allow_1g = allow_1g && allow_2m,
+	    .alloc_table = ept_alloc_table,
 	};
 	if (!allow_2m)
 		return -ENOTSUP; /* the builder always uses 2 MiB where aligned */
@@ -54,8 +54,8 @@ int ept_init(struct ept *ept, bool allow_1g, bool allow_2m, bool ad_bits)
 int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type)
 {
-	uint64_t flags = ((type == GMAP_WB ? EPT_MT_WB : EPT_MT_UC) << EPT_MT_SHIFT) |
-			 EPT_IGNORE_PAT;
+	uint64_t flags =
+	    ((type == GMAP_WB ? EPT_MT_WB : EPT_MT_UC) << EPT_MT_SHIFT) | EPT_IGNORE_PAT;
 	if (rights & GMAP_READ)
 		flags |= EPT_R;
 	if (rights & GMAP_WRITE)
@@ -74,6 +74,6 @@ void ept_invalidate(const struct ept *ept)
 		uint64_t eptp, reserved;
 	} desc = {ept->eptp, 0};
 	uint64_t type = (vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT
-								     : INVEPT_ALL_CONTEXT;
+								    : INVEPT_ALL_CONTEXT;
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }

@@ -8,15 +8,15 @@
 #include "arch/x86/paging.h"
 #include "kernel/virt.h"
 
-#define EPT_R (1ULL << 0)
-#define EPT_W (1ULL << 1)
-#define EPT_X (1ULL << 2)
-#define EPT_MT_SHIFT 3
-#define EPT_MT_UC 0ULL
-#define EPT_MT_WB 6ULL
+#define EPT_R	       (1ULL << 0)
+#define EPT_W	       (1ULL << 1)
+#define EPT_X	       (1ULL << 2)
+#define EPT_MT_SHIFT   3
+#define EPT_MT_UC      0ULL
+#define EPT_MT_WB      6ULL
 #define EPT_IGNORE_PAT (1ULL << 6)
-#define EPT_ACCESSED (1ULL << 8)
-#define EPT_DIRTY (1ULL << 9)
+#define EPT_ACCESSED   (1ULL << 8)
+#define EPT_DIRTY      (1ULL << 9)
 
 extern const struct pt_format ept_format;
 

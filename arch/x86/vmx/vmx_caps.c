@@ -13,11 +13,11 @@
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
 
-#define CPUID_1_ECX_VMX (1u << 5)
-#define FEATURE_CONTROL_LOCK (1ULL << 0)
+#define CPUID_1_ECX_VMX			  (1u << 5)
+#define FEATURE_CONTROL_LOCK		  (1ULL << 0)
 #define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ULL << 2)
-#define VMX_BASIC_REVISION_MASK 0x7fffffffULL
-#define VMX_BASIC_TRUE_CTLS (1ULL << 55)
+#define VMX_BASIC_REVISION_MASK		  0x7fffffffULL
+#define VMX_BASIC_TRUE_CTLS		  (1ULL << 55)
 
 struct vmx_caps vmx_caps;
 
@@ -44,7 +44,8 @@ static int enable_in_feature_control(const char **why)
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (fc & FEATURE_CONTROL_LOCK) {
 		if (!(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)) {
-			*why = "vmx: disabled by firmware (IA32_FEATURE_CONTROL locked with VMX off)";
+			*why =
+			    "vmx: disabled by firmware (IA32_FEATURE_CONTROL locked with VMX off)";
 			return -ENODEV;
 		}
 		return 0;
@@ -72,8 +73,8 @@ int vmx_caps_probe(const char **why)
 			     PROC_SECONDARY_CONTROLS | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 			     PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING;
 	if (adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-		   proc_want, PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS, &vmx_caps.proc,
-		   "processor-based", why))
+		   proc_want, PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS,
+		   &vmx_caps.proc, "processor-based", why))
 		return -ENODEV;
 	if (!(vmx_caps.proc & PROC_SECONDARY_CONTROLS)) {
 		*why = "vmx: no secondary processor-based controls (so no EPT)";
@@ -117,8 +118,8 @@ int vmx_caps_probe(const char **why)
 	 * No "acknowledge interrupt on exit": a host interrupt stays pending and
 	 * is taken through the IDT right after the exit (vmx_vcpu_run), as on SVM.
 	 */
-	uint32_t exit_want = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT |
-			     EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
+	uint32_t exit_want = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+			     EXIT_SAVE_EFER | EXIT_LOAD_EFER;
 	if (adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS, exit_want,
 		   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, &vmx_caps.exit,
 		   "VM-exit", why))
@@ -134,8 +135,8 @@ int vmx_caps_probe(const char **why)
 		return -ENODEV;
 	}
 
-	uint64_t pin_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
-					   : MSR_IA32_VMX_PINBASED_CTLS);
+	uint64_t pin_cap =
+	    rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
 	vmx_caps.preemption_timer = (pin_cap >> 32) & PIN_PREEMPTION_TIMER;
 	vmx_caps.preempt_rate = rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPT_RATE_MASK;
 	vmx_caps.vpid = vmx_caps.proc2 & PROC2_ENABLE_VPID;
@@ -162,7 +163,8 @@ void vmx_caps_print(void)
 		 "(rate 2^%u), virtual NMIs %s, WBINVD exiting %s",
 		 yes_no(vmx_caps.ept_2m), yes_no(vmx_caps.ept_1g), yes_no(vmx_caps.ept_ad),
 		 yes_no(vmx_caps.vpid), yes_no(vmx_caps.preemption_timer), vmx_caps.preempt_rate,
-		 yes_no(vmx_caps.pin & PIN_VIRTUAL_NMIS), yes_no(vmx_caps.proc2 & PROC2_WBINVD_EXITING));
+		 yes_no(vmx_caps.pin & PIN_VIRTUAL_NMIS),
+		 yes_no(vmx_caps.proc2 & PROC2_WBINVD_EXITING));
 	log_info("vmx: controls pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x",
 		 vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit, vmx_caps.entry);
 }

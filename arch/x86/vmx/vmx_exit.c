@@ -6,49 +6,49 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 
-#define EXIT_REASON_EXCEPTION_NMI 0
-#define EXIT_REASON_EXTINT 1
-#define EXIT_REASON_TRIPLE_FAULT 2
-#define EXIT_REASON_INTR_WINDOW 7
-#define EXIT_REASON_NMI_WINDOW 8
-#define EXIT_REASON_CPUID 10
-#define EXIT_REASON_HLT 12
-#define EXIT_REASON_INVD 13
-#define EXIT_REASON_VMCALL 18
-#define EXIT_REASON_VMCLEAR 19
-#define EXIT_REASON_VMXON 27
-#define EXIT_REASON_CR_ACCESS 28
-#define EXIT_REASON_IO 30
-#define EXIT_REASON_RDMSR 31
-#define EXIT_REASON_WRMSR 32
-#define EXIT_REASON_INVALID_STATE 33
-#define EXIT_REASON_PAUSE 40
-#define EXIT_REASON_EPT_VIOLATION 48
-#define EXIT_REASON_INVEPT 50
+#define EXIT_REASON_EXCEPTION_NMI    0
+#define EXIT_REASON_EXTINT	     1
+#define EXIT_REASON_TRIPLE_FAULT     2
+#define EXIT_REASON_INTR_WINDOW	     7
+#define EXIT_REASON_NMI_WINDOW	     8
+#define EXIT_REASON_CPUID	     10
+#define EXIT_REASON_HLT		     12
+#define EXIT_REASON_INVD	     13
+#define EXIT_REASON_VMCALL	     18
+#define EXIT_REASON_VMCLEAR	     19
+#define EXIT_REASON_VMXON	     27
+#define EXIT_REASON_CR_ACCESS	     28
+#define EXIT_REASON_IO		     30
+#define EXIT_REASON_RDMSR	     31
+#define EXIT_REASON_WRMSR	     32
+#define EXIT_REASON_INVALID_STATE    33
+#define EXIT_REASON_PAUSE	     40
+#define EXIT_REASON_EPT_VIOLATION    48
+#define EXIT_REASON_INVEPT	     50
 #define EXIT_REASON_PREEMPTION_TIMER 52
-#define EXIT_REASON_INVVPID 53
-#define EXIT_REASON_WBINVD 54
-#define EXIT_REASON_XSETBV 55
-#define EXIT_REASON_VMFUNC 59
+#define EXIT_REASON_INVVPID	     53
+#define EXIT_REASON_WBINVD	     54
+#define EXIT_REASON_XSETBV	     55
+#define EXIT_REASON_VMFUNC	     59
 
-#define EXIT_REASON_BASIC_MASK 0xffff
+#define EXIT_REASON_BASIC_MASK	  0xffff
 #define EXIT_REASON_ENTRY_FAILURE (1u << 31)
 
 #define INTR_INFO_VECTOR_MASK 0xff
-#define QUAL_IO_SIZE_MASK 7
-#define QUAL_IO_IN (1u << 3)
-#define QUAL_IO_STRING (1u << 4)
-#define QUAL_IO_REP (1u << 5)
-#define QUAL_IO_PORT_SHIFT 16
-#define QUAL_CR_NUM_MASK 0xf
-#define QUAL_CR_TYPE_SHIFT 4
-#define QUAL_CR_GPR_SHIFT 8
-#define QUAL_CR_LMSW_SHIFT 16
-#define QUAL_EPT_READ (1u << 0)
-#define QUAL_EPT_WRITE (1u << 1)
-#define QUAL_EPT_FETCH (1u << 2)
+#define QUAL_IO_SIZE_MASK     7
+#define QUAL_IO_IN	      (1u << 3)
+#define QUAL_IO_STRING	      (1u << 4)
+#define QUAL_IO_REP	      (1u << 5)
+#define QUAL_IO_PORT_SHIFT    16
+#define QUAL_CR_NUM_MASK      0xf
+#define QUAL_CR_TYPE_SHIFT    4
+#define QUAL_CR_GPR_SHIFT     8
+#define QUAL_CR_LMSW_SHIFT    16
+#define QUAL_EPT_READ	      (1u << 0)
+#define QUAL_EPT_WRITE	      (1u << 1)
+#define QUAL_EPT_FETCH	      (1u << 2)
 #define QUAL_EPT_LINEAR_VALID (1u << 7)
-#define VECTOR_PF 14
+#define VECTOR_PF	      14
 
 static void decode_exception(struct vcpu_exit *exit)
 {
@@ -57,7 +57,8 @@ static void decode_exception(struct vcpu_exit *exit)
 	exit->exc.has_error = info & INTR_INFO_ERROR_VALID;
 	exit->exc.error_code = exit->exc.has_error ? vmcs_read(VMCS_EXIT_INTR_ERROR) : 0;
 	exit->exc.cr2 = exit->exc.vector == VECTOR_PF ? vmcs_read(VMCS_EXIT_QUALIFICATION) : 0;
-	/* An NMI for the host arrives as an "exception" exit of type NMI: nothing to acknowledge. */
+	/* An NMI for the host arrives as an "exception" exit of type NMI: nothing to acknowledge.
+	 */
 	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
 		exit->kind = VEXIT_EXTINT;
 		exit->exc.vector = 0;

@@ -20,25 +20,25 @@
 #include "kernel/pcpu.h"
 #include "kernel/pmm.h"
 
-#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_CS	 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
+#define MSR_STAR	 0xc0000081
+#define MSR_LSTAR	 0xc0000082
+#define MSR_CSTAR	 0xc0000083
+#define MSR_SFMASK	 0xc0000084
 
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
-#define AR_UNUSABLE (1u << 16)
-#define INTERRUPTIBILITY_STI_MOVSS 3u
-#define DR7_INIT 0x400
-#define PAT_POWER_ON 0x0007040600070406ULL
-#define LINK_POINTER_NONE (~0ULL)
-#define VECTOR_DB 1
-#define VECTOR_AC 17
-#define MSR_BITMAP_WRITE_OFFSET 2048
-#define MSR_BITMAP_HIGH_OFFSET 1024
-#define MSR_HIGH_BASE 0xc0000000u
+#define AR_UNUSABLE		       (1u << 16)
+#define INTERRUPTIBILITY_STI_MOVSS     3u
+#define DR7_INIT		       0x400
+#define PAT_POWER_ON		       0x0007040600070406ULL
+#define LINK_POINTER_NONE	       (~0ULL)
+#define VECTOR_DB		       1
+#define VECTOR_AC		       17
+#define MSR_BITMAP_WRITE_OFFSET	       2048
+#define MSR_BITMAP_HIGH_OFFSET	       1024
+#define MSR_HIGH_BASE		       0xc0000000u
 
 static hpa_t io_bitmap_a, io_bitmap_b, msr_bitmap;
 static uint16_t next_vpid = 1;
@@ -153,7 +153,8 @@ static void write_controls(struct vcpu *v)
 	vmcs_write(VMCS_LINK_POINTER, LINK_POINTER_NONE);
 	vmcs_write(VMCS_TSC_OFFSET, 0);
 	/* CR0/CR4 bits the guest may not own: the fixed ones (but PE/PG: unrestricted guest). */
-	vmcs_write(VMCS_CR0_MASK, (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~vmx_caps.cr0_fixed1);
+	vmcs_write(VMCS_CR0_MASK,
+		   (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~vmx_caps.cr0_fixed1);
 	vmcs_write(VMCS_CR4_MASK, vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1);
 }
 
@@ -212,10 +213,10 @@ void vmx_vcpu_destroy(struct vcpu *v)
 
 /* The segment registers' VMCS fields are laid out with a fixed stride from ES. */
 enum seg_index { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
-#define SEG_SEL(i) (VMCS_GUEST_ES_SEL + 2 * (i))
+#define SEG_SEL(i)   (VMCS_GUEST_ES_SEL + 2 * (i))
 #define SEG_LIMIT(i) (VMCS_GUEST_ES_LIMIT + 2 * (i))
-#define SEG_AR(i) (VMCS_GUEST_ES_AR + 2 * (i))
-#define SEG_BASE(i) (VMCS_GUEST_ES_BASE + 2 * (i))
+#define SEG_AR(i)    (VMCS_GUEST_ES_AR + 2 * (i))
+#define SEG_BASE(i)  (VMCS_GUEST_ES_BASE + 2 * (i))
 
 static void write_segment(enum seg_index i, const struct vcpu_segment *s)
 {
@@ -233,17 +234,17 @@ static void read_segment(enum seg_index i, struct vcpu_segment *s)
 {
 	uint32_t ar = vmcs_read(SEG_AR(i));
 	*s = (struct vcpu_segment){
-		.selector = vmcs_read(SEG_SEL(i)),
-		.base = vmcs_read(SEG_BASE(i)),
-		.limit = vmcs_read(SEG_LIMIT(i)),
-		.type = ar & 0xf,
-		.s = ar & (1u << 4),
-		.dpl = (ar >> 5) & 3,
-		.present = ar & (1u << 7),
-		.l = ar & (1u << 13),
-		.db = ar & (1u << 14),
-		.g = ar & (1u << 15),
-		.unusable = ar & AR_UNUSABLE,
+	    .selector = vmcs_read(SEG_SEL(i)),
+	    .base = vmcs_read(SEG_BASE(i)),
+	    .limit = vmcs_read(SEG_LIMIT(i)),
+	    .type = ar & 0xf,
+	    .s = ar & (1u << 4),
+	    .dpl = (ar >> 5) & 3,
+	    .present = ar & (1u << 7),
+	    .l = ar & (1u << 13),
+	    .db = ar & (1u << 14),
+	    .g = ar & (1u << 15),
+	    .unusable = ar & AR_UNUSABLE,
 	};
 }
 
@@ -522,18 +523,18 @@ int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 static void write_timer(const struct vmx_vcpu *x)
 {
 	uint64_t now = rdtsc();
-	uint64_t left = x->timer_deadline > now ? (x->timer_deadline - now) >> vmx_caps.preempt_rate
-						: 0;
+	uint64_t left =
+	    x->timer_deadline > now ? (x->timer_deadline - now) >> vmx_caps.preempt_rate : 0;
 	vmcs_write(VMCS_PREEMPTION_TIMER, left > UINT32_MAX ? UINT32_MAX : left);
 }
 
 static void inject_pending(struct vcpu *v)
 {
 	static const uint32_t types[] = {
-		[VEVENT_EXTINT] = INTR_TYPE_EXTINT,
-		[VEVENT_NMI] = INTR_TYPE_NMI,
-		[VEVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
-		[VEVENT_SOFTINT] = INTR_TYPE_SOFT_INT,
+	    [VEVENT_EXTINT] = INTR_TYPE_EXTINT,
+	    [VEVENT_NMI] = INTR_TYPE_NMI,
+	    [VEVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
+	    [VEVENT_SOFTINT] = INTR_TYPE_SOFT_INT,
 	};
 	const struct vcpu_event *e = &v->pending;
 	uint32_t info = INTR_INFO_VALID | types[e->type] | e->vector;
@@ -554,13 +555,13 @@ static void requeue_vectoring_event(struct vcpu *v)
 		return;
 	uint32_t type = info & INTR_TYPE_MASK;
 	v->pending = (struct vcpu_event){
-		.type = type == INTR_TYPE_NMI	       ? VEVENT_NMI
-			: type == INTR_TYPE_EXTINT     ? VEVENT_EXTINT
-			: type == INTR_TYPE_SOFT_INT   ? VEVENT_SOFTINT
-						       : VEVENT_EXCEPTION,
-		.vector = info & 0xff,
-		.has_error = info & INTR_INFO_ERROR_VALID,
-		.error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0,
+	    .type = type == INTR_TYPE_NMI	 ? VEVENT_NMI
+		    : type == INTR_TYPE_EXTINT	 ? VEVENT_EXTINT
+		    : type == INTR_TYPE_SOFT_INT ? VEVENT_SOFTINT
+						 : VEVENT_EXCEPTION,
+	    .vector = info & 0xff,
+	    .has_error = info & INTR_INFO_ERROR_VALID,
+	    .error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0,
 	};
 	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXCEPTION)
 		vmcs_write(VMCS_ENTRY_INSN_LEN, vmcs_read(VMCS_EXIT_INSN_LEN));

@@ -10,11 +10,11 @@
 #include "tests/guests/lib/serial.h"
 #include "tests/guests/lib/x86.h"
 
-#define IDT_VECTORS	64   /* exceptions, and interrupts 32-63 (the guest timer) */
+#define IDT_VECTORS	 64 /* exceptions, and interrupts 32-63 (the guest timer) */
 #define FIRST_IRQ_VECTOR 32
-#define GDT_CODE64_SEL	0x08 /* start64.S */
-#define IDT_GATE_INTR64 0x8e /* present, DPL 0, 64-bit interrupt gate */
-#define TRAP_STUB_SIZE	16
+#define GDT_CODE64_SEL	 0x08 /* start64.S */
+#define IDT_GATE_INTR64	 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define TRAP_STUB_SIZE	 16
 
 /* Saved by trap64.S: the pushes in reverse, then what the CPU pushed. */
 struct trap_frame {
