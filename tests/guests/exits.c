@@ -122,6 +122,25 @@ static void check_hlt(void)
 		 (uint64_t)hypercall(HC_SET_TIMER, ONE_MS_NS, 3, 0), (uint64_t)HC_EINVAL);
 }
 
+/* INS/OUTS: one element per exit, REP re-executed until rCX is 0. */
+static void check_string_io(void)
+{
+	static const char msg[] = "exits: string output works\n";
+	const char *src = msg;
+	unsigned long count = sizeof(msg) - 1;
+	asm volatile("cld; rep outsb" : "+S"(src), "+c"(count) : "d"(0x3f8) : "memory");
+	check_eq("rep outsb consumed the string", count, 0);
+	check_eq("rep outsb advanced rsi", (uint64_t)(src - msg), sizeof(msg) - 1);
+
+	uint8_t buf[4] = {0, 0, 0, 0};
+	uint8_t *dst = buf;
+	count = sizeof(buf);
+	asm volatile("cld; rep insb" : "+D"(dst), "+c"(count) : "d"(UNCLAIMED_PORT) : "memory");
+	check_eq("rep insb from an unclaimed port reads all ones",
+		 (uint64_t)buf[0] << 24 | (uint64_t)buf[1] << 16 | buf[2] << 8 | buf[3], 0xffffffff);
+	check_eq("rep insb advanced rdi", (uint64_t)(dst - buf), sizeof(buf));
+}
+
 static void check_hypercalls(void)
 {
 	static const char msg[] = "exits: console hypercall works\n";
@@ -223,6 +242,7 @@ int main(void)
 	check_ports();
 	check_control_registers();
 	check_hlt();
+	check_string_io();
 	check_hypercalls();
 	check_mmio();
 
