@@ -4,7 +4,7 @@
  * for a memory stream around each parse), plus hostile input under ASan:
  * unterminated buffers, long lines, NULs, overflowing numbers, random bytes.
  */
-/* unit-test-sources: kernel/config.c */
+/* unit-test-sources: kernel/config.c kernel/config_values.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
