@@ -17,20 +17,7 @@
  * RAX between struct vcpu_regs and the VMCB. #VMEXIT restores the host's
  * RSP and RAX (= guest VMCB address) from the host save area.
  */
-#define R_RCX 8
-#define R_RDX 16
-#define R_RBX 24
-#define R_RBP 40
-#define R_RSI 48
-#define R_RDI 56
-#define R_R8 64
-#define R_R9 72
-#define R_R10 80
-#define R_R11 88
-#define R_R12 96
-#define R_R13 104
-#define R_R14 112
-#define R_R15 120
+#include "arch/x86/vcpu_regs_asm.h"
 
 	.text
 	.global svm_enter
@@ -48,20 +35,8 @@ svm_enter:
 	movq %rdx, %rax
 	vmsave				/* host FS/GS/TR/LDTR and syscall MSRs */
 	movq %rsi, %rax			/* guest VMCB for VMLOAD/VMRUN/VMSAVE */
-	movq R_RCX(%rdi), %rcx
-	movq R_RDX(%rdi), %rdx
-	movq R_RBX(%rdi), %rbx
-	movq R_RBP(%rdi), %rbp
-	movq R_RSI(%rdi), %rsi
-	movq R_R8(%rdi), %r8
-	movq R_R9(%rdi), %r9
-	movq R_R10(%rdi), %r10
-	movq R_R11(%rdi), %r11
-	movq R_R12(%rdi), %r12
-	movq R_R13(%rdi), %r13
-	movq R_R14(%rdi), %r14
-	movq R_R15(%rdi), %r15
-	movq R_RDI(%rdi), %rdi
+	load_guest_gprs %rdi
+	movq VCPU_REGS_RDI(%rdi), %rdi
 	vmload
 	sti
 	vmrun
@@ -69,21 +44,9 @@ svm_enter:
 
 	pushq %rdi			/* guest RDI; 8(%rsp) is the regs pointer */
 	movq 8(%rsp), %rdi
-	movq %rcx, R_RCX(%rdi)
-	movq %rdx, R_RDX(%rdi)
-	movq %rbx, R_RBX(%rdi)
-	movq %rbp, R_RBP(%rdi)
-	movq %rsi, R_RSI(%rdi)
-	movq %r8, R_R8(%rdi)
-	movq %r9, R_R9(%rdi)
-	movq %r10, R_R10(%rdi)
-	movq %r11, R_R11(%rdi)
-	movq %r12, R_R12(%rdi)
-	movq %r13, R_R13(%rdi)
-	movq %r14, R_R14(%rdi)
-	movq %r15, R_R15(%rdi)
+	save_guest_gprs %rdi
 	popq %rax
-	movq %rax, R_RDI(%rdi)
+	movq %rax, VCPU_REGS_RDI(%rdi)
 	popq %rdi
 	popq %rax			/* host VMCB */
 	vmload

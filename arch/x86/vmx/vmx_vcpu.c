@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/vcpu_regs_asm.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
