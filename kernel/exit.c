@@ -223,6 +223,47 @@ static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
 	skip(v, e);
 }
 
+#define CR4_DE (1ULL << 3)
+#define DR6_INIT 0xffff0ff0ULL
+#define DR7_INIT 0x400ULL
+
+/*
+ * Debug registers are virtual: the guest reads back what it wrote (DR6 and
+ * DR7 start at their reset values), but no hardware breakpoint is armed
+ * for it. DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD (SDM 3A 17.2.2).
+ */
+static void handle_dr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	unsigned dr = e->cr.cr;
+	if (dr == 4 || dr == 5) {
+		if (virt->vcpu_read_cr(v, 4) & CR4_DE) {
+			exit_inject_exception(v, VECTOR_UD, false, 0);
+			return;
+		}
+		dr += 2;
+	}
+	if (e->cr.type == CR_MOV_FROM) {
+		write_gpr(v, e->cr.gpr, v->dr[dr]);
+	} else {
+		uint64_t value = read_gpr(v, e->cr.gpr);
+		/* SDM 2 MOV DR: setting bits 63:32 of DR6 or DR7 is #GP. */
+		if ((dr == 6 || dr == 7) && (value >> 32)) {
+			inject_gp(v);
+			return;
+		}
+		v->dr[dr] = value;
+	}
+	skip(v, e);
+}
+
+void exit_reset_debug_registers(struct vcpu *v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		v->dr[i] = 0;
+	v->dr[6] = DR6_INIT;
+	v->dr[7] = DR7_INIT;
+}
+
 /* SDM 2 XSETBV: XCR0 must keep x87, AVX needs SSE, only features the CPU has. */
 static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 {
@@ -295,6 +336,9 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		break;
 	case VEXIT_XSETBV:
 		handle_xsetbv(v, e);
+		break;
+	case VEXIT_DR_ACCESS:
+		handle_dr(v, e);
 		break;
 	case VEXIT_HYPERCALL:
 		skip(v, e);

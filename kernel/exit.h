@@ -17,6 +17,9 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *exit);
 void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Debug registers back to their reset values (guest start and restart). */
+void exit_reset_debug_registers(struct vcpu *v);
+
 /* Queue an exception for the guest (with an error code if has_error). */
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 

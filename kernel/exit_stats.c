@@ -30,6 +30,7 @@ static const char *const exit_kind_names[] = {
     [VEXIT_INVALID_STATE] = "invalid-state",
     [VEXIT_UNHANDLED] = "unhandled",
     [VEXIT_VIRT_INSN] = "virt-insn",
+    [VEXIT_DR_ACCESS] = "dr-access",
 };
 
 /* A kind added to enum vcpu_exit_kind must be named here too. */

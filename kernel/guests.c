@@ -18,6 +18,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/config.h"
 #include "kernel/directmap.h"
+#include "kernel/exit.h"
 #include "kernel/guest.h"
 #include "kernel/guest_boot.h"
 #include "kernel/guest_image.h"
@@ -107,6 +108,7 @@ static int load_guest(struct guest *g)
 		v->event_pending = false;
 		v->halted_if0 = false;
 		v->started = false;
+		exit_reset_debug_registers(v);
 		v->irq_pending = false;
 		v->timer_deadline = 0;
 		/* Fresh FPU registers too: nothing of the previous run may show through. */

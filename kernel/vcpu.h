@@ -66,6 +66,7 @@ enum vcpu_exit_kind {
 	VEXIT_INVALID_STATE, /* VM entry refused the guest state */
 	VEXIT_UNHANDLED,     /* anything else: raw_reason says what */
 	VEXIT_VIRT_INSN,     /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
+	VEXIT_DR_ACCESS, /* MOV to/from a debug register: cr.cr = DR number, cr.gpr, cr.type */
 	VEXIT_KIND_COUNT,
 };
 
@@ -142,6 +143,7 @@ struct vcpu {
 	bool event_pending; /* an event waits for injection at next entry */
 	struct vcpu_event pending;
 	uint64_t exits;	      /* total exits taken */
+	uint64_t dr[8]; /* debug registers as the guest sees them (4/5 unused) */
 	struct fpu_state fpu; /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
 	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
 

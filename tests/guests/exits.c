@@ -122,6 +122,18 @@ static void check_hlt(void)
 		 (uint64_t)hypercall(HC_SET_TIMER, ONE_MS_NS, 3, 0), (uint64_t)HC_EINVAL);
 }
 
+/* Debug registers: written values read back; DR6/DR7 start at their reset values. */
+static void check_debug_registers(void)
+{
+	uint64_t dr0 = 0x123456789abcdef0ul, got, dr6, dr7;
+	asm volatile("mov %1, %%dr0; mov %%dr0, %0" : "=r"(got) : "r"(dr0));
+	check_eq("dr0 read back", got, dr0);
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	asm volatile("mov %%dr7, %0" : "=r"(dr7));
+	check_eq("dr6 reset value", dr6, 0xffff0ff0);
+	check_eq("dr7 reset value", dr7, 0x400);
+}
+
 /* INS/OUTS: one element per exit, REP re-executed until rCX is 0. */
 static void check_string_io(void)
 {
@@ -242,6 +254,7 @@ int main(void)
 	check_ports();
 	check_control_registers();
 	check_hlt();
+	check_debug_registers();
 	check_string_io();
 	check_hypercalls();
 	check_mmio();

@@ -17,6 +17,8 @@ EXITS_EXPECT = (
     r"\[exits\] exits: cr4.osxmmexcpt toggled: ok",
     r"\[exits\] exits: hlt woken by the timer interrupt: ok",
     r"\[exits\] exits: timer interrupt vector: ok",
+    r"\[exits\] exits: dr0 read back: ok",
+    r"\[exits\] exits: dr7 reset value: ok",
     r"\[exits\] exits: string output works",
     r"\[exits\] exits: rep insb from an unclaimed port reads all ones: ok",
     r"\[exits\] exits: hc version: ok",

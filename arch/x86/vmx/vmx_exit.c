@@ -18,6 +18,7 @@
 #define EXIT_REASON_VMCLEAR	     19
 #define EXIT_REASON_VMXON	     27
 #define EXIT_REASON_CR_ACCESS	     28
+#define EXIT_REASON_MOV_DR 29
 #define EXIT_REASON_IO		     30
 #define EXIT_REASON_RDMSR	     31
 #define EXIT_REASON_WRMSR	     32
@@ -146,6 +147,14 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->io.string = qual & QUAL_IO_STRING;
 		exit->io.rep = qual & QUAL_IO_REP;
 		exit->io.port = qual >> QUAL_IO_PORT_SHIFT;
+		break;
+	case EXIT_REASON_MOV_DR:
+		/* SDM 3C table 28-4: bits 2:0 the DR, bit 4 the direction, bits 11:8 the GPR. */
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+		exit->kind = VEXIT_DR_ACCESS;
+		exit->cr.cr = qual & 7;
+		exit->cr.type = (qual & (1u << 4)) ? CR_MOV_FROM : CR_MOV_TO;
+		exit->cr.gpr = (qual >> 8) & 0xf;
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
