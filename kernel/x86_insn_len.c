@@ -169,6 +169,12 @@ static int decode_0f(struct cursor *c, unsigned addr_size, uint8_t rex, bool loc
 	case 0x22:
 		out->kind = X86_INSN_MOV_TO_CR;
 		return decode_mov_cr(c, rex, lock, out);
+	case 0x21:
+		out->kind = X86_INSN_MOV_FROM_DR;
+		return decode_mov_cr(c, rex, false, out); /* same ModRM form (SDM 2 MOV DR) */
+	case 0x23:
+		out->kind = X86_INSN_MOV_TO_DR;
+		return decode_mov_cr(c, rex, false, out);
 	default:
 		return -ENOTSUP;
 	}

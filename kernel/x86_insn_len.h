@@ -29,6 +29,8 @@ enum x86_insn_kind {
 	X86_INSN_VMMCALL,     /* 0F 01 D9 */
 	X86_INSN_MOV_TO_CR,   /* 0F 22 /r */
 	X86_INSN_MOV_FROM_CR, /* 0F 20 /r */
+	X86_INSN_MOV_TO_DR,   /* 0F 23 /r */
+	X86_INSN_MOV_FROM_DR, /* 0F 21 /r */
 	X86_INSN_CLTS,	      /* 0F 06 */
 	X86_INSN_LMSW,	      /* 0F 01 /6 */
 };
@@ -36,7 +38,10 @@ enum x86_insn_kind {
 struct x86_insn_info {
 	uint8_t len; /* bytes, prefixes included */
 	enum x86_insn_kind kind;
-	/* MOV CR: control register (REX.R, or LOCK for CR8 on AMD: APM 3 MOV CRn) and GPR. */
+	/*
+	 * MOV CR / MOV DR: the control or debug register (REX.R; LOCK means CR8 on
+	 * AMD: APM 3 MOV CRn) and the GPR.
+	 */
 	uint8_t cr;
 	uint8_t gpr; /* MOV CR's GPR (REX.B), or LMSW's register when !mem */
 	bool mem;    /* LMSW with a memory operand */

@@ -290,6 +290,25 @@ static void expect_error(const uint8_t *bytes, unsigned valid, enum x86_mode mod
 	assert_int_equal(x86_insn_len(bytes, valid, mode, &info), want);
 }
 
+/* MOV to/from DRn (0F 23 / 0F 21): the debug register and GPR from ModRM, REX.B extends the GPR. */
+static void test_mov_dr(void **state)
+{
+	struct x86_insn_info info;
+	const uint8_t to_dr0[] = {0x0f, 0x23, 0xc0};	      /* mov %rax,%db0 */
+	const uint8_t from_dr7[] = {0x41, 0x0f, 0x21, 0xfa}; /* mov %db7,%r10 */
+	assert_int_equal(x86_insn_len(to_dr0, sizeof(to_dr0), X86_MODE_64, &info), 0);
+	assert_int_equal(info.kind, X86_INSN_MOV_TO_DR);
+	assert_int_equal(info.len, 3);
+	assert_int_equal(info.cr, 0);
+	assert_int_equal(info.gpr, 0);
+	assert_int_equal(x86_insn_len(from_dr7, sizeof(from_dr7), X86_MODE_64, &info), 0);
+	assert_int_equal(info.kind, X86_INSN_MOV_FROM_DR);
+	assert_int_equal(info.len, 4);
+	assert_int_equal(info.cr, 7);
+	assert_int_equal(info.gpr, 10);
+	assert_int_equal(x86_insn_len(from_dr7, 3, X86_MODE_64, &info), -EINVAL); /* truncated */
+}
+
 static void test_not_intercepted(void **state)
 {
 	static const uint8_t nop[] = {0x90};
@@ -348,6 +367,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_mov_dr),
 	    cmocka_unit_test(test_not_intercepted),
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_exhaustive_short),

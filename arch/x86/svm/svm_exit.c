@@ -150,6 +150,31 @@ static void decode_cr_write(struct vcpu *v, struct vcpu_exit *exit, unsigned cr)
 	exit->kind = VEXIT_UNHANDLED;
 }
 
+/* MOV to/from DRn: the GPR from decode assists, else from the instruction bytes. */
+static void decode_dr(struct vcpu *v, struct vcpu_exit *exit, unsigned dr, bool write)
+{
+	const struct vmcb *vmcb = svm_vmcb(v);
+	exit->kind = VEXIT_DR_ACCESS;
+	exit->cr.cr = dr;
+	exit->cr.type = write ? CR_MOV_TO : CR_MOV_FROM;
+	enum x86_insn_kind kind = write ? X86_INSN_MOV_TO_DR : X86_INSN_MOV_FROM_DR;
+	if (svm_caps.use_decode_assists && (vmcb->exitinfo1 & SVM_CR_DECODE_VALID)) {
+		exit->cr.gpr = vmcb->exitinfo1 & SVM_CR_DECODE_GPR_MASK;
+		set_insn_len(v, exit, kind, kind);
+		return;
+	}
+	struct x86_insn_info info;
+	int err = decode_at_rip(v, &info);
+	if (!err && info.kind == kind && info.cr == dr) {
+		exit->cr.gpr = info.gpr;
+		exit->insn_len = svm_caps.use_nrip ? vmcb->next_rip - vmcb->rip : info.len;
+		return;
+	}
+	log_err("svm: guest %s: DR%u access at RIP 0x%llx cannot be emulated (%d)", v->guest->name,
+		dr, (unsigned long long)vmcb->rip, err);
+	exit->kind = VEXIT_UNHANDLED;
+}
+
 static bool has_error_code(unsigned vector)
 {
 	return vector == VECTOR_DF || (vector >= VECTOR_TS && vector <= VECTOR_PF) ||
@@ -172,6 +197,14 @@ void svm_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 	}
 	if (code >= SVM_EXIT_WRITE_CR0 && code <= SVM_EXIT_WRITE_CR15) {
 		decode_cr_write(v, exit, code - SVM_EXIT_WRITE_CR0);
+		return;
+	}
+	if (code >= SVM_EXIT_READ_DR0 && code <= SVM_EXIT_READ_DR7) {
+		decode_dr(v, exit, code - SVM_EXIT_READ_DR0, false);
+		return;
+	}
+	if (code >= SVM_EXIT_WRITE_DR0 && code <= SVM_EXIT_WRITE_DR7) {
+		decode_dr(v, exit, code - SVM_EXIT_WRITE_DR0, true);
 		return;
 	}
 	switch (code) {

@@ -69,6 +69,8 @@ static void write_controls(struct vcpu *v, struct vmcb *vmcb)
 
 	/* CR0/CR4 writes go through the exit policy (kernel/exit.c), as on VMX. */
 	vmcb->intercept_cr = VMCB_INTERCEPT_CR_WRITE(0) | VMCB_INTERCEPT_CR_WRITE(4);
+	/* DR0-7 are not switched by VMRUN (only DR6/DR7 are): every access is emulated. */
+	vmcb->intercept_dr = VMCB_INTERCEPT_DR_ALL;
 	/* #DB and #AC can recur forever in microcode without an exit (CVE-2015-5307, -8104). */
 	vmcb->intercept_exceptions = (1u << VECTOR_DB) | (1u << VECTOR_AC);
 	vmcb->intercept_misc1 = VMCB_INTERCEPT_INTR | VMCB_INTERCEPT_NMI | VMCB_INTERCEPT_SMI |

@@ -154,6 +154,12 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define SVM_EXIT_READ_CR0   0x000
 #define SVM_EXIT_WRITE_CR0  0x010
 #define SVM_EXIT_WRITE_CR15 0x01f
+/* intercept_dr: bits 15:0 reads of DR0-15, 31:16 writes (APM 2 15.9.2). */
+#define VMCB_INTERCEPT_DR_ALL 0xffffffffu
+#define SVM_EXIT_READ_DR0   0x020
+#define SVM_EXIT_READ_DR7   0x027
+#define SVM_EXIT_WRITE_DR0  0x030
+#define SVM_EXIT_WRITE_DR7  0x037
 #define SVM_EXIT_EXCP_BASE  0x040
 #define SVM_EXIT_EXCP_LAST  0x05f
 #define SVM_EXIT_INTR	    0x060
