@@ -40,6 +40,7 @@ struct cpu_sched {
 	/* vCPU switches: from one vCPU's last exit to the next one's entry. */
 	struct vcpu *last_vcpu;
 	struct vcpu *fpu_owner; /* whose FPU state is in this CPU's registers */
+	struct vcpu *volatile current; /* in run_vcpu (its run_since says if in the guest) */
 	uint64_t last_exit, switches, switch_cycles;
 };
 
@@ -275,6 +276,7 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 	struct guest *g = v->guest;
 	uint64_t start = rdtsc(), armed = 0;
 	v->state = VCPU_RUNNING;
+	cs->current = v;
 
 	for (;;) {
 		if (g->state != GUEST_RUNNING) {
@@ -331,6 +333,7 @@ static void run_vcpu(struct cpu_sched *cs, struct vcpu *v, bool cpu0)
 			break;
 		}
 	}
+	cs->current = NULL;
 	if (armed)
 		arm_timer(v, 0);
 	if (v->state == VCPU_STOPPED)
@@ -421,8 +424,11 @@ uint64_t sched_vcpu_runtime(const struct vcpu *v)
 void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
 {
 	struct cpu_sched *cs = &cpus[cpu];
+	/* A run in progress counts too: a pinned vCPU may not have exited for seconds. */
+	struct vcpu *running = cs->current;
+	uint64_t since = running ? running->run_since : 0;
 	*out = (struct sched_cpu_stats){
-	    .busy_cycles = cs->busy_cycles,
+	    .busy_cycles = cs->busy_cycles + (since ? rdtsc() - since : 0),
 	    .idle_cycles = cs->idle_cycles,
 	    .since = cs->since,
 	    .vcpus = cs->vcpus,
