@@ -7,6 +7,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -46,7 +47,7 @@ void stacktrace_print(uint64_t rip, uint64_t rbp)
 	for (int i = 0; i < STACKTRACE_MAX_FRAMES && rbp; i++) {
 		/* Follow only frames that lie on a kernel stack: a corrupt rbp must not fault here.
 		 */
-		if ((rbp & 7) || !stack_contains(rbp, 16))
+		if ((rbp & 7) || !(stack_contains(rbp, 16) || smp_stack_contains(rbp, 16)))
 			break;
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 		if (!frame[1])
