@@ -12,6 +12,12 @@ def share(log, name):
     return int(found[-1][0]) + int(found[-1][1]) / 10 if found else None
 
 
+def runs_after(log, marker, pattern):
+    """Whether `pattern` matches somewhere after the first line matching `marker`."""
+    m = re.search(marker, log)
+    return bool(m and re.search(pattern, log[m.end():]))
+
+
 def work(log, name):
     found = re.findall(r"\[%s\] spin: work (\d+)" % re.escape(name), log)
     return int(found[-1]) if found else 0
@@ -74,7 +80,8 @@ class PinnedIdleHog(Scenario):
             fails.append("pinned guest got %s%% of its CPU, expected >= 99" % pinned)
         if idle is None or idle >= 1.0:
             fails.append("idle guest used %s%% of a CPU, expected < 1" % idle)
-        if len(re.findall(r"\[hello64\] hello64: PASS", log)) != 2:
+        if not runs_after(log, r"shell> restart hello64",
+                          r"guest hello64: started[\s\S]*\[hello64\] hello64: PASS"):
             fails.append("hello64 did not run again after the restart")
         return fails
 
@@ -120,8 +127,10 @@ class Console(Scenario):
             fails.append("guest a printed %d work lines while paused" % len(during))
         if not after:
             fails.append("guest a printed nothing after resume")
-        if len(re.findall(r"\[b\] hello64: PASS", log)) != 2:
-            fails.append("guest b did not run twice (start, restart)")
+        if not runs_after(log, r"shell> start b", r"\[b\] hello64: PASS"):
+            fails.append("guest b did not run after start")
+        if not runs_after(log, r"shell> restart b", r"guest b: started[\s\S]*\[b\] hello64: PASS"):
+            fails.append("guest b did not run again after restart")
         return fails
 
 
@@ -163,7 +172,9 @@ class EightOnFour(Scenario):
             fails.append("a shared vCPU was placed on the pinned CPU 3")
         if len(cpus) < 3:
             fails.append("shared vCPUs used only CPUs %s" % sorted(cpus))
-        if len(re.findall(r"\[h1\] hello64: PASS", log)) != 2:
+        # Whether h1's first run had ended or was cut short by the restart depends on the
+        # host's speed: what matters is that it started and completed again afterwards.
+        if not runs_after(log, r"shell> restart h1", r"guest h1: started[\s\S]*\[h1\] hello64: PASS"):
             fails.append("h1 did not run again after the restart")
         return fails
 
