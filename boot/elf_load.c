@@ -7,50 +7,8 @@
 #include <string.h>
 
 #include "boot/elf_load.h"
+#include "kernel/elf.h"
 #include "kernel/types.h"
-
-/* ELF-64 Object File Format 1.5, section 3. */
-#define EI_NIDENT   16
-#define EI_CLASS    4
-#define EI_DATA	    5
-#define EI_VERSION  6
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define EV_CURRENT  1
-#define ET_EXEC	    2
-#define EM_X86_64   62
-#define PT_LOAD	    1
-
-struct elf64_ehdr {
-	uint8_t e_ident[EI_NIDENT];
-	uint16_t e_type;
-	uint16_t e_machine;
-	uint32_t e_version;
-	uint64_t e_entry;
-	uint64_t e_phoff;
-	uint64_t e_shoff;
-	uint32_t e_flags;
-	uint16_t e_ehsize;
-	uint16_t e_phentsize;
-	uint16_t e_phnum;
-	uint16_t e_shentsize;
-	uint16_t e_shnum;
-	uint16_t e_shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t p_type;
-	uint32_t p_flags;
-	uint64_t p_offset;
-	uint64_t p_vaddr;
-	uint64_t p_paddr;
-	uint64_t p_filesz;
-	uint64_t p_memsz;
-	uint64_t p_align;
-};
-
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header layout");
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header layout");
 
 static int elf_load_fail(const char **reason, const char *why)
 {
