@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "boot/config_scan.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 /* The limits below are spelled out in the messages. */
 _Static_assert(BOOT_MODULE_NAME_MAX == 64 && BOOT_CMDLINE_MAX == 512 &&

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* One module slot goes to shoji.cfg itself. */
 #define CONFIG_SCAN_IMAGES_MAX (BOOT_MODULES_MAX - 1)

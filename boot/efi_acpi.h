@@ -7,7 +7,7 @@
 
 #include <efi.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* Fill bi->rsdp/rsdp_length (0 and a console message if none is usable). */
 void efi_acpi_find_rsdp(EFI_SYSTEM_TABLE *st, struct boot_info *bi);

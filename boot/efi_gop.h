@@ -7,7 +7,7 @@
 
 #include <efi.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* Fill @fb; fb->base stays 0 without GOP or with a Blt-only mode. */
 void efi_gop_find(struct boot_framebuffer *fb);

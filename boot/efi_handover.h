@@ -8,7 +8,7 @@
 #include <efi.h>
 #include <stdint.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* Before the "booting" line: size the map and allocate its buffer. */
 EFI_STATUS efi_handover_prepare(void);

@@ -22,7 +22,7 @@
 #include "boot/efi_kernel.h"
 #include "boot/efi_mem.h"
 #include "boot/load_options.h"
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 #define LOADER_DIR	   "\\shoji\\"
 #define LOADER_CONFIG_NAME "shoji.cfg"

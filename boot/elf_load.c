@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "boot/elf_load.h"
-#include "kernel/elf.h"
-#include "kernel/types.h"
+#include "kernel/core/elf.h"
+#include "kernel/core/types.h"
 
 static int elf_load_fail(const char **reason, const char *why)
 {

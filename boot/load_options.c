@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "boot/load_options.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define LOAD_OPTIONS_CHAR_MIN 0x20 /* printable ASCII */
 #define LOAD_OPTIONS_CHAR_MAX 0x7e

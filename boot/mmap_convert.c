@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "boot/mmap_convert.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 uint32_t mmap_convert_type(uint32_t efi_type)
 {

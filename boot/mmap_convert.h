@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* UEFI 2.10 7.2 EFI_MEMORY_TYPE. */
 enum mmap_efi_type {

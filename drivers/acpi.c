@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "drivers/acpi_tables.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
 
 /* No real table comes near this; a larger length means a corrupt header. */
 #define ACPI_TABLE_MAX_LENGTH SZ_1M

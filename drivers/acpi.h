@@ -7,7 +7,7 @@
 #ifndef SHOJI_DRIVERS_ACPI_H
 #define SHOJI_DRIVERS_ACPI_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define ACPI_MAX_CPUS	 256
 #define ACPI_MAX_IOAPICS 8

@@ -8,7 +8,7 @@
 #ifndef SHOJI_DRIVERS_ACPI_TABLES_H
 #define SHOJI_DRIVERS_ACPI_TABLES_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define ACPI_RSDP_SIGNATURE	"RSD PTR "
 #define ACPI_RSDP_V1_LENGTH	20 /* ACPI 5.2.5.3: checksum covers these bytes */

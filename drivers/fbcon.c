@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "font8x16.h"
-#include "kernel/directmap.h"
+#include "kernel/mm/directmap.h"
 
 #define GLYPH_W 8
 #define GLYPH_H 16

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 /* Does nothing if fb->base is 0 or the format is not 32 bpp. */
 void fbcon_init(const struct boot_framebuffer *fb);

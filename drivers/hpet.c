@@ -8,8 +8,8 @@
 #include <errno.h>
 
 #include "drivers/hpet.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
 
 /* Register offsets (HPET 1.0a 2.3.1, table 3). */
 #define HPET_GCAP_ID_LO	   0x000

@@ -6,7 +6,7 @@
 #define SHOJI_DRIVERS_HPET_H
 
 #include "drivers/acpi.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 /*
  * Map the HPET that ACPI describes, check its counter period, disable every

@@ -9,8 +9,8 @@
 #include <errno.h>
 
 #include "drivers/ioapic.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
 
 /* Memory-mapped registers (82093AA 3.1). */
 #define IOAPIC_IOREGSEL	 0x00

@@ -6,7 +6,7 @@
 #define SHOJI_DRIVERS_IOAPIC_H
 
 #include "drivers/acpi.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 /*
  * Read each I/O APIC's pin count and mask every redirection entry. Logs one

@@ -12,8 +12,8 @@
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
 #include "drivers/tsc_math.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
 
 /* Register offsets in the xAPIC page; x2APIC MSR = MSR_X2APIC_BASE + (offset >> 4) (11.12.1.2). */
 #define LAPIC_ID	  0x020

@@ -6,7 +6,7 @@
 #define SHOJI_DRIVERS_LAPIC_H
 
 #include "drivers/acpi.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define LAPIC_SPURIOUS_VECTOR 0xff
 

@@ -7,8 +7,8 @@
 #include "drivers/pci.h"
 
 #include "arch/x86/io.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
 
 /* PCI Local Bus 3.0 3.2.2.3.2: configuration mechanism #1. */
 #define PCI_CONFIG_ADDRESS 0xcf8

@@ -7,7 +7,7 @@
 #define SHOJI_DRIVERS_PCI_H
 
 #include "drivers/acpi.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define PCI_MAX_BUSES	  256
 #define PCI_MAX_DEVICES	  32 /* per bus */

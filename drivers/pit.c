@@ -9,7 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
 #include "drivers/pit.h"
-#include "kernel/log.h"
+#include "kernel/core/log.h"
 
 #define PIT_PORT_CH0	0x40
 #define PIT_PORT_CH2	0x42

@@ -5,7 +5,7 @@
 #ifndef SHOJI_DRIVERS_PIT_H
 #define SHOJI_DRIVERS_PIT_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 /* Input clock of every channel: 14.31818 MHz / 12 (82C54 on PC platforms). */
 #define PIT_HZ 1193182ULL

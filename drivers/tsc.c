@@ -10,7 +10,7 @@
 #include "drivers/pit.h"
 #include "drivers/tsc.h"
 #include "drivers/tsc_math.h"
-#include "kernel/log.h"
+#include "kernel/core/log.h"
 
 #define CPUID_LEAF_BASIC       0x0
 #define CPUID_LEAF_FEATURES    0x1

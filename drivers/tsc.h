@@ -6,7 +6,7 @@
 #ifndef SHOJI_DRIVERS_TSC_H
 #define SHOJI_DRIVERS_TSC_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 /*
  * Find the TSC frequency: HPET measurement, else PIT, else CPUID 0x15, else

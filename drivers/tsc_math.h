@@ -7,7 +7,7 @@
 #ifndef SHOJI_DRIVERS_TSC_MATH_H
 #define SHOJI_DRIVERS_TSC_MATH_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define USEC_PER_SEC 1000000ULL

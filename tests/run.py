@@ -9,8 +9,10 @@ import argparse
 import glob
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,6 +49,34 @@ def static_checks(build):
     yield res
 
 
+def layering_checks():
+    """Includes run one way through the layers (tools/check-layers.py), and the
+    checker catches a lower layer including a higher one."""
+    spec = importlib.util.spec_from_file_location(
+        "check_layers", os.path.join(ROOT, "tools", "check-layers.py"))
+    layers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layers)
+    start = time.monotonic()
+    errors = layers.check(ROOT)
+    yield harness.Result("static/layering", "FAIL" if errors else "PASS",
+                         "; ".join(errors[:3]), time.monotonic() - start)
+
+    # The same tree with one deliberate wrong include: core reaching up into vm.
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        for top in ("kernel", "arch", "drivers", "boot"):
+            shutil.copytree(os.path.join(ROOT, top), os.path.join(tmp, top))
+        bad = os.path.join(tmp, "kernel", "core", "log.c")
+        with open(bad, "a") as f:
+            f.write('#include "kernel/vm/vcpu_run.h"\n')
+        errors = layers.check(tmp)
+    want = [e for e in errors if e.startswith("kernel/core/log.c:") and "kernel/vm" in e]
+    ok = len(errors) == 1 and len(want) == 1
+    yield harness.Result("static/layering-catches-violation", "PASS" if ok else "FAIL",
+                         "" if ok else "expected one violation in kernel/core/log.c, got: %s"
+                         % ("; ".join(errors[:3]) or "none"), time.monotonic() - start)
+
+
 def scenarios():
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "*.py"))):
         if os.path.basename(path) == "harness.py":
@@ -79,6 +109,9 @@ def main():
         print(line, flush=True)
 
     for r in static_checks(build):
+        if wanted(r.name):
+            report(r)
+    for r in layering_checks():
         if wanted(r.name):
             report(r)
     for name, path in unit_tests(build):

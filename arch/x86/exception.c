@@ -9,8 +9,8 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
+#include "kernel/core/log.h"
+#include "kernel/core/panic.h"
 
 #define STACKTRACE_MAX_FRAMES 16
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define CPUID_1_ECX_XSAVE   (1u << 26)
 #define CPUID_XSAVE_LEAF    0xd

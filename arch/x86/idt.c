@@ -8,7 +8,7 @@
 #include "arch/x86/exception.h"
 #include "arch/x86/gdt.h"
 #include "drivers/lapic.h"
-#include "kernel/log.h"
+#include "kernel/core/log.h"
 
 #define IDT_ENTRIES    256
 #define GATE_INTERRUPT 0x8e /* present, DPL0, 64-bit interrupt gate */

@@ -11,10 +11,10 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/stacks.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
+#include "kernel/core/panic.h"
+#include "kernel/mm/pmm.h"
 
 extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 

@@ -7,8 +7,8 @@
 #ifndef SHOJI_ARCH_X86_KERNEL_MAP_H
 #define SHOJI_ARCH_X86_KERNEL_MAP_H
 
-#include "kernel/boot_info.h"
-#include "kernel/types.h"
+#include "kernel/core/boot_info.h"
+#include "kernel/core/types.h"
 
 /* Build the tables from frames of the frame allocator and switch CR3 to them. */
 void kernel_map_init(const struct boot_info *bi);

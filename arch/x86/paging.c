@@ -9,7 +9,7 @@
 
 #include <errno.h>
 
-#include "kernel/directmap.h"
+#include "kernel/mm/directmap.h"
 
 const struct pt_format pt_format_x86 = {
     .present_mask = PTE_P,

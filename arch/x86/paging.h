@@ -8,7 +8,7 @@
 #ifndef SHOJI_ARCH_X86_PAGING_H
 #define SHOJI_ARCH_X86_PAGING_H
 
-#include "kernel/types.h"
+#include "kernel/core/types.h"
 
 #define PTE_P	      (1ULL << 0)
 #define PTE_W	      (1ULL << 1)

@@ -27,13 +27,12 @@
 #include "arch/x86/stacks.h"
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
-#include "kernel/directmap.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
-#include "kernel/pcpu.h"
-#include "kernel/pmm.h"
-#include "kernel/spinlock.h"
-#include "kernel/virt.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/log.h"
+#include "kernel/core/panic.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/core/spinlock.h"
 
 /* SDM 3A 9.4.4.1: INIT, wait 10 ms, SIPI, wait 200 us, second SIPI if needed. */
 #define INIT_DELAY_US 10000
@@ -91,6 +90,9 @@ static unsigned index_limit = 1;
 static unsigned online_count = 1;
 
 static const struct acpi_info *smp_acpi;
+/* The virtualization backend's per-CPU set-up (NULL: none), run on each AP. */
+static int (*virt_cpu_init)(void);
+static const char *virt_name;
 static uint8_t *tramp;	    /* the trampoline page, 1:1 mapped */
 static bool tramp_stranded; /* an AP took its index but never reported: keep the page */
 static bool bsp_osxsave;
@@ -369,11 +371,11 @@ static __attribute__((noreturn, used)) void ap_main(unsigned cpu_index)
 	if (id != c->apic_id)
 		log_warn("smp: CPU %u reports APIC ID %u, the MADT said %u", cpu_index, id,
 			 c->apic_id);
-	if (virt) {
-		int err = virt->cpu_init();
+	if (virt_cpu_init) {
+		int err = virt_cpu_init();
 		if (err)
 			log_warn("smp: CPU %u: %s set-up failed (error %d); it runs no guests",
-				 cpu_index, virt->name, err);
+				 cpu_index, virt_name, err);
 		else
 			c->virt_ready = true;
 	}
@@ -567,15 +569,18 @@ static bool start_ap(unsigned index)
 	return expected == CPU_ONLINE;
 }
 
-void smp_init(const struct acpi_info *acpi, const struct boot_info *bi)
+void smp_init(const struct acpi_info *acpi, const struct boot_info *bi, int (*cpu_init)(void),
+	      const char *name)
 {
+	virt_cpu_init = cpu_init;
+	virt_name = name;
 	uint32_t bsp_id = lapic_id();
 	unsigned madt_count = acpi->cpu_count;
 	bool bsp_listed = false;
 
 	smp_acpi = acpi;
 	smp_cpus[0].apic_id = bsp_id;
-	smp_cpus[0].virt_ready = virt != NULL;
+	smp_cpus[0].virt_ready = cpu_init != NULL;
 	pcpus[0].apic_id = bsp_id;
 	idt_set_handler(SMP_VECTOR_WAKEUP, smp_ipi_interrupt);
 	idt_set_handler(SMP_VECTOR_CALL, smp_ipi_interrupt);

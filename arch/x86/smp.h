@@ -20,8 +20,8 @@
 #define SHOJI_ARCH_X86_SMP_H
 
 #include "drivers/acpi.h"
-#include "kernel/boot_info.h"
-#include "kernel/types.h"
+#include "kernel/core/boot_info.h"
+#include "kernel/core/types.h"
 
 #define SMP_VECTOR_WAKEUP 0xf0 /* reschedule / wake from HLT: nothing but EOI */
 #define SMP_VECTOR_CALL	  0xf1 /* run this CPU's pending cross-call */
@@ -31,10 +31,12 @@
 
 /*
  * Start the APs (boot CPU only, once, after lapic_init, tsc_init and the
- * boot CPU's virt->cpu_init). Logs one line per CPU and
+ * boot CPU's backend set-up). cpu_init (NULL: no backend) sets up
+ * virtualization on each AP; name names it in errors. Logs one line per CPU and
  * "smp: <online> of <MADT count> CPUs online".
  */
-void smp_init(const struct acpi_info *acpi, const struct boot_info *bi);
+void smp_init(const struct acpi_info *acpi, const struct boot_info *bi, int (*cpu_init)(void),
+	      const char *name);
 
 /* CPUs online, the boot CPU included (1 before smp_init). */
 unsigned smp_cpu_count(void);
@@ -76,7 +78,7 @@ void smp_handle_ipi_vector(uint8_t vector);
 bool smp_stack_contains(uint64_t addr, uint64_t len);
 
 /*
- * Where an AP ends up once online. kernel/sched.c provides the real one;
+ * Where an AP ends up once online. kernel/sched/sched.c provides the real one;
  * smp.c has a weak fallback that halts with interrupts enabled.
  */
 void sched_idle_loop(void) __attribute__((noreturn));

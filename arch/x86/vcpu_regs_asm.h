@@ -1,5 +1,5 @@
 /*
- * struct vcpu_regs (kernel/vcpu.h) as the VM entry stubs see it: field
+ * struct vcpu_regs (kernel/guest/vcpu.h) as the VM entry stubs see it: field
  * offsets and the macros that move the guest's GPRs between that struct
  * and the CPU. RAX and RDI are left to each stub (SVM keeps RAX in the VMCB;
  * RDI holds the struct's address until the very end).
@@ -60,7 +60,7 @@
 #else
 #include <stddef.h>
 
-#include "kernel/vcpu.h"
+#include "kernel/guest/vcpu.h"
 
 _Static_assert(offsetof(struct vcpu_regs, rax) == VCPU_REGS_RAX, "vcpu_regs layout");
 _Static_assert(offsetof(struct vcpu_regs, rcx) == VCPU_REGS_RCX, "vcpu_regs layout");

@@ -9,7 +9,7 @@
 #include "arch/x86/svm/svm_caps.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
-#include "kernel/virt.h"
+#include "kernel/guest/virt.h"
 
 #define CPUID_1_ECX_VMX	       (1u << 5)
 #define CPUID_80000001_ECX_SVM (1u << 2)

@@ -6,8 +6,8 @@
  */
 #include "kernel/vdev/debug_exit.h"
 
-#include "kernel/guest.h"
-#include "kernel/hypercall_abi.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
 
 #define DEBUG_EXIT_CODE_MASK 0xff
 

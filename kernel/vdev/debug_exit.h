@@ -6,7 +6,7 @@
 #ifndef SHOJI_KERNEL_VDEV_DEBUG_EXIT_H
 #define SHOJI_KERNEL_VDEV_DEBUG_EXIT_H
 
-#include "kernel/vdev.h"
+#include "kernel/guest/vdev.h"
 
 struct guest;
 

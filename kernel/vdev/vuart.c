@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "kernel/guest.h"
+#include "kernel/guest/guest.h"
 
 /* Divisor at reset is undefined (PC16550D); the PC BIOS default is 9600 baud at 1.8432 MHz. */
 #define VUART_RESET_DLL	     0x0c
@@ -296,9 +296,15 @@ static void vuart_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t
 		vuart_write_reg(u, offset + i, (uint8_t)(value >> (8 * i)));
 }
 
+static void vuart_stop(struct vdev *d)
+{
+	vuart_flush(d->priv);
+}
+
 static const struct vdev_ops vuart_ops = {
     .read = vuart_read,
     .write = vuart_write,
+    .stop = vuart_stop,
 };
 
 int vuart_attach(struct guest *g, struct vuart *u, uint16_t base)

@@ -10,8 +10,8 @@
 #ifndef SHOJI_KERNEL_VDEV_VUART_H
 #define SHOJI_KERNEL_VDEV_VUART_H
 
-#include "kernel/types.h"
-#include "kernel/vdev.h"
+#include "kernel/core/types.h"
+#include "kernel/guest/vdev.h"
 
 struct guest;
 

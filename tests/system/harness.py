@@ -15,7 +15,7 @@ import subprocess
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QEMU_PASS_STATUS = (0x10 << 1) | 1   # TEST_EXIT_PASS (kernel/test_exit.h)
+QEMU_PASS_STATUS = (0x10 << 1) | 1   # TEST_EXIT_PASS (kernel/core/test_exit.h)
 QEMU_PANIC_STATUS = (0x11 << 1) | 1  # TEST_EXIT_PANIC
 
 

@@ -1,4 +1,4 @@
-"""Every CPU the MADT lists comes up and answers cross-calls (kernel/selftest.c, test-smp)."""
+"""Every CPU the MADT lists comes up and answers cross-calls (kernel/init/selftest.c, test-smp)."""
 import re
 
 from harness import Scenario, QEMU_PASS_STATUS

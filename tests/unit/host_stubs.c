@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "kernel/log.h"
+#include "kernel/core/log.h"
 
 static enum log_level current_level = LOG_DEBUG;
 

@@ -1,7 +1,7 @@
 /* unit-test-sources: drivers/acpi.c */
 /*
  * ACPI parser tests over tables built in host memory (a pointer is a
- * "physical" address, see kernel/directmap.h). Each table gets exactly its
+ * "physical" address, see kernel/mm/directmap.h). Each table gets exactly its
  * length: under ASan, any read past a table's end fails the test. Tables an
  * RSDT must reach (32-bit entries) live below 2 GiB in mmap'd pages ending
  * in a PROT_NONE guard page, which catches overreads the same way.

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/cmdline.c */
+/* unit-test-sources: kernel/core/cmdline.c */
 /* Command-line words: flags vs key=value, prefixes that must not match, truncation. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kernel/cmdline.h"
+#include "kernel/core/cmdline.h"
 
 static void test_flags(void **state)
 {

@@ -4,7 +4,7 @@
  * for a memory stream around each parse), plus hostile input under ASan:
  * unterminated buffers, long lines, NULs, overflowing numbers, random bytes.
  */
-/* unit-test-sources: kernel/config.c kernel/config_values.c */
+/* unit-test-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/config.h"
+#include "kernel/mgmt/config.h"
 
 static const struct boot_module modules[] = {
     {.name = "shoji.cfg"},

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/cpuid_policy.c */
+/* unit-test-sources: kernel/emul/cpuid_policy.c */
 /* Guest CPUID: hidden features, hypervisor bit, Shoji leaves, fixed topology. */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kernel/cpuid_policy.h"
-#include "kernel/hypercall_abi.h"
+#include "kernel/emul/cpuid_policy.h"
+#include "kernel/guest/hypercall_abi.h"
 
 static const struct cpuid_result all_ones = {~0u, ~0u, ~0u, ~0u};
 

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/vdev.c kernel/vdev/debug_exit.c */
+/* unit-test-sources: kernel/guest/vdev.c kernel/vdev/debug_exit.c */
 /*
  * Debug-exit port through vdev_access: a write of any width stops the guest
  * as EXITED with the low byte as code; reads are all ones; the ports around
@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/hypercall_abi.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
 #include "kernel/vdev/debug_exit.h"
 
-/* --- stubs for kernel/guest.c ------------------------------------------- */
+/* --- stubs for kernel/guest/guest.c ------------------------------------------- */
 
 static unsigned stop_calls;
 

@@ -5,7 +5,7 @@
  * VM-entry segment checks of SDM 3C 26.3.1.2 that apply to it. Nothing
  * outside the boot tables may change in guest RAM.
  */
-/* unit-test-sources: kernel/guest_boot.c */
+/* unit-test-sources: kernel/guest/guest_boot.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/guest_boot.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/guest_boot.h"
 
 #define RAM_SIZE (16 * SZ_1M)
 #define RAM_FILL 0x5a

@@ -4,7 +4,7 @@
  * cross-checks the module's private header layouts. Every rejection is
  * checked by its exact reason and leaves guest RAM untouched.
  */
-/* unit-test-sources: kernel/guest_image.c */
+/* unit-test-sources: kernel/guest/guest_image.c */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/guest_image.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/guest_image.h"
 
 #define RAM_SIZE (16 * SZ_1M)
 #define IMG_SIZE 0x3000

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/guest_paging.c kernel/x86_decode.c */
+/* unit-test-sources: kernel/emul/guest_paging.c kernel/emul/x86_decode.c */
 /*
  * Guest page walks over a fake guest RAM (a host buffer standing for GPA
  * [0, RAM_SIZE)): each paging mode with 4 KiB and large pages, not-present,
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/guest_paging.h"
+#include "kernel/emul/guest_paging.h"
 
 #define RAM_SIZE (4 * SZ_1M)
 

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/mmio_emulate.c kernel/x86_decode.c */
+/* unit-test-sources: kernel/emul/mmio_emulate.c kernel/emul/x86_decode.c */
 /*
  * MMIO emulation tests: instructions are given as bytes, decoded, and run
  * against a scripted device that logs every access. Arithmetic flags are
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/mmio_emulate.h"
-#include "kernel/x86_decode.h"
+#include "kernel/emul/mmio_emulate.h"
+#include "kernel/emul/x86_decode.h"
 
 #define CF	     (1ULL << 0)
 #define PF	     (1ULL << 2)

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/msr_policy.c */
+/* unit-test-sources: kernel/emul/msr_policy.c */
 /* Guest MSR allow-list and the write checks the architecture makes. */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kernel/msr_policy.h"
+#include "kernel/emul/msr_policy.h"
 
 static void test_classify(void **state)
 {

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/pmm.c */
+/* unit-test-sources: kernel/mm/pmm.c */
 /* Frame allocator: accounting, contiguous and aligned runs, freeing, misuse. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "kernel/pmm.h"
+#include "kernel/mm/pmm.h"
 
 #define FRAMES 4096 /* 16 MiB of "RAM" */
 

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/runqueue.c */
+/* unit-test-sources: kernel/sched/runqueue.c */
 /* Run-queue heap: order, removal from the middle, limits, and a randomized model check. */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "kernel/runqueue.h"
+#include "kernel/sched/runqueue.h"
 
 static void test_pops_in_key_order(void **state)
 {

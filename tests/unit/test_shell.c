@@ -3,7 +3,7 @@
  * operations that writes every call and every output line into one
  * transcript, so each test compares the exact text a user would see.
  */
-/* unit-test-sources: kernel/shell.c */
+/* unit-test-sources: kernel/mgmt/shell.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/shell.h"
+#include "kernel/guest/guest.h"
+#include "kernel/mgmt/shell.h"
 
 struct fake {
 	char log[16384]; /* "out" lines and "op ..." calls, each ending in '\n' */

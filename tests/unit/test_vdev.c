@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/vdev.c */
+/* unit-test-sources: kernel/guest/vdev.c */
 /*
  * Virtual-device registry: range validation, overlap rules per address space,
  * a full table, and routing (only accesses a range fully contains are claimed).
@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/vdev.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/vdev.h"
 
 /* A device that records its last access and reads back a fixed pattern. */
 struct fake_dev {

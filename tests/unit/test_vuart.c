@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/vdev.c kernel/vdev/vuart.c */
+/* unit-test-sources: kernel/guest/vdev.c kernel/vdev/vuart.c */
 /*
  * Virtual 16550A through the port interface a guest sees (vdev_access on
  * 0x3f8-0x3ff): reset values, every register, DLAB, IIR priorities and the
@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "kernel/guest.h"
-#include "kernel/hypercall_abi.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
 #include "kernel/vdev/vuart.h"
 
-/* --- stubs for kernel/guest.c ------------------------------------------- */
+/* --- stubs for kernel/guest/guest.c ------------------------------------------- */
 
 #define MAX_LINES 16
 

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/x86_decode.c kernel/mmio_emulate.c */
+/* unit-test-sources: kernel/emul/x86_decode.c kernel/emul/mmio_emulate.c */
 /*
  * Instruction decoder tests. Encodings were cross-checked with GNU as and
  * objdump on the host (as --64/--32, .code16; objdump -d [-Mi8086]). Every
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/mmio_emulate.h"
-#include "kernel/x86_decode.h"
+#include "kernel/emul/mmio_emulate.h"
+#include "kernel/emul/x86_decode.h"
 
 #define M16  X86_MODE_16
 #define M32  X86_MODE_32

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/x86_insn_len.c */
+/* unit-test-sources: kernel/emul/x86_insn_len.c */
 /*
  * Intercepted-instruction decoder tests. Encodings were produced by GNU as
  * (--64, .code32, .code16) and checked with objdump. Every case is also
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/x86_insn_len.h"
+#include "kernel/emul/x86_insn_len.h"
 
 #define M16 X86_MODE_16
 #define M32 X86_MODE_32

@@ -6,10 +6,10 @@
 
 #include "arch/x86/boot/multiboot2.h"
 #include "arch/x86/cpu.h"
-#include "kernel/directmap.h"
-#include "kernel/kernel.h"
-#include "kernel/console.h"
-#include "kernel/log.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/core/kernel.h"
+#include "kernel/core/console.h"
+#include "kernel/core/log.h"
 
 extern char __kernel_start[], __kernel_end[];
 

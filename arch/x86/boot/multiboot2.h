@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kernel/boot_info.h"
+#include "kernel/core/boot_info.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "arch/x86/svm/svm_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/mm/pmm.h"
 
 const struct pt_format npt_format = {
     .present_mask = PTE_P,

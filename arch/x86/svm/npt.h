@@ -7,7 +7,7 @@
 #define SHOJI_ARCH_X86_SVM_NPT_H
 
 #include "arch/x86/paging.h"
-#include "kernel/virt.h"
+#include "kernel/guest/virt.h"
 
 extern const struct pt_format npt_format;
 

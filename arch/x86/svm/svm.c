@@ -11,12 +11,12 @@
 
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/svm_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/guest.h"
-#include "kernel/hypercall_abi.h"
-#include "kernel/log.h"
-#include "kernel/pcpu.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
 
 static hpa_t host_save_area[MAX_CPUS];
 static hpa_t host_vmcb[MAX_CPUS];

@@ -4,8 +4,8 @@
 
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
-#include "kernel/vcpu.h"
-#include "kernel/virt.h"
+#include "kernel/guest/vcpu.h"
+#include "kernel/guest/virt.h"
 
 /* Per-guest SVM state (guest->arch_mm). */
 struct svm_guest {

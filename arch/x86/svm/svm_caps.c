@@ -10,8 +10,8 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "kernel/cmdline.h"
-#include "kernel/log.h"
+#include "kernel/core/cmdline.h"
+#include "kernel/core/log.h"
 
 #define CPUID_80000001_ECX_SVM (1u << 2)
 #define CPUID_SVM_LEAF	       0x8000000a

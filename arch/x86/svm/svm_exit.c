@@ -1,13 +1,13 @@
 /*
  * #VMEXIT decoding (APM 2 15.6, appendix C): EXITCODE and EXITINFO1/2 into
  * struct vcpu_exit. Decoding only; what to do about an exit is
- * kernel/exit.c's business.
+ * kernel/emul/exit.c's business.
  *
  * Instruction lengths come from nRIP when the CPU has NRIP-save (APM 2
  * 15.7.1), MOV CR operands from EXITINFO1 when it has decode assists (APM 2
  * 15.33). Without them (QEMU's TCG, or the `svm-no-assists` switch) the
  * intercepted instruction is fetched through the guest's page tables and
- * identified by kernel/x86_insn_len.c; it must be the instruction the exit
+ * identified by kernel/emul/x86_insn_len.c; it must be the instruction the exit
  * names, or the guest is stopped rather than skipped past something else.
  */
 #include <errno.h>
@@ -15,10 +15,10 @@
 
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/svm/svm_caps.h"
-#include "kernel/guest.h"
-#include "kernel/guest_paging.h"
-#include "kernel/log.h"
-#include "kernel/x86_insn_len.h"
+#include "kernel/guest/guest.h"
+#include "kernel/emul/guest_paging.h"
+#include "kernel/core/log.h"
+#include "kernel/emul/x86_insn_len.h"
 
 #define VECTOR_DF      8
 #define VECTOR_TS      10

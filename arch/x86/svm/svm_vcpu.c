@@ -13,12 +13,12 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/svm/svm_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/guest.h"
-#include "kernel/log.h"
-#include "kernel/msr_policy.h"
-#include "kernel/pcpu.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/guest/guest.h"
+#include "kernel/core/log.h"
+#include "kernel/emul/msr_policy.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
 
 #define IOPM_PAGES   3 /* APM 2 15.10.1: 12 KiB, one bit per port */
 #define MSRPM_PAGES  2 /* APM 2 15.11: 8 KiB, two bits per MSR */
@@ -67,7 +67,7 @@ static void write_controls(struct vcpu *v, struct vmcb *vmcb)
 {
 	struct svm_guest *sg = v->guest->arch_mm;
 
-	/* CR0/CR4 writes go through the exit policy (kernel/exit.c), as on VMX. */
+	/* CR0/CR4 writes go through the exit policy (kernel/emul/exit.c), as on VMX. */
 	vmcb->intercept_cr = VMCB_INTERCEPT_CR_WRITE(0) | VMCB_INTERCEPT_CR_WRITE(4);
 	/* DR0-7 are not switched by VMRUN (only DR6/DR7 are): every access is emulated. */
 	vmcb->intercept_dr = VMCB_INTERCEPT_DR_ALL;

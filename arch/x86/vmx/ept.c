@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "arch/x86/vmx/vmx_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/mm/pmm.h"
 
 #define EPTP_MT_WB	      6ULL
 #define EPTP_WALK_4	      (3ULL << 3)

@@ -6,7 +6,7 @@
 #define SHOJI_ARCH_X86_VMX_EPT_H
 
 #include "arch/x86/paging.h"
-#include "kernel/virt.h"
+#include "kernel/guest/virt.h"
 
 #define EPT_R	       (1ULL << 0)
 #define EPT_W	       (1ULL << 1)

@@ -12,12 +12,12 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmx_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/guest.h"
-#include "kernel/hypercall_abi.h"
-#include "kernel/log.h"
-#include "kernel/pcpu.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
 
 static hpa_t vmxon_region[MAX_CPUS];
 

@@ -2,8 +2,8 @@
 #ifndef SHOJI_ARCH_X86_VMX_VMX_H
 #define SHOJI_ARCH_X86_VMX_VMX_H
 
-#include "kernel/vcpu.h"
-#include "kernel/virt.h"
+#include "kernel/guest/vcpu.h"
+#include "kernel/guest/virt.h"
 
 /* Per-vCPU VMX state (vcpu->arch). */
 struct vmx_vcpu {

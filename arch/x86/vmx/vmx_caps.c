@@ -11,7 +11,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "kernel/log.h"
+#include "kernel/core/log.h"
 
 #define CPUID_1_ECX_VMX			  (1u << 5)
 #define FEATURE_CONTROL_LOCK		  (1ULL << 0)

@@ -1,7 +1,7 @@
 /*
  * VM-exit decoding (SDM 3C 27.2 and appendix C): basic exit reason and
  * exit qualification into struct vcpu_exit. Decoding only; what to do
- * about an exit is kernel/exit.c's business.
+ * about an exit is kernel/emul/exit.c's business.
  */
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"

@@ -15,11 +15,11 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
-#include "kernel/directmap.h"
-#include "kernel/guest.h"
-#include "kernel/log.h"
-#include "kernel/pcpu.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/guest/guest.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
 
 #define MSR_SYSENTER_CS	 0x174
 #define MSR_SYSENTER_ESP 0x175

@@ -1,11 +1,11 @@
 /*
- * Test guests: Shoji hypercalls (kernel/hypercall_abi.h). The instruction,
+ * Test guests: Shoji hypercalls (kernel/guest/hypercall_abi.h). The instruction,
  * VMCALL or VMMCALL, is the one CPUID 0x40000001 EBX names.
  */
 #ifndef SHOJI_TESTS_GUESTS_LIB_HYPERCALL_H
 #define SHOJI_TESTS_GUESTS_LIB_HYPERCALL_H
 
-#include "kernel/hypercall_abi.h"
+#include "kernel/guest/hypercall_abi.h"
 
 /* True if CPUID 0x40000000 carries the "ShojiShoji" signature. */
 int shoji_present(void);

@@ -5,7 +5,7 @@
  */
 #include "tests/guests/lib/serial.h"
 
-#include "kernel/hypercall_abi.h"
+#include "kernel/guest/hypercall_abi.h"
 #include "tests/guests/lib/x86.h"
 
 #define UART_THR      0 /* transmit holding register */

@@ -1,0 +1,123 @@
+/*
+ * Guest CPUID: the host's answer with virtualization, monitoring and
+ * platform features the guest cannot use removed, the hypervisor-present
+ * bit set, Shoji's leaves at 0x40000000, and a fixed one-CPU topology so a
+ * guest sees the same machine whichever physical CPU runs it.
+ */
+#include <stdbool.h>
+
+#include "kernel/emul/cpuid_policy.h"
+#include "kernel/guest/hypercall_abi.h"
+
+#define BIT(n) (1u << (n))
+
+/* Leaf 1 ECX */
+#define L1_ECX_MONITOR	    BIT(3)
+#define L1_ECX_DS_CPL	    BIT(4)
+#define L1_ECX_VMX	    BIT(5)
+#define L1_ECX_SMX	    BIT(6)
+#define L1_ECX_EST	    BIT(7)
+#define L1_ECX_TM2	    BIT(8)
+#define L1_ECX_PDCM	    BIT(15)
+#define L1_ECX_DCA	    BIT(18)
+#define L1_ECX_X2APIC	    BIT(21)
+#define L1_ECX_TSC_DEADLINE BIT(24)
+#define L1_ECX_OSXSAVE	    BIT(27)
+#define L1_ECX_HYPERVISOR   BIT(31)
+/* Leaf 1 EDX */
+#define L1_EDX_APIC BIT(9)
+#define L1_EDX_DS   BIT(21)
+#define L1_EDX_ACPI BIT(22)
+#define L1_EDX_HTT  BIT(28)
+#define L1_EDX_TM   BIT(29)
+#define L1_EDX_PBE  BIT(31)
+/* Leaf 7.0 EBX / ECX */
+#define L7_EBX_SGX     BIT(2)
+#define L7_EBX_RTM     BIT(11)
+#define L7_EBX_PQM     BIT(12)
+#define L7_EBX_PQE     BIT(15)
+#define L7_ECX_WAITPKG BIT(5)
+#define L7_ECX_SGX_LC  BIT(30)
+/* 0x80000001 ECX */
+#define LX1_ECX_SVM	 BIT(2)
+#define LX1_ECX_SKINIT	 BIT(12)
+#define LX1_ECX_MONITORX BIT(29)
+
+#define LEAF_THERMAL	  6
+#define LEAF_EXT_FEATURES 7
+#define LEAF_PMU	  0xa
+#define LEAF_TOPOLOGY	  0xb
+#define LEAF_TOPOLOGY_V2  0x1f
+#define LEAF_CACHE	  4
+#define LEAF_SVM	  0x8000000a
+#define TOPO_LEVEL_SMT	  1
+#define TOPO_LEVEL_CORE	  2
+
+struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
+				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn)
+{
+	struct cpuid_result r = host;
+
+	switch (leaf) {
+	case 1:
+		r.ecx &= ~(L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST |
+			   L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_DCA | L1_ECX_X2APIC |
+			   L1_ECX_TSC_DEADLINE | L1_ECX_OSXSAVE);
+		r.ecx |= L1_ECX_HYPERVISOR;
+		if (guest_cr4_osxsave)
+			r.ecx |= L1_ECX_OSXSAVE;
+		/* No virtual local APIC yet: a guest must not look for one. */
+		r.edx &=
+		    ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
+		/* EBX: initial APIC ID (31:24) and one logical processor (23:16). */
+		r.ebx = (r.ebx & 0xffff) | (1u << 16) | ((vcpu_id & 0xff) << 24);
+		break;
+	case LEAF_CACHE:
+		/* One core, no sharing: EAX 31:26 and 25:14 are "count - 1". */
+		r.eax &= 0x3fff;
+		break;
+	case LEAF_THERMAL:
+	case LEAF_PMU:
+		r = (struct cpuid_result){0};
+		break;
+	case LEAF_EXT_FEATURES:
+		if (subleaf == 0) {
+			r.ebx &= ~(L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
+			r.ecx &= ~(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
+		}
+		break;
+	case LEAF_TOPOLOGY:
+	case LEAF_TOPOLOGY_V2:
+		/* One thread on one core; EDX is the x2APIC ID. */
+		r = (struct cpuid_result){.ecx = subleaf & 0xff, .edx = vcpu_id};
+		if (subleaf == 0) {
+			r.ebx = 1;
+			r.ecx |= TOPO_LEVEL_SMT << 8;
+		} else if (subleaf == 1) {
+			r.ebx = 1;
+			r.ecx |= TOPO_LEVEL_CORE << 8;
+		}
+		break;
+	case SHOJI_CPUID_BASE:
+		r = (struct cpuid_result){.eax = SHOJI_CPUID_ABI,
+					  .ebx = SHOJI_CPUID_SIG_EBX,
+					  .ecx = SHOJI_CPUID_SIG_ECX,
+					  .edx = SHOJI_CPUID_SIG_EDX};
+		break;
+	case SHOJI_CPUID_ABI:
+		r = (struct cpuid_result){.eax = SHOJI_ABI_VERSION, .ebx = hc_insn};
+		break;
+	case 0x80000001:
+		r.ecx &= ~(LX1_ECX_SVM | LX1_ECX_SKINIT | LX1_ECX_MONITORX);
+		break;
+	case LEAF_SVM:
+		r = (struct cpuid_result){0};
+		break;
+	default:
+		/* Other hypervisor leaves are not ours to answer. */
+		if (leaf > SHOJI_CPUID_ABI && leaf < 0x40010000)
+			r = (struct cpuid_result){0};
+		break;
+	}
+	return r;
+}

@@ -1,0 +1,388 @@
+/*
+ * The exit dispatcher and the simple exits (CPUID, MSR, CR, XSETBV, HLT,
+ * hypercalls, faults). Port I/O and MMIO go to the guest's virtual devices
+ * (exit_io.c); nothing here knows whether VMX or SVM produced the exit.
+ */
+#include "kernel/emul/exit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/emul/cpuid_policy.h"
+#include "kernel/emul/exit_io.h"
+#include "kernel/guest/guest.h"
+#include "kernel/emul/hypercall.h"
+#include "kernel/core/log.h"
+#include "kernel/emul/msr_policy.h"
+#include "kernel/core/panic.h"
+#include "kernel/sched/sched.h"
+#include "kernel/guest/virq.h"
+#include "kernel/guest/virt.h"
+
+#define VECTOR_UD	  6
+#define VECTOR_GP	  13
+#define VECTOR_AC	  17
+#define CR0_RESERVED_HIGH 0xffffffff00000000ULL
+#define XCR0_X87	  (1ULL << 0)
+#define XCR0_SSE	  (1ULL << 1)
+#define XCR0_AVX	  (1ULL << 2)
+#define CPUID_XSAVE_LEAF  0xd
+
+void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	guest_stop(v->guest, state, code, "%s (vcpu %u, rip 0x%llx)", what, v->id,
+		   (unsigned long long)virt->vcpu_get_rip(v));
+}
+
+void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct vcpu_event e = {.type = VEVENT_EXCEPTION,
+			       .vector = vector,
+			       .has_error = has_error,
+			       .error_code = error};
+	virt->vcpu_inject(v, &e);
+}
+
+static void inject_gp(struct vcpu *v)
+{
+	exit_inject_exception(v, VECTOR_GP, true, 0);
+}
+
+static void skip(struct vcpu *v, const struct vcpu_exit *e)
+{
+	virt->vcpu_advance_rip(v, e->insn_len);
+}
+
+static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint32_t leaf = r->rax, subleaf = r->rcx;
+	struct cpuid_regs h = cpuid(leaf, subleaf);
+	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
+	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read on the hot path otherwise. */
+	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
+	struct cpuid_result g =
+	    cpuid_policy(leaf, subleaf, host, v->id, osxsave, virt->hypercall_insn);
+	r->rax = g.eax;
+	r->rbx = g.ebx;
+	r->rcx = g.ecx;
+	r->rdx = g.edx;
+	skip(v, e);
+}
+
+static bool msr_check_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	uint64_t old;
+	switch (msr) {
+	case MSR_EFER_NUM:
+		virt->vcpu_msr(v, msr, false, &old);
+		/* LMA is the CPU's to set; keep the current value. */
+		return msr_policy_efer_ok(old, value, virt->vcpu_read_cr(v, 0) & CR0_PG);
+	case MSR_PAT:
+		return msr_policy_pat_ok(value);
+	case MSR_FS_BASE_NUM:
+	case MSR_GS_BASE_NUM:
+	case MSR_KERNEL_GS_BASE_NUM:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+		return msr_policy_canonical(value);
+	default:
+		return true;
+	}
+}
+
+static void handle_msr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint32_t msr = e->msr.index;
+	bool write = e->kind == VEXIT_MSR_WRITE;
+	uint64_t value = write ? ((r->rdx << 32) | (uint32_t)r->rax) : 0;
+	bool ok = false;
+
+	switch (msr_policy_classify(msr)) {
+	case MSR_VCPU:
+		if (write && msr == MSR_EFER_NUM) {
+			uint64_t old;
+			virt->vcpu_msr(v, msr, false, &old);
+			value = (value & ~EFER_LMA) | (old & EFER_LMA);
+		}
+		ok = (!write || msr_check_write(v, msr, value)) &&
+		     virt->vcpu_msr(v, msr, write, &value) == 0;
+		break;
+	case MSR_EMULATED:
+		ok = msr_policy_emulate(msr, write, &value, rdtsc(), v->id);
+		break;
+	case MSR_DENY:
+		break;
+	}
+	if (!ok) {
+		v->guest->msr_gp++;
+		log_debug("guest %s: %s of MSR 0x%x refused (#GP)", v->guest->name,
+			  write ? "write" : "read", msr);
+		inject_gp(v);
+		return;
+	}
+	if (!write) {
+		r->rax = (uint32_t)value;
+		r->rdx = value >> 32;
+	}
+	skip(v, e);
+}
+
+/* GPR by encoding; RSP lives outside struct vcpu_regs, in the backend's state. */
+static uint64_t read_gpr(struct vcpu *v, unsigned gpr)
+{
+	if (gpr == 4) {
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		return s.rsp;
+	}
+	return *vcpu_gpr(&v->regs, gpr);
+}
+
+static void write_gpr(struct vcpu *v, unsigned gpr, uint64_t value)
+{
+	if (gpr == 4) {
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		s.rsp = value;
+		virt->vcpu_set_sregs(v, &s);
+		return;
+	}
+	*vcpu_gpr(&v->regs, gpr) = value;
+}
+
+/* Architectural checks on MOV to CR0 (SDM 3A 2.5, 9.8.5). */
+static bool cr0_write_ok(struct vcpu *v, uint64_t old, uint64_t value)
+{
+	if (value & CR0_RESERVED_HIGH)
+		return false;
+	if ((value & CR0_PG) && !(value & CR0_PE))
+		return false;
+	if ((value & CR0_NW) && !(value & CR0_CD))
+		return false;
+	if ((value & CR0_PG) && !(old & CR0_PG)) {
+		uint64_t efer;
+		virt->vcpu_msr(v, MSR_EFER, false, &efer);
+		if ((efer & EFER_LME) && !(virt->vcpu_read_cr(v, 4) & CR4_PAE))
+			return false;
+	}
+	return true;
+}
+
+static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	unsigned cr = e->cr.cr;
+	uint64_t old = virt->vcpu_read_cr(v, cr);
+	uint64_t value;
+
+	switch (e->cr.type) {
+	case CR_MOV_FROM:
+		write_gpr(v, e->cr.gpr, old);
+		skip(v, e);
+		return;
+	case CR_MOV_TO:
+		value = read_gpr(v, e->cr.gpr);
+		break;
+	case CR_CLTS:
+		value = old & ~CR0_TS;
+		break;
+	case CR_LMSW:
+		/* LMSW sets PE/MP/EM/TS, and cannot clear PE (SDM 2 LMSW). */
+		value = (old & ~0xeULL) | (e->cr.lmsw_value & 0xf) | (old & CR0_PE);
+		break;
+	default:
+		inject_gp(v);
+		return;
+	}
+	if (cr == 0 && !cr0_write_ok(v, old, value)) {
+		inject_gp(v);
+		return;
+	}
+	if (cr == 4 && (old & CR4_PAE) && !(value & CR4_PAE)) {
+		uint64_t efer;
+		virt->vcpu_msr(v, MSR_EFER, false, &efer);
+		if (efer & EFER_LMA) {
+			inject_gp(v); /* PAE cannot be turned off in long mode */
+			return;
+		}
+	}
+	if (virt->vcpu_write_cr(v, cr, value)) {
+		inject_gp(v);
+		return;
+	}
+	skip(v, e);
+}
+
+#define CR4_DE (1ULL << 3)
+#define DR6_INIT 0xffff0ff0ULL
+#define DR7_INIT 0x400ULL
+
+/*
+ * Debug registers are virtual: the guest reads back what it wrote (DR6 and
+ * DR7 start at their reset values), but no hardware breakpoint is armed
+ * for it. DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD (SDM 3A 17.2.2).
+ */
+static void handle_dr(struct vcpu *v, const struct vcpu_exit *e)
+{
+	unsigned dr = e->cr.cr;
+	if (dr == 4 || dr == 5) {
+		if (virt->vcpu_read_cr(v, 4) & CR4_DE) {
+			exit_inject_exception(v, VECTOR_UD, false, 0);
+			return;
+		}
+		dr += 2;
+	}
+	if (e->cr.type == CR_MOV_FROM) {
+		write_gpr(v, e->cr.gpr, v->dr[dr]);
+	} else {
+		uint64_t value = read_gpr(v, e->cr.gpr);
+		/* SDM 2 MOV DR: setting bits 63:32 of DR6 or DR7 is #GP. */
+		if ((dr == 6 || dr == 7) && (value >> 32)) {
+			inject_gp(v);
+			return;
+		}
+		v->dr[dr] = value;
+	}
+	skip(v, e);
+}
+
+void exit_reset_debug_registers(struct vcpu *v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		v->dr[i] = 0;
+	v->dr[6] = DR6_INIT;
+	v->dr[7] = DR7_INIT;
+}
+
+/* SDM 2 XSETBV: XCR0 must keep x87, AVX needs SSE, only features the CPU has. */
+static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
+	struct cpuid_regs x = cpuid(CPUID_XSAVE_LEAF, 0);
+	uint64_t supported = ((uint64_t)x.edx << 32) | x.eax;
+	if (r->rcx != 0 || !(value & XCR0_X87) || (value & ~supported) ||
+	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
+	    !(virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE)) {
+		inject_gp(v);
+		return;
+	}
+	/* The host never uses extended state: the guest's XCR0 stays loaded while it owns the FPU.
+	 */
+	fpu_set_xcr0(&v->fpu, value);
+	skip(v, e);
+}
+
+static void stop_crashed(struct vcpu *v, const char *what, const struct vcpu_exit *e)
+{
+	exit_stop_guest(v, GUEST_CRASHED, -1, "%s (exit reason %u)", what, e->raw_reason);
+}
+
+/*
+ * HLT: with an event pending the vCPU goes on; otherwise it blocks until
+ * one arrives. With interrupts disabled nothing but NMI/INIT could wake it:
+ * when every vCPU of the guest is halted that way, the guest has shut down.
+ */
+static void handle_hlt(struct vcpu *v, const struct vcpu_exit *e)
+{
+	skip(v, e);
+	if (virq_pending(v))
+		return;
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	v->halted_if0 = !(s.rflags & RFLAGS_IF);
+	struct guest *g = v->guest;
+	bool all_dead = true;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct vcpu *o = &g->vcpus[i];
+		if (o != v && o->se.state != SCHED_STOPPED && !o->halted_if0)
+			all_dead = false;
+	}
+	if (v->halted_if0 && all_dead) {
+		exit_stop_guest(v, GUEST_EXITED, 0, "halted with interrupts disabled");
+		return;
+	}
+	sched_block(&v->se, v->timer_deadline);
+}
+
+void exit_handle(struct vcpu *v, struct vcpu_exit *e)
+{
+	switch (e->kind) {
+	case VEXIT_CPUID:
+		handle_cpuid(v, e);
+		break;
+	case VEXIT_IO:
+		exit_io_port(v, e);
+		break;
+	case VEXIT_MMIO:
+		exit_io_mmio(v, e);
+		break;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		handle_msr(v, e);
+		break;
+	case VEXIT_CR_ACCESS:
+		handle_cr(v, e);
+		break;
+	case VEXIT_XSETBV:
+		handle_xsetbv(v, e);
+		break;
+	case VEXIT_DR_ACCESS:
+		handle_dr(v, e);
+		break;
+	case VEXIT_HYPERCALL:
+		skip(v, e);
+		hypercall_handle(v);
+		break;
+	case VEXIT_HLT:
+		handle_hlt(v, e);
+		break;
+	case VEXIT_PAUSE:
+	case VEXIT_INVD:
+	case VEXIT_WBINVD:
+		/* RAM is write-back through EPT/NPT and no device does DMA: nothing to flush. */
+		skip(v, e);
+		break;
+	case VEXIT_VIRT_INSN:
+		exit_inject_exception(v, VECTOR_UD, false, 0);
+		break;
+	case VEXIT_EXCEPTION:
+		/* Intercepted only to keep #DB/#AC from looping in microcode: reflect it. */
+		exit_inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error_code);
+		break;
+	case VEXIT_EXTINT:
+		/*
+		 * A host interrupt or NMI: the backend has let the host take it through
+		 * the IDT (IPIs, the scheduler's APIC timer); the run loop looks at
+		 * the vCPU's and guest's state again on the way back in.
+		 */
+		if (panic_in_progress())
+			cpu_halt_forever();
+		break;
+	case VEXIT_INTR_WINDOW:
+	case VEXIT_NMI_WINDOW:
+	case VEXIT_PREEMPT:
+	case VEXIT_NONE:
+		break;
+	case VEXIT_TRIPLE_FAULT:
+		stop_crashed(v, "triple fault", e);
+		break;
+	case VEXIT_INVALID_STATE:
+		stop_crashed(v, "invalid guest state", e);
+		break;
+	case VEXIT_UNHANDLED:
+	default:
+		stop_crashed(v, "unhandled exit", e);
+		break;
+	}
+}

@@ -1,0 +1,269 @@
+/*
+ * Port I/O and MMIO emulation. MMIO exits carry no instruction, so the
+ * instruction at CS:RIP is fetched through the guest's own page tables,
+ * decoded and carried out against the device (kernel/emul/x86_decode.c,
+ * mmio_emulate.c). A guest-physical access outside RAM and outside the MMIO
+ * window is an escape attempt: the guest is stopped.
+ */
+#include "kernel/emul/exit_io.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/emul/exit.h"
+#include "kernel/guest/guest.h"
+#include "kernel/emul/guest_paging.h"
+#include "kernel/core/log.h"
+#include "kernel/emul/mmio_emulate.h"
+#include "kernel/guest/virt.h"
+#include "kernel/emul/x86_decode.h"
+
+#define VECTOR_GP 13
+#define VECTOR_PF 14
+#define ALL_ONES  (~0ULL)
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ALL_ONES : (1ULL << (8 * size)) - 1;
+}
+
+/* One port access through the guest's devices, or the defined unclaimed answer. */
+static uint64_t port_access(struct guest *g, uint16_t port, unsigned size, bool in, uint64_t value)
+{
+	spin_lock(&g->dev_lock);
+	bool claimed = vdev_access(g, VDEV_PIO, port, size, !in, &value);
+	spin_unlock(&g->dev_lock);
+	if (!claimed) {
+		__atomic_fetch_add(&g->unclaimed_io, 1, __ATOMIC_RELAXED);
+		value = ALL_ONES;
+	}
+	return value & size_mask(size);
+}
+
+static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len);
+
+#define PREFIX_ADDR_SIZE 0x67
+#define PREFIX_REX_MIN 0x40
+#define PREFIX_REX_MAX 0x4f
+#define OPCODE_INS_MIN 0x6c
+#define OPCODE_OUTS_MAX 0x6f
+#define RFLAGS_DF (1ULL << 10)
+
+static const struct vcpu_segment *segment_by_prefix(const struct vcpu_sregs *s, uint8_t prefix)
+{
+	switch (prefix) {
+	case 0x26:
+		return &s->es;
+	case 0x2e:
+		return &s->cs;
+	case 0x36:
+		return &s->ss;
+	case 0x64:
+		return &s->fs;
+	case 0x65:
+		return &s->gs;
+	default:
+		return &s->ds;
+	}
+}
+
+/*
+ * INS / OUTS, one element per exit (SDM 2 INS, OUTS, REP): the memory side
+ * is ES:rDI (INS) or DS:rSI with any segment override (OUTS), translated
+ * through the guest's page tables and required to be guest RAM. With REP
+ * the instruction is re-executed until rCX reaches 0, so each element takes
+ * one exit and the guest stays interruptible between them.
+ */
+static void string_io(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct guest *g = v->guest;
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	struct guest_paging pg = {.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer,
+				  .read_gpa = read_guest_ram, .ctx = g};
+	struct guest_fetch fetch;
+	if (guest_fetch_insn(&pg, &s, &fetch)) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O: cannot fetch the instruction");
+		return;
+	}
+	/* Prefixes decide the address size and the source segment; the exit gave the rest. */
+	enum x86_mode mode = x86_cpu_mode(&s);
+	unsigned addr_size = mode == X86_MODE_64 ? 8 : mode == X86_MODE_32 ? 4 : 2;
+	uint8_t seg_prefix = 0;
+	unsigned i = 0;
+	for (; i < fetch.len; i++) {
+		uint8_t b = fetch.bytes[i];
+		if (b == PREFIX_ADDR_SIZE)
+			addr_size = mode == X86_MODE_64 ? 4 : (addr_size == 4 ? 2 : 4);
+		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
+			seg_prefix = b;
+		else if (!(b == 0x66 || b == 0xf2 || b == 0xf3 || b == 0xf0 ||
+			   (mode == X86_MODE_64 && b >= PREFIX_REX_MIN && b <= PREFIX_REX_MAX)))
+			break;
+	}
+	if (i == fetch.len || fetch.bytes[i] < OPCODE_INS_MIN || fetch.bytes[i] > OPCODE_OUTS_MAX) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O exit without INS/OUTS at RIP");
+		return;
+	}
+	uint64_t amask = addr_size == 8 ? ALL_ONES : (1ULL << (8 * addr_size)) - 1;
+	struct vcpu_regs *r = &v->regs;
+
+	if (e->io.rep && !(r->rcx & amask)) {
+		virt->vcpu_advance_rip(v, e->insn_len);
+		return;
+	}
+	uint64_t *index = e->io.in ? &r->rdi : &r->rsi;
+	const struct vcpu_segment *seg = e->io.in ? &s.es : segment_by_prefix(&s, seg_prefix);
+	uint64_t base = (mode == X86_MODE_64 && seg != &s.fs && seg != &s.gs) ? 0 : seg->base;
+	gva_t la = base + (*index & amask);
+	gpa_t gpa;
+	uint32_t pf_error;
+	unsigned access = e->io.in ? GUEST_ACCESS_WRITE : 0;
+	int err = guest_paging_translate(&pg, la, access, &gpa, &pf_error);
+	if (err == -EFAULT) {
+		virt->vcpu_write_cr(v, 2, la);
+		exit_inject_exception(v, VECTOR_PF, true, pf_error);
+		return;
+	}
+	uint8_t *mem = err ? NULL : guest_ram_ptr(g, gpa, e->io.size);
+	if (!mem || (gpa & (PAGE_SIZE - 1)) + e->io.size > PAGE_SIZE) {
+		exit_stop_guest(v, GUEST_CRASHED, -1,
+				"string I/O on port 0x%x with memory at 0x%llx outside its RAM or "
+				"across a page",
+				e->io.port, (unsigned long long)la);
+		return;
+	}
+
+	uint64_t value = 0;
+	if (e->io.in) {
+		value = port_access(g, e->io.port, e->io.size, true, 0);
+		memcpy(mem, &value, e->io.size);
+	} else {
+		memcpy(&value, mem, e->io.size);
+		port_access(g, e->io.port, e->io.size, false, value);
+	}
+	/* 16-bit address writes merge into the register, 32-bit ones zero-extend. */
+	uint64_t keep = addr_size == 2 ? ~amask : 0;
+	uint64_t step = (s.rflags & RFLAGS_DF) ? -(uint64_t)e->io.size : e->io.size;
+	*index = (*index & keep) | ((*index + step) & amask);
+	if (e->io.rep) {
+		r->rcx = (r->rcx & keep) | ((r->rcx - 1) & amask);
+		if (r->rcx & amask)
+			return; /* RIP stays: the next element comes with the next exit */
+	}
+	virt->vcpu_advance_rip(v, e->insn_len);
+}
+
+void exit_io_port(struct vcpu *v, const struct vcpu_exit *e)
+{
+	if (e->io.string) {
+		string_io(v, e);
+		return;
+	}
+	uint64_t mask = size_mask(e->io.size);
+	uint64_t value = port_access(v->guest, e->io.port, e->io.size, e->io.in,
+				     e->io.in ? 0 : (v->regs.rax & mask));
+	if (e->io.in) {
+		/* IN writes AL/AX (merging) or EAX (zero-extending in 64-bit mode: SDM 3A 3.4.1.1).
+		 */
+		if (e->io.size == 4)
+			v->regs.rax = value & mask;
+		else
+			v->regs.rax = (v->regs.rax & ~mask) | (value & mask);
+	}
+	virt->vcpu_advance_rip(v, e->insn_len);
+}
+
+struct mmio_ctx {
+	struct guest *g;
+	gpa_t gpa;
+};
+
+static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *value)
+{
+	struct mmio_ctx *m = ctx;
+	spin_lock(&m->g->dev_lock);
+	bool claimed = vdev_access(m->g, VDEV_MMIO, m->gpa, size, write, value);
+	spin_unlock(&m->g->dev_lock);
+	if (!claimed) {
+		__atomic_fetch_add(&m->g->unclaimed_mmio, 1, __ATOMIC_RELAXED);
+		if (!write)
+			*value = ALL_ONES & size_mask(size);
+	}
+	return 0;
+}
+
+static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len)
+{
+	const void *src = guest_ram_ptr(ctx, gpa, len);
+	if (!src)
+		return -EFAULT;
+	memcpy(buf, src, len);
+	return 0;
+}
+
+void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct guest *g = v->guest;
+	gpa_t gpa = e->npf.gpa;
+
+	if (gpa < GUEST_MMIO_BASE || gpa >= GUEST_MMIO_END) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "access to GPA 0x%llx outside its memory",
+				(unsigned long long)gpa);
+		return;
+	}
+	if (e->npf.fetch) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "instruction fetch from MMIO at GPA 0x%llx",
+				(unsigned long long)gpa);
+		return;
+	}
+
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	struct guest_paging pg = {.cr0 = s.cr0,
+				  .cr3 = s.cr3,
+				  .cr4 = s.cr4,
+				  .efer = s.efer,
+				  .read_gpa = read_guest_ram,
+				  .ctx = g};
+	struct guest_fetch fetch;
+	int err = guest_fetch_insn(&pg, &s, &fetch);
+	struct x86_insn insn;
+	if (!err)
+		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), &insn);
+	/*
+	 * The code page is not mapped for this fetch (another vCPU changed the
+	 * guest's page tables, or the instruction straddles into an unmapped
+	 * page): the guest takes the #PF a real CPU would raise.
+	 */
+	if (err == -EFAULT || (err == -EINVAL && fetch.tail_error == -EFAULT)) {
+		virt->vcpu_write_cr(v, 2, fetch.pf_la);
+		exit_inject_exception(v, VECTOR_PF, true, fetch.pf_error);
+		return;
+	}
+	if (err) {
+		exit_stop_guest(v, GUEST_CRASHED, -1,
+				"MMIO at GPA 0x%llx by an instruction that cannot be emulated (%d)",
+				(unsigned long long)gpa, err);
+		return;
+	}
+
+	struct mmio_ctx ctx = {.g = g, .gpa = gpa};
+	bool advance = true;
+	uint64_t rflags = s.rflags, rsp = s.rsp;
+	err = mmio_emulate(&insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
+	if (err) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
+				(unsigned long long)gpa, err);
+		return;
+	}
+	if (rflags != s.rflags || rsp != s.rsp) {
+		s.rflags = rflags;
+		s.rsp = rsp;
+		virt->vcpu_set_sregs(v, &s);
+	}
+	if (advance)
+		virt->vcpu_advance_rip(v, insn.len);
+}

@@ -1,0 +1,386 @@
+/*
+ * Guest page-table walker and instruction fetch. Owns the guest's paging
+ * rules (SDM 3A chapter 4: 32-bit, PAE and 4-level paging, the permission
+ * checks and #PF error codes). It reads guest memory only through the
+ * caller's read_gpa callback and never writes it; it knows nothing of EPT/NPT
+ * or of how guest RAM is backed.
+ */
+#include "kernel/emul/guest_paging.h"
+
+#include <errno.h>
+
+/* Control-register and EFER bits of the paging mode (SDM 3A 2.5, 4.1). */
+#define GP_CR0_PE    (1ULL << 0)
+#define GP_CR0_WP    (1ULL << 16)
+#define GP_CR0_PG    (1ULL << 31)
+#define GP_CR4_PSE   (1ULL << 4)
+#define GP_CR4_PAE   (1ULL << 5)
+#define GP_CR4_LA57  (1ULL << 12)
+#define GP_CR4_SMEP  (1ULL << 20)
+#define GP_CR4_SMAP  (1ULL << 21)
+#define GP_EFER_LMA  (1ULL << 10)
+#define GP_EFER_NXE  (1ULL << 11)
+#define GP_RFLAGS_VM (1ULL << 17)
+
+/* Paging-structure entry bits (SDM 3A 4.3-4.5). */
+#define GP_PTE_P  (1ULL << 0)
+#define GP_PTE_RW (1ULL << 1)
+#define GP_PTE_US (1ULL << 2)
+#define GP_PTE_PS (1ULL << 7)
+#define GP_PTE_XD (1ULL << 63)
+
+#define GP_MAXPHYADDR_DEFAULT 52
+#define GP_MAXPHYADDR_MAX     52
+#define GP_MAXPHYADDR_MIN     32
+#define GP_LEGACY_LA_MASK     0xffffffffULL /* linear addresses outside IA-32e mode */
+#define GP_PAGE_OFFSET_MASK   (PAGE_SIZE - 1)
+#define GP_IP16_MASK	      0xffffULL /* IP in 16-bit code segments */
+
+/* 32-bit paging: 4-byte entries, 10-bit indexes (SDM 3A 4.3). */
+#define GP32_ENTRY_SIZE	    4
+#define GP32_INDEX_BITS	    10
+#define GP32_PDE_SHIFT	    22
+#define GP32_FRAME_MASK	    0xfffff000ULL
+#define GP32_4M_MASK	    0xffc00000ULL
+#define GP32_PSE36_SHIFT    13 /* PDE bits 20:13 hold PA bits 39:32 of a 4 MiB page */
+#define GP32_PSE36_BITS	    8
+#define GP32_PSE36_PA_SHIFT 32
+#define GP32_PSE36_MAX_PA   40
+#define GP32_4M_RSVD_BIT    21
+
+/* PAE and 4-level paging: 8-byte entries, 9-bit indexes (SDM 3A 4.4, 4.5). */
+#define GP64_ENTRY_SIZE	       8
+#define GP64_INDEX_BITS	       9
+#define GP64_PML4_SHIFT	       39
+#define GP64_PDPT_SHIFT	       30
+#define GP64_PD_SHIFT	       21
+#define GP64_PT_SHIFT	       12
+#define GP64_CANONICAL_BITS    48
+#define GPPAE_CR3_MASK	       0xffffffe0ULL /* the PDPT is 32-byte aligned */
+#define GPPAE_PDPTE_COUNT_BITS 2
+#define GPPAE_PDPTE_RSVD       0x1e6ULL /* bits 8:5 and 2:1 */
+#define GPPAE_RSVD_TOP	       63	/* PAE PDE/PTE: bits 62:M reserved */
+#define GP4L_RSVD_TOP	       52	/* 4-level: bits 51:M reserved */
+#define GP_LARGE_RSVD_LOW      13	/* large-page entries: bits (shift-1):13 reserved */
+
+enum gp_mode { GP_MODE_NONE, GP_MODE_32, GP_MODE_PAE, GP_MODE_4LEVEL, GP_MODE_5LEVEL };
+
+/* What the walk found, for the permission checks. */
+struct gp_walk {
+	bool writable, user, exec;
+};
+
+static enum gp_mode gp_mode(const struct guest_paging *pg)
+{
+	if (!(pg->cr0 & GP_CR0_PG))
+		return GP_MODE_NONE;
+	if (!(pg->cr4 & GP_CR4_PAE))
+		return GP_MODE_32;
+	if (!(pg->efer & GP_EFER_LMA))
+		return GP_MODE_PAE;
+	return (pg->cr4 & GP_CR4_LA57) ? GP_MODE_5LEVEL : GP_MODE_4LEVEL;
+}
+
+static unsigned gp_maxphyaddr(const struct guest_paging *pg)
+{
+	unsigned m = pg->maxphyaddr ? pg->maxphyaddr : GP_MAXPHYADDR_DEFAULT;
+
+	return MIN(MAX(m, GP_MAXPHYADDR_MIN), GP_MAXPHYADDR_MAX);
+}
+
+/* Bits [hi-1, lo] set (empty when hi <= lo). */
+static uint64_t bit_range(unsigned hi, unsigned lo)
+{
+	uint64_t top = hi >= 64 ? ~0ULL : (1ULL << hi) - 1;
+
+	return hi <= lo ? 0 : top & ~((1ULL << lo) - 1);
+}
+
+/*
+ * read_gpa with its -EFAULT renamed, so that -EFAULT out of this module
+ * always means "the guest takes a #PF".
+ */
+static int gp_read(const struct guest_paging *pg, gpa_t gpa, void *buf, unsigned len)
+{
+	int ret = pg->read_gpa(pg->ctx, gpa, buf, len);
+
+	if (ret == -EFAULT)
+		return -EIO;
+	return ret > 0 ? -EIO : ret;
+}
+
+static int gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
+{
+	uint8_t b[GP64_ENTRY_SIZE] = {0};
+	uint64_t v = 0;
+	unsigned i;
+	int ret = gp_read(pg, gpa, b, size);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	*entry = v;
+	return 0;
+}
+
+static uint32_t gp_fault_bits(const struct guest_paging *pg, unsigned access, enum gp_mode mode)
+{
+	uint32_t err = 0;
+
+	if (access & GUEST_ACCESS_WRITE)
+		err |= GUEST_PF_W;
+	if (access & GUEST_ACCESS_USER)
+		err |= GUEST_PF_U;
+	/* SDM 3A 4.7: I/D is reported only when NX or SMEP makes fetches checkable. */
+	if ((access & GUEST_ACCESS_FETCH) &&
+	    (((pg->efer & GP_EFER_NXE) && mode != GP_MODE_32) || (pg->cr4 & GP_CR4_SMEP)))
+		err |= GUEST_PF_I;
+	return err;
+}
+
+/* SDM 3A 4.6: access rights from the whole walk. True when the access is allowed. */
+static bool gp_access_ok(const struct guest_paging *pg, unsigned access, const struct gp_walk *w)
+{
+	bool user = access & GUEST_ACCESS_USER;
+
+	if (access & GUEST_ACCESS_FETCH) {
+		if (!w->exec)
+			return false;
+		if (user)
+			return w->user;
+		/* SMEP: no supervisor fetches from user pages. */
+		return !(w->user && (pg->cr4 & GP_CR4_SMEP));
+	}
+	if (user) {
+		if (!w->user)
+			return false;
+		return !(access & GUEST_ACCESS_WRITE) || w->writable;
+	}
+	/* SMAP: no supervisor data accesses to user pages unless RFLAGS.AC. */
+	if (w->user && (pg->cr4 & GP_CR4_SMAP) && !(access & GUEST_ACCESS_AC))
+		return false;
+	/* CR0.WP=0 lets supervisor writes ignore R/W. */
+	return !(access & GUEST_ACCESS_WRITE) || w->writable || !(pg->cr0 & GP_CR0_WP);
+}
+
+static void gp_accumulate(struct gp_walk *w, uint64_t entry, bool nxe)
+{
+	w->writable &= !!(entry & GP_PTE_RW);
+	w->user &= !!(entry & GP_PTE_US);
+	if (nxe && (entry & GP_PTE_XD))
+		w->exec = false;
+}
+
+static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk *w, gpa_t *gpa,
+		      uint32_t *fault)
+{
+	uint64_t pde, pte, idx_mask = (1ULL << GP32_INDEX_BITS) - 1;
+	unsigned m = gp_maxphyaddr(pg);
+	int ret;
+
+	ret = gp_read_entry(
+	    pg, (pg->cr3 & GP32_FRAME_MASK) + ((la >> GP32_PDE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
+	    GP32_ENTRY_SIZE, &pde);
+	if (ret)
+		return ret;
+	if (!(pde & GP_PTE_P))
+		return -EFAULT;
+	gp_accumulate(w, pde, false);
+	if ((pde & GP_PTE_PS) && (pg->cr4 & GP_CR4_PSE)) {
+		/* SDM 3A 4.3 (PSE-36): PA bits 39:32 come from PDE bits 20:13. */
+		unsigned high_bits = MIN(m, GP32_PSE36_MAX_PA) - GP32_PSE36_PA_SHIFT;
+		uint64_t rsvd =
+		    (1ULL << GP32_4M_RSVD_BIT) |
+		    bit_range(GP32_PSE36_SHIFT + GP32_PSE36_BITS, GP32_PSE36_SHIFT + high_bits);
+		uint64_t high = (pde >> GP32_PSE36_SHIFT) & ((1ULL << GP32_PSE36_BITS) - 1);
+
+		if (pde & rsvd) {
+			*fault = GUEST_PF_RSVD | GUEST_PF_P;
+			return -EFAULT;
+		}
+		*gpa = (pde & GP32_4M_MASK) | (high << GP32_PSE36_PA_SHIFT) |
+		       (la & ~GP32_4M_MASK & GP_LEGACY_LA_MASK);
+		return 0;
+	}
+	ret = gp_read_entry(
+	    pg, (pde & GP32_FRAME_MASK) + ((la >> PAGE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
+	    GP32_ENTRY_SIZE, &pte);
+	if (ret)
+		return ret;
+	if (!(pte & GP_PTE_P))
+		return -EFAULT;
+	gp_accumulate(w, pte, false);
+	*gpa = (pte & GP32_FRAME_MASK) | (la & GP_PAGE_OFFSET_MASK);
+	return 0;
+}
+
+/*
+ * PAE and 4-level walks share the 8-byte entry format below the PDPT. Levels
+ * are numbered by the address shift they translate.
+ */
+static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t la,
+		      struct gp_walk *w, gpa_t *gpa, uint32_t *fault)
+{
+	unsigned m = gp_maxphyaddr(pg);
+	bool nxe = pg->efer & GP_EFER_NXE;
+	uint64_t frame_mask = bit_range(m, PAGE_SHIFT);
+	uint64_t idx_mask = (1ULL << GP64_INDEX_BITS) - 1;
+	uint64_t rsvd_common = bit_range(mode == GP_MODE_PAE ? GPPAE_RSVD_TOP : GP4L_RSVD_TOP, m);
+	uint64_t table, entry;
+	unsigned shift;
+	int ret;
+
+	if (!nxe)
+		rsvd_common |= GP_PTE_XD;
+
+	if (mode == GP_MODE_PAE) {
+		/* SDM 3A 4.4.1: four PDPTEs, without R/W, U/S or XD. */
+		uint64_t pdpte_rsvd = bit_range(64, m) | GPPAE_PDPTE_RSVD;
+		uint64_t pdpt_idx =
+		    (la >> GP64_PDPT_SHIFT) & ((1ULL << GPPAE_PDPTE_COUNT_BITS) - 1);
+
+		ret = gp_read_entry(pg, (pg->cr3 & GPPAE_CR3_MASK) + pdpt_idx * GP64_ENTRY_SIZE,
+				    GP64_ENTRY_SIZE, &entry);
+		if (ret)
+			return ret;
+		if (!(entry & GP_PTE_P))
+			return -EFAULT;
+		if (entry & pdpte_rsvd) {
+			*fault = GUEST_PF_RSVD | GUEST_PF_P;
+			return -EFAULT;
+		}
+		table = entry & frame_mask;
+		shift = GP64_PD_SHIFT;
+	} else {
+		table = pg->cr3 & frame_mask;
+		shift = GP64_PML4_SHIFT;
+	}
+
+	for (;; shift -= GP64_INDEX_BITS) {
+		uint64_t rsvd = rsvd_common;
+		bool leaf;
+
+		ret = gp_read_entry(pg, table + ((la >> shift) & idx_mask) * GP64_ENTRY_SIZE,
+				    GP64_ENTRY_SIZE, &entry);
+		if (ret)
+			return ret;
+		if (!(entry & GP_PTE_P))
+			return -EFAULT;
+		/* SDM 3A 4.5.4: PS is reserved in a PML4E; 1 GiB and 2 MiB leaves end early. */
+		if (shift == GP64_PML4_SHIFT)
+			rsvd |= GP_PTE_PS;
+		leaf =
+		    shift == GP64_PT_SHIFT ||
+		    ((entry & GP_PTE_PS) && (shift == GP64_PDPT_SHIFT || shift == GP64_PD_SHIFT));
+		if (leaf && shift != GP64_PT_SHIFT)
+			rsvd |= bit_range(shift, GP_LARGE_RSVD_LOW);
+		if (entry & rsvd) {
+			*fault = GUEST_PF_RSVD | GUEST_PF_P;
+			return -EFAULT;
+		}
+		gp_accumulate(w, entry, nxe);
+		if (leaf) {
+			uint64_t page_mask = (1ULL << shift) - 1;
+
+			*gpa = (entry & frame_mask & ~page_mask) | (la & page_mask);
+			return 0;
+		}
+		table = entry & frame_mask;
+	}
+}
+
+static bool gp_canonical(uint64_t la)
+{
+	int64_t s = (int64_t)(la << (64 - GP64_CANONICAL_BITS)) >> (64 - GP64_CANONICAL_BITS);
+
+	return (uint64_t)s == la;
+}
+
+int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
+			   uint32_t *pf_error)
+{
+	enum gp_mode mode = gp_mode(pg);
+	struct gp_walk w = {.writable = true, .user = true, .exec = true};
+	uint32_t fault = 0;
+	int ret;
+
+	*pf_error = 0;
+	switch (mode) {
+	case GP_MODE_NONE:
+		*gpa = la & GP_LEGACY_LA_MASK;
+		return 0;
+	case GP_MODE_5LEVEL:
+		return -ENOTSUP;
+	case GP_MODE_4LEVEL:
+		/* SDM 3A 3.3.7.1: a non-canonical address faults with #GP before any walk. */
+		if (!gp_canonical(la))
+			return -EINVAL;
+		ret = gp_walk_64(pg, mode, la, &w, gpa, &fault);
+		break;
+	case GP_MODE_PAE:
+		ret = gp_walk_64(pg, mode, la & GP_LEGACY_LA_MASK, &w, gpa, &fault);
+		break;
+	default:
+		ret = gp_walk_32(pg, (uint32_t)la, &w, gpa, &fault);
+		break;
+	}
+	if (ret == 0 && !gp_access_ok(pg, access, &w)) {
+		fault = GUEST_PF_P;
+		ret = -EFAULT;
+	}
+	if (ret == -EFAULT)
+		*pf_error = fault | gp_fault_bits(pg, access, mode);
+	return ret;
+}
+
+int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sregs,
+		     struct guest_fetch *out)
+{
+	enum x86_mode mode = x86_cpu_mode(sregs);
+	unsigned access = GUEST_ACCESS_FETCH, avail = X86_MAX_INSN_LEN;
+	uint64_t ip = sregs->rip, base = 0, la_mask = ~0ULL;
+
+	*out = (struct guest_fetch){0};
+	/* SDM 3A 5.5: CPL is SS.DPL in protected mode, 3 in virtual-8086, 0 in real mode. */
+	if ((sregs->cr0 & GP_CR0_PE) && ((sregs->rflags & GP_RFLAGS_VM) || sregs->ss.dpl == 3))
+		access |= GUEST_ACCESS_USER;
+
+	if (mode != X86_MODE_64) {
+		/*
+		 * SDM 3A 3.4.3: the hidden CS.base is what the CPU adds, also in
+		 * real mode (it is not selector << 4 right after reset).
+		 */
+		ip &= mode == X86_MODE_16 ? GP_IP16_MASK : GP_LEGACY_LA_MASK;
+		if (ip > sregs->cs.limit)
+			return -ERANGE;
+		avail = MIN((uint64_t)avail, (uint64_t)sregs->cs.limit - ip + 1);
+		base = sregs->cs.base;
+		la_mask = GP_LEGACY_LA_MASK;
+	}
+
+	while (out->len < avail) {
+		gva_t la = (base + ip + out->len) & la_mask;
+		unsigned chunk = MIN(avail - out->len, PAGE_SIZE - (la & GP_PAGE_OFFSET_MASK));
+		uint32_t pf_error;
+		gpa_t gpa;
+		int ret = guest_paging_translate(pg, la, access, &gpa, &pf_error);
+
+		if (ret == 0)
+			ret = gp_read(pg, gpa, out->bytes + out->len, chunk);
+		if (ret) {
+			if (ret == -EFAULT) {
+				out->pf_la = la;
+				out->pf_error = pf_error;
+			}
+			if (out->len == 0)
+				return ret;
+			out->tail_error = ret;
+			return 0;
+		}
+		out->len += chunk;
+	}
+	if (avail < X86_MAX_INSN_LEN)
+		out->tail_error = -ERANGE;
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * Guest page-table walks: translate a guest-linear address to guest-physical
+ * through the guest's own paging structures (read through a callback, never
+ * written: no accessed/dirty updates), and fetch the instruction bytes at
+ * CS:RIP for the instruction emulator.
+ */
+#ifndef SHOJI_KERNEL_GUEST_PAGING_H
+#define SHOJI_KERNEL_GUEST_PAGING_H
+
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+#include "kernel/emul/x86_decode.h"
+
+/*
+ * Read len bytes of guest-physical memory at gpa into buf. 0, or -errno for
+ * addresses outside guest RAM (the walk propagates it; it is not a #PF).
+ */
+typedef int (*guest_read_gpa_fn)(void *ctx, gpa_t gpa, void *buf, unsigned len);
+
+/* The paging state of a vCPU and the way to read its memory. */
+struct guest_paging {
+	uint64_t cr0, cr3, cr4, efer;
+	unsigned maxphyaddr; /* guest MAXPHYADDR in bits; 0 means 52 */
+	guest_read_gpa_fn read_gpa;
+	void *ctx;
+};
+
+/* Access kinds, or'ed together; none of them means a supervisor data read. */
+#define GUEST_ACCESS_WRITE (1u << 0)
+#define GUEST_ACCESS_USER  (1u << 1) /* CPL 3 */
+#define GUEST_ACCESS_FETCH (1u << 2)
+#define GUEST_ACCESS_AC	   (1u << 3) /* RFLAGS.AC=1: SMAP does not apply to this data access */
+
+/* #PF error code bits (SDM 3A 4.7). */
+#define GUEST_PF_P    (1u << 0) /* protection violation (clear: not present) */
+#define GUEST_PF_W    (1u << 1)
+#define GUEST_PF_U    (1u << 2)
+#define GUEST_PF_RSVD (1u << 3)
+#define GUEST_PF_I    (1u << 4)
+
+/*
+ * Translate linear address la for `access` (GUEST_ACCESS_*). 0 with *gpa set;
+ * -EFAULT when the guest takes a #PF (*pf_error gets the error code, CR2 is
+ * la); -EINVAL for a non-canonical la in IA-32e paging (#GP, not #PF);
+ * -ENOTSUP for 5-level paging (CR4.LA57); -EIO if read_gpa said -EFAULT,
+ * otherwise read_gpa's own error.
+ */
+int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
+			   uint32_t *pf_error);
+
+/* The instruction bytes at CS:RIP. */
+struct guest_fetch {
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	unsigned len; /* valid bytes */
+	/*
+	 * Why len stopped short of X86_MAX_INSN_LEN: 0 (all fetched), -EFAULT
+	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or a
+	 * read_gpa error. Whether that matters depends on the decoded length.
+	 */
+	int tail_error;
+	gva_t pf_la;
+	uint32_t pf_error;
+};
+
+/*
+ * Fetch up to 15 bytes at CS.base + RIP (64-bit mode: RIP; 16-bit modes: IP)
+ * for the CPL of sregs (SS.DPL; 3 in virtual-8086 mode), translating each page
+ * separately. Returns 0 when at least one byte was fetched, or the first
+ * byte's error: -EFAULT with pf_la/pf_error (inject #PF), -ERANGE (RIP past
+ * the CS limit: #GP), -ENOTSUP/-EINVAL/read errors as guest_paging_translate.
+ */
+int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sregs,
+		     struct guest_fetch *out);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * Hypercalls. Every argument comes from the guest: buffers are checked to
+ * lie wholly inside guest RAM before a byte is read, unknown numbers and bad
+ * arguments return an error code in RAX. Nothing a guest passes can fault
+ * the hypervisor.
+ */
+#include "kernel/emul/hypercall.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
+#include "kernel/core/log.h"
+#include "kernel/sched/sched.h"
+#include "kernel/guest/virq.h"
+#include "kernel/guest/virt.h"
+
+#define CONSOLE_LINE_MAX 120
+
+static uint64_t boot_tsc;
+
+/* Print guest text as console lines: split on '\n', non-printables shown as '.'. */
+static void console_write_guest(struct guest *g, const char *buf, uint64_t len)
+{
+	char line[CONSOLE_LINE_MAX + 1];
+	unsigned n = 0;
+	for (uint64_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (c == '\n' || n == CONSOLE_LINE_MAX) {
+			line[n] = '\0';
+			guest_console_line(g, line);
+			n = 0;
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r')
+			continue;
+		line[n++] = (c >= 0x20 && c < 0x7f) ? c : '.';
+	}
+	if (n) {
+		line[n] = '\0';
+		guest_console_line(g, line);
+	}
+}
+
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	if (len > HC_CONSOLE_MAX)
+		return HC_EINVAL;
+	const char *buf = guest_ram_ptr(v->guest, gpa, len);
+	if (!buf)
+		return HC_EFAULT;
+	console_write_guest(v->guest, buf, len);
+	return len;
+}
+
+struct start_job {
+	struct vcpu *v;
+	struct vcpu_sregs sregs;
+	int err;
+};
+
+static void start_state_here(void *arg)
+{
+	struct start_job *job = arg;
+	job->err = virt->vcpu_set_sregs(job->v, &job->sregs);
+}
+
+/*
+ * Start secondary vCPU `id` at rip/rsp in the mode vCPU 0 runs in now (its
+ * segments, control registers and page tables), like an INIT/SIPI start
+ * that already went through the mode switch. Each vCPU starts once per run.
+ */
+static int64_t hc_vcpu_start(struct vcpu *v, uint64_t id, uint64_t rip, uint64_t rsp)
+{
+	struct guest *g = v->guest;
+	if (id == 0 || id >= g->vcpu_count)
+		return HC_EINVAL;
+	struct vcpu *t = &g->vcpus[id];
+	spin_lock(&g->lock);
+	bool started = t->se.state != SCHED_STOPPED || t->started;
+	t->started = true;
+	spin_unlock(&g->lock);
+	if (started)
+		return HC_EINVAL;
+
+	struct start_job job = {.v = t};
+	virt->vcpu_get_sregs(v, &job.sregs);
+	job.sregs.rip = rip;
+	job.sregs.rsp = rsp;
+	job.sregs.rflags = RFLAGS_RESERVED_ONE;
+	int err = sched_on_cpu(t->se.cpu, start_state_here, &job);
+	if (err || job.err)
+		return HC_EINVAL;
+	__atomic_fetch_add(&g->vcpus_started, 1, __ATOMIC_SEQ_CST);
+	sched_wake(&t->se);
+	return 0;
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	struct vcpu_regs *r = &v->regs;
+	int64_t ret;
+
+	if (!boot_tsc)
+		boot_tsc = rdtsc();
+	switch (r->rax) {
+	case HC_VERSION:
+		ret = SHOJI_ABI_VERSION;
+		break;
+	case HC_CONSOLE_WRITE:
+		ret = hc_console_write(v, r->rdi, r->rsi);
+		break;
+	case HC_EXIT:
+		guest_stop(v->guest, GUEST_EXITED, (int)r->rdi, "exit hypercall, code %d",
+			   (int)r->rdi);
+		ret = 0;
+		break;
+	case HC_YIELD:
+		sched_yield(&v->se);
+		ret = 0;
+		break;
+	case HC_SET_TIMER:
+		ret = r->rsi > 255 ? HC_EINVAL : virq_set_timer(v, r->rdi, (uint8_t)r->rsi);
+		if (ret)
+			ret = HC_EINVAL;
+		break;
+	case HC_VCPU_START:
+		ret = hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
+		break;
+	case HC_TIME_NS:
+		ret = tsc_to_ns(rdtsc() - boot_tsc);
+		break;
+	default:
+		ret = HC_ENOSYS;
+		break;
+	}
+	r->rax = (uint64_t)ret;
+}

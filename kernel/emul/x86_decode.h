@@ -1,0 +1,116 @@
+/*
+ * x86 instruction decoder for MMIO emulation: the subset of instructions an
+ * OS uses on device registers (MOV and friends, string stores, read-modify-
+ * write ALU ops). Pure function of the bytes and the CPU mode; it never reads
+ * guest state, so a hostile byte stream can at worst yield an error.
+ */
+#ifndef SHOJI_KERNEL_X86_DECODE_H
+#define SHOJI_KERNEL_X86_DECODE_H
+
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+
+/* SDM 2 2.3.11: an instruction longer than 15 bytes raises #GP. */
+#define X86_MAX_INSN_LEN 15
+
+/* Default operand/address size of the code segment (SDM 3A 3.4.5, 5.2.1). */
+enum x86_mode {
+	X86_MODE_16, /* real mode, virtual-8086, or 16-bit protected mode (CS.D=0) */
+	X86_MODE_32, /* 32-bit protected or compatibility mode (CS.D=1) */
+	X86_MODE_64, /* 64-bit mode: EFER.LMA=1 and CS.L=1 */
+};
+
+enum x86_op {
+	X86_OP_MOV_STORE, /* 88, 89, C6 /0, C7 /0, A2, A3: register or immediate to memory */
+	X86_OP_MOV_LOAD,  /* 8A, 8B, A0, A1: memory to register */
+	X86_OP_MOVZX,	  /* 0F B6, 0F B7 */
+	X86_OP_MOVSX,	  /* 0F BE, 0F BF, 63 (MOVSXD, 64-bit mode) */
+	X86_OP_ADD,
+	X86_OP_OR,
+	X86_OP_ADC,
+	X86_OP_SBB,
+	X86_OP_AND,
+	X86_OP_SUB,
+	X86_OP_XOR,
+	X86_OP_CMP,
+	X86_OP_TEST,
+	X86_OP_XCHG,
+	X86_OP_NOT,
+	X86_OP_NEG,
+	X86_OP_INC,
+	X86_OP_DEC,
+	X86_OP_BT,   /* 0F BA /4 ib */
+	X86_OP_BTS,  /* 0F BA /5 ib */
+	X86_OP_BTR,  /* 0F BA /6 ib */
+	X86_OP_BTC,  /* 0F BA /7 ib */
+	X86_OP_STOS, /* AA, AB */
+	X86_OP_LODS, /* AC, AD */
+	X86_OP_MOVS, /* A4, A5: decoded, not emulated */
+};
+
+/* Segment register numbers in their ModRM/SREG encoding order. */
+enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
+
+#define X86_REG_NONE 0xff /* x86_insn.base / .index: no such register */
+
+struct x86_insn {
+	uint8_t len; /* bytes, 1..X86_MAX_INSN_LEN */
+	enum x86_op op;
+	uint8_t op_size;   /* operation size: 1, 2, 4 or 8 (destination size for MOVZX/MOVSX) */
+	uint8_t mem_size;  /* bytes read or written in memory (source size for MOVZX/MOVSX) */
+	uint8_t addr_size; /* 2, 4 or 8 */
+
+	/*
+	 * The register operand (ModRM.reg, or rAX for moffs and string forms),
+	 * 0-15, or X86_REG_NONE where ModRM.reg is an opcode extension (immediate
+	 * and unary forms); reg_high8 means AH/CH/DH/BH (8-bit operand, no REX).
+	 */
+	uint8_t reg;
+	bool reg_high8;
+	bool reg_is_dst; /* the result goes to the register (loads, "op r, r/m" forms) */
+
+	bool has_imm;
+	uint64_t imm; /* sign-extended to 64 bits where the instruction does (BT: zero-extended) */
+
+	/* The r/m operand. mem=false: a register (rm, rm_high8), nothing to emulate. */
+	bool mem;
+	uint8_t rm;
+	bool rm_high8;
+
+	/* Effective-address parts of a memory operand (see x86_insn_ea()). */
+	uint8_t base;  /* register or X86_REG_NONE */
+	uint8_t index; /* register or X86_REG_NONE */
+	uint8_t scale; /* 1, 2, 4, 8 */
+	bool rip_rel;
+	int64_t disp; /* sign-extended; a moffs is stored here zero-extended */
+	enum x86_seg
+	    seg; /* override or default; 64-bit mode uses only FS/GS bases (SDM 3A 3.4.4) */
+	bool seg_override;
+
+	bool rep; /* F3 (REP/REPE) or F2 (REPNE) on a string instruction */
+	bool lock;
+	bool rex; /* a REX prefix was present */
+};
+
+/* The decoder's mode for the vCPU's current state (CR0.PE, RFLAGS.VM, EFER.LMA, CS.L/D). */
+enum x86_mode x86_cpu_mode(const struct vcpu_sregs *sregs);
+
+/*
+ * Decode one instruction from bytes[0, valid). Returns 0 and fills *insn, or
+ * -EINVAL if the instruction needs more than `valid` bytes (truncated fetch),
+ * -E2BIG if it would exceed X86_MAX_INSN_LEN, -ENOTSUP for anything outside
+ * the supported set (including encodings that raise #UD, e.g. a bad LOCK).
+ */
+int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn);
+
+/*
+ * Effective address (segment offset, before adding the segment base) of the
+ * memory operand, masked to the address size. rsp is the guest RSP (struct
+ * vcpu_regs does not hold it); rip is the instruction's own address, and
+ * RIP-relative operands use rip + insn->len. String instructions give rSI
+ * (LODS, MOVS source) or rDI (STOS). -EINVAL if !insn->mem.
+ */
+int x86_insn_ea(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t rsp, uint64_t rip,
+		uint64_t *ea);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * Guest objects: creation (memory, EPT/NPT, vCPUs), devices' bus,
+ * stopping, and accounting. One contiguous, zeroed run of host frames backs
+ * guest RAM, mapped write-back; the MMIO window stays unmapped so that every
+ * access there reaches a virtual device (or the defined unclaimed answer).
+ * Running them is the scheduler's job (kernel/sched/sched.c).
+ */
+#include "kernel/guest/guest.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/guest/exit_stats.h"
+#include "kernel/guest/hypercall_abi.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/sched/sched.h"
+#include "kernel/guest/virt.h"
+
+static unsigned next_guest_id;
+static void (*stopped_hook)(struct guest *g);
+
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count)
+{
+	if (!vcpu_count || vcpu_count > GUEST_MAX_VCPUS) {
+		log_err("guest %s: %u vCPUs (1..%u)", name, vcpu_count, GUEST_MAX_VCPUS);
+		return NULL;
+	}
+	struct guest *g = calloc(1, sizeof(*g));
+	if (!g) {
+		log_err("guest %s: out of hypervisor heap", name);
+		goto fail;
+	}
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->id = next_guest_id++;
+	g->mem_size = ALIGN_UP(mem_size, SZ_2M);
+	g->vcpu_count = vcpu_count;
+	for (unsigned i = 0; i < vcpu_count; i++) {
+		g->vcpus[i].guest = g;
+		g->vcpus[i].id = i;
+		if (fpu_state_init(&g->vcpus[i].fpu)) {
+			log_err("guest %s: out of hypervisor heap", name);
+			goto fail;
+		}
+	}
+
+	/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */
+	g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE, SZ_2M);
+	if (!g->mem_hpa) {
+		log_err("guest %s: no %llu MiB of contiguous host memory", name,
+			(unsigned long long)(g->mem_size / SZ_1M));
+		goto fail;
+	}
+	memset(phys_to_virt(g->mem_hpa), 0, g->mem_size);
+
+	int err = virt->guest_init(g);
+	if (!err)
+		err = guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
+	if (err) {
+		log_err("guest %s: set-up failed (%d)", name, err);
+		goto fail;
+	}
+	g->state = GUEST_CREATED;
+	return g;
+fail:
+	if (g && g->mem_hpa)
+		pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE);
+	free(g);
+	return NULL;
+}
+
+static void flush_here(void *arg)
+{
+	if (smp_cpu_virt_ready(this_pcpu()->index))
+		virt->guest_flush(arg);
+}
+
+int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+	      enum gmap_type type)
+{
+	int err = virt->guest_map(g, gpa, hpa, size, rights, type);
+	/* The backend flushed this CPU; vCPUs may run on the others. */
+	if (!err && smp_cpu_count() > 1 && smp_call_all_others(flush_here, g))
+		log_err("guest %s: a CPU did not confirm the remap flush", g->name);
+	return err;
+}
+
+void guest_on_stopped(void (*hook)(struct guest *g))
+{
+	stopped_hook = hook;
+}
+
+void guest_start(struct guest *g)
+{
+	spin_lock(&g->lock);
+	g->state = GUEST_RUNNING;
+	g->paused = false;
+	g->vcpus_stopped = 0;
+	g->stop_reason[0] = '\0';
+	g->start_tsc = rdtsc();
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		g->vcpus[i].runtime_at_start = g->vcpus[i].se.runtime;
+	spin_unlock(&g->lock);
+	log_info("guest %s: started", g->name);
+	sched_wake(&g->vcpus[0].se);
+}
+
+void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
+{
+	spin_lock(&g->lock);
+	if (g->state != GUEST_RUNNING) {
+		spin_unlock(&g->lock);
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
+	va_end(ap);
+	g->state = state;
+	g->exit_code = code;
+	vdev_stop_all(g);
+	spin_unlock(&g->lock);
+
+	log_info("guest %s: %s: %s", g->name,
+		 state == GUEST_CRASHED ? "stopped by the hypervisor" : "exited", g->stop_reason);
+	/* vCPUs elsewhere notice at their next exit; waiting ones are queued to notice. */
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		if (v->se.state == SCHED_BLOCKED || v->se.state == SCHED_PARKED)
+			sched_wake(&v->se);
+		else
+			sched_kick(&v->se);
+	}
+}
+
+void guest_vcpu_stopped(struct guest *g, struct vcpu *v)
+{
+	spin_lock(&g->lock);
+	unsigned stopped = ++g->vcpus_stopped;
+	spin_unlock(&g->lock);
+	if (stopped < g->vcpus_started)
+		return;
+	exit_stats_print(g);
+	if (stopped_hook)
+		stopped_hook(g);
+}
+
+void guest_set_paused(struct guest *g, bool paused)
+{
+	g->paused = paused;
+	log_info("guest %s: %s", g->name, paused ? "paused" : "resumed");
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		if (!paused && v->se.state == SCHED_PARKED)
+			sched_wake(&v->se);
+		else
+			sched_kick(&v->se);
+	}
+}
+
+void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+		return NULL;
+	return (uint8_t *)phys_to_virt(g->mem_hpa) + gpa;
+}
+
+void guest_console_line(struct guest *g, const char *text)
+{
+	log_info("[%s] %s", g->name, text);
+}
+
+void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])
+{
+	for (unsigned k = 0; k < VEXIT_KIND_COUNT; k++) {
+		out[k] = (struct exit_stat){0};
+		for (unsigned i = 0; i < g->vcpu_count; i++) {
+			out[k].count += g->vcpus[i].stats[k].count;
+			out[k].cycles += g->vcpus[i].stats[k].cycles;
+		}
+	}
+}

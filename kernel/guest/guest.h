@@ -1,0 +1,103 @@
+/*
+ * A guest (VM): a name, guest-physical memory backed by one contiguous run
+ * of host frames, its vCPU, its virtual devices and counters.
+ *
+ * Guest-physical layout: RAM at [0, mem_size); the MMIO window
+ * [GUEST_MMIO_BASE, 4 GiB) holds virtual devices, and unclaimed accesses
+ * there get the defined answer (reads all ones, writes ignored, counted).
+ * Anything else is outside the guest: the guest is stopped.
+ */
+#ifndef SHOJI_KERNEL_GUEST_H
+#define SHOJI_KERNEL_GUEST_H
+
+#include "kernel/core/spinlock.h"
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+#include "kernel/guest/vdev.h"
+#include "kernel/guest/virt.h"
+
+#define GUEST_NAME_MAX	32
+#define GUEST_MAX_VCPUS 8
+#define GUEST_MMIO_BASE 0xc0000000ULL
+#define GUEST_MMIO_END	SZ_4G
+
+enum guest_state {
+	GUEST_CREATED,
+	GUEST_RUNNING,
+	GUEST_EXITED,  /* the guest asked to stop (debug-exit port, exit hypercall) */
+	GUEST_CRASHED, /* stopped by the hypervisor: fault, bad state, escape attempt */
+};
+
+struct guest {
+	char name[GUEST_NAME_MAX];
+	unsigned id;
+	volatile enum guest_state state;
+	int exit_code;
+	char stop_reason[160];
+
+	uint64_t mem_size;
+	hpa_t mem_hpa; /* host backing of guest RAM [0, mem_size) */
+	void *arch_mm; /* backend's EPT / NPT root */
+
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	unsigned vcpu_count;
+	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
+	volatile bool paused;
+	bool restart_pending;	  /* start again once every vCPU has stopped */
+	uint64_t start_tsc;	  /* when it last started */
+	struct spinlock lock;	  /* state changes (vCPUs may run on several CPUs) */
+	struct spinlock dev_lock; /* its virtual devices */
+	const void *config;	  /* its struct config_guest, to build it again on restart */
+
+	struct vdev *vdevs[GUEST_MAX_VDEVS];
+	unsigned vdev_count;
+	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
+	unsigned device_mask; /* GUEST_DEV_* attached */
+
+	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
+};
+
+/* Standard devices a guest may have (vdev_attach_standard's `devices`). */
+#define GUEST_DEV_UART	     (1u << 0) /* 16550 at GUEST_UART_PORT */
+#define GUEST_DEV_DEBUG_EXIT (1u << 1) /* GUEST_DEBUG_EXIT_PORT */
+
+/* A guest with mem_size bytes of zeroed RAM and vcpu_count vCPUs, no devices yet. */
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
+
+/* Mark g running and make vCPU 0 runnable (its state must be loaded). */
+void guest_start(struct guest *g);
+
+/* Pause (park every vCPU at its next exit) or resume g. */
+void guest_set_paused(struct guest *g, bool paused);
+
+/* A vCPU of g left the scheduler for good; the last one ends the run (stats, hook). */
+void guest_vcpu_stopped(struct guest *g, struct vcpu *v);
+
+/* Called (on the CPU of g's last vCPU) when every vCPU of g has stopped. */
+void guest_on_stopped(void (*hook)(struct guest *g));
+
+/* Exit counters of g summed over its vCPUs. */
+void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT]);
+
+/*
+ * Stop g: state becomes `state` (EXITED or CRASHED), one log line reports
+ * guest and reason. No vCPU of g is entered again; callable from any CPU.
+ */
+void guest_stop(struct guest *g, enum guest_state state, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Map guest-physical [gpa, gpa+size) to host [hpa, ...) with `rights`, and
+ * make every CPU drop stale translations before returning (vCPUs of g may
+ * be running anywhere).
+ */
+int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+	      enum gmap_type type);
+
+/* Host pointer to guest RAM [gpa, gpa+len), or NULL if any of it lies outside RAM. */
+void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);
+
+/* Console line from the guest (its virtual UART), printed as "[name] text". */
+void guest_console_line(struct guest *g, const char *text);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * Guest images: what kind an image is, where it goes in guest-physical
+ * memory, and the copy into guest RAM. Pure functions over byte buffers:
+ * guest RAM arrives as a host pointer + size (GPA 0 = ram[0]), so the host
+ * unit tests run them. Kinds:
+ *   ELF64 x86-64 ET_EXEC  PT_LOADs placed by p_paddr, entry e_entry, mode long64
+ *   ELF32 i386 ET_EXEC    same, mode prot32 (Multiboot-style kernels)
+ *   anything else         flat binary copied to the load GPA, mode real
+ * A mode from the config overrides the default (an ELF64 kernel with a
+ * 32-bit entry runs as prot32). Load and entry GPAs apply to flat binaries
+ * only: an ELF image carries its own.
+ */
+#ifndef SHOJI_KERNEL_GUEST_IMAGE_H
+#define SHOJI_KERNEL_GUEST_IMAGE_H
+
+#include <stddef.h>
+
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+
+#define GUEST_IMAGE_SEGMENTS_MAX 16
+#define GUEST_IMAGE_REASON_MAX	 128
+/* Flat binaries load here unless told otherwise: above the real-mode IVT, BDA and 0x7000 stack. */
+#define GUEST_IMAGE_FLAT_LOAD_DEFAULT 0x8000ULL
+
+enum guest_image_kind {
+	GUEST_IMAGE_FLAT,
+	GUEST_IMAGE_ELF32,
+	GUEST_IMAGE_ELF64,
+};
+
+/* What the config says about the image (struct config_guest's fields). */
+struct guest_image_opts {
+	bool mode_set;
+	enum vcpu_start_mode mode;
+	bool load_set; /* flat: load_gpa given (else GUEST_IMAGE_FLAT_LOAD_DEFAULT) */
+	gpa_t load_gpa;
+	bool entry_set; /* flat: entry_gpa given (else = load_gpa) */
+	gpa_t entry_gpa;
+};
+
+/* One piece of the image in guest RAM: file bytes, then zeroes (bss). */
+struct guest_image_segment {
+	gpa_t gpa;
+	uint64_t offset; /* in the image */
+	uint64_t filesz;
+	uint64_t memsz; /* >= filesz, > 0 */
+};
+
+struct guest_image {
+	enum guest_image_kind kind;
+	enum vcpu_start_mode mode;
+	gpa_t entry_gpa;
+	gpa_t start_gpa; /* lowest byte loaded */
+	gpa_t end_gpa;	 /* one past the highest byte loaded, bss included */
+	uint32_t segment_count;
+	struct guest_image_segment segments[GUEST_IMAGE_SEGMENTS_MAX];
+};
+
+/*
+ * Check the @size-byte @image against guest RAM of @ram_size bytes and
+ * describe its placement in @img. Returns 0, or -ENOEXEC (bad image) /
+ * -EINVAL (bad options, does not fit) with a one-line cause in @reason
+ * ("segment 0x... + 0x... beyond guest RAM (16 MiB)"); the caller logs it
+ * with the guest's and image's names.
+ */
+int guest_image_inspect(const void *image, uint64_t size, const struct guest_image_opts *opts,
+			uint64_t ram_size, struct guest_image *img,
+			char reason[GUEST_IMAGE_REASON_MAX]);
+
+/*
+ * guest_image_inspect, then copy each segment to @ram (@ram_size bytes,
+ * GPA 0 at ram[0]) and zero its bss. RAM outside the segments is left as
+ * it was (the caller hands over zeroed RAM).
+ */
+int guest_image_load(const void *image, uint64_t size, const struct guest_image_opts *opts,
+		     uint8_t *ram, uint64_t ram_size, struct guest_image *img,
+		     char reason[GUEST_IMAGE_REASON_MAX]);
+
+#endif

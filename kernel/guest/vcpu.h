@@ -1,0 +1,156 @@
+/*
+ * The vendor-neutral vCPU seam. kernel/ drives guests only through this
+ * interface; arch/x86/vmx and arch/x86/svm implement it (struct virt_ops,
+ * kernel/guest/virt.h). Exits arrive decoded into struct vcpu_exit, so that exit
+ * policy (kernel/emul/exit.c) is written once for both vendors.
+ */
+#ifndef SHOJI_KERNEL_VCPU_H
+#define SHOJI_KERNEL_VCPU_H
+
+#include "arch/x86/fpu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/core/types.h"
+
+struct guest;
+
+/* General-purpose registers; the entry stubs load and save them around each run. */
+struct vcpu_regs {
+	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Index of a GPR in struct vcpu_regs by its x86 encoding (0 = rax ... 15 = r15). */
+static inline uint64_t *vcpu_gpr(struct vcpu_regs *r, unsigned index)
+{
+	return &((uint64_t *)r)[index & 15];
+}
+
+struct vcpu_segment {
+	uint16_t selector;
+	uint64_t base;
+	uint32_t limit; /* in bytes, already scaled by G */
+	uint8_t type;	/* 4-bit type field */
+	uint8_t dpl;
+	bool s, present, l, db, g, unusable;
+};
+
+/* Architectural state beyond the GPRs (read and written as a whole, off the hot path). */
+struct vcpu_sregs {
+	struct vcpu_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	uint64_t gdtr_base, idtr_base;
+	uint32_t gdtr_limit, idtr_limit;
+	uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+	uint64_t rip, rsp, rflags;
+};
+
+enum vcpu_exit_kind {
+	VEXIT_NONE = 0,
+	VEXIT_CPUID,
+	VEXIT_IO,	 /* io.* */
+	VEXIT_MSR_READ,	 /* msr.index */
+	VEXIT_MSR_WRITE, /* msr.index, value in rdx:rax */
+	VEXIT_MMIO,	 /* npf.*: EPT violation / nested page fault */
+	VEXIT_HLT,
+	VEXIT_PAUSE,
+	VEXIT_CR_ACCESS, /* cr.* */
+	VEXIT_XSETBV,
+	VEXIT_HYPERCALL, /* VMCALL / VMMCALL */
+	VEXIT_INVD,
+	VEXIT_WBINVD,
+	VEXIT_EXCEPTION, /* exc.*: an intercepted guest exception */
+	VEXIT_INTR_WINDOW,
+	VEXIT_NMI_WINDOW,
+	VEXIT_PREEMPT, /* the scheduler's timer expired */
+	VEXIT_EXTINT,  /* a host interrupt arrived while the guest ran */
+	VEXIT_TRIPLE_FAULT,
+	VEXIT_INVALID_STATE, /* VM entry refused the guest state */
+	VEXIT_UNHANDLED,     /* anything else: raw_reason says what */
+	VEXIT_VIRT_INSN,     /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
+	VEXIT_DR_ACCESS,     /* MOV to/from a debug register: cr.cr = DR number, cr.gpr, cr.type */
+	VEXIT_KIND_COUNT,
+};
+
+enum cr_access_type { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
+
+struct vcpu_exit {
+	enum vcpu_exit_kind kind;
+	uint32_t raw_reason; /* vendor exit code, for reports */
+	uint8_t insn_len;    /* 0 when the hardware did not say (decode it) */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2 or 4 */
+			bool in, string, rep;
+		} io;
+		struct {
+			uint32_t index;
+		} msr;
+		struct {
+			gpa_t gpa;
+			gva_t gva;
+			bool gva_valid, read, write, fetch;
+		} npf;
+		struct {
+			uint8_t cr;
+			uint8_t gpr;
+			enum cr_access_type type;
+			uint16_t lmsw_value;
+		} cr;
+		struct {
+			uint8_t vector;
+			bool has_error;
+			uint32_t error_code;
+			uint64_t cr2; /* #PF only */
+		} exc;
+	};
+};
+
+enum vcpu_event_type { VEVENT_EXTINT, VEVENT_NMI, VEVENT_EXCEPTION, VEVENT_SOFTINT };
+
+struct vcpu_event {
+	enum vcpu_event_type type;
+	uint8_t vector;
+	bool has_error;
+	uint32_t error_code;
+};
+
+/* How a vCPU starts: the three entry states the loader can ask for. */
+enum vcpu_start_mode {
+	VCPU_START_REAL,   /* unrestricted guest, reset-like: CS:IP given by entry */
+	VCPU_START_PROT32, /* flat 32-bit protected mode, paging off (Multiboot-style) */
+	VCPU_START_LONG64, /* 64-bit long mode on identity page tables in guest memory */
+};
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t cycles; /* TSC cycles spent handling this kind of exit */
+};
+
+struct vcpu {
+	struct guest *guest;
+	unsigned id;
+	struct vcpu_regs regs;
+	void *arch;	    /* backend state: VMCS or VMCB and friends */
+	bool event_pending; /* an event waits for injection at next entry */
+	struct vcpu_event pending;
+	uint64_t dr[8];	      /* debug registers as the guest sees them (4/5 unused) */
+	struct fpu_state fpu; /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
+	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
+
+	/* Scheduling (kernel/sched): state, home CPU, weight, run time. */
+	struct sched_entity se;
+	uint64_t runtime_at_start; /* se.runtime when its guest last started (for shares) */
+
+	/* Virtual interrupts (kernel/guest/virq.c): one pending external interrupt and a one-shot
+	 * timer.
+	 */
+	volatile bool irq_pending;
+	uint8_t irq_vector;
+	bool intr_window;	 /* interrupt-window exiting requested from the backend */
+	uint64_t timer_deadline; /* TSC; 0: not armed */
+	uint8_t timer_vector;
+	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
+	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START) */
+};
+
+#endif

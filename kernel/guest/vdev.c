@@ -1,0 +1,128 @@
+/*
+ * Virtual-device registry: each guest's table of port and MMIO ranges and the
+ * routing of one access to the device that claims it. Owns g->vdevs and
+ * g->vdev_count; it does not answer unclaimed accesses (kernel/emul/exit.c does)
+ * and knows nothing of what a device does.
+ *
+ * At most GUEST_MAX_VDEVS (16) devices per guest: a linear scan is cheaper
+ * than any index at that size.
+ */
+#include "kernel/guest/vdev.h"
+
+#include <errno.h>
+
+#include "kernel/guest/guest.h"
+#include "kernel/core/log.h"
+
+/* x86 port space is 64 KiB: IN/OUT take a 16-bit port number (SDM 2 "IN", "OUT"). */
+#define VDEV_PIO_LIMIT 0x10000ULL
+
+static const char *vdev_space_name(enum vdev_space space)
+{
+	return space == VDEV_PIO ? "pio" : "mmio";
+}
+
+/* Last address of d's range; callers have already rejected empty and wrapping ranges. */
+static uint64_t vdev_last(const struct vdev *d)
+{
+	return d->base + d->length - 1;
+}
+
+static bool vdev_overlaps(const struct vdev *a, const struct vdev *b)
+{
+	return a->space == b->space && a->base <= vdev_last(b) && b->base <= vdev_last(a);
+}
+
+int vdev_register(struct guest *g, struct vdev *d)
+{
+	if (!g || !d || !d->ops)
+		return -EINVAL;
+
+	const char *name = d->name ? d->name : "?";
+	if (d->space != VDEV_PIO && d->space != VDEV_MMIO) {
+		log_err("vdev: guest %s: device %s has unknown address space %d", g->name, name,
+			(int)d->space);
+		return -EINVAL;
+	}
+	/* base + length - 1 < base: the range wraps past the end of the address space. */
+	if (d->length == 0 || d->base + (d->length - 1) < d->base ||
+	    (d->space == VDEV_PIO && d->base + d->length > VDEV_PIO_LIMIT)) {
+		log_err("vdev: guest %s: device %s has bad %s range base %#llx length %#llx",
+			g->name, name, vdev_space_name(d->space), (unsigned long long)d->base,
+			(unsigned long long)d->length);
+		return -EINVAL;
+	}
+
+	for (unsigned i = 0; i < g->vdev_count; i++) {
+		const struct vdev *o = g->vdevs[i];
+		if (!vdev_overlaps(d, o))
+			continue;
+		log_err("vdev: guest %s: device %s %s [%#llx-%#llx] overlaps %s [%#llx-%#llx]",
+			g->name, name, vdev_space_name(d->space), (unsigned long long)d->base,
+			(unsigned long long)vdev_last(d), o->name ? o->name : "?",
+			(unsigned long long)o->base, (unsigned long long)vdev_last(o));
+		return -EBUSY;
+	}
+
+	if (g->vdev_count >= GUEST_MAX_VDEVS) {
+		log_err("vdev: guest %s: no room for device %s (%d devices max)", g->name, name,
+			GUEST_MAX_VDEVS);
+		return -ENOSPC;
+	}
+
+	d->guest = g;
+	g->vdevs[g->vdev_count++] = d;
+	return 0;
+}
+
+static uint64_t vdev_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+/* d claims [addr, addr+size) only if the whole access lies inside its range. */
+static bool vdev_contains(const struct vdev *d, uint64_t addr, unsigned size)
+{
+	if (addr < d->base)
+		return false;
+	uint64_t offset = addr - d->base;
+	/* Written without addr + size so that an access at the top of the space cannot wrap. */
+	return offset < d->length && size <= d->length - offset;
+}
+
+bool vdev_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned size, bool write,
+		 uint64_t *value)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8) {
+		log_warn("vdev: guest %s: %s access of size %u at %#llx not routed", g->name,
+			 vdev_space_name(space), size, (unsigned long long)addr);
+		return false;
+	}
+
+	for (unsigned i = 0; i < g->vdev_count; i++) {
+		struct vdev *d = g->vdevs[i];
+		if (d->space != space || !vdev_contains(d, addr, size))
+			continue;
+
+		uint64_t mask = vdev_size_mask(size);
+		uint64_t offset = addr - d->base;
+		if (write) {
+			if (d->ops->write)
+				d->ops->write(d, offset, size, (value ? *value : 0) & mask);
+		} else {
+			/* A device without a read handler reads like an empty bus: all ones. */
+			uint64_t v = d->ops->read ? d->ops->read(d, offset, size) : ~0ULL;
+			if (value)
+				*value = v & mask;
+		}
+		return true;
+	}
+	return false;
+}
+
+void vdev_stop_all(struct guest *g)
+{
+	for (unsigned i = 0; i < g->vdev_count; i++)
+		if (g->vdevs[i]->ops->stop)
+			g->vdevs[i]->ops->stop(g->vdevs[i]);
+}

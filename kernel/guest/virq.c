@@ -1,0 +1,61 @@
+/* Virtual interrupt delivery and the one-shot timer (see virq.h). */
+#include "kernel/guest/virq.h"
+
+#include <errno.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "kernel/sched/sched.h"
+#include "kernel/guest/virt.h"
+
+#define FIRST_EXTERNAL_VECTOR 32
+#define NS_PER_S	      1000000000ULL
+
+void virq_raise(struct vcpu *v, uint8_t vector)
+{
+	v->irq_vector = vector;
+	v->irq_pending = true;
+	if (v->se.state == SCHED_BLOCKED)
+		sched_wake(&v->se);
+	else
+		sched_kick(&v->se);
+}
+
+int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)
+{
+	if (!ns) {
+		v->timer_deadline = 0;
+		return 0;
+	}
+	if (vector < FIRST_EXTERNAL_VECTOR)
+		return -EINVAL;
+	/* ns * tsc_hz may overflow for long timeouts: scale in two steps. */
+	uint64_t hz = tsc_hz();
+	uint64_t ticks = (ns / NS_PER_S) * hz + (ns % NS_PER_S) * hz / NS_PER_S;
+	v->timer_vector = vector;
+	v->timer_deadline = rdtsc() + (ticks ? ticks : 1);
+	return 0;
+}
+
+void virq_before_entry(struct vcpu *v)
+{
+	if (v->timer_deadline && rdtsc() >= v->timer_deadline) {
+		v->timer_deadline = 0;
+		v->irq_vector = v->timer_vector;
+		v->irq_pending = true;
+	}
+	bool want_window = false;
+	if (v->irq_pending) {
+		if (!v->event_pending && virt->vcpu_interruptible(v)) {
+			struct vcpu_event e = {.type = VEVENT_EXTINT, .vector = v->irq_vector};
+			v->irq_pending = false;
+			virt->vcpu_inject(v, &e);
+		} else {
+			want_window = true;
+		}
+	}
+	if (want_window != v->intr_window) {
+		v->intr_window = want_window;
+		virt->vcpu_intr_window(v, want_window);
+	}
+}

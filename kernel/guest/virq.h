@@ -1,0 +1,28 @@
+/*
+ * Virtual interrupts for a vCPU: one pending external interrupt line and a
+ * paravirtual one-shot timer (HC_SET_TIMER). Delivery follows the
+ * architecture: only when the guest can take an interrupt (RFLAGS.IF, no
+ * interrupt shadow); otherwise the backend's interrupt-window exit brings
+ * the vCPU back as soon as it can.
+ */
+#ifndef SHOJI_KERNEL_VIRQ_H
+#define SHOJI_KERNEL_VIRQ_H
+
+#include "kernel/guest/vcpu.h"
+
+/* Make `vector` pending for v and wake it if it waits in HLT (any CPU). */
+void virq_raise(struct vcpu *v, uint8_t vector);
+
+/* Arm (ns > 0) or cancel (ns == 0) v's one-shot timer. -EINVAL for a bad vector. */
+int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector);
+
+/* On v's home CPU right before entry: fire a due timer, inject or ask for a window. */
+void virq_before_entry(struct vcpu *v);
+
+/* Is an interrupt waiting for v (HLT must not block)? */
+static inline bool virq_pending(const struct vcpu *v)
+{
+	return v->irq_pending || v->event_pending;
+}
+
+#endif

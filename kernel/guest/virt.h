@@ -1,0 +1,73 @@
+/*
+ * The virtualization backend in use (VMX or SVM), picked at boot from CPUID.
+ * Both implement struct virt_ops; kernel/ calls only these.
+ */
+#ifndef SHOJI_KERNEL_VIRT_H
+#define SHOJI_KERNEL_VIRT_H
+
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+
+/* Guest-physical mapping rights and memory type. */
+#define GMAP_READ  (1u << 0)
+#define GMAP_WRITE (1u << 1)
+#define GMAP_EXEC  (1u << 2)
+#define GMAP_RWX   (GMAP_READ | GMAP_WRITE | GMAP_EXEC)
+
+enum gmap_type { GMAP_WB, GMAP_UC };
+
+struct virt_ops {
+	const char *name; /* "vmx", "svm" */
+	uint32_t
+	    hypercall_insn; /* SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL (CPUID 0x40000001) */
+	/* Per physical CPU: enter VMX root operation / enable SVM. */
+	int (*cpu_init)(void);
+
+	/* Guest-physical address space (EPT / NPT). */
+	int (*guest_init)(struct guest *g);
+	void (*guest_destroy)(struct guest *g);
+	int (*guest_map)(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+			 enum gmap_type type);
+	/* Drop this CPU's cached guest-physical translations of g (after a remap elsewhere). */
+	void (*guest_flush)(struct guest *g);
+
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	int (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	uint64_t (*vcpu_get_rip)(struct vcpu *v);
+	/* Step over an emulated instruction (also ends an STI / MOV SS interrupt shadow). */
+	void (*vcpu_advance_rip)(struct vcpu *v, unsigned len);
+	/* Guest-visible control registers 0, 2, 3, 4, 8; a write the CPU cannot take is -EINVAL. */
+	uint64_t (*vcpu_read_cr)(struct vcpu *v, unsigned cr);
+	int (*vcpu_write_cr)(struct vcpu *v, unsigned cr, uint64_t value);
+	/*
+	 * MSRs whose guest value the hardware switches (EFER, PAT, FS/GS base,
+	 * SYSENTER_*): -ENOENT for any other MSR. Validation is the caller's.
+	 */
+	int (*vcpu_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
+	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
+	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
+	/*
+	 * Leave the guest once the TSC reaches `deadline` (0: no limit), however
+	 * often it exits and re-enters meanwhile. -ENOTSUP if the backend has no
+	 * guest timer: the scheduler then uses the local APIC timer, whose
+	 * interrupt forces an exit.
+	 */
+	int (*vcpu_set_timer)(struct vcpu *v, uint64_t deadline);
+	/* May an external interrupt be delivered now (RFLAGS.IF, no STI/MOV SS shadow)? */
+	bool (*vcpu_interruptible)(struct vcpu *v);
+	/* Exit as soon as the guest can take an interrupt (VEXIT_INTR_WINDOW). */
+	void (*vcpu_intr_window)(struct vcpu *v, bool on);
+	/* Queue an event for delivery at the next entry (vcpu->pending). */
+	void (*vcpu_inject)(struct vcpu *v, const struct vcpu_event *e);
+};
+
+/*
+ * Probe CPUID for a backend: NULL and *why set when none is usable. The
+ * kernel command line carries backend switches (`svm-no-assists`).
+ */
+const struct virt_ops *virt_probe(const char *cmdline, const char **why);
+extern const struct virt_ops *virt;
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * The kernel's parse of shoji.cfg: the list of guests to build. Pure: reads
+ * the text and the loader's module list, writes only the result struct, and
+ * logs each problem once as "cfg: FILE:LINE: reason". The loader's own scan
+ * (boot/config_scan.c) only picks out cmdline and image paths; everything
+ * else about the file is checked here.
+ *
+ * Syntax: '#' starts a comment (whole line or trailing); blank lines and
+ * blanks around keys and values are ignored; CRLF is accepted.
+ *
+ * Top level (before the first section):
+ *   cmdline = ...             the kernel's command line (the loader's; ignored here)
+ *   script = FILE             console commands run at boot; a module the loader brought
+ * Per guest:
+ *   [guest NAME]              NAME: 1-31 characters of [A-Za-z0-9_-]
+ *   image = PATH              required; a module the loader brought
+ *   cmdline = TEXT            the guest's command line: 0-255 printable characters
+ *                             (no '#': it starts a comment); default empty
+ *   memory = N[K|M|G]         default 16M; 1M..1G, a multiple of 4K
+ *   mode = real|prot32|long64 ELF: from the class unless given; flat: real
+ *   load = ADDR               flat binaries: load GPA (default 0x8000)
+ *   entry = ADDR              flat binaries: entry GPA (default = load)
+ *   autostart = yes|no        default yes
+ *   vcpus = N                 1..8, default 1
+ *   cpus = shared | LIST      default shared. LIST: pCPU indexes and ranges
+ *                             ("1,3", "2-3"), one per vCPU in vCPU order; each
+ *                             pCPU is the guest's alone. pCPU 0 runs the
+ *                             management console and is never pinned.
+ *   weight = N                shared guests only: 1..1000, default 100
+ *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
+ *                             per vCPU; default none ("cap = none")
+ *   devices = NAME, ...       from uart, debug-exit; default both; "none" for neither
+ *
+ * Numbers are decimal or 0x-prefixed hex. A guest section with any error is
+ * dropped (with its messages); the others are kept, in file order. Checks
+ * against the machine (pCPUs exist, memory remains) use what the caller
+ * passes; memory is counted over the guests kept so far, in file order.
+ */
+#ifndef SHOJI_KERNEL_CONFIG_H
+#define SHOJI_KERNEL_CONFIG_H
+
+#include <stddef.h>
+
+#include "kernel/core/boot_info.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/guest_image.h"
+#include "kernel/core/types.h"
+#include "kernel/guest/vcpu.h"
+
+#define CONFIG_GUESTS_MAX	 16
+#define CONFIG_MEM_DEFAULT	 (16 * SZ_1M)
+#define CONFIG_MEM_MIN		 SZ_1M
+#define CONFIG_MEM_MAX		 SZ_1G
+#define CONFIG_FLAT_LOAD_DEFAULT GUEST_IMAGE_FLAT_LOAD_DEFAULT
+#define CONFIG_CMDLINE_MAX	 255 /* characters of a guest's cmdline, without the NUL */
+#define CONFIG_VCPUS_MAX	 8
+#define CONFIG_WEIGHT_DEFAULT	 100
+#define CONFIG_WEIGHT_MAX	 1000
+/* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
+#define CONFIG_PCPU_MAX 64
+/* pCPU 0 runs the management console: it takes shared vCPUs but is never pinned. */
+#define CONFIG_CONSOLE_PCPU 0
+
+/* Virtual devices a guest may have (struct config_guest.devices). */
+#define CONFIG_DEV_UART	      (1U << 0) /* "uart": COM1 16550 */
+#define CONFIG_DEV_DEBUG_EXIT (1U << 1) /* "debug-exit": the test exit port */
+#define CONFIG_DEV_DEFAULT    (CONFIG_DEV_UART | CONFIG_DEV_DEBUG_EXIT)
+
+struct config_guest {
+	char name[GUEST_NAME_MAX];
+	const struct boot_module *image; /* points into the caller's module list */
+	uint64_t mem_size;
+	/* mode (unset: from the image), load and entry (flat binaries only) */
+	struct guest_image_opts opts;
+	bool autostart;
+	uint32_t line; /* of the [guest NAME] header, for later messages */
+
+	char cmdline[CONFIG_CMDLINE_MAX + 1]; /* NUL terminated, printable ASCII */
+	uint32_t vcpus;			      /* 1..CONFIG_VCPUS_MAX */
+	/*
+	 * Pinned: vCPU i runs on pCPU cpus[i] alone, i < vcpus; the pCPUs are
+	 * distinct, never CONFIG_CONSOLE_PCPU, and no other guest kept pins them.
+	 * Shared (!pinned): cpus[] is unused; weight and cap apply.
+	 */
+	bool pinned;
+	uint32_t cpus[CONFIG_VCPUS_MAX];
+	uint32_t weight;      /* 1..CONFIG_WEIGHT_MAX; CONFIG_WEIGHT_DEFAULT if pinned */
+	uint32_t cap_percent; /* 1..100 of one pCPU per vCPU; 0: no cap */
+	uint32_t devices;     /* CONFIG_DEV_* bits */
+};
+
+struct config {
+	uint32_t guest_count;
+	struct config_guest guests[CONFIG_GUESTS_MAX];
+	/* Top-level "script": the module with console commands to run at boot, or NULL. */
+	const struct boot_module *script;
+	uint32_t error_count; /* messages logged with log_err */
+};
+
+/*
+ * Parse @len bytes of @text (need not be NUL terminated; may hold NULs),
+ * the contents of the module named @file. Each "image" and the "script"
+ * must name one of the @module_count @modules exactly. @cpu_count: online
+ * pCPUs (pinned pCPUs must exist; 0: not checked). @free_memory: bytes of
+ * RAM for all guests together (0: not checked). Fills @out with the good
+ * guests. Returns 0 if the file had no error, -EINVAL if any was logged
+ * (@out still holds the guests that were fine).
+ */
+int config_parse(const char *file, const char *text, size_t len, const struct boot_module *modules,
+		 uint32_t module_count, uint32_t cpu_count, uint64_t free_memory,
+		 struct config *out);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * The configured guests: built at boot from the config (memory, vCPUs
+ * placed by the scheduler, image loaded, initial state set on each vCPU's
+ * home CPU), started, and watched from CPU 0's housekeeping (ends of runs,
+ * restarts, the end of a test run). A guest that cannot be built is
+ * reported and skipped; the others run.
+ *
+ * With "isolation-check" on the command line the guests run one after the
+ * other, each framed by fingerprints of the hypervisor and the other guests.
+ */
+#include "kernel/mgmt/guests.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/smp.h"
+#include "kernel/core/cmdline.h"
+#include "kernel/mgmt/config.h"
+#include "kernel/mm/directmap.h"
+#include "kernel/emul/exit.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/guest_boot.h"
+#include "kernel/guest/guest_image.h"
+#include "kernel/guest/isolation.h"
+#include "kernel/core/log.h"
+#include "kernel/mgmt/mgmt.h"
+#include "kernel/vdev/standard.h"
+#include "kernel/vm/vcpu_run.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/sched/sched.h"
+#include "kernel/core/test_exit.h"
+#include "kernel/guest/virt.h"
+
+#define CONFIG_MODULE "shoji.cfg"
+
+static struct config cfg;
+static struct guest *guests[CONFIG_GUESTS_MAX];
+static unsigned guest_count, failed_count;
+static bool sequential, finished;
+static int sequential_current = -1;
+static struct isolation_snapshot snapshot;
+
+static const char *mode_name(enum vcpu_start_mode mode)
+{
+	switch (mode) {
+	case VCPU_START_REAL:
+		return "real mode";
+	case VCPU_START_PROT32:
+		return "32-bit protected mode";
+	default:
+		return "64-bit long mode";
+	}
+}
+
+struct vcpu_job {
+	struct vcpu *v;
+	const struct vcpu_sregs *sregs;
+	int err;
+};
+
+static void create_vcpu_here(void *arg)
+{
+	struct vcpu_job *job = arg;
+	job->err = virt->vcpu_create(job->v);
+}
+
+static void set_state_here(void *arg)
+{
+	struct vcpu_job *job = arg;
+	job->err = virt->vcpu_set_sregs(job->v, job->sregs);
+}
+
+static bool is_stopped(const struct guest *g)
+{
+	return g->state != GUEST_RUNNING && g->vcpus_stopped >= g->vcpus_started;
+}
+
+/* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
+static int load_guest(struct guest *g)
+{
+	const struct config_guest *cg = g->config;
+	const struct boot_module *m = cg->image;
+	uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
+	struct guest_image img;
+	char reason[GUEST_IMAGE_REASON_MAX];
+
+	/* Scrubbed and mapped afresh: a restart must not see the previous run's memory. */
+	memset(ram, 0, g->mem_size);
+	if (g->state != GUEST_CREATED &&
+	    guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB)) {
+		log_err("guest %s: cannot map its memory again", g->name);
+		return -EIO;
+	}
+	if (guest_image_load(phys_to_virt(m->base), m->size, &cg->opts, ram, g->mem_size, &img,
+			     reason)) {
+		log_err("guest %s: image %s: %s", g->name, m->name, reason);
+		return -ENOEXEC;
+	}
+	struct vcpu_sregs sregs;
+	char why[GUEST_BOOT_REASON_MAX];
+	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
+		log_err("guest %s: cannot start in %s: %s", g->name, mode_name(img.mode), why);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		memset(&v->regs, 0, sizeof(v->regs));
+		v->event_pending = false;
+		v->halted_if0 = false;
+		v->started = false;
+		exit_reset_debug_registers(v);
+		v->irq_pending = false;
+		v->timer_deadline = 0;
+		/* Fresh FPU registers too: nothing of the previous run may show through. */
+		vcpu_run_forget_fpu(v);
+		free(v->fpu.area);
+		if (fpu_state_init(&v->fpu)) {
+			log_err("guest %s: out of hypervisor heap", g->name);
+			return -ENOMEM;
+		}
+	}
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
+	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
+	int err = sched_on_cpu(job.v->se.cpu, set_state_here, &job);
+	if (err || job.err) {
+		log_err("guest %s: cannot set the vCPU's state (%d)", g->name, err ? err : job.err);
+		return -EIO;
+	}
+	log_info("guest %s: %s (%llu bytes), %llu MiB, %u vCPU%s, %s at 0x%llx", g->name, m->name,
+		 (unsigned long long)m->size, (unsigned long long)(g->mem_size / SZ_1M),
+		 g->vcpu_count, g->vcpu_count > 1 ? "s" : "", mode_name(img.mode),
+		 (unsigned long long)img.entry_gpa);
+	return 0;
+}
+
+static struct guest *build_guest(const struct config_guest *cg)
+{
+	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
+			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0);
+	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
+	if (!g)
+		return NULL;
+	if (vdev_attach_standard(g, devices)) {
+		log_err("guest %s: cannot attach its devices", g->name);
+		return NULL;
+	}
+	g->config = cg;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		int pinned = cg->pinned ? (int)cg->cpus[i] : -1;
+		int cpu = sched_place(&v->se, pinned, cg->weight, cg->cap_percent);
+		if (cpu < 0) {
+			log_err("guest %s: no CPU for vCPU %u (%d)", g->name, i, cpu);
+			return NULL;
+		}
+		struct vcpu_job job = {.v = v};
+		int err = sched_on_cpu(cpu, create_vcpu_here, &job);
+		if (err || job.err) {
+			log_err("guest %s: vCPU %u set-up failed on CPU %d", g->name, i, cpu);
+			return NULL;
+		}
+		log_info("guest %s: vCPU %u on CPU %d (%s)", g->name, i, cpu,
+			 cg->pinned ? "pinned" : "shared");
+	}
+	if (load_guest(g))
+		return NULL;
+	return g;
+}
+
+static void start_guest(struct guest *g)
+{
+	g->vcpus_started = 1;
+	guest_start(g);
+}
+
+/* Isolation check: the next guest in config order, framed by fingerprints. */
+static void sequential_step(void)
+{
+	if (sequential_current >= 0) {
+		if (!is_stopped(guests[sequential_current]))
+			return;
+		isolation_verify(&snapshot, guests, guest_count, sequential_current);
+	}
+	for (unsigned i = sequential_current + 1; i < guest_count; i++) {
+		const struct config_guest *cg = guests[i]->config;
+		if (!cg->autostart)
+			continue;
+		sequential_current = i;
+		isolation_snapshot(&snapshot, guests, guest_count, i);
+		start_guest(guests[i]);
+		return;
+	}
+	sequential_current = guest_count;
+}
+
+static bool all_done(void)
+{
+	if (sequential && sequential_current < (int)guest_count)
+		return false;
+	for (unsigned i = 0; i < guest_count; i++)
+		if (guests[i]->state == GUEST_RUNNING || !is_stopped(guests[i]))
+			return false;
+	return true;
+}
+
+static void report_end(void)
+{
+	unsigned ran = 0, exited = 0, crashed = 0;
+	for (unsigned i = 0; i < guest_count; i++) {
+		if (guests[i]->state == GUEST_CREATED)
+			continue;
+		ran++;
+		if (guests[i]->state == GUEST_EXITED)
+			exited++;
+		else
+			crashed++;
+	}
+	log_info("guests: %u ran (%u exited, %u stopped by the hypervisor), %u failed to start",
+		 ran, exited, crashed, failed_count);
+	test_exit(TEST_EXIT_PASS);
+}
+
+unsigned guests_count(void)
+{
+	return guest_count;
+}
+
+struct guest *guests_get(unsigned index)
+{
+	return index < guest_count ? guests[index] : NULL;
+}
+
+struct guest *guests_find(const char *name)
+{
+	for (unsigned i = 0; i < guest_count; i++)
+		if (!strcmp(guests[i]->name, name))
+			return guests[i];
+	return NULL;
+}
+
+const char *guests_cmdline(const struct guest *g)
+{
+	return ((const struct config_guest *)g->config)->cmdline;
+}
+
+int guests_start_one(struct guest *g)
+{
+	if (g->state == GUEST_RUNNING || !is_stopped(g))
+		return -EALREADY;
+	if (g->state != GUEST_CREATED && load_guest(g))
+		return -EIO;
+	start_guest(g);
+	return 0;
+}
+
+int guests_stop_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -EALREADY;
+	guest_stop(g, GUEST_EXITED, 0, "stopped from the console");
+	return 0;
+}
+
+/* A running guest is stopped first; housekeeping starts it again once it is down. */
+int guests_restart_one(struct guest *g)
+{
+	if (g->state == GUEST_RUNNING) {
+		g->restart_pending = true;
+		guest_stop(g, GUEST_EXITED, 0, "restarting");
+		return 0;
+	}
+	return guests_start_one(g);
+}
+
+int guests_pause_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -EINVAL;
+	if (g->paused)
+		return -EALREADY;
+	guest_set_paused(g, true);
+	return 0;
+}
+
+int guests_resume_one(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING || !g->paused)
+		return -EINVAL;
+	guest_set_paused(g, false);
+	return 0;
+}
+
+/* CPU 0, between slices. */
+static void housekeeping(void)
+{
+	mgmt_poll();
+	for (unsigned i = 0; i < guest_count; i++) {
+		struct guest *g = guests[i];
+		if (g->restart_pending && is_stopped(g)) {
+			g->restart_pending = false;
+			guests_start_one(g);
+		}
+	}
+	if (sequential)
+		sequential_step();
+	if (!finished && mgmt_script_done() && all_done()) {
+		finished = true;
+		report_end();
+	}
+}
+
+void guests_start(const struct boot_info *bi, const char *why_no_virt)
+{
+	const struct boot_module *cfg_module = NULL;
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		if (!strcmp(bi->modules[i].name, CONFIG_MODULE))
+			cfg_module = &bi->modules[i];
+	if (!cfg_module) {
+		log_info("guests: no %s, no guests", CONFIG_MODULE);
+	} else {
+		struct pmm_stats st;
+		pmm_get_stats(&st);
+		config_parse(CONFIG_MODULE, phys_to_virt(cfg_module->base), cfg_module->size,
+			     bi->modules, bi->module_count, smp_cpu_count(),
+			     st.free_frames * PAGE_SIZE, &cfg);
+	}
+	if (cfg.guest_count && !virt) {
+		log_err("guests: %u configured, none started: %s", cfg.guest_count, why_no_virt);
+		return;
+	}
+	if (!virt)
+		return;
+
+	/* Pinned guests first: shared vCPUs must not take the CPUs they own. */
+	struct guest *built[CONFIG_GUESTS_MAX] = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < cfg.guest_count; i++) {
+			if (cfg.guests[i].pinned != (pass == 0))
+				continue;
+			built[i] = build_guest(&cfg.guests[i]);
+			if (!built[i])
+				failed_count++;
+		}
+	}
+	for (uint32_t i = 0; i < cfg.guest_count; i++)
+		if (built[i])
+			guests[guest_count++] = built[i];
+	if (cfg.script)
+		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
+	else
+		mgmt_init(NULL, 0);
+	sched_set_housekeeping(housekeeping);
+	sequential = cmdline_has_flag(bi->cmdline, "isolation-check");
+	if (sequential)
+		return; /* housekeeping starts them one by one */
+	for (unsigned i = 0; i < guest_count; i++)
+		if (((const struct config_guest *)guests[i]->config)->autostart)
+			start_guest(guests[i]);
+}

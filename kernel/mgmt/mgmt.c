@@ -1,0 +1,208 @@
+/*
+ * Management console: the shell's operations on the guests, and two input
+ * sources, COM1 and a boot script. A script's `sleep` does not block CPU 0:
+ * the script just resumes at a later housekeeping call.
+ */
+#include "kernel/mgmt/mgmt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "drivers/uart16550.h"
+#include "kernel/guest/exit_stats.h"
+#include "kernel/guest/guest.h"
+#include "kernel/mgmt/guests.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/mgmt/shell.h"
+
+#define TENTHS_PER_UNIT 1000 /* shares are printed as percent with one decimal */
+
+static struct {
+	const char *script;
+	size_t script_len, script_pos;
+	uint64_t sleep_until; /* TSC */
+	struct shell_input input;
+} mgmt;
+
+static void out(void *ctx, const char *text)
+{
+	log_info("%s", text);
+}
+
+static const char *state_name(const struct guest *g)
+{
+	switch (g->state) {
+	case GUEST_CREATED:
+		return "created";
+	case GUEST_RUNNING:
+		return g->paused ? "paused" : "running";
+	case GUEST_EXITED:
+		return "exited";
+	default:
+		return "stopped by the hypervisor";
+	}
+}
+
+static const char *vcpu_state_name(enum sched_state s)
+{
+	static const char *const names[] = {"stopped", "runnable", "running", "blocked", "parked"};
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static int op_list(void *ctx)
+{
+	log_info("mgmt: %u guests", guests_count());
+	for (unsigned i = 0; i < guests_count(); i++) {
+		struct guest *g = guests_get(i);
+		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB", g->name, state_name(g),
+			 g->vcpu_count, g->vcpu_count > 1 ? "s" : "",
+			 (unsigned long long)(g->mem_size / SZ_1M));
+	}
+	return 0;
+}
+
+static int op_info(void *ctx, const char *name)
+{
+	struct guest *g = guests_find(name);
+	if (!g)
+		return -ENOENT;
+	log_info("mgmt: guest %s: %s, %llu MiB at host 0x%llx, exit code %d%s%s", g->name,
+		 state_name(g), (unsigned long long)(g->mem_size / SZ_1M),
+		 (unsigned long long)g->mem_hpa, g->exit_code, g->stop_reason[0] ? ", " : "",
+		 g->stop_reason);
+	const char *cmdline = guests_cmdline(g);
+	log_info("mgmt: guest %s: devices:%s%s, cmdline \"%s\"", g->name,
+		 (g->device_mask & GUEST_DEV_UART) ? " uart" : "",
+		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct vcpu *v = &g->vcpus[i];
+		uint64_t exits = 0;
+		for (unsigned k = 0; k < VEXIT_KIND_COUNT; k++)
+			exits += v->stats[k].count;
+		log_info("mgmt: guest %s vcpu %u: CPU %u %s, %s, weight %u, cap %u%%, %llu exits",
+			 g->name, i, v->se.cpu, v->se.pinned ? "pinned" : "shared",
+			 vcpu_state_name(v->se.state), v->se.weight, v->se.cap_pct,
+			 (unsigned long long)exits);
+	}
+	return 0;
+}
+
+/* A share in tenths of a percent, of `total` cycles. */
+static unsigned tenths(uint64_t part, uint64_t total)
+{
+	return total ? (unsigned)(part / (total / TENTHS_PER_UNIT ? total / TENTHS_PER_UNIT : 1))
+		     : 0;
+}
+
+static void print_shares(struct guest *g)
+{
+	uint64_t elapsed = rdtsc() - g->start_tsc;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct vcpu *v = &g->vcpus[i];
+		uint64_t runtime = sched_runtime(&v->se) - v->runtime_at_start;
+		unsigned t = tenths(runtime, elapsed);
+		log_info("stats: %s vcpu %u cpu %u share=%u.%u%% runtime=%llu", g->name, i,
+			 v->se.cpu, t / 10, t % 10, (unsigned long long)runtime);
+	}
+}
+
+static int op_stats(void *ctx, const char *name)
+{
+	if (name) {
+		struct guest *g = guests_find(name);
+		if (!g)
+			return -ENOENT;
+		exit_stats_print(g);
+		print_shares(g);
+		return 0;
+	}
+	for (unsigned i = 0; i < guests_count(); i++) {
+		exit_stats_print(guests_get(i));
+		print_shares(guests_get(i));
+	}
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct sched_cpu_stats s;
+		sched_get_cpu_stats(cpu, &s);
+		if (!s.entities)
+			continue;
+		uint64_t elapsed = rdtsc() - s.since;
+		unsigned busy = tenths(s.busy_cycles, elapsed),
+			 idle = tenths(s.idle_cycles, elapsed);
+		log_info("stats: cpu %u %s %u vCPUs busy=%u.%u%% idle=%u.%u%% switches=%llu "
+			 "switch-cost=%llu",
+			 cpu, s.pinned ? "pinned" : "shared", s.entities, busy / 10, busy % 10,
+			 idle / 10, idle % 10, (unsigned long long)s.switches,
+			 (unsigned long long)(s.switches ? s.switch_cycles / s.switches : 0));
+	}
+	return 0;
+}
+
+#define GUEST_OP(op_name, fn)                                                                      \
+	static int op_name(void *ctx, const char *name)                                            \
+	{                                                                                          \
+		struct guest *g = guests_find(name);                                               \
+		return g ? fn(g) : -ENOENT;                                                        \
+	}
+GUEST_OP(op_start, guests_start_one)
+GUEST_OP(op_stop, guests_stop_one)
+GUEST_OP(op_restart, guests_restart_one)
+GUEST_OP(op_pause, guests_pause_one)
+GUEST_OP(op_resume, guests_resume_one)
+
+static int op_sleep(void *ctx, uint32_t ms)
+{
+	mgmt.sleep_until = rdtsc() + tsc_hz() / 1000 * ms;
+	return 0;
+}
+
+static const struct shell_ops ops = {
+    .out = out,
+    .list = op_list,
+    .info = op_info,
+    .stats = op_stats,
+    .start = op_start,
+    .stop = op_stop,
+    .restart = op_restart,
+    .pause = op_pause,
+    .resume = op_resume,
+    .sleep_ms = op_sleep,
+};
+
+void mgmt_init(const char *script, size_t script_len)
+{
+	mgmt.script = script;
+	mgmt.script_len = script ? script_len : 0;
+	shell_input_init(&mgmt.input, &ops, NULL);
+	log_info("mgmt: console on COM1%s (type help)", script ? ", running the boot script" : "");
+}
+
+/* Run script lines until one sleeps or the script ends. */
+static void script_step(void)
+{
+	while (mgmt.script_pos < mgmt.script_len && rdtsc() >= mgmt.sleep_until) {
+		const char *line = mgmt.script + mgmt.script_pos;
+		const char *end = memchr(line, '\n', mgmt.script_len - mgmt.script_pos);
+		size_t len = end ? (size_t)(end - line) : mgmt.script_len - mgmt.script_pos;
+		mgmt.script_pos += len + (end ? 1 : 0);
+		/* shell_run_script checks and echoes one line: hand it exactly one. */
+		shell_run_script(line, len, &ops, NULL);
+	}
+}
+
+void mgmt_poll(void)
+{
+	int c;
+	while ((c = uart16550_getc()) >= 0)
+		shell_input_byte(&mgmt.input, (uint8_t)c, &ops, NULL);
+	script_step();
+}
+
+bool mgmt_script_done(void)
+{
+	return mgmt.script_pos >= mgmt.script_len && rdtsc() >= mgmt.sleep_until;
+}

@@ -1,0 +1,477 @@
+/*
+ * Management console commands (see shell.h): tokenizing, argument checks,
+ * error wording, boot scripts and the interactive line editor. Input is
+ * untrusted (a script module, a serial line): lines of any length, any
+ * bytes. Nothing user-typed reaches out() unmasked: control and non-ASCII
+ * bytes are shown as '?', long words are cut. Owns no state beyond the
+ * struct shell_input it is handed; guests are reached only through ops.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/guest/guest.h"
+#include "kernel/mgmt/shell.h"
+#include "kernel/core/types.h"
+
+/* Longest user word quoted in a message; longer ones end in "...". */
+#define SHELL_QUOTE_MAX 32
+/* One message: a fixed text plus at most two quoted words or one command line. */
+#define SHELL_MSG_MAX (SHELL_LINE_MAX + 128)
+
+#define SHELL_BS  0x08
+#define SHELL_LF  0x0a
+#define SHELL_CR  0x0d
+#define SHELL_ESC 0x1b
+#define SHELL_DEL 0x7f
+
+enum shell_arg {
+	SHELL_ARG_NONE,	     /* no argument */
+	SHELL_ARG_GUEST,     /* exactly one guest name */
+	SHELL_ARG_OPT_GUEST, /* zero or one guest name */
+	SHELL_ARG_MS,	     /* a number of milliseconds */
+	SHELL_ARG_TEXT,	     /* the rest of the line, verbatim */
+};
+
+enum shell_cmd_id {
+	SHELL_CMD_LIST,
+	SHELL_CMD_INFO,
+	SHELL_CMD_STATS,
+	SHELL_CMD_START,
+	SHELL_CMD_STOP,
+	SHELL_CMD_RESTART,
+	SHELL_CMD_PAUSE,
+	SHELL_CMD_RESUME,
+	SHELL_CMD_SLEEP,
+	SHELL_CMD_ECHO,
+	SHELL_CMD_HELP,
+};
+
+struct shell_cmd {
+	const char *name;
+	enum shell_cmd_id id;
+	enum shell_arg arg;
+	const char *usage; /* the arguments, as "usage:" and help show them */
+	const char *help;
+};
+
+/* In the order help lists them. */
+static const struct shell_cmd shell_cmds[] = {
+    {"list", SHELL_CMD_LIST, SHELL_ARG_NONE, "", "guests and their state"},
+    {"info", SHELL_CMD_INFO, SHELL_ARG_GUEST, " <guest>", "a guest's configuration and state"},
+    {"stats", SHELL_CMD_STATS, SHELL_ARG_OPT_GUEST, " [guest]",
+     "exits and cycles per reason, CPU time share"},
+    {"start", SHELL_CMD_START, SHELL_ARG_GUEST, " <guest>", "start a guest that is not running"},
+    {"stop", SHELL_CMD_STOP, SHELL_ARG_GUEST, " <guest>", "stop a guest"},
+    {"restart", SHELL_CMD_RESTART, SHELL_ARG_GUEST, " <guest>", "stop a guest, start it afresh"},
+    {"pause", SHELL_CMD_PAUSE, SHELL_ARG_GUEST, " <guest>",
+     "stop running a guest's vCPUs, keeping its state"},
+    {"resume", SHELL_CMD_RESUME, SHELL_ARG_GUEST, " <guest>", "run a paused guest again"},
+    {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
+    {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
+    {"help", SHELL_CMD_HELP, SHELL_ARG_NONE, "", "this list"},
+};
+
+/*
+ * What an operation's error means, per command; cmd NULL: any command.
+ * The first match wins, so command-specific rows come first.
+ */
+static const struct {
+	const char *cmd;
+	int err;
+	const char *reason;
+} shell_errors[] = {
+    {"start", -EALREADY, "already running"},
+    {"stop", -EALREADY, "already stopped"},
+    {"pause", -EALREADY, "already paused"},
+    {"pause", -EINVAL, "not running"},
+    {"resume", -EALREADY, "already running"},
+    {"resume", -EINVAL, "not paused"},
+    {NULL, -EBUSY, "already running"},
+    {NULL, -EALREADY, "already in that state"},
+    {NULL, -EINVAL, "not possible in the guest's present state"},
+    {NULL, -ENOENT, "not found"},
+    {NULL, -ENOMEM, "out of memory"},
+    {NULL, -ENOSPC, "no room (CPUs or memory)"},
+    {NULL, -EAGAIN, "busy, try again"},
+    {NULL, -ETIMEDOUT, "timed out"},
+    {NULL, -EPERM, "not permitted"},
+    {NULL, -EIO, "I/O error"},
+    {NULL, -ENOSYS, "not supported"},
+};
+
+static void shell_printf(const struct shell_ops *ops, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void shell_printf(const struct shell_ops *ops, void *ctx, const char *fmt, ...)
+{
+	char msg[SHELL_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ops->out(ctx, msg);
+}
+
+static bool shell_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static bool shell_is_printable(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/* @n bytes of @s, printable, into @buf (@max + 4 bytes), cut to @max with "...". */
+static const char *shell_mask(const char *s, size_t n, size_t max, char *buf)
+{
+	size_t k = MIN(n, max);
+
+	for (size_t i = 0; i < k; i++)
+		buf[i] = shell_is_printable((unsigned char)s[i]) ? s[i] : '?';
+	if (n > k) {
+		memcpy(buf + k, "...", 3);
+		k += 3;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+static const char *shell_quote(const char *word, char buf[SHELL_QUOTE_MAX + 4])
+{
+	return shell_mask(word, strlen(word), SHELL_QUOTE_MAX, buf);
+}
+
+/* Cut @s at its comment: a '#' at the start or after a blank. */
+static size_t shell_strip_comment(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '#' && (i == 0 || shell_is_blank(s[i - 1])))
+			return i;
+	return len;
+}
+
+static bool shell_guest_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= GUEST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static const char *shell_reason(const char *cmd, int err, char buf[24])
+{
+	for (size_t i = 0; i < ARRAY_SIZE(shell_errors); i++)
+		if (shell_errors[i].err == err &&
+		    (!shell_errors[i].cmd || !strcmp(shell_errors[i].cmd, cmd)))
+			return shell_errors[i].reason;
+	snprintf(buf, 24, "error %d", err);
+	return buf;
+}
+
+/* Next blank-separated word of *@p, NUL terminated in place; NULL if none is left. */
+static char *shell_next_word(char **p)
+{
+	char *s = *p, *word;
+
+	while (*s && shell_is_blank(*s))
+		s++;
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	word = s;
+	while (*s && !shell_is_blank(*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return word;
+}
+
+static void shell_help(const struct shell_ops *ops, void *ctx)
+{
+	ops->out(ctx, "commands:");
+	for (size_t i = 0; i < ARRAY_SIZE(shell_cmds); i++) {
+		char syntax[32];
+
+		snprintf(syntax, sizeof(syntax), "%s%s", shell_cmds[i].name, shell_cmds[i].usage);
+		shell_printf(ops, ctx, "  %-16s %s", syntax, shell_cmds[i].help);
+	}
+	ops->out(ctx, "'#' starts a comment");
+}
+
+static void shell_echo(const char *text, const struct shell_ops *ops, void *ctx)
+{
+	char buf[SHELL_LINE_MAX + 4];
+	size_t n = strlen(text);
+
+	/* The line was trimmed at the front only; blanks at its end are not text. */
+	while (n > 0 && shell_is_blank(text[n - 1]))
+		n--;
+	ops->out(ctx, shell_mask(text, n, SHELL_LINE_MAX, buf));
+}
+
+/* Decimal milliseconds, 0..SHELL_SLEEP_MAX. */
+static int shell_parse_ms(const char *s, uint32_t *ms)
+{
+	uint32_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint32_t)(*s - '0');
+		if (v > SHELL_SLEEP_MAX)
+			return -ERANGE;
+	}
+	*ms = v;
+	return 0;
+}
+
+static int shell_call(const struct shell_cmd *cmd, const char *arg, uint32_t ms,
+		      const struct shell_ops *ops, void *ctx)
+{
+	int (*guest_op)(void *, const char *) = NULL;
+
+	switch (cmd->id) {
+	case SHELL_CMD_LIST:
+		return ops->list ? ops->list(ctx) : -ENOSYS;
+	case SHELL_CMD_SLEEP:
+		return ops->sleep_ms ? ops->sleep_ms(ctx, ms) : -ENOSYS;
+	case SHELL_CMD_HELP:
+		shell_help(ops, ctx);
+		return 0;
+	case SHELL_CMD_ECHO:
+		shell_echo(arg, ops, ctx);
+		return 0;
+	case SHELL_CMD_INFO:
+		guest_op = ops->info;
+		break;
+	case SHELL_CMD_STATS:
+		guest_op = ops->stats;
+		break;
+	case SHELL_CMD_START:
+		guest_op = ops->start;
+		break;
+	case SHELL_CMD_STOP:
+		guest_op = ops->stop;
+		break;
+	case SHELL_CMD_RESTART:
+		guest_op = ops->restart;
+		break;
+	case SHELL_CMD_PAUSE:
+		guest_op = ops->pause;
+		break;
+	case SHELL_CMD_RESUME:
+		guest_op = ops->resume;
+		break;
+	}
+	return guest_op ? guest_op(ctx, arg) : -ENOSYS;
+}
+
+void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
+{
+	char buf[SHELL_LINE_MAX + 1], q[SHELL_QUOTE_MAX + 4], q2[SHELL_QUOTE_MAX + 4], why[24];
+	size_t n = strnlen(line, SHELL_LINE_MAX + 1);
+	const struct shell_cmd *cmd = NULL;
+	char *rest, *name, *arg = NULL, *extra = NULL;
+	uint32_t ms = 0;
+	int ret;
+
+	if (n > SHELL_LINE_MAX) {
+		ops->out(ctx, "shell: line too long (at most 127 characters)");
+		return;
+	}
+	n = shell_strip_comment(line, n);
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+
+	rest = buf;
+	name = shell_next_word(&rest);
+	if (!name)
+		return; /* blank or comment */
+	for (size_t i = 0; i < ARRAY_SIZE(shell_cmds); i++)
+		if (!strcmp(name, shell_cmds[i].name))
+			cmd = &shell_cmds[i];
+	if (!cmd) {
+		shell_printf(ops, ctx, "shell: unknown command '%s' (try help)",
+			     shell_quote(name, q));
+		return;
+	}
+
+	if (cmd->arg == SHELL_ARG_TEXT) {
+		while (*rest && shell_is_blank(*rest))
+			rest++;
+		arg = rest;
+	} else {
+		arg = shell_next_word(&rest);
+		extra = arg ? shell_next_word(&rest) : NULL;
+	}
+	if (extra || (arg && cmd->arg == SHELL_ARG_NONE) ||
+	    (!arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_MS))) {
+		shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
+		return;
+	}
+	if (cmd->arg == SHELL_ARG_MS && shell_parse_ms(arg, &ms)) {
+		shell_printf(ops, ctx, "shell: bad time '%s' (0..600000 ms)", shell_quote(arg, q));
+		return;
+	}
+	_Static_assert(SHELL_SLEEP_MAX == 600000, "update the bad time message");
+
+	/* A word that cannot be a guest's name names no guest: the op never sees it. */
+	if (arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_OPT_GUEST) &&
+	    !shell_guest_name_ok(arg))
+		ret = -ENOENT;
+	else
+		ret = shell_call(cmd, arg, ms, ops, ctx);
+	if (!ret)
+		return;
+	if (ret == -ENOENT && arg && cmd->arg != SHELL_ARG_MS)
+		shell_printf(ops, ctx, "shell: no guest '%s'", shell_quote(arg, q));
+	else if (arg && cmd->arg != SHELL_ARG_TEXT)
+		shell_printf(ops, ctx, "shell: %s %s: %s", cmd->name, shell_quote(arg, q2),
+			     shell_reason(cmd->name, ret, why));
+	else
+		shell_printf(ops, ctx, "shell: %s: %s", cmd->name,
+			     shell_reason(cmd->name, ret, why));
+}
+
+void shell_run_script(const char *text, size_t len, const struct shell_ops *ops, void *ctx)
+{
+	char buf[SHELL_LINE_MAX + 1], shown[SHELL_LINE_MAX + 4];
+	uint32_t line_no = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		line_no++;
+		pos += n + 1;
+		if (memchr(s, '\0', n)) {
+			shell_printf(ops, ctx, "shell: script line %u: NUL byte",
+				     (unsigned)line_no);
+			continue;
+		}
+		/* Comments may be long; only the command counts toward the limit. */
+		n = shell_strip_comment(s, n);
+		while (n > 0 && shell_is_blank(s[0])) {
+			s++;
+			n--;
+		}
+		while (n > 0 && shell_is_blank(s[n - 1]))
+			n--;
+		if (n == 0)
+			continue;
+		if (n > SHELL_LINE_MAX) {
+			shell_printf(ops, ctx,
+				     "shell: script line %u: too long (at most 127 characters)",
+				     (unsigned)line_no);
+			continue;
+		}
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		shell_printf(ops, ctx, "shell> %s", shell_mask(buf, n, SHELL_LINE_MAX, shown));
+		shell_execute(buf, ops, ctx);
+	}
+}
+
+/* struct shell_input.escape: where in an ANSI escape sequence the input is. */
+enum shell_escape {
+	SHELL_ESC_NONE,
+	SHELL_ESC_START, /* ESC seen */
+	SHELL_ESC_CSI,	 /* ESC [ seen: parameters until a final byte 0x40..0x7e */
+	SHELL_ESC_SS3,	 /* ESC O seen: one more byte */
+};
+
+static void shell_put(const struct shell_ops *ops, void *ctx, const char *text)
+{
+	if (ops->put)
+		ops->put(ctx, text);
+}
+
+void shell_input_init(struct shell_input *in, const struct shell_ops *ops, void *ctx)
+{
+	memset(in, 0, sizeof(*in));
+	shell_put(ops, ctx, SHELL_PROMPT);
+}
+
+/* True if @byte belonged to an escape sequence (and is consumed). */
+static bool shell_input_escape(struct shell_input *in, uint8_t byte)
+{
+	switch (in->escape) {
+	case SHELL_ESC_START:
+		in->escape = byte == '['   ? SHELL_ESC_CSI
+			     : byte == 'O' ? SHELL_ESC_SS3
+					   : SHELL_ESC_NONE;
+		return true;
+	case SHELL_ESC_CSI:
+		if (byte >= 0x20 && byte <= 0x3f)
+			return true; /* parameter or intermediate byte */
+		in->escape = SHELL_ESC_NONE;
+		return byte >= 0x40 && byte <= 0x7e; /* anything else ends it and counts itself */
+	case SHELL_ESC_SS3:
+		in->escape = SHELL_ESC_NONE;
+		return true;
+	default:
+		if (byte != SHELL_ESC)
+			return false;
+		in->escape = SHELL_ESC_START;
+		return true;
+	}
+}
+
+void shell_input_byte(struct shell_input *in, uint8_t byte, const struct shell_ops *ops, void *ctx)
+{
+	bool after_cr = in->after_cr;
+
+	in->after_cr = false;
+	if (shell_input_escape(in, byte))
+		return;
+	if (byte == SHELL_CR || byte == SHELL_LF) {
+		if (byte == SHELL_LF && after_cr)
+			return; /* the second half of CRLF */
+		in->after_cr = byte == SHELL_CR;
+		shell_put(ops, ctx, "\r\n");
+		if (in->dropped) {
+			ops->out(ctx, "shell: line too long (at most 127 characters)");
+		} else {
+			in->buf[in->len] = '\0';
+			shell_execute(in->buf, ops, ctx);
+		}
+		in->len = 0;
+		in->dropped = 0;
+		shell_put(ops, ctx, SHELL_PROMPT);
+		return;
+	}
+	if (byte == SHELL_BS || byte == SHELL_DEL) {
+		/* Characters past the limit were never shown: erase them silently. */
+		if (in->dropped) {
+			in->dropped--;
+		} else if (in->len) {
+			in->len--;
+			shell_put(ops, ctx, "\b \b");
+		}
+		return;
+	}
+	if (!shell_is_printable(byte))
+		return;
+	if (in->len == SHELL_LINE_MAX) {
+		in->dropped++;
+		return;
+	}
+	in->buf[in->len++] = (char)byte;
+	shell_put(ops, ctx, (char[2]){(char)byte, '\0'});
+}

@@ -1,0 +1,387 @@
+/*
+ * Scheduler (see sched.h). Each CPU owns one run queue; an entity is queued
+ * only on its home CPU, so its state is changed either by the home CPU or
+ * under that CPU's run-queue lock. Virtual run time advances by
+ * run time * SCHED_DEFAULT_WEIGHT / weight: picking the smallest gives each
+ * shared entity CPU time in proportion to its weight.
+ */
+#include "kernel/sched/sched.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/smp.h"
+#include "drivers/lapic.h"
+#include "drivers/tsc.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/core/spinlock.h"
+
+#define THROTTLED_MAX 16
+#define US_PER_S      1000000ULL
+
+struct cpu_sched {
+	struct spinlock lock;
+	struct runqueue rq;
+	uint64_t min_vruntime;
+	unsigned entities;	/* homed here */
+	uint64_t load;		/* sum of the weights of the shared entities homed here */
+	bool pinned;		/* a pinned entity owns this CPU */
+	volatile bool work;	/* the run loop must come back (sched_work_flag) */
+	struct runqueue timers; /* blocked entities with a wake deadline, keyed by it */
+	struct sched_entity *throttled[THROTTLED_MAX]; /* over their cap until their window ends */
+	unsigned throttled_count;
+	uint64_t busy_cycles, idle_cycles, since;
+	/* Switches: from the end of one entity's run to the start of another's. */
+	struct sched_entity *last;
+	struct sched_entity *volatile current; /* running now */
+	uint64_t last_end, switches, switch_cycles;
+};
+
+static struct cpu_sched cpus[MAX_CPUS];
+static void (*housekeeping)(void);
+static void (*run_entity)(struct sched_entity *se);
+static uint64_t slice_cycles;
+
+static struct sched_entity *entity_of(struct rq_node *n)
+{
+	return (struct sched_entity *)((char *)n - offsetof(struct sched_entity, rq));
+}
+
+static struct sched_entity *entity_of_timer(struct rq_node *n)
+{
+	return (struct sched_entity *)((char *)n - offsetof(struct sched_entity, timer_node));
+}
+
+int sched_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu == this_pcpu()->index) {
+		fn(arg);
+		return 0;
+	}
+	return smp_call_on_cpu(cpu, fn, arg);
+}
+
+/* Slice ends, housekeeping ticks and wake deadlines: the run loop must come back. */
+static void timer_interrupt(struct trap_frame *frame)
+{
+	cpus[this_pcpu()->index].work = true;
+	lapic_eoi();
+}
+
+void sched_init(void (*run)(struct sched_entity *se))
+{
+	run_entity = run;
+	slice_cycles = tsc_hz() / (US_PER_S / SCHED_SLICE_US);
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		rq_init(&cpus[i].rq);
+		rq_init(&cpus[i].timers);
+		cpus[i].since = rdtsc();
+	}
+	idt_set_handler(SCHED_TIMER_VECTOR, timer_interrupt);
+}
+
+void sched_set_housekeeping(void (*fn)(void))
+{
+	housekeeping = fn;
+}
+
+volatile bool *sched_work_flag(void)
+{
+	return &cpus[this_pcpu()->index].work;
+}
+
+int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct)
+{
+	int home = -1;
+	if (pinned_cpu >= 0) {
+		if (pinned_cpu >= MAX_CPUS || !smp_cpu_virt_ready(pinned_cpu))
+			return -ENODEV;
+		if (cpus[pinned_cpu].entities)
+			return -EBUSY;
+		home = pinned_cpu;
+	} else {
+		for (unsigned i = 0; i < MAX_CPUS; i++) {
+			if (!smp_cpu_virt_ready(i) || cpus[i].pinned)
+				continue;
+			if (home < 0 || cpus[i].load < cpus[home].load)
+				home = i;
+		}
+		if (home < 0)
+			return -EBUSY;
+	}
+	struct cpu_sched *cs = &cpus[home];
+	spin_lock(&cs->lock);
+	se->cpu = home;
+	se->pinned = pinned_cpu >= 0;
+	se->weight = weight ? weight : SCHED_DEFAULT_WEIGHT;
+	se->cap_pct = se->pinned ? 0 : cap_pct;
+	se->state = SCHED_STOPPED;
+	rq_node_init(&se->rq);
+	rq_node_init(&se->timer_node);
+	cs->entities++;
+	if (se->pinned)
+		cs->pinned = true;
+	else
+		cs->load += se->weight;
+	spin_unlock(&cs->lock);
+	return home;
+}
+
+/* Caller holds cs->lock. An entity coming back must not bank the time it was away. */
+static void enqueue_locked(struct cpu_sched *cs, struct sched_entity *se)
+{
+	if (se->rq.key + slice_cycles < cs->min_vruntime)
+		se->rq.key = cs->min_vruntime - slice_cycles;
+	se->state = SCHED_RUNNABLE;
+	rq_insert(&cs->rq, &se->rq);
+	/* Whoever runs there now may have to share: its deadline is due again. */
+	cs->work = true;
+}
+
+void sched_kick(struct sched_entity *se)
+{
+	cpus[se->cpu].work = true;
+	if (se->cpu != this_pcpu()->index)
+		smp_send_wakeup(se->cpu);
+}
+
+void sched_wake(struct sched_entity *se)
+{
+	struct cpu_sched *cs = &cpus[se->cpu];
+	spin_lock(&cs->lock);
+	bool queued = false;
+	if (se->state == SCHED_STOPPED || se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
+		rq_remove(&cs->timers, &se->timer_node);
+		enqueue_locked(cs, se);
+		queued = true;
+	}
+	spin_unlock(&cs->lock);
+	if (queued)
+		sched_kick(se);
+}
+
+void sched_block(struct sched_entity *se, uint64_t wake_deadline)
+{
+	struct cpu_sched *cs = &cpus[se->cpu];
+	spin_lock(&cs->lock);
+	se->state = SCHED_BLOCKED;
+	se->wake_deadline = wake_deadline;
+	if (wake_deadline) {
+		se->timer_node.key = wake_deadline;
+		rq_insert(&cs->timers, &se->timer_node);
+	}
+	cs->work = true;
+	spin_unlock(&cs->lock);
+}
+
+void sched_yield(struct sched_entity *se)
+{
+	cpus[se->cpu].work = true;
+}
+
+/* Blocked entities whose wake deadline has come are woken. */
+static void fire_timers(struct cpu_sched *cs, uint64_t now)
+{
+	for (;;) {
+		spin_lock(&cs->lock);
+		struct rq_node *n = rq_peek(&cs->timers);
+		if (!n || n->key > now) {
+			spin_unlock(&cs->lock);
+			return;
+		}
+		rq_remove(&cs->timers, n);
+		struct sched_entity *se = entity_of_timer(n);
+		se->wake_deadline = 0;
+		if (se->state == SCHED_BLOCKED)
+			enqueue_locked(cs, se);
+		spin_unlock(&cs->lock);
+	}
+}
+
+static void account(struct cpu_sched *cs, struct sched_entity *se, uint64_t cycles, uint64_t now)
+{
+	se->runtime += cycles;
+	se->rq.key += cycles * SCHED_DEFAULT_WEIGHT / se->weight;
+	cs->busy_cycles += cycles;
+	if (se->cap_pct) {
+		if (now - se->cap_window_start >= SCHED_CAP_WINDOW_SLICES * slice_cycles) {
+			se->cap_window_start = now;
+			se->cap_window_used = 0;
+		}
+		se->cap_window_used += cycles;
+	}
+}
+
+static uint64_t cap_budget_left(const struct sched_entity *se)
+{
+	uint64_t allowed = SCHED_CAP_WINDOW_SLICES * slice_cycles * se->cap_pct / 100;
+	return se->cap_window_used >= allowed ? 0 : allowed - se->cap_window_used;
+}
+
+/* One APIC timer interrupt `tsc_ticks` from now (it ends HLT, or exits a guest). */
+static void apic_timer_in(uint64_t tsc_ticks)
+{
+	uint64_t hz = lapic_timer_hz();
+	if (!hz || !tsc_hz())
+		return;
+	uint64_t ticks = tsc_ticks / 1000 * hz / (tsc_hz() / 1000);
+	if (ticks > UINT32_MAX)
+		ticks = UINT32_MAX;
+	lapic_timer_oneshot(ticks ? ticks : 1, SCHED_TIMER_VECTOR);
+}
+
+void sched_cpu_timer(uint64_t deadline)
+{
+	if (!deadline) {
+		lapic_timer_stop();
+		return;
+	}
+	uint64_t now = rdtsc();
+	apic_timer_in(deadline > now ? deadline - now : 1);
+}
+
+uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start)
+{
+	const struct cpu_sched *cs = &cpus[se->cpu];
+	if (se->pinned || !(cs->rq.count || se->cpu == 0 || se->cap_pct))
+		return 0;
+	uint64_t deadline = start + slice_cycles;
+	if (se->cap_pct) {
+		uint64_t left = cap_budget_left(se);
+		if (start + left < deadline)
+			deadline = start + (left ? left : 1);
+	}
+	return deadline;
+}
+
+/* Put se back in the run queue, or aside until its cap window ends. */
+static void requeue(struct cpu_sched *cs, struct sched_entity *se)
+{
+	if (se->cap_pct && !cap_budget_left(se) && cs->throttled_count < THROTTLED_MAX) {
+		se->state = SCHED_PARKED;
+		cs->throttled[cs->throttled_count++] = se;
+		return;
+	}
+	spin_lock(&cs->lock);
+	enqueue_locked(cs, se);
+	spin_unlock(&cs->lock);
+}
+
+/* Run se until its run function comes back, and account for the run. */
+static void run_one(struct cpu_sched *cs, struct sched_entity *se)
+{
+	se->state = SCHED_RUNNING;
+	se->run_since = 0;
+	cs->current = se;
+	run_entity(se);
+	uint64_t end = rdtsc(), start = se->run_since;
+	cs->current = NULL;
+	se->run_since = 0;
+	if (start) { /* 0: the run function never entered the guest */
+		if (cs->last && cs->last != se && cs->last_end) {
+			cs->switches++;
+			cs->switch_cycles += start - cs->last_end;
+		}
+		account(cs, se, end - start, end);
+		cs->last = se;
+		cs->last_end = end;
+	}
+	if (se->state == SCHED_RUNNING)
+		requeue(cs, se);
+}
+
+/* Throttled entities whose cap window has ended go back to the run queue. */
+static void unthrottle(struct cpu_sched *cs, uint64_t now)
+{
+	for (unsigned i = 0; i < cs->throttled_count;) {
+		struct sched_entity *se = cs->throttled[i];
+		if (now - se->cap_window_start >= SCHED_CAP_WINDOW_SLICES * slice_cycles ||
+		    se->state != SCHED_PARKED) {
+			cs->throttled[i] = cs->throttled[--cs->throttled_count];
+			se->cap_window_start = now;
+			se->cap_window_used = 0;
+			spin_lock(&cs->lock);
+			if (se->state == SCHED_PARKED)
+				enqueue_locked(cs, se);
+			spin_unlock(&cs->lock);
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Wait for work: an IPI, or the APIC timer (CPU 0's chores, throttling, wake deadlines). */
+static void idle(struct cpu_sched *cs, bool cpu0)
+{
+	uint64_t t0 = rdtsc();
+	uint64_t wait = (cpu0 || cs->throttled_count) ? slice_cycles : 0;
+	cs->last_end = 0; /* an idle gap is no switch cost */
+	spin_lock(&cs->lock);
+	struct rq_node *next = rq_peek(&cs->timers);
+	if (next) {
+		uint64_t left = next->key > t0 ? next->key - t0 : 1;
+		if (!wait || left < wait)
+			wait = left;
+	}
+	bool work = cs->work;
+	spin_unlock(&cs->lock);
+	if (wait)
+		apic_timer_in(wait);
+	if (!work)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	cs->idle_cycles += rdtsc() - t0;
+}
+
+void sched_idle_loop(void)
+{
+	unsigned me = this_pcpu()->index;
+	struct cpu_sched *cs = &cpus[me];
+	bool cpu0 = me == 0;
+	cs->since = rdtsc();
+	for (;;) {
+		cs->work = false;
+		if (cpu0 && housekeeping)
+			housekeeping();
+		if (cs->throttled_count)
+			unthrottle(cs, rdtsc());
+		if (cs->timers.count)
+			fire_timers(cs, rdtsc());
+		spin_lock(&cs->lock);
+		struct rq_node *n = rq_pop(&cs->rq);
+		/* The popped key is the smallest: the run queue's virtual clock only moves forward.
+		 */
+		if (n && n->key > cs->min_vruntime)
+			cs->min_vruntime = n->key;
+		spin_unlock(&cs->lock);
+		if (!n) {
+			idle(cs, cpu0);
+			continue;
+		}
+		run_one(cs, entity_of(n));
+	}
+}
+
+uint64_t sched_runtime(const struct sched_entity *se)
+{
+	uint64_t since = se->run_since;
+	return se->runtime + (since ? rdtsc() - since : 0);
+}
+
+void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
+{
+	struct cpu_sched *cs = &cpus[cpu];
+	/* A run in progress counts too: a pinned vCPU may not have exited for seconds. */
+	struct sched_entity *running = cs->current;
+	uint64_t since = running ? running->run_since : 0;
+	*out = (struct sched_cpu_stats){
+	    .busy_cycles = cs->busy_cycles + (since ? rdtsc() - since : 0),
+	    .idle_cycles = cs->idle_cycles,
+	    .since = cs->since,
+	    .entities = cs->entities,
+	    .pinned = cs->pinned,
+	    .switches = cs->switches,
+	    .switch_cycles = cs->switch_cycles,
+	};
+}

@@ -1,0 +1,115 @@
+/*
+ * The scheduler: every physical CPU runs the entities (vCPUs) homed on it.
+ *  - Pinned entities own their CPU: no time slicing, no ticks.
+ *  - Shared entities share their CPU by weight (weighted fair queueing on
+ *    virtual run time, kernel/sched/runqueue.c: O(log n) per decision), with
+ *    an optional cap; time slices end through the backend's guest timer
+ *    (VMX-preemption timer) or the local APIC timer.
+ *  - An entity blocks until something wakes it (or its wake deadline); yield
+ *    ends a slice.
+ * Entities never migrate: placement picks the least loaded allowed CPU once.
+ *
+ * The scheduler knows nothing of guests: it calls the run function given to
+ * sched_init (kernel/vm's vCPU run loop), which runs an entity until the
+ * CPU's work flag is raised (a wake-up, a timer, a request, a block or a
+ * yield) and then returns here.
+ */
+#ifndef SHOJI_KERNEL_SCHED_H
+#define SHOJI_KERNEL_SCHED_H
+
+#include "kernel/core/types.h"
+#include "kernel/sched/runqueue.h"
+
+#define SCHED_SLICE_US		10000 /* time slice of shared entities */
+#define SCHED_DEFAULT_WEIGHT	100
+#define SCHED_CAP_WINDOW_SLICES 10   /* caps are enforced over this many slices */
+#define SCHED_TIMER_VECTOR	0xef /* local APIC timer: slice ends and housekeeping ticks */
+
+enum sched_state {
+	SCHED_STOPPED = 0, /* not started, or its guest stopped */
+	SCHED_RUNNABLE,	   /* in its home CPU's run queue */
+	SCHED_RUNNING,
+	SCHED_BLOCKED, /* waits for sched_wake (HLT) */
+	SCHED_PARKED,  /* paused, or throttled by its cap until its window ends */
+};
+
+/* What the scheduler knows of a vCPU; embedded in struct vcpu. */
+struct sched_entity {
+	enum sched_state state;	     /* written by the home CPU, or under its run-queue lock */
+	unsigned cpu;		     /* home CPU */
+	bool pinned;		     /* owns its CPU exclusively */
+	uint32_t weight;	     /* share among the shared entities of its CPU */
+	uint32_t cap_pct;	     /* at most this % of one CPU; 0: no cap */
+	struct rq_node rq;	     /* key: virtual run time (run time scaled by 1/weight) */
+	uint64_t runtime;	     /* TSC cycles of its runs */
+	volatile uint64_t run_since; /* TSC when the current run began; 0 while not running */
+	uint64_t cap_window_start, cap_window_used;
+	uint64_t wake_deadline;	   /* TSC: a blocked entity wakes then (0: only by sched_wake) */
+	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a deadline */
+};
+
+/* Set up per-CPU state (boot CPU, before entities exist); `run` runs one entity. */
+void sched_init(void (*run)(struct sched_entity *se));
+
+/*
+ * Give se a home CPU: `pinned_cpu` >= 0 pins it there (the CPU must be
+ * online and not used by anyone else); -1 places it on the least loaded
+ * online CPU that has no pinned entity. Returns the CPU or -errno.
+ */
+int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct);
+
+/* Run fn(arg) on `cpu` and wait (VMCS/VMCB work must happen on a vCPU's home CPU). */
+int sched_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
+
+/* Make se runnable on its home CPU (start, wake-up, resume) if it was not. */
+void sched_wake(struct sched_entity *se);
+
+/* Make se's home CPU come back to the scheduler soon (stop, pause, a request for se). */
+void sched_kick(struct sched_entity *se);
+
+/* On se's home CPU while it runs: block it (until sched_wake or wake_deadline), yield. */
+void sched_block(struct sched_entity *se, uint64_t wake_deadline);
+void sched_yield(struct sched_entity *se);
+
+/*
+ * The calling CPU's work flag: raised when its run loop must return to the
+ * scheduler. The run loop tests it before every entry: one load.
+ */
+volatile bool *sched_work_flag(void);
+
+/*
+ * For the run function: the TSC at which the run that began at `start`
+ * must end (slice end when others wait or on CPU 0, cap budget), 0 for none.
+ */
+uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start);
+
+/*
+ * For run functions whose backend has no guest timer: one local APIC timer
+ * interrupt at `deadline` (TSC; 0 stops it). It raises the work flag.
+ */
+void sched_cpu_timer(uint64_t deadline);
+
+/*
+ * Housekeeping run on CPU 0 between slices (management console, end of a
+ * test run): at least every SCHED_SLICE_US while CPU 0 is busy or idle.
+ */
+void sched_set_housekeeping(void (*fn)(void));
+
+/* The scheduling loop of the calling CPU; never returns. */
+void sched_idle_loop(void) __attribute__((noreturn));
+
+/* TSC cycles se has run, including a run in progress (any CPU may ask). */
+uint64_t sched_runtime(const struct sched_entity *se);
+
+struct sched_cpu_stats {
+	uint64_t busy_cycles;		  /* running entities */
+	uint64_t idle_cycles;		  /* halted, nothing to run */
+	uint64_t since;			  /* TSC when the counters started */
+	unsigned entities;		  /* homed here */
+	uint64_t switches, switch_cycles; /* entity to another entity, end of run to next start */
+	bool pinned;			  /* owned by one pinned entity */
+};
+
+void sched_get_cpu_stats(unsigned cpu, struct sched_cpu_stats *out);
+
+#endif

@@ -1,0 +1,34 @@
+/* The standard devices (see standard.h). */
+#include "kernel/vdev/standard.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "kernel/guest/guest.h"
+#include "kernel/guest/hypercall_abi.h"
+#include "kernel/vdev/debug_exit.h"
+#include "kernel/vdev/vuart.h"
+
+struct standard_devices {
+	struct vuart uart;
+	struct vdev debug_exit;
+};
+
+int vdev_attach_standard(struct guest *g, unsigned devices)
+{
+	struct standard_devices *devs = calloc(1, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	int err = 0;
+	if (devices & GUEST_DEV_UART)
+		err = vuart_attach(g, &devs->uart, GUEST_UART_PORT);
+	if (!err && (devices & GUEST_DEV_DEBUG_EXIT))
+		err = debug_exit_attach(g, &devs->debug_exit);
+	if (err) {
+		free(devs);
+		return err;
+	}
+	g->devices = devs;
+	g->device_mask = devices;
+	return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * The vCPU run loop (see vcpu_run.h), after Jailhouse's: the frequent
+ * exits (CPUID, port and MMIO accesses to in-hypervisor devices, MSRs,
+ * hypercalls) are handled and the guest re-entered without going through
+ * the scheduler. Nothing here is per exit but the exit itself and one
+ * counter: run time is accounted once per run (kernel/sched), the slice
+ * deadline is armed once per run, and handling cycles are timed only when
+ * exit timing is on.
+ */
+#include "kernel/vm/vcpu_run.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "kernel/core/pcpu.h"
+#include "kernel/emul/exit.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/virq.h"
+#include "kernel/guest/virt.h"
+
+/* Whose FPU registers each CPU holds: switched only when another vCPU runs there. */
+static struct vcpu *fpu_owner[MAX_CPUS];
+static bool exit_timing;
+
+void vcpu_run_set_exit_timing(bool on)
+{
+	exit_timing = on;
+}
+
+void vcpu_run_forget_fpu(struct vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (fpu_owner[i] == v)
+			fpu_owner[i] = NULL;
+}
+
+static void take_fpu(struct vcpu *v)
+{
+	struct vcpu **owner = &fpu_owner[this_pcpu()->index];
+	if (*owner != v) {
+		fpu_switch(*owner ? &(*owner)->fpu : NULL, &v->fpu);
+		*owner = v;
+	}
+}
+
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	return (!b || a < b) ? a : b;
+}
+
+/* Leave the guest at `deadline` (0: never): the backend's guest timer, or the APIC timer. */
+static void arm_timer(struct vcpu *v, uint64_t deadline)
+{
+	if (virt->vcpu_set_timer(v, deadline) == -ENOTSUP)
+		sched_cpu_timer(deadline);
+}
+
+/*
+ * Enter and handle exits until the CPU's work flag is raised or the slice
+ * deadline passes. The guest timer deadline is armed along with the slice's,
+ * and re-armed when the guest sets a new one.
+ */
+static void run_inner(struct vcpu *v, uint64_t slice_end)
+{
+	volatile bool *work = sched_work_flag();
+	uint64_t timer = v->timer_deadline;
+	uint64_t armed = earlier(slice_end, timer);
+	arm_timer(v, armed);
+
+	for (;;) {
+		if (v->irq_pending || v->timer_deadline || v->intr_window)
+			virq_before_entry(v);
+		if (v->timer_deadline != timer) {
+			timer = v->timer_deadline;
+			armed = earlier(slice_end, timer);
+			arm_timer(v, armed);
+		}
+
+		struct vcpu_exit exit;
+		if (virt->vcpu_run(v, &exit)) {
+			guest_stop(v->guest, GUEST_CRASHED, -1, "VM entry failed (error %u)",
+				   exit.raw_reason);
+			return;
+		}
+		v->stats[exit.kind].count++;
+		if (exit_timing) {
+			uint64_t t = rdtsc();
+			exit_handle(v, &exit);
+			v->stats[exit.kind].cycles += rdtsc() - t;
+		} else {
+			exit_handle(v, &exit);
+		}
+		if (*work)
+			return;
+		/* The guest timer re-arms itself above; only the slice's end leaves. */
+		if (exit.kind == VEXIT_PREEMPT && slice_end && rdtsc() >= slice_end)
+			return;
+	}
+}
+
+void vcpu_run_entity(struct sched_entity *se)
+{
+	struct vcpu *v = (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
+	struct guest *g = v->guest;
+	if (g->state != GUEST_RUNNING) {
+		se->state = SCHED_STOPPED;
+		guest_vcpu_stopped(g, v);
+		return;
+	}
+	if (g->paused) {
+		se->state = SCHED_PARKED;
+		return;
+	}
+	take_fpu(v);
+	uint64_t start = rdtsc();
+	se->run_since = start;
+	run_inner(v, sched_run_deadline(se, start));
+	arm_timer(v, 0);
+	if (g->state != GUEST_RUNNING) {
+		se->state = SCHED_STOPPED;
+		guest_vcpu_stopped(g, v);
+	} else if (g->paused && se->state == SCHED_RUNNING) {
+		se->state = SCHED_PARKED;
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * The vCPU run loop: what the scheduler calls to run a vCPU. An inner loop
+ * enters the guest, handles the exit (kernel/emul) and enters again at
+ * once, going back to the scheduler only when this CPU's work flag is up
+ * (a wake-up, a timer, a request, a block, a yield) or the slice ended.
+ */
+#ifndef SHOJI_KERNEL_VM_VCPU_RUN_H
+#define SHOJI_KERNEL_VM_VCPU_RUN_H
+
+#include "kernel/guest/vcpu.h"
+#include "kernel/sched/sched.h"
+
+/* The scheduler's run function (sched_init's argument): runs the vCPU holding se. */
+void vcpu_run_entity(struct sched_entity *se);
+
+/*
+ * v's FPU image was reset (guest restart): no CPU may keep treating its
+ * registers as v's. v must not be running.
+ */
+void vcpu_run_forget_fpu(struct vcpu *v);
+
+/* Time each exit's handling into vcpu->stats[].cycles (off by default: it costs RDTSCs). */
+void vcpu_run_set_exit_timing(bool on);
+
+#endif
