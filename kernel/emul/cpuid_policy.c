@@ -49,6 +49,7 @@
 #define LEAF_TOPOLOGY	  0xb
 #define LEAF_TOPOLOGY_V2  0x1f
 #define LEAF_CACHE	  4
+#define LEAF_XSAVE	  0xd
 #define LEAF_SVM	  0x8000000a
 #define TOPO_LEVEL_SMT	  1
 #define TOPO_LEVEL_CORE	  2
@@ -120,4 +121,42 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		break;
 	}
 	return r;
+}
+
+/*
+ * Not kept: leaf 1 (APIC ID per vCPU, OSXSAVE follows CR4), the sub-leaf
+ * leaves whose answers vary (4 caches, 0xb topology, 0xd XSAVE sizes that
+ * follow XCR0) and leaf 7 beyond sub-leaf 0.
+ */
+static bool cacheable(uint32_t leaf)
+{
+	return leaf != 1 && leaf != LEAF_CACHE && leaf != LEAF_TOPOLOGY && leaf != LEAF_XSAVE &&
+	       leaf != LEAF_TOPOLOGY_V2;
+}
+
+static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max, uint32_t hc_insn,
+		       struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
+{
+	for (uint32_t i = 0; i < CPUID_CACHE_SLOTS; i++) {
+		uint32_t leaf = base + i;
+		slots[i] = (struct cpuid_slot){0};
+		if (leaf > max || !cacheable(leaf))
+			continue;
+		struct cpuid_result h = host(leaf, 0);
+		slots[i] = (struct cpuid_slot){
+		    .valid = true,
+		    .subleaf0_only = leaf == LEAF_EXT_FEATURES,
+		    .r = cpuid_policy(leaf, 0, h, 0, false, hc_insn),
+		};
+	}
+}
+
+void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn,
+			     struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
+{
+	fill_range(c->basic, 0, host(0, 0).eax, hc_insn, host);
+	/* Shoji's own range: 0x40000000-1 answered, the rest of the 16 zero. */
+	fill_range(c->hv, SHOJI_CPUID_BASE, SHOJI_CPUID_BASE + CPUID_CACHE_SLOTS - 1, hc_insn,
+		   host);
+	fill_range(c->ext, 0x80000000, host(0x80000000, 0).eax, hc_insn, host);
 }

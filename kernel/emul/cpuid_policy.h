@@ -5,9 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct cpuid_result {
-	uint32_t eax, ebx, ecx, edx;
-};
+#include "kernel/guest/cpuid_cache.h"
 
 /*
  * Filter the host's answer `host` for (leaf, subleaf) as guest vCPU `vcpu_id`
@@ -16,5 +14,14 @@ struct cpuid_result {
  */
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
 				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn);
+
+/*
+ * Fill c with the answers that do not change while a guest runs: the
+ * policy applied to host(leaf, 0) for every cacheable leaf up to the
+ * host's maximum of each range. host is the host CPU's CPUID (a parameter
+ * so that tests can give another machine's).
+ */
+void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn,
+			     struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf));
 
 #endif

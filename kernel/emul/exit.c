@@ -60,7 +60,19 @@ static void skip(struct vcpu *v, const struct vcpu_exit *e)
 	virt->vcpu_advance_rip(v, e->insn_len);
 }
 
-static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
+static struct cpuid_result host_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs h = cpuid(leaf, subleaf);
+	return (struct cpuid_result){h.eax, h.ebx, h.ecx, h.edx};
+}
+
+void exit_guest_init(struct guest *g)
+{
+	cpuid_policy_fill_cache(&g->cpuid, virt->hypercall_insn, host_cpuid);
+}
+
+/* Leaves that depend on the vCPU, CR4 or XCR0 (the guest's XCR0 is loaded now). */
+static __attribute__((noinline)) void cpuid_full_policy(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
 	uint32_t leaf = r->rax, subleaf = r->rcx;
@@ -74,6 +86,22 @@ static void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 	r->rbx = g.ebx;
 	r->rcx = g.ecx;
 	r->rdx = g.edx;
+	skip(v, e);
+}
+
+/* The fixed answers come from the guest's table (exit_guest_init). */
+static __attribute__((noinline)) void handle_cpuid(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	const struct cpuid_result *fixed = cpuid_cache_find(&v->guest->cpuid, r->rax, r->rcx);
+	if (!fixed) {
+		cpuid_full_policy(v, e);
+		return;
+	}
+	r->rax = fixed->eax;
+	r->rbx = fixed->ebx;
+	r->rcx = fixed->ecx;
+	r->rdx = fixed->edx;
 	skip(v, e);
 }
 
@@ -100,7 +128,7 @@ static bool msr_check_write(struct vcpu *v, uint32_t msr, uint64_t value)
 	}
 }
 
-static void handle_msr(struct vcpu *v, const struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_msr(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
 	uint32_t msr = e->msr.index;
@@ -179,7 +207,7 @@ static bool cr0_write_ok(struct vcpu *v, uint64_t old, uint64_t value)
 	return true;
 }
 
-static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
 {
 	unsigned cr = e->cr.cr;
 	uint64_t old = virt->vcpu_read_cr(v, cr);
@@ -223,7 +251,7 @@ static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
 	skip(v, e);
 }
 
-#define CR4_DE (1ULL << 3)
+#define CR4_DE	 (1ULL << 3)
 #define DR6_INIT 0xffff0ff0ULL
 #define DR7_INIT 0x400ULL
 
@@ -232,7 +260,7 @@ static void handle_cr(struct vcpu *v, const struct vcpu_exit *e)
  * DR7 start at their reset values), but no hardware breakpoint is armed
  * for it. DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD (SDM 3A 17.2.2).
  */
-static void handle_dr(struct vcpu *v, const struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_dr(struct vcpu *v, const struct vcpu_exit *e)
 {
 	unsigned dr = e->cr.cr;
 	if (dr == 4 || dr == 5) {
@@ -265,7 +293,7 @@ void exit_reset_debug_registers(struct vcpu *v)
 }
 
 /* SDM 2 XSETBV: XCR0 must keep x87, AVX needs SSE, only features the CPU has. */
-static void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
 	uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
@@ -293,7 +321,7 @@ static void stop_crashed(struct vcpu *v, const char *what, const struct vcpu_exi
  * one arrives. With interrupts disabled nothing but NMI/INIT could wake it:
  * when every vCPU of the guest is halted that way, the guest has shut down.
  */
-static void handle_hlt(struct vcpu *v, const struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_hlt(struct vcpu *v, const struct vcpu_exit *e)
 {
 	skip(v, e);
 	if (virq_pending(v))
@@ -315,22 +343,16 @@ static void handle_hlt(struct vcpu *v, const struct vcpu_exit *e)
 	sched_block(&v->se, v->timer_deadline);
 }
 
-void exit_handle(struct vcpu *v, struct vcpu_exit *e)
+static __attribute__((noinline)) void handle_hypercall(struct vcpu *v, const struct vcpu_exit *e)
+{
+	skip(v, e);
+	hypercall_handle(v);
+}
+
+/* The rare exits, apart so that the dispatcher below stays a jump table and tail calls. */
+static __attribute__((noinline)) void handle_rare(struct vcpu *v, struct vcpu_exit *e)
 {
 	switch (e->kind) {
-	case VEXIT_CPUID:
-		handle_cpuid(v, e);
-		break;
-	case VEXIT_IO:
-		exit_io_port(v, e);
-		break;
-	case VEXIT_MMIO:
-		exit_io_mmio(v, e);
-		break;
-	case VEXIT_MSR_READ:
-	case VEXIT_MSR_WRITE:
-		handle_msr(v, e);
-		break;
 	case VEXIT_CR_ACCESS:
 		handle_cr(v, e);
 		break;
@@ -339,10 +361,6 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		break;
 	case VEXIT_DR_ACCESS:
 		handle_dr(v, e);
-		break;
-	case VEXIT_HYPERCALL:
-		skip(v, e);
-		hypercall_handle(v);
 		break;
 	case VEXIT_HLT:
 		handle_hlt(v, e);
@@ -384,5 +402,31 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 	default:
 		stop_crashed(v, "unhandled exit", e);
 		break;
+	}
+}
+
+/* Hot exits go straight to their handler (the compiler turns these into jumps). */
+void exit_handle(struct vcpu *v, struct vcpu_exit *e)
+{
+	switch (e->kind) {
+	case VEXIT_CPUID:
+		handle_cpuid(v, e);
+		return;
+	case VEXIT_IO:
+		exit_io_port(v, e);
+		return;
+	case VEXIT_MMIO:
+		exit_io_mmio(v, e);
+		return;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		handle_msr(v, e);
+		return;
+	case VEXIT_HYPERCALL:
+		handle_hypercall(v, e);
+		return;
+	default:
+		handle_rare(v, e);
+		return;
 	}
 }

@@ -23,4 +23,9 @@ void exit_reset_debug_registers(struct vcpu *v);
 /* Queue an exception for the guest (with an error code if has_error). */
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 
+struct guest;
+
+/* Prepare g for exit handling (its fixed CPUID answers); once, after guest_create. */
+void exit_guest_init(struct guest *g);
+
 #endif

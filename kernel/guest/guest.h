@@ -11,6 +11,7 @@
 #define SHOJI_KERNEL_GUEST_H
 
 #include "kernel/core/spinlock.h"
+#include "kernel/guest/cpuid_cache.h"
 #include "kernel/core/types.h"
 #include "kernel/guest/vcpu.h"
 #include "kernel/guest/vdev.h"
@@ -55,6 +56,7 @@ struct guest {
 	unsigned device_mask; /* GUEST_DEV_* attached */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
+	struct cpuid_cache cpuid; /* its fixed CPUID answers (kernel/emul/exit.c fills it) */
 };
 
 /* Standard devices a guest may have (vdev_attach_standard's `devices`). */

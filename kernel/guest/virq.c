@@ -25,6 +25,7 @@ int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)
 {
 	if (!ns) {
 		v->timer_deadline = 0;
+		sched_kick(&v->se);
 		return 0;
 	}
 	if (vector < FIRST_EXTERNAL_VECTOR)
@@ -34,6 +35,7 @@ int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)
 	uint64_t ticks = (ns / NS_PER_S) * hz + (ns % NS_PER_S) * hz / NS_PER_S;
 	v->timer_vector = vector;
 	v->timer_deadline = rdtsc() + (ticks ? ticks : 1);
+	sched_kick(&v->se); /* the run loop arms the new deadline */
 	return 0;
 }
 

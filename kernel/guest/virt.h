@@ -46,6 +46,14 @@ struct virt_ops {
 	 * SYSENTER_*): -ENOENT for any other MSR. Validation is the caller's.
 	 */
 	int (*vcpu_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
+	/*
+	 * Make v's state the CPU's (VMCS/VMCB, MSRs the hardware does not
+	 * switch) before a run of entries, on v's home CPU; put saves what the
+	 * guest may change without exiting (CR2) when the run ends. Between
+	 * load and put only v's exits are handled on this CPU.
+	 */
+	void (*vcpu_load)(struct vcpu *v);
+	void (*vcpu_put)(struct vcpu *v);
 	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
 	/*

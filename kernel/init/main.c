@@ -140,7 +140,7 @@ void kernel_main(const struct boot_info *loader_bi)
 	/* FXSR/XSAVE on before the APs start: they copy the boot CPU's CR4 and XCR0. */
 	fpu_init_boot_cpu();
 	/* Run queues first: the APs enter the scheduler as they come up. */
-	sched_init(vcpu_run_entity);
+	sched_init(vcpu_run_entity, vcpu_run_reload);
 	/* After the boot CPU's virt->cpu_init: the APs run theirs as they come up. */
 	smp_init(&acpi, bi, virt ? virt->cpu_init : NULL, virt ? virt->name : NULL);
 	selftest_run_from_cmdline(bi->cmdline);

@@ -143,6 +143,7 @@ static struct guest *build_guest(const struct config_guest *cg)
 	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
 	if (!g)
 		return NULL;
+	exit_guest_init(g);
 	if (vdev_attach_standard(g, devices)) {
 		log_err("guest %s: cannot attach its devices", g->name);
 		return NULL;

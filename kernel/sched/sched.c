@@ -37,11 +37,20 @@ struct cpu_sched {
 	struct sched_entity *last;
 	struct sched_entity *volatile current; /* running now */
 	uint64_t last_end, switches, switch_cycles;
+	struct cpu_request *volatile request; /* posted by sched_on_cpu, run between runs */
+};
+
+/* A function another CPU wants run here (sched_on_cpu); it waits for `done`. */
+struct cpu_request {
+	void (*fn)(void *);
+	void *arg;
+	volatile bool done;
 };
 
 static struct cpu_sched cpus[MAX_CPUS];
 static void (*housekeeping)(void);
 static void (*run_entity)(struct sched_entity *se);
+static void (*reload_entity)(struct sched_entity *se);
 static uint64_t slice_cycles;
 
 static struct sched_entity *entity_of(struct rq_node *n)
@@ -54,13 +63,65 @@ static struct sched_entity *entity_of_timer(struct rq_node *n)
 	return (struct sched_entity *)((char *)n - offsetof(struct sched_entity, timer_node));
 }
 
+/* Run the request posted to cs, if any (its home CPU, no run in progress or reloaded after). */
+static bool run_request(struct cpu_sched *cs)
+{
+	struct cpu_request *r = __atomic_exchange_n(&cs->request, NULL, __ATOMIC_ACQUIRE);
+	if (!r)
+		return false;
+	r->fn(r->arg);
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * While this CPU waits for another, it answers requests posted to itself
+ * (the other CPU may be waiting for it). A request may load another vCPU's
+ * state into the CPU: the run in progress, if any, gets its own back.
+ */
+static void serve_while_waiting(struct cpu_sched *me)
+{
+	if (run_request(me) && me->current && reload_entity)
+		reload_entity(me->current);
+	cpu_relax();
+}
+
 int sched_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 {
+	struct cpu_sched *me = &cpus[this_pcpu()->index];
 	if (cpu == this_pcpu()->index) {
 		fn(arg);
+		if (me->current && reload_entity)
+			reload_entity(me->current);
 		return 0;
 	}
-	return smp_call_on_cpu(cpu, fn, arg);
+	if (cpu >= MAX_CPUS || !smp_cpu_online(cpu))
+		return -ENODEV;
+	struct cpu_sched *cs = &cpus[cpu];
+	struct cpu_request r = {.fn = fn, .arg = arg};
+	uint64_t give_up = rdtsc() + tsc_hz() / US_PER_S * SMP_CALL_TIMEOUT_US;
+	struct cpu_request *none = NULL;
+	while (!__atomic_compare_exchange_n(&cs->request, &none, &r, false, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED)) {
+		none = NULL;
+		serve_while_waiting(me);
+		if (rdtsc() > give_up)
+			return -ETIMEDOUT;
+	}
+	/* Its run loop comes back to the scheduler, which runs the request first. */
+	cs->work = true;
+	smp_send_wakeup(cpu);
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
+		serve_while_waiting(me);
+		if (rdtsc() > give_up) {
+			struct cpu_request *mine = &r;
+			/* Take it back unless the CPU has it already (then it finishes). */
+			if (__atomic_compare_exchange_n(&cs->request, &mine, NULL, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				return -ETIMEDOUT;
+		}
+	}
+	return 0;
 }
 
 /* Slice ends, housekeeping ticks and wake deadlines: the run loop must come back. */
@@ -70,9 +131,10 @@ static void timer_interrupt(struct trap_frame *frame)
 	lapic_eoi();
 }
 
-void sched_init(void (*run)(struct sched_entity *se))
+void sched_init(void (*run)(struct sched_entity *se), void (*reload)(struct sched_entity *se))
 {
 	run_entity = run;
+	reload_entity = reload;
 	slice_cycles = tsc_hz() / (US_PER_S / SCHED_SLICE_US);
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		rq_init(&cpus[i].rq);
@@ -325,7 +387,7 @@ static void idle(struct cpu_sched *cs, bool cpu0)
 		if (!wait || left < wait)
 			wait = left;
 	}
-	bool work = cs->work;
+	bool work = cs->work || cs->request;
 	spin_unlock(&cs->lock);
 	if (wait)
 		apic_timer_in(wait);
@@ -342,6 +404,7 @@ void sched_idle_loop(void)
 	cs->since = rdtsc();
 	for (;;) {
 		cs->work = false;
+		run_request(cs);
 		if (cpu0 && housekeeping)
 			housekeeping();
 		if (cs->throttled_count)

@@ -48,8 +48,12 @@ struct sched_entity {
 	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a deadline */
 };
 
-/* Set up per-CPU state (boot CPU, before entities exist); `run` runs one entity. */
-void sched_init(void (*run)(struct sched_entity *se));
+/*
+ * Set up per-CPU state (boot CPU, before entities exist). `run` runs one
+ * entity; `reload` gives a running entity its CPU state back after a
+ * request for another entity ran in the middle of its run (sched_on_cpu).
+ */
+void sched_init(void (*run)(struct sched_entity *se), void (*reload)(struct sched_entity *se));
 
 /*
  * Give se a home CPU: `pinned_cpu` >= 0 pins it there (the CPU must be
@@ -58,7 +62,13 @@ void sched_init(void (*run)(struct sched_entity *se));
  */
 int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct);
 
-/* Run fn(arg) on `cpu` and wait (VMCS/VMCB work must happen on a vCPU's home CPU). */
+/*
+ * Run fn(arg) on `cpu` and wait: VMCS/VMCB work must happen on a vCPU's
+ * home CPU. The request is posted to that CPU and run by its scheduler
+ * between two runs, never inside another vCPU's exit handling (on the
+ * calling CPU itself it runs at once, and the running entity is reloaded).
+ * 0, or -ETIMEDOUT / -ENODEV when the CPU does not answer.
+ */
 int sched_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 
 /* Make se runnable on its home CPU (start, wake-up, resume) if it was not. */

@@ -60,51 +60,73 @@ static void arm_timer(struct vcpu *v, uint64_t deadline)
 }
 
 /*
+ * Exits after which the vCPU's interrupt state or timer must be looked at
+ * again before the next entry: the timer, an interrupt window, and a HLT
+ * that did not block because an interrupt is pending (it must be delivered
+ * now, not when the guest next opens a window). Anything else that changes
+ * them (a virtual interrupt raised, a guest timer set, a block, a yield, a
+ * request from another CPU) raises the CPU's work flag instead.
+ */
+static bool needs_attention(enum vcpu_exit_kind kind)
+{
+	return kind == VEXIT_PREEMPT || kind == VEXIT_INTR_WINDOW || kind == VEXIT_NMI_WINDOW ||
+	       kind == VEXIT_HLT;
+}
+
+/*
  * Enter and handle exits until the CPU's work flag is raised or the slice
- * deadline passes. The guest timer deadline is armed along with the slice's,
- * and re-armed when the guest sets a new one.
+ * deadline passes. The guest timer deadline is armed along with the slice's;
+ * the inner do-while is the exit fast path: one counter, the handler, two tests.
  */
 static void run_inner(struct vcpu *v, uint64_t slice_end)
 {
 	volatile bool *work = sched_work_flag();
-	uint64_t timer = v->timer_deadline;
-	uint64_t armed = earlier(slice_end, timer);
-	arm_timer(v, armed);
+	uint64_t timer = ~0ULL;
+	struct vcpu_exit exit;
 
 	for (;;) {
 		if (v->irq_pending || v->timer_deadline || v->intr_window)
 			virq_before_entry(v);
 		if (v->timer_deadline != timer) {
 			timer = v->timer_deadline;
-			armed = earlier(slice_end, timer);
-			arm_timer(v, armed);
+			arm_timer(v, earlier(slice_end, timer));
 		}
-
-		struct vcpu_exit exit;
-		if (virt->vcpu_run(v, &exit)) {
-			guest_stop(v->guest, GUEST_CRASHED, -1, "VM entry failed (error %u)",
-				   exit.raw_reason);
-			return;
-		}
-		v->stats[exit.kind].count++;
-		if (exit_timing) {
-			uint64_t t = rdtsc();
-			exit_handle(v, &exit);
-			v->stats[exit.kind].cycles += rdtsc() - t;
-		} else {
-			exit_handle(v, &exit);
-		}
-		if (*work)
-			return;
+		do {
+			if (virt->vcpu_run(v, &exit)) {
+				guest_stop(v->guest, GUEST_CRASHED, -1,
+					   "VM entry failed (error %u)", exit.raw_reason);
+				return;
+			}
+			v->stats[exit.kind].count++;
+			if (exit_timing) {
+				uint64_t t = rdtsc();
+				exit_handle(v, &exit);
+				v->stats[exit.kind].cycles += rdtsc() - t;
+			} else {
+				exit_handle(v, &exit);
+			}
+			if (*work)
+				return;
+		} while (!needs_attention(exit.kind));
 		/* The guest timer re-arms itself above; only the slice's end leaves. */
 		if (exit.kind == VEXIT_PREEMPT && slice_end && rdtsc() >= slice_end)
 			return;
 	}
 }
 
+static struct vcpu *vcpu_of(struct sched_entity *se)
+{
+	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
+}
+
+void vcpu_run_reload(struct sched_entity *se)
+{
+	virt->vcpu_load(vcpu_of(se));
+}
+
 void vcpu_run_entity(struct sched_entity *se)
 {
-	struct vcpu *v = (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
+	struct vcpu *v = vcpu_of(se);
 	struct guest *g = v->guest;
 	if (g->state != GUEST_RUNNING) {
 		se->state = SCHED_STOPPED;
@@ -116,10 +138,12 @@ void vcpu_run_entity(struct sched_entity *se)
 		return;
 	}
 	take_fpu(v);
+	virt->vcpu_load(v);
 	uint64_t start = rdtsc();
 	se->run_since = start;
 	run_inner(v, sched_run_deadline(se, start));
 	arm_timer(v, 0);
+	virt->vcpu_put(v);
 	if (g->state != GUEST_RUNNING) {
 		se->state = SCHED_STOPPED;
 		guest_vcpu_stopped(g, v);

@@ -13,6 +13,9 @@
 /* The scheduler's run function (sched_init's argument): runs the vCPU holding se. */
 void vcpu_run_entity(struct sched_entity *se);
 
+/* Load the running vCPU holding se into the CPU again (sched_init's `reload`). */
+void vcpu_run_reload(struct sched_entity *se);
+
 /*
  * v's FPU image was reset (guest restart): no CPU may keep treating its
  * registers as v's. v must not be running.

@@ -46,6 +46,8 @@ void svm_vcpu_advance_rip(struct vcpu *v, unsigned len);
 uint64_t svm_vcpu_read_cr(struct vcpu *v, unsigned cr);
 int svm_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int svm_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
+void svm_vcpu_load(struct vcpu *v);
+void svm_vcpu_put(struct vcpu *v);
 int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int svm_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool svm_vcpu_interruptible(struct vcpu *v);

@@ -421,6 +421,15 @@ static uint8_t tlb_control(struct vcpu *v)
 	return svm_caps.flush_by_asid ? VMCB_TLB_FLUSH_ASID : VMCB_TLB_FLUSH_ALL;
 }
 
+/* Everything SVM switches lives in the VMCB, which VMRUN names: nothing to load or save. */
+void svm_vcpu_load(struct vcpu *v)
+{
+}
+
+void svm_vcpu_put(struct vcpu *v)
+{
+}
+
 int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct svm_vcpu *s = to_svm(v);

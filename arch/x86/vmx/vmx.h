@@ -2,14 +2,17 @@
 #ifndef SHOJI_ARCH_X86_VMX_VMX_H
 #define SHOJI_ARCH_X86_VMX_VMX_H
 
+#include "arch/x86/vmx/vmx_asm.h"
 #include "kernel/guest/vcpu.h"
 #include "kernel/guest/virt.h"
 
-/* Per-vCPU VMX state (vcpu->arch). */
+/* Per-vCPU VMX state (vcpu->arch). The entry stub uses the first three fields. */
 struct vmx_vcpu {
 	hpa_t vmcs;
-	bool launched;
+	uint64_t host_rsp;	 /* the VMCS's HOST_RSP, written only when the entry stack moves */
+	bool launched;		 /* VMRESUME, not VMLAUNCH */
 	uint64_t timer_deadline; /* TSC; non-zero: the VMX-preemption timer is on */
+	bool timer_per_entry;	 /* on, and not saved at exits: every entry writes it */
 	uint16_t vpid;
 	/* State the VMCS does not switch; loaded into the CPU when this vCPU comes back. */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
@@ -20,8 +23,12 @@ extern const struct virt_ops vmx_ops;
 
 /* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
 void vmx_vcpu_load(struct vcpu *v);
-/* Turn the VMCS's exit information into a vendor-neutral event. */
-void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit);
+/*
+ * Turn the VMCS's exit information (`reason`: the exit reason field) into a
+ * vendor-neutral event. True when
+ * an instruction caused the exit (no event delivery was interrupted).
+ */
+bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason);
 
 /* vmx_vcpu.c: the vCPU half of struct virt_ops */
 int vmx_vcpu_create(struct vcpu *v);
@@ -33,6 +40,7 @@ void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len);
 uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr);
 int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
+void vmx_vcpu_put(struct vcpu *v);
 int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool vmx_vcpu_interruptible(struct vcpu *v);
@@ -40,7 +48,14 @@ void vmx_vcpu_intr_window(struct vcpu *v, bool on);
 void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e);
 
 /* vmx_entry.S */
-int vmx_enter(struct vcpu_regs *regs, int launched);
+/*
+ * Load regs, enter with VMLAUNCH or VMRESUME (x->launched), save regs at
+ * the exit. 0 after a VM exit, 1 if the entry itself failed.
+ */
+int vmx_enter(struct vcpu_regs *regs, struct vmx_vcpu *x);
+
+_Static_assert(__builtin_offsetof(struct vmx_vcpu, host_rsp) == VMX_VCPU_HOST_RSP, "stub");
+_Static_assert(__builtin_offsetof(struct vmx_vcpu, launched) == VMX_VCPU_LAUNCHED, "stub");
 extern char vmx_exit_point[];
 
 #endif

@@ -139,6 +139,11 @@ int vmx_caps_probe(const char **why)
 	    rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
 	vmx_caps.preemption_timer = (pin_cap >> 32) & PIN_PREEMPTION_TIMER;
 	vmx_caps.preempt_rate = rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPT_RATE_MASK;
+	/* Set in the VMCS only while the timer is active (SDM 3C 26.2.1.2). */
+	vmx_caps.save_preempt_timer =
+	    vmx_caps.preemption_timer &&
+	    ((rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS) >> 32) &
+	     EXIT_SAVE_PREEMPT_TIMER);
 	vmx_caps.vpid = vmx_caps.proc2 & PROC2_ENABLE_VPID;
 	vmx_caps.ept_2m = vmx_caps.ept_vpid & EPT_CAP_2M;
 	vmx_caps.ept_1g = vmx_caps.ept_vpid & EPT_CAP_1G;
@@ -160,10 +165,10 @@ void vmx_caps_print(void)
 	log_info("vmx: VMCS revision 0x%x, EPT (4-level, WB) yes, unrestricted guest yes",
 		 vmx_caps.revision);
 	log_info("vmx: EPT 2M pages %s, 1G pages %s, A/D bits %s, VPID %s, preemption timer %s "
-		 "(rate 2^%u), virtual NMIs %s, WBINVD exiting %s",
+		 "(rate 2^%u, value saved at exit %s), virtual NMIs %s, WBINVD exiting %s",
 		 yes_no(vmx_caps.ept_2m), yes_no(vmx_caps.ept_1g), yes_no(vmx_caps.ept_ad),
 		 yes_no(vmx_caps.vpid), yes_no(vmx_caps.preemption_timer), vmx_caps.preempt_rate,
-		 yes_no(vmx_caps.pin & PIN_VIRTUAL_NMIS),
+		 yes_no(vmx_caps.save_preempt_timer), yes_no(vmx_caps.pin & PIN_VIRTUAL_NMIS),
 		 yes_no(vmx_caps.proc2 & PROC2_WBINVD_EXITING));
 	log_info("vmx: controls pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x",
 		 vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit, vmx_caps.entry);

@@ -66,6 +66,7 @@
 #define EXIT_LOAD_PAT		  (1u << 19)
 #define EXIT_SAVE_EFER		  (1u << 20)
 #define EXIT_LOAD_EFER		  (1u << 21)
+#define EXIT_SAVE_PREEMPT_TIMER	  (1u << 22)
 
 /* VM-entry controls (SDM 3C 24.8.1) */
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
@@ -92,7 +93,7 @@ struct vmx_caps {
 	uint32_t pin, proc, proc2, exit, entry; /* the controls Shoji runs guests with */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid;
-	bool vpid, ept_1g, ept_2m, ept_ad, preemption_timer;
+	bool vpid, ept_1g, ept_2m, ept_ad, preemption_timer, save_preempt_timer;
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles */
 };
 

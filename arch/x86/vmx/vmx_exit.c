@@ -18,7 +18,7 @@
 #define EXIT_REASON_VMCLEAR	     19
 #define EXIT_REASON_VMXON	     27
 #define EXIT_REASON_CR_ACCESS	     28
-#define EXIT_REASON_MOV_DR 29
+#define EXIT_REASON_MOV_DR	     29
 #define EXIT_REASON_IO		     30
 #define EXIT_REASON_RDMSR	     31
 #define EXIT_REASON_WRMSR	     32
@@ -68,36 +68,47 @@ static void decode_exception(struct vcpu_exit *exit)
 	exit->kind = VEXIT_EXCEPTION;
 }
 
-void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
+/*
+ * Only the fields of the exit's kind are written: the union's other members
+ * are left as they were. The frequent exits come first and read one or two
+ * VMCS fields; nothing is read that the handler will not use.
+ */
+bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 {
-	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t qual;
 
-	*exit = (struct vcpu_exit){.raw_reason = basic, .kind = VEXIT_UNHANDLED};
+	exit->raw_reason = basic;
+	exit->insn_len = 0;
+	if (basic == EXIT_REASON_CPUID) {
+		exit->kind = VEXIT_CPUID;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+		return true;
+	}
+	exit->kind = VEXIT_UNHANDLED;
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
 		exit->kind = VEXIT_INVALID_STATE;
-		return;
+		return false;
 	}
 	switch (basic) {
 	case EXIT_REASON_EXCEPTION_NMI:
 		decode_exception(exit);
-		return;
+		return false;
 	case EXIT_REASON_EXTINT:
 		exit->kind = VEXIT_EXTINT; /* vector 0: the host took it through the IDT */
-		return;
+		return false;
 	case EXIT_REASON_TRIPLE_FAULT:
 		exit->kind = VEXIT_TRIPLE_FAULT;
-		return;
+		return false;
 	case EXIT_REASON_INTR_WINDOW:
 		exit->kind = VEXIT_INTR_WINDOW;
-		return;
+		return false;
 	case EXIT_REASON_NMI_WINDOW:
 		exit->kind = VEXIT_NMI_WINDOW;
-		return;
+		return false;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		exit->kind = VEXIT_PREEMPT;
-		return;
+		return false;
 	case EXIT_REASON_EPT_VIOLATION:
 		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 		exit->kind = VEXIT_MMIO;
@@ -107,15 +118,12 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->npf.fetch = qual & QUAL_EPT_FETCH;
 		exit->npf.gva_valid = qual & QUAL_EPT_LINEAR_VALID;
 		exit->npf.gva = exit->npf.gva_valid ? vmcs_read(VMCS_GUEST_LINEAR_ADDR) : 0;
-		return; /* no instruction length for EPT violations (SDM 3C 27.2.5) */
+		return false; /* no instruction length for EPT violations (SDM 3C 27.2.5) */
 	}
 
 	/* The remaining exits are caused by one instruction whose length the CPU reports. */
 	exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 	switch (basic) {
-	case EXIT_REASON_CPUID:
-		exit->kind = VEXIT_CPUID;
-		break;
 	case EXIT_REASON_HLT:
 		exit->kind = VEXIT_HLT;
 		break;
@@ -171,4 +179,5 @@ void vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 			exit->kind = VEXIT_VIRT_INSN;
 		break;
 	}
+	return true;
 }

@@ -30,6 +30,7 @@
 #define MSR_SFMASK	 0xc0000084
 
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
+#define EXIT_REASON_CPUID	       10
 #define AR_UNUSABLE		       (1u << 16)
 #define INTERRUPTIBILITY_STI_MOVSS     3u
 #define DR7_INIT		       0x400
@@ -116,7 +117,8 @@ static void write_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
 }
 
-void vmx_vcpu_load(struct vcpu *v)
+/* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
+static void load_vmcs(struct vcpu *v)
 {
 	unsigned cpu = this_pcpu()->index;
 	if (loaded_vcpu[cpu] == v)
@@ -182,7 +184,7 @@ int vmx_vcpu_create(struct vcpu *v)
 		return -EIO;
 	}
 	loaded_vcpu[this_pcpu()->index] = NULL;
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	write_controls(v);
 	write_host_state();
 	vmcs_write(VMCS_GUEST_DR7, DR7_INIT);
@@ -286,7 +288,7 @@ static uint64_t real_cr4(uint64_t cr4)
 
 int vmx_vcpu_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 {
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	write_segment(SEG_ES, &s->es);
 	write_segment(SEG_CS, &s->cs);
 	write_segment(SEG_SS, &s->ss);
@@ -321,7 +323,7 @@ static uint64_t guest_visible(uint64_t real, uint32_t mask_field, uint32_t shado
 
 void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 {
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	read_segment(SEG_ES, &s->es);
 	read_segment(SEG_CS, &s->cs);
 	read_segment(SEG_SS, &s->ss);
@@ -366,7 +368,9 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 	case 0:
 		return guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);
 	case 2:
-		return to_vmx(v)->cr2; /* not switched by VMX: saved at each exit */
+		/* Not switched by VMX: the CPU holds it while v is loaded (vmx_vcpu_put saves it).
+		 */
+		return msrs_loaded_for[this_pcpu()->index] == v ? read_cr2() : to_vmx(v)->cr2;
 	case 3:
 		return vmcs_read(VMCS_GUEST_CR3);
 	case 4:
@@ -378,7 +382,7 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 
 int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 {
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	switch (cr) {
 	case 0: {
 		uint64_t old = vmx_vcpu_read_cr(v, 0);
@@ -393,7 +397,8 @@ int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 	}
 	case 2:
 		to_vmx(v)->cr2 = value;
-		write_cr2(value); /* this vCPU's state is the live one during its exit handling */
+		if (msrs_loaded_for[this_pcpu()->index] == v)
+			write_cr2(value);
 		return 0;
 	case 3:
 		vmcs_write(VMCS_GUEST_CR3, value);
@@ -420,7 +425,7 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	uint32_t field;
 	uint64_t *shadow = NULL;
 
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	switch (msr) {
 	case MSR_EFER:
 		if (write) {
@@ -485,7 +490,7 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 /*
  * State the VMCS does not switch (SDM 3C 27.5: CR2 and these MSRs keep the
  * guest's values across exits): loaded only when another vCPU's values are
- * in the CPU. CR2 is saved after every exit (vmx_vcpu_run), since the
+ * in the CPU. CR2 is saved when the run ends (vmx_vcpu_put), since the
  * guest's page faults change it without exiting.
  */
 static void load_guest_msrs(struct vcpu *v)
@@ -503,30 +508,52 @@ static void load_guest_msrs(struct vcpu *v)
 	msrs_loaded_for[cpu] = v;
 }
 
+void vmx_vcpu_load(struct vcpu *v)
+{
+	load_vmcs(v);
+	load_guest_msrs(v);
+}
+
+void vmx_vcpu_put(struct vcpu *v)
+{
+	if (msrs_loaded_for[this_pcpu()->index] == v)
+		to_vmx(v)->cr2 = read_cr2();
+}
+
+/* Timer ticks left until `deadline`, as the VMX-preemption timer counts them. */
+static uint32_t timer_ticks(uint64_t deadline)
+{
+	uint64_t now = rdtsc();
+	uint64_t left = deadline > now ? (deadline - now) >> vmx_caps.preempt_rate : 0;
+	return left > UINT32_MAX ? UINT32_MAX : left;
+}
+
 /*
  * The VMX-preemption timer counts down in guest mode at the TSC rate divided
- * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1). It
- * restarts from the VMCS value at every entry, so the entry writes what is
- * left until the deadline.
+ * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1). With
+ * "save VMX-preemption timer value" (SDM 3C 24.7.1) the count left is saved
+ * at each exit and goes on at the next entry: written once per deadline.
+ * It does not count while the hypervisor handles exits, so a slice ends
+ * that much later. Without the save control every entry writes what is left.
  */
 int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	if (!vmx_caps.preemption_timer)
 		return -ENOTSUP;
-	vmx_vcpu_load(v); /* called before the run that makes the VMCS current */
-	if (!deadline != !x->timer_deadline)
+	load_vmcs(v);
+	if (!deadline != !x->timer_deadline) {
 		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | (deadline ? PIN_PREEMPTION_TIMER : 0));
+		/* SDM 3C 26.2.1.2: saving the timer value needs the timer active. */
+		if (vmx_caps.save_preempt_timer)
+			vmcs_write(VMCS_EXIT_CONTROLS,
+				   vmx_caps.exit | (deadline ? EXIT_SAVE_PREEMPT_TIMER : 0));
+	}
 	x->timer_deadline = deadline;
+	x->timer_per_entry = deadline && !vmx_caps.save_preempt_timer;
+	if (deadline)
+		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(deadline));
 	return 0;
-}
-
-static void write_timer(const struct vmx_vcpu *x)
-{
-	uint64_t now = rdtsc();
-	uint64_t left =
-	    x->timer_deadline > now ? (x->timer_deadline - now) >> vmx_caps.preempt_rate : 0;
-	vmcs_write(VMCS_PREEMPTION_TIMER, left > UINT32_MAX ? UINT32_MAX : left);
 }
 
 static void inject_pending(struct vcpu *v)
@@ -569,26 +596,23 @@ static void requeue_vectoring_event(struct vcpu *v)
 	v->event_pending = true;
 }
 
-int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
+static __attribute__((noinline)) int entry_failed(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct vmx_vcpu *x = to_vmx(v);
-	vmx_vcpu_load(v);
-	load_guest_msrs(v);
-	if (v->event_pending)
-		inject_pending(v);
-	if (x->timer_deadline)
-		write_timer(x);
+	uint32_t error = vmcs_read(VMCS_INSN_ERROR);
+	/* Back to the clear launch state (SDM 3C 24.11.3): the next entry is a VMLAUNCH. */
+	vmcs_clear(x->vmcs);
+	loaded_vcpu[this_pcpu()->index] = NULL;
+	load_vmcs(v);
+	x->launched = false;
+	*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE, .raw_reason = error};
+	log_err("vmx: VM entry failed for %s: VM-instruction error %u", v->guest->name, error);
+	return -EIO;
+}
 
-	if (vmx_enter(&v->regs, x->launched)) {
-		uint32_t error = vmcs_read(VMCS_INSN_ERROR);
-		*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE, .raw_reason = error};
-		log_err("vmx: VM entry failed for %s: VM-instruction error %u", v->guest->name,
-			error);
-		return -EIO;
-	}
-	x->launched = true;
-	x->cr2 = read_cr2();
-	vmx_decode_exit(v, exit);
+/* An exit not caused by an instruction: an event may have been on its way in. */
+static __attribute__((noinline)) void event_exit(struct vcpu *v, struct vcpu_exit *exit)
+{
 	if (exit->kind == VEXIT_EXTINT && exit->raw_reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
 		/* SDM 3C 25.2: the interrupt is still pending; let the host's IDT take it now. */
 		irq_enable();
@@ -596,20 +620,41 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 		irq_disable();
 	}
 	requeue_vectoring_event(v);
+}
+
+int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	if (v->event_pending)
+		inject_pending(v);
+	if (x->timer_per_entry)
+		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(x->timer_deadline));
+	if (vmx_enter(&v->regs, x))
+		return entry_failed(v, exit);
+	/* The most frequent exit decoded here; the others in vmx_exit.c. */
+	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
+	if (reason == EXIT_REASON_CPUID) {
+		exit->kind = VEXIT_CPUID;
+		exit->raw_reason = reason;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+		return 0;
+	}
+	if (!vmx_decode_exit(v, exit, reason))
+		event_exit(v, exit);
 	return 0;
 }
 
 /* SDM 3C 26.3.1.5: an external interrupt needs RFLAGS.IF=1 and no STI / MOV SS blocking. */
 bool vmx_vcpu_interruptible(struct vcpu *v)
 {
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
 }
 
 void vmx_vcpu_intr_window(struct vcpu *v, bool on)
 {
-	vmx_vcpu_load(v);
+	load_vmcs(v);
 	uint32_t proc = vmcs_read(VMCS_PROC_CONTROLS);
 	proc = on ? (proc | PROC_INTR_WINDOW_EXITING) : (proc & ~PROC_INTR_WINDOW_EXITING);
 	vmcs_write(VMCS_PROC_CONTROLS, proc);
