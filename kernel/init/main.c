@@ -65,6 +65,7 @@ static void apply_cmdline(const char *cmdline)
 				log_set_level((enum log_level)i);
 	}
 	test_exit_enable(cmdline_has_flag(cmdline, "test-exit"));
+	vcpu_run_set_exit_timing(cmdline_has_flag(cmdline, "exit-timing"));
 }
 
 static void print_summary(const struct boot_info *bi, const char *why_no_virt)

@@ -67,10 +67,14 @@ static void arm_timer(struct vcpu *v, uint64_t deadline)
  * them (a virtual interrupt raised, a guest timer set, a block, a yield, a
  * request from another CPU) raises the CPU's work flag instead.
  */
+#define ATTENTION_KINDS                                                                            \
+	((1u << VEXIT_PREEMPT) | (1u << VEXIT_INTR_WINDOW) | (1u << VEXIT_NMI_WINDOW) |           \
+	 (1u << VEXIT_HLT))
+_Static_assert(VEXIT_KIND_COUNT <= 32, "ATTENTION_KINDS is one 32-bit mask");
+
 static bool needs_attention(enum vcpu_exit_kind kind)
 {
-	return kind == VEXIT_PREEMPT || kind == VEXIT_INTR_WINDOW || kind == VEXIT_NMI_WINDOW ||
-	       kind == VEXIT_HLT;
+	return (ATTENTION_KINDS >> kind) & 1;
 }
 
 /*

@@ -634,8 +634,7 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	/* The most frequent exit decoded here; the others in vmx_exit.c. */
 	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
 	if (reason == EXIT_REASON_CPUID) {
-		exit->kind = VEXIT_CPUID;
-		exit->raw_reason = reason;
+		exit->kind = VEXIT_CPUID; /* raw_reason is for reports: CPUID never needs one */
 		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		return 0;
 	}
