@@ -8,13 +8,12 @@
 #include "kernel/emul/exit_io.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "kernel/emul/exit.h"
 #include "kernel/guest/guest.h"
-#include "kernel/emul/guest_paging.h"
+#include "kernel/emul/guest_mem.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/mmio_emulate.h"
 #include "kernel/guest/virt.h"
@@ -42,27 +41,20 @@ static uint64_t port_access(struct guest *g, uint16_t port, unsigned size, bool 
 	return value & size_mask(size);
 }
 
-static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len);
-
-#define PREFIX_ADDR_SIZE 0x67
-#define PREFIX_REX_MIN 0x40
-#define PREFIX_REX_MAX 0x4f
-#define OPCODE_INS_MIN 0x6c
-#define OPCODE_OUTS_MAX 0x6f
 #define RFLAGS_DF (1ULL << 10)
 
-static const struct vcpu_segment *segment_by_prefix(const struct vcpu_sregs *s, uint8_t prefix)
+static const struct vcpu_segment *segment_of(const struct vcpu_sregs *s, enum x86_seg seg)
 {
-	switch (prefix) {
-	case 0x26:
+	switch (seg) {
+	case X86_SEG_ES:
 		return &s->es;
-	case 0x2e:
+	case X86_SEG_CS:
 		return &s->cs;
-	case 0x36:
+	case X86_SEG_SS:
 		return &s->ss;
-	case 0x64:
+	case X86_SEG_FS:
 		return &s->fs;
-	case 0x65:
+	case X86_SEG_GS:
 		return &s->gs;
 	default:
 		return &s->ds;
@@ -81,32 +73,20 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 	struct guest *g = v->guest;
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
-	struct guest_paging pg = {.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer,
-				  .read_gpa = read_guest_ram, .ctx = g};
 	struct guest_fetch fetch;
-	if (guest_fetch_insn(&pg, &s, &fetch)) {
+	struct x86_insn insn;
+	enum x86_mode mode = x86_cpu_mode(&s);
+	if (guest_mem_fetch_insn(g, &s, &fetch)) {
 		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O: cannot fetch the instruction");
 		return;
 	}
-	/* Prefixes decide the address size and the source segment; the exit gave the rest. */
-	enum x86_mode mode = x86_cpu_mode(&s);
-	unsigned addr_size = mode == X86_MODE_64 ? 8 : mode == X86_MODE_32 ? 4 : 2;
-	uint8_t seg_prefix = 0;
-	unsigned i = 0;
-	for (; i < fetch.len; i++) {
-		uint8_t b = fetch.bytes[i];
-		if (b == PREFIX_ADDR_SIZE)
-			addr_size = mode == X86_MODE_64 ? 4 : (addr_size == 4 ? 2 : 4);
-		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
-			seg_prefix = b;
-		else if (!(b == 0x66 || b == 0xf2 || b == 0xf3 || b == 0xf0 ||
-			   (mode == X86_MODE_64 && b >= PREFIX_REX_MIN && b <= PREFIX_REX_MAX)))
-			break;
-	}
-	if (i == fetch.len || fetch.bytes[i] < OPCODE_INS_MIN || fetch.bytes[i] > OPCODE_OUTS_MAX) {
+	/* The instruction decides the address size and the source segment; the exit gave the rest. */
+	if (x86_decode(fetch.bytes, fetch.len, mode, &insn) ||
+	    (insn.op != X86_OP_INS && insn.op != X86_OP_OUTS)) {
 		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O exit without INS/OUTS at RIP");
 		return;
 	}
+	unsigned addr_size = insn.addr_size;
 	uint64_t amask = addr_size == 8 ? ALL_ONES : (1ULL << (8 * addr_size)) - 1;
 	struct vcpu_regs *r = &v->regs;
 
@@ -115,20 +95,20 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 	uint64_t *index = e->io.in ? &r->rdi : &r->rsi;
-	const struct vcpu_segment *seg = e->io.in ? &s.es : segment_by_prefix(&s, seg_prefix);
+	const struct vcpu_segment *seg = e->io.in ? &s.es : segment_of(&s, insn.seg);
 	uint64_t base = (mode == X86_MODE_64 && seg != &s.fs && seg != &s.gs) ? 0 : seg->base;
 	gva_t la = base + (*index & amask);
 	gpa_t gpa;
 	uint32_t pf_error;
 	unsigned access = e->io.in ? GUEST_ACCESS_WRITE : 0;
-	int err = guest_paging_translate(&pg, la, access, &gpa, &pf_error);
+	int err = guest_mem_translate(g, &s, la, access, &gpa, &pf_error);
 	if (err == -EFAULT) {
 		virt->vcpu_write_cr(v, 2, la);
 		exit_inject_exception(v, VECTOR_PF, true, pf_error);
 		return;
 	}
-	uint8_t *mem = err ? NULL : guest_ram_ptr(g, gpa, e->io.size);
-	if (!mem || (gpa & (PAGE_SIZE - 1)) + e->io.size > PAGE_SIZE) {
+	if (err || !guest_mem_is_ram(g, gpa, e->io.size) ||
+	    (gpa & (PAGE_SIZE - 1)) + e->io.size > PAGE_SIZE) {
 		exit_stop_guest(v, GUEST_CRASHED, -1,
 				"string I/O on port 0x%x with memory at 0x%llx outside its RAM or "
 				"across a page",
@@ -139,9 +119,9 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 	uint64_t value = 0;
 	if (e->io.in) {
 		value = port_access(g, e->io.port, e->io.size, true, 0);
-		memcpy(mem, &value, e->io.size);
+		guest_mem_write_gpa(g, gpa, &value, e->io.size); /* RAM: checked above */
 	} else {
-		memcpy(&value, mem, e->io.size);
+		guest_mem_read_gpa(g, gpa, &value, e->io.size);
 		port_access(g, e->io.port, e->io.size, false, value);
 	}
 	/* 16-bit address writes merge into the register, 32-bit ones zero-extend. */
@@ -195,15 +175,6 @@ static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *va
 	return 0;
 }
 
-static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len)
-{
-	const void *src = guest_ram_ptr(ctx, gpa, len);
-	if (!src)
-		return -EFAULT;
-	memcpy(buf, src, len);
-	return 0;
-}
-
 void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct guest *g = v->guest;
@@ -222,17 +193,13 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
-	struct guest_paging pg = {.cr0 = s.cr0,
-				  .cr3 = s.cr3,
-				  .cr4 = s.cr4,
-				  .efer = s.efer,
-				  .read_gpa = read_guest_ram,
-				  .ctx = g};
 	struct guest_fetch fetch;
-	int err = guest_fetch_insn(&pg, &s, &fetch);
+	int err = guest_mem_fetch_insn(g, &s, &fetch);
 	struct x86_insn insn;
 	if (!err)
 		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), &insn);
+	if (!err && !mmio_emulate_supports(&insn))
+		err = -ENOTSUP;
 	/*
 	 * The code page is not mapped for this fetch (another vCPU changed the
 	 * guest's page tables, or the instruction straddles into an unmapped

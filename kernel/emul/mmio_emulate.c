@@ -385,6 +385,11 @@ static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn
 	return 0;
 }
 
+bool mmio_emulate_supports(const struct x86_insn *insn)
+{
+	return insn->op >= X86_OP_MOV_STORE && insn->op <= X86_OP_MOVS;
+}
+
 int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
 		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip)
 {
@@ -396,6 +401,8 @@ int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *
 	*advance_rip = false;
 	if (!insn->mem)
 		return -EINVAL;
+	if (!mmio_emulate_supports(insn))
+		return -ENOTSUP;
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return -EINVAL;
 	if (insn->reg != X86_REG_NONE && !insn->has_imm) {

@@ -28,9 +28,12 @@ typedef int (*mmio_access_fn)(void *ctx, bool write, unsigned size, uint64_t *va
  * *advance_rip says whether the caller must add insn->len to RIP: false while
  * a REP string instruction has iterations left (one iteration per call; the
  * guest re-executes it, SDM 2 REP). Returns 0; -EINVAL if the instruction has
- * no memory operand; -ENOTSUP for MOVS (memory to memory) or RSP without rsp;
- * or the access callback's error.
+ * no memory operand; -ENOTSUP for an instruction it does not support, MOVS
+ * (memory to memory) or RSP without rsp; or the access callback's error.
  */
+/* Whether insn is one of the instructions this module carries out (MOVS aside: -ENOTSUP). */
+bool mmio_emulate_supports(const struct x86_insn *insn);
+
 int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
 		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip);
 

@@ -1,8 +1,9 @@
 /*
- * x86 instruction decoder for MMIO emulation. Owns the encoding rules
- * (prefixes, REX, ModRM/SIB, displacements, immediates) for the supported
- * subset and nothing else: it does not touch guest state or memory, and the
- * semantics live in kernel/emul/mmio_emulate.c. Every byte read goes through
+ * The x86 instruction decoder. Owns the encoding rules (prefixes, REX, VEX,
+ * opcode maps, ModRM/SIB, displacements, immediates) and the naming of the
+ * instructions the hypervisor acts on, nothing else: it does not touch guest
+ * state or memory, and the semantics live with the callers
+ * (kernel/emul/mmio_emulate.c, exit_io.c, arch/x86/svm/svm_exit.c). Every byte read goes through
  * dec_byte(), which bounds it by both the valid length and the 15-byte
  * architectural limit, so any input terminates within 15 steps.
  */
@@ -76,11 +77,67 @@
 #define OPC_GRP5_EV	     0xff
 
 /* Two-byte opcodes (after 0F). */
-#define OPC2_BT_GRP8 0xba
-#define OPC2_MOVZX_B 0xb6
-#define OPC2_MOVZX_W 0xb7
-#define OPC2_MOVSX_B 0xbe
-#define OPC2_MOVSX_W 0xbf
+#define OPC2_BT_GRP8	 0xba
+#define OPC2_MOVZX_B	 0xb6
+#define OPC2_MOVZX_W	 0xb7
+#define OPC2_MOVSX_B	 0xbe
+#define OPC2_MOVSX_W	 0xbf
+#define OPC2_GRP7	 0x01 /* LMSW /6; VMCALL, XSETBV, VMMCALL by ModRM */
+#define OPC2_CLTS	 0x06
+#define OPC2_INVD	 0x08
+#define OPC2_WBINVD	 0x09
+#define OPC2_MOV_FROM_CR 0x20
+#define OPC2_MOV_FROM_DR 0x21
+#define OPC2_MOV_TO_CR	 0x22
+#define OPC2_MOV_TO_DR	 0x23
+#define OPC2_WRMSR	 0x30
+#define OPC2_RDMSR	 0x32
+#define OPC2_ESC_38	 0x38
+#define OPC2_ESC_3A	 0x3a
+#define OPC2_CPUID	 0xa2
+#define OPC2_BTS	 0xab
+#define OPC2_CMPXCHG_B	 0xb0
+#define OPC2_CMPXCHG_V	 0xb1
+#define OPC2_BTR	 0xb3
+#define OPC2_BTC	 0xbb
+#define OPC2_XADD_B	 0xc0
+#define OPC2_XADD_V	 0xc1
+#define OPC2_GRP9	 0xc7
+
+/* One-byte opcodes outside the MMIO set. */
+#define OPC_EVEX      0x62 /* BOUND outside 64-bit mode unless mod=11 */
+#define OPC_INSB      0x6c
+#define OPC_INSW      0x6d
+#define OPC_OUTSB     0x6e
+#define OPC_OUTSW     0x6f
+#define OPC_POP_GRP1A 0x8f
+#define OPC_NOP	      0x90
+#define OPC_VEX3      0xc4 /* LES outside 64-bit mode unless mod=11 */
+#define OPC_VEX2      0xc5 /* LDS likewise */
+#define OPC_IN_AL_IB  0xe4
+#define OPC_IN_AX_IB  0xe5
+#define OPC_OUT_IB_AL 0xe6
+#define OPC_OUT_IB_AX 0xe7
+#define OPC_IN_AL_DX  0xec
+#define OPC_IN_AX_DX  0xed
+#define OPC_OUT_DX_AL 0xee
+#define OPC_OUT_DX_AX 0xef
+#define OPC_HLT	      0xf4
+
+/* Whole ModRM bytes that name an instruction. */
+#define MODRM_VMCALL	    0xc1
+#define MODRM_XSETBV	    0xd1
+#define MODRM_VMMCALL	    0xd9
+#define MODRM_XABORT_XBEGIN 0xf8
+
+/* VEX (SDM 2 2.3.5): R, X, B inverted; C4 byte 1 holds the map, byte 2 W. */
+#define VEX_NOT_R	0x80
+#define VEX_NOT_X	0x40
+#define VEX_NOT_B	0x20
+#define VEX3_MAP_MASK	0x1f
+#define VEX_W		0x80
+#define VEX2_IMPLIED_XB (VEX_NOT_X | VEX_NOT_B)
+#define BYTE_MASK	0xff
 
 /* ModRM / SIB fields (SDM 2 2.1.5). */
 #define MODRM_MOD(b) ((b) >> 6)
@@ -96,13 +153,16 @@
 #define SIB_NO_BASE  5
 
 /* Group ModRM.reg extensions. */
-#define GRP3_TEST  0
-#define GRP3_NOT   2
-#define GRP3_NEG   3
-#define GRP45_INC  0
-#define GRP45_DEC  1
-#define GRP8_FIRST 4 /* BT, BTS, BTR, BTC */
-#define GRP11_MOV  0
+#define GRP3_TEST      0
+#define GRP3_NOT       2
+#define GRP3_NEG       3
+#define GRP45_INC      0
+#define GRP45_DEC      1
+#define GRP8_FIRST     4 /* BT, BTS, BTR, BTC */
+#define GRP5_UNDEFINED 7
+#define GRP7_LMSW      6
+#define GRP9_CMPXCHG8B 1
+#define GRP11_MOV      0
 
 #define REG_AX	    0
 #define REG_SP	    4
@@ -116,6 +176,14 @@ struct dec {
 	const uint8_t *bytes;
 	unsigned valid;
 	unsigned pos;
+	enum x86_mode mode;
+	uint8_t rex; /* REX, or what VEX says in its place (64-bit mode) */
+	bool opsize_pfx, addrsize_pfx, lock, rep, seg_override;
+	uint8_t last_rep; /* the last of F2/F3: PAUSE is F3 90 */
+	enum x86_seg seg;
+	unsigned osz; /* operand size before byte forms: 2, 4 or 8 */
+	uint8_t modrm;
+	unsigned reg_field; /* ModRM.reg without REX.R */
 };
 
 static const enum x86_op alu_ops[8] = {
@@ -241,34 +309,31 @@ static int dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint
 }
 
 /*
- * ModRM and its SIB/displacement. *reg_field gets ModRM.reg (without REX.R:
- * groups use it as an opcode extension). reg_size/rm_size say which operands
- * are 8-bit, for the AH..BH rule (SDM 2 2.1.5 table 2-2 note, 2.2.1.2).
+ * ModRM and its SIB/displacement. d->reg_field gets ModRM.reg without REX.R
+ * (groups use it as an opcode extension), d->modrm the whole byte.
  */
-static int dec_modrm(struct dec *d, struct x86_insn *insn, uint8_t rex, enum x86_mode mode,
-		     unsigned *reg_field)
+static int dec_modrm(struct dec *d, struct x86_insn *insn)
 {
 	uint8_t modrm;
 	int ret = dec_byte(d, &modrm);
 
 	if (ret)
 		return ret;
-	*reg_field = MODRM_REG(modrm);
-	insn->reg = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
+	d->modrm = modrm;
+	d->reg_field = MODRM_REG(modrm);
+	insn->reg = MODRM_REG(modrm) | (d->rex & REX_R ? 8 : 0);
 	insn->scale = 1;
 	insn->seg = X86_SEG_DS;
 	if (MODRM_MOD(modrm) == MOD_REG) {
 		insn->mem = false;
-		insn->rm = MODRM_RM(modrm) | (rex & REX_B ? 8 : 0);
-		insn->base = X86_REG_NONE;
-		insn->index = X86_REG_NONE;
+		insn->rm = MODRM_RM(modrm) | (d->rex & REX_B ? 8 : 0);
 		return 0;
 	}
 	insn->mem = true;
 	if (insn->addr_size == 2)
 		ret = dec_modrm16(d, insn, modrm);
 	else
-		ret = dec_modrm32(d, insn, modrm, rex, mode);
+		ret = dec_modrm32(d, insn, modrm, d->rex, d->mode);
 	if (ret)
 		return ret;
 	/* SDM 3A 3.7.4: BP/SP-based addressing defaults to SS. */
@@ -277,67 +342,311 @@ static int dec_modrm(struct dec *d, struct x86_insn *insn, uint8_t rex, enum x86
 	return 0;
 }
 
-/* Immediate of an instruction whose size follows the operand size (iz: 16 or 32 bits). */
-static int dec_imm_z(struct dec *d, struct x86_insn *insn)
+/* MOV CR/DR: SDM 2 MOV CR: ModRM.mod is ignored, the r/m operand is always a GPR. */
+static int dec_modrm_crdr(struct dec *d, struct x86_insn *insn)
 {
-	int64_t v;
-	int ret = dec_signed(d, insn->op_size == 2 ? 2 : 4, &v);
+	uint8_t modrm;
+	int ret = dec_byte(d, &modrm);
 
 	if (ret)
 		return ret;
-	insn->has_imm = true;
-	insn->imm = (uint64_t)v;
+	d->modrm = modrm;
+	d->reg_field = MODRM_REG(modrm);
+	insn->cr = MODRM_REG(modrm) | (d->rex & REX_R ? 8 : 0);
+	insn->rm = MODRM_RM(modrm) | (d->rex & REX_B ? 8 : 0);
+	insn->mem = false;
 	return 0;
 }
 
-static int dec_imm_8(struct dec *d, struct x86_insn *insn)
+/*
+ * Operand shapes: what follows the opcode byte (SDM 2 appendix A.3, tables
+ * A-2 to A-5; APM 3 appendix A). Immediates are read in the order listed
+ * (ENTER: iw, then ib).
+ */
+#define SH_MODRM    (1u << 0)
+#define SH_IZ	    (1u << 1) /* 16 or 32 bits by operand size */
+#define SH_IV	    (1u << 2) /* 16, 32 or 64 bits by operand size: MOV r, imm */
+#define SH_IW	    (1u << 3)
+#define SH_IB	    (1u << 4)
+#define SH_MOFFS    (1u << 5)  /* address-size offset, no ModRM */
+#define SH_FAR	    (1u << 6)  /* ptr16:16 or ptr16:32 */
+#define SH_UD	    (1u << 7)  /* undefined opcode: #UD */
+#define SH_INV64    (1u << 8)  /* #UD in 64-bit mode */
+#define SH_CRDR	    (1u << 9)  /* MOV CR/DR: ModRM without SIB or displacement */
+#define SH_NO_MODRM (1u << 10) /* 0F map: the exceptions to "has ModRM" */
+
+#define SH_ALU_ROW SH_MODRM, SH_MODRM, SH_MODRM, SH_MODRM, SH_IB, SH_IZ
+
+static const uint16_t map1_shape[256] = {
+    [0x00] = SH_ALU_ROW,
+    [0x06 ... 0x07] = SH_INV64,
+    [0x08] = SH_ALU_ROW,
+    [0x0e] = SH_INV64,
+    [0x10] = SH_ALU_ROW,
+    [0x16 ... 0x17] = SH_INV64,
+    [0x18] = SH_ALU_ROW,
+    [0x1e ... 0x1f] = SH_INV64,
+    [0x20] = SH_ALU_ROW,
+    [0x27] = SH_INV64,
+    [0x28] = SH_ALU_ROW,
+    [0x2f] = SH_INV64,
+    [0x30] = SH_ALU_ROW,
+    [0x37] = SH_INV64,
+    [0x38] = SH_ALU_ROW,
+    [0x3f] = SH_INV64,
+    [0x60 ... 0x61] = SH_INV64,
+    [0x62] = SH_MODRM | SH_INV64, /* BOUND; EVEX is refused before the table */
+    [0x63] = SH_MODRM,
+    [0x68] = SH_IZ,
+    [0x69] = SH_MODRM | SH_IZ,
+    [0x6a] = SH_IB,
+    [0x6b] = SH_MODRM | SH_IB,
+    [0x70 ... 0x7f] = SH_IB,
+    [0x80] = SH_MODRM | SH_IB,
+    [0x81] = SH_MODRM | SH_IZ,
+    [0x82] = SH_MODRM | SH_IB | SH_INV64,
+    [0x83] = SH_MODRM | SH_IB,
+    [0x84 ... 0x8f] = SH_MODRM,
+    [0x9a] = SH_FAR | SH_INV64,
+    [0xa0 ... 0xa3] = SH_MOFFS,
+    [0xa8] = SH_IB,
+    [0xa9] = SH_IZ,
+    [0xb0 ... 0xb7] = SH_IB,
+    [0xb8 ... 0xbf] = SH_IV,
+    [0xc0 ... 0xc1] = SH_MODRM | SH_IB,
+    [0xc2] = SH_IW,
+    [0xc4 ... 0xc5] = SH_MODRM | SH_INV64, /* LES, LDS; VEX is recognised before the table */
+    [0xc6] = SH_MODRM | SH_IB,
+    [0xc7] = SH_MODRM | SH_IZ,
+    [0xc8] = SH_IW | SH_IB,
+    [0xca] = SH_IW,
+    [0xcd] = SH_IB,
+    [0xce] = SH_INV64,
+    [0xd0 ... 0xd3] = SH_MODRM,
+    [0xd4 ... 0xd5] = SH_IB | SH_INV64,
+    [0xd6] = SH_INV64,
+    [0xd8 ... 0xdf] = SH_MODRM,
+    [0xe0 ... 0xe7] = SH_IB,
+    [0xe8 ... 0xe9] = SH_IZ,
+    [0xea] = SH_FAR | SH_INV64,
+    [0xeb] = SH_IB,
+    [0xf6 ... 0xf7] = SH_MODRM, /* /0 and /1 add an immediate */
+    [0xfe ... 0xff] = SH_MODRM,
+};
+
+/* The 0F map: ModRM unless SH_NO_MODRM. 0F 38 and 0F 3A are escapes, handled before. */
+static const uint16_t map2_shape[256] = {
+    [0x04] = SH_UD,
+    [0x05 ... 0x09] = SH_NO_MODRM,
+    [0x0a] = SH_UD,
+    [0x0b] = SH_NO_MODRM,
+    [0x0c] = SH_UD,
+    [0x0e] = SH_NO_MODRM,
+    [0x0f] = SH_IB, /* 3DNow!: the opcode is a trailing byte */
+    [0x20 ... 0x23] = SH_CRDR,
+    [0x24 ... 0x27] = SH_UD,
+    [0x30 ... 0x35] = SH_NO_MODRM,
+    [0x36] = SH_UD,
+    [0x37] = SH_NO_MODRM,
+    [0x39] = SH_UD,
+    [0x3b ... 0x3f] = SH_UD,
+    [0x70 ... 0x73] = SH_IB,
+    [0x77] = SH_NO_MODRM,
+    [0x7a ... 0x7b] = SH_UD,
+    [0x80 ... 0x8f] = SH_NO_MODRM | SH_IZ,
+    [0xa0 ... 0xa2] = SH_NO_MODRM,
+    [0xa4] = SH_IB,
+    [0xa6 ... 0xa7] = SH_UD,
+    [0xa8 ... 0xaa] = SH_NO_MODRM,
+    [0xac] = SH_IB,
+    [0xba] = SH_IB,
+    [0xc2] = SH_IB,
+    [0xc4 ... 0xc6] = SH_IB,
+    [0xc8 ... 0xcf] = SH_NO_MODRM,
+};
+
+static unsigned opcode_shape(enum x86_map map, uint8_t opc)
+{
+	unsigned shape;
+
+	switch (map) {
+	case X86_MAP_1BYTE:
+		return map1_shape[opc];
+	case X86_MAP_0F:
+		shape = map2_shape[opc];
+		return (shape & (SH_NO_MODRM | SH_CRDR)) ? shape : shape | SH_MODRM;
+	case X86_MAP_0F38:
+		return SH_MODRM;
+	default:
+		return SH_MODRM | SH_IB;
+	}
+}
+
+/* Little-endian immediate, sign-extended; only the first one is kept (ENTER's ib is not). */
+static int dec_imm(struct dec *d, struct x86_insn *insn, unsigned n)
 {
 	int64_t v;
-	int ret = dec_signed(d, 1, &v);
+	int ret = dec_signed(d, n, &v);
 
 	if (ret)
 		return ret;
-	insn->has_imm = true;
-	insn->imm = (uint64_t)v;
+	if (!insn->has_imm) {
+		insn->has_imm = true;
+		insn->imm = (uint64_t)v;
+	}
 	return 0;
 }
 
-static bool lock_allowed(const struct x86_insn *insn)
+static int dec_operands(struct dec *d, struct x86_insn *insn, unsigned shape)
 {
-	/* SDM 2 LOCK: only read-modify-write forms with a memory destination, else #UD. */
-	if (!insn->mem || insn->reg_is_dst)
+	unsigned osz = d->osz;
+	int ret = 0;
+
+	if (shape & SH_CRDR)
+		ret = dec_modrm_crdr(d, insn);
+	else if (shape & SH_MODRM)
+		ret = dec_modrm(d, insn);
+	if (ret)
+		return ret;
+	/* Group 3: TEST (/0, and the /1 alias) takes an immediate, the rest do not. */
+	if (insn->map == X86_MAP_1BYTE &&
+	    (insn->opcode == OPC_GRP3_EB || insn->opcode == OPC_GRP3_EV) && d->reg_field <= 1)
+		shape |= insn->opcode == OPC_GRP3_EB ? SH_IB : SH_IZ;
+
+	if (shape & SH_MOFFS) {
+		uint64_t moffs;
+
+		/* SDM 2 MOV: the offset is address-size wide, no ModRM. */
+		insn->mem = true;
+		insn->seg = X86_SEG_DS;
+		ret = dec_unsigned(d, insn->addr_size, &moffs);
+		if (ret)
+			return ret;
+		insn->disp = (int64_t)moffs;
+	}
+	if (shape & SH_FAR)
+		ret = dec_imm(d, insn, osz == 2 ? 4 : 6);
+	if (!ret && (shape & SH_IZ))
+		ret = dec_imm(d, insn, osz == 2 ? 2 : 4);
+	if (!ret && (shape & SH_IV))
+		ret = dec_imm(d, insn, osz);
+	if (!ret && (shape & SH_IW))
+		ret = dec_imm(d, insn, 2);
+	if (!ret && (shape & SH_IB))
+		ret = dec_imm(d, insn, 1);
+	return ret;
+}
+
+/* SDM 2 LOCK: only read-modify-write forms with a memory destination, else #UD. */
+static bool lock_allowed(const struct dec *d, const struct x86_insn *insn)
+{
+	uint8_t opc = insn->opcode;
+	unsigned rf = d->reg_field;
+
+	if (insn->vex)
 		return false;
-	switch (insn->op) {
-	case X86_OP_ADD:
-	case X86_OP_OR:
-	case X86_OP_ADC:
-	case X86_OP_SBB:
-	case X86_OP_AND:
-	case X86_OP_SUB:
-	case X86_OP_XOR:
-	case X86_OP_XCHG:
-	case X86_OP_NOT:
-	case X86_OP_NEG:
-	case X86_OP_INC:
-	case X86_OP_DEC:
-	case X86_OP_BTS:
-	case X86_OP_BTR:
-	case X86_OP_BTC:
+	if (insn->map == X86_MAP_0F && (opc == OPC2_MOV_FROM_CR || opc == OPC2_MOV_TO_CR))
+		return true; /* APM 3 MOV CRn: LOCK selects CR8 (AltMovCr8) */
+	if (!insn->mem)
+		return false;
+	if (insn->map == X86_MAP_0F) {
+		switch (opc) {
+		case OPC2_BTS:
+		case OPC2_BTR:
+		case OPC2_BTC:
+		case OPC2_CMPXCHG_B:
+		case OPC2_CMPXCHG_V:
+		case OPC2_XADD_B:
+		case OPC2_XADD_V:
+			return true;
+		case OPC2_BT_GRP8:
+			return rf > GRP8_FIRST; /* BTS, BTR, BTC; not BT */
+		case OPC2_GRP9:
+			return rf == GRP9_CMPXCHG8B;
+		default:
+			return false;
+		}
+	}
+	if (insn->map != X86_MAP_1BYTE)
+		return false;
+	/* ALU "r/m, r" forms (not "r, r/m"), except CMP. */
+	if (opc <= OPC_ALU_LAST)
+		return (opc & OPC_ALU_FORM_MASK) <= OPC_ALU_BYTE_BIT &&
+		       alu_ops[opc >> OPC_ALU_OP_SHIFT] != X86_OP_CMP;
+	switch (opc) {
+	case OPC_GRP1_EB_IB:
+	case OPC_GRP1_EV_IZ:
+	case OPC_GRP1_EB_IB_ALIAS:
+	case OPC_GRP1_EV_IB:
+		return alu_ops[rf] != X86_OP_CMP;
+	case OPC_XCHG_EB_GB:
+	case OPC_XCHG_EV_GV:
 		return true;
+	case OPC_GRP3_EB:
+	case OPC_GRP3_EV:
+		return rf == GRP3_NOT || rf == GRP3_NEG;
+	case OPC_GRP4_EB:
+	case OPC_GRP5_EV:
+		return rf == GRP45_INC || rf == GRP45_DEC;
 	default:
 		return false;
 	}
 }
 
-static int dec_two_byte(struct dec *d, struct x86_insn *insn, uint8_t rex, enum x86_mode mode)
+/*
+ * String instructions: the memory operand is rSI (DS, overridable) or
+ * rDI (ES, fixed: SDM 2 STOS, INS). F2 and F3 both mean REP on them.
+ */
+static void set_string(struct x86_insn *insn, enum x86_op op, bool rep)
 {
-	unsigned reg_field;
-	uint8_t opc;
-	uint64_t imm;
-	int ret = dec_byte(d, &opc);
+	insn->op = op;
+	insn->mem = true;
+	insn->index = X86_REG_NONE;
+	insn->scale = 1;
+	insn->rep = rep;
+	if (op == X86_OP_STOS || op == X86_OP_INS) {
+		insn->base = REG_DI;
+		insn->seg = X86_SEG_ES;
+	} else {
+		insn->base = REG_SI;
+		insn->seg = X86_SEG_DS;
+	}
+	/* STOS and LODS move rAX; INS and OUTS name no GPR (the port is DX). */
+	insn->reg = (op == X86_OP_INS || op == X86_OP_OUTS) ? X86_REG_NONE : REG_AX;
+	insn->reg_is_dst = op == X86_OP_LODS;
+}
 
-	if (ret)
-		return ret;
+/* 0F opcodes without operands that are an instruction of their own. */
+static const enum x86_op map2_plain_ops[256] = {
+    [OPC2_CPUID] = X86_OP_CPUID, [OPC2_RDMSR] = X86_OP_RDMSR,	[OPC2_WRMSR] = X86_OP_WRMSR,
+    [OPC2_INVD] = X86_OP_INVD,	 [OPC2_WBINVD] = X86_OP_WBINVD, [OPC2_CLTS] = X86_OP_CLTS,
+};
+
+static int classify_0f01(const struct dec *d, struct x86_insn *insn)
+{
+	switch (d->modrm) {
+	case MODRM_VMCALL:
+		insn->op = X86_OP_VMCALL;
+		return 0;
+	case MODRM_XSETBV:
+		insn->op = X86_OP_XSETBV;
+		return 0;
+	case MODRM_VMMCALL:
+		insn->op = X86_OP_VMMCALL;
+		return 0;
+	}
+	if (d->reg_field == GRP7_LMSW) {
+		insn->op = X86_OP_LMSW;
+		insn->reg = X86_REG_NONE;
+	}
+	return 0;
+}
+
+static int classify_0f(const struct dec *d, struct x86_insn *insn)
+{
+	uint8_t opc = insn->opcode;
+	unsigned rf = d->reg_field;
+
 	switch (opc) {
 	case OPC2_MOVZX_B:
 	case OPC2_MOVZX_W:
@@ -347,179 +656,161 @@ static int dec_two_byte(struct dec *d, struct x86_insn *insn, uint8_t rex, enum 
 		    (opc == OPC2_MOVZX_B || opc == OPC2_MOVZX_W) ? X86_OP_MOVZX : X86_OP_MOVSX;
 		insn->mem_size = (opc == OPC2_MOVZX_B || opc == OPC2_MOVSX_B) ? 1 : 2;
 		insn->reg_is_dst = true;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	case OPC2_BT_GRP8:
-		ret = dec_modrm(d, insn, rex, mode, &reg_field);
-		if (ret)
-			return ret;
 		insn->reg = X86_REG_NONE;
-		if (reg_field < GRP8_FIRST)
+		if (rf < GRP8_FIRST)
 			return -ENOTSUP;
-		insn->op = X86_OP_BT + (reg_field - GRP8_FIRST);
+		insn->op = X86_OP_BT + (rf - GRP8_FIRST);
 		/* The bit offset is an unsigned imm8, taken modulo the operand size. */
-		ret = dec_unsigned(d, 1, &imm);
-		if (ret)
-			return ret;
-		insn->has_imm = true;
-		insn->imm = imm;
+		insn->imm &= BYTE_MASK;
+		return 0;
+	case OPC2_GRP7:
+		return classify_0f01(d, insn);
+	case OPC2_MOV_FROM_CR:
+	case OPC2_MOV_TO_CR:
+	case OPC2_MOV_FROM_DR:
+	case OPC2_MOV_TO_DR:
+		insn->op = opc == OPC2_MOV_FROM_CR   ? X86_OP_MOV_FROM_CR
+			   : opc == OPC2_MOV_TO_CR   ? X86_OP_MOV_TO_CR
+			   : opc == OPC2_MOV_FROM_DR ? X86_OP_MOV_FROM_DR
+						     : X86_OP_MOV_TO_DR;
+		insn->reg = X86_REG_NONE;
+		/* The operand is 64 bits in 64-bit mode, else 32: 66 and REX.W do not count. */
+		insn->op_size = d->mode == X86_MODE_64 ? 8 : 4;
+		if (d->lock)
+			insn->cr |= 8; /* APM 3 MOV CRn: LOCK MOV CR0 is CR8 */
 		return 0;
 	default:
-		return -ENOTSUP;
+		insn->op = map2_plain_ops[opc];
+		return 0;
 	}
 }
 
-static int dec_string(struct x86_insn *insn, uint8_t opc, bool rep)
+static int classify_1byte(const struct dec *d, struct x86_insn *insn)
 {
-	insn->seg = X86_SEG_DS; /* the rSI side; overridable */
-	switch (opc & ~OPC_ALU_BYTE_BIT) {
-	case OPC_STOSB:
-		insn->op = X86_OP_STOS;
-		insn->base = REG_DI;
-		/* SDM 2 STOS: the destination is always ES:rDI, no override. */
-		insn->seg = X86_SEG_ES;
-		insn->seg_override = false;
-		break;
-	case OPC_LODSB:
-		insn->op = X86_OP_LODS;
-		insn->reg_is_dst = true;
-		insn->base = REG_SI;
-		break;
-	default:
-		insn->op = X86_OP_MOVS;
-		insn->base = REG_SI;
-		break;
-	}
-	insn->mem = true;
-	insn->reg = REG_AX;
-	insn->index = X86_REG_NONE;
-	insn->scale = 1;
-	/* F2 and F3 both mean REP on STOS/LODS/MOVS. */
-	insn->rep = rep;
-	return 0;
-}
-
-static int dec_one_byte(struct dec *d, struct x86_insn *insn, uint8_t opc, uint8_t rex,
-			enum x86_mode mode, bool rep)
-{
-	unsigned reg_field;
-	int ret;
+	uint8_t opc = insn->opcode;
+	unsigned rf = d->reg_field;
 
 	if (opc <= OPC_ALU_LAST && (opc & OPC_ALU_FORM_MASK) <= OPC_ALU_FORM_RM_LAST) {
 		insn->op = alu_ops[opc >> OPC_ALU_OP_SHIFT];
 		insn->reg_is_dst = opc & OPC_ALU_DIR_BIT;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	}
 
 	switch (opc) {
-	case OPC_GRP1_EB_IB_ALIAS:
-		if (mode == X86_MODE_64)
-			return -ENOTSUP;
-		/* fall through */
 	case OPC_GRP1_EB_IB:
 	case OPC_GRP1_EV_IZ:
+	case OPC_GRP1_EB_IB_ALIAS: /* refused in 64-bit mode by its shape */
 	case OPC_GRP1_EV_IB:
-		ret = dec_modrm(d, insn, rex, mode, &reg_field);
-		if (ret)
-			return ret;
-		insn->op = alu_ops[reg_field];
+		insn->op = alu_ops[rf];
 		insn->reg = X86_REG_NONE;
-		/* 83: imm8 sign-extended to the operand size. */
-		return opc == OPC_GRP1_EV_IZ ? dec_imm_z(d, insn) : dec_imm_8(d, insn);
+		return 0;
 	case OPC_TEST_EB_GB:
 	case OPC_TEST_EV_GV:
 		insn->op = X86_OP_TEST;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	case OPC_XCHG_EB_GB:
 	case OPC_XCHG_EV_GV:
 		insn->op = X86_OP_XCHG;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	case OPC_MOV_EB_GB:
 	case OPC_MOV_EV_GV:
 		insn->op = X86_OP_MOV_STORE;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	case OPC_MOV_GB_EB:
 	case OPC_MOV_GV_EV:
 		insn->op = X86_OP_MOV_LOAD;
 		insn->reg_is_dst = true;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
 	case OPC_MOVSXD:
 		/* In legacy modes 63 is ARPL. */
-		if (mode != X86_MODE_64)
-			return -ENOTSUP;
+		if (d->mode != X86_MODE_64)
+			return 0;
 		insn->op = X86_OP_MOVSX;
 		insn->mem_size = insn->op_size == 2 ? 2 : 4;
 		insn->reg_is_dst = true;
-		return dec_modrm(d, insn, rex, mode, &reg_field);
+		return 0;
+	case OPC_POP_GRP1A:
+		return rf == 0 ? 0 : -ENOTSUP; /* 8F /1-/7: XOP on AMD, not decoded */
 	case OPC_MOV_AL_MOFFS:
 	case OPC_MOV_AX_MOFFS:
 	case OPC_MOV_MOFFS_AL:
-	case OPC_MOV_MOFFS_AX: {
-		uint64_t moffs;
-
-		/* SDM 2 MOV: the offset is address-size wide, no ModRM. */
+	case OPC_MOV_MOFFS_AX:
 		insn->op = opc <= OPC_MOV_AX_MOFFS ? X86_OP_MOV_LOAD : X86_OP_MOV_STORE;
 		insn->reg_is_dst = opc <= OPC_MOV_AX_MOFFS;
 		insn->reg = REG_AX;
-		insn->mem = true;
-		insn->base = X86_REG_NONE;
-		insn->index = X86_REG_NONE;
-		insn->scale = 1;
-		insn->seg = X86_SEG_DS;
-		ret = dec_unsigned(d, insn->addr_size, &moffs);
-		if (ret)
-			return ret;
-		insn->disp = (int64_t)moffs;
 		return 0;
-	}
 	case OPC_MOVSB:
 	case OPC_MOVSW:
+		set_string(insn, X86_OP_MOVS, d->rep);
+		return 0;
 	case OPC_STOSB:
 	case OPC_STOSW:
+		set_string(insn, X86_OP_STOS, d->rep);
+		return 0;
 	case OPC_LODSB:
 	case OPC_LODSW:
-		return dec_string(insn, opc, rep);
+		set_string(insn, X86_OP_LODS, d->rep);
+		return 0;
+	case OPC_INSB:
+	case OPC_INSW:
+		set_string(insn, X86_OP_INS, d->rep);
+		return 0;
+	case OPC_OUTSB:
+	case OPC_OUTSW:
+		set_string(insn, X86_OP_OUTS, d->rep);
+		return 0;
+	case OPC_IN_AL_IB:
+	case OPC_IN_AX_IB:
+	case OPC_IN_AL_DX:
+	case OPC_IN_AX_DX:
+		insn->op = X86_OP_IN;
+		return 0;
+	case OPC_OUT_IB_AL:
+	case OPC_OUT_IB_AX:
+	case OPC_OUT_DX_AL:
+	case OPC_OUT_DX_AX:
+		insn->op = X86_OP_OUT;
+		return 0;
+	case OPC_HLT:
+		insn->op = X86_OP_HLT;
+		return 0;
+	case OPC_NOP:
+		/* F3 90 is PAUSE; with REX.B, 90 is XCHG r8, rAX. */
+		if (d->last_rep == PFX_REP && !(d->rex & REX_B))
+			insn->op = X86_OP_PAUSE;
+		return 0;
 	case OPC_MOV_EB_IB:
 	case OPC_MOV_EV_IZ:
-		ret = dec_modrm(d, insn, rex, mode, &reg_field);
-		if (ret)
-			return ret;
-		/* C6/C7 with reg != 0 are other instructions (XABORT, XBEGIN) or #UD. */
-		if (reg_field != GRP11_MOV)
-			return -ENOTSUP;
+		/* C6/C7 /7 with ModRM F8 are XABORT/XBEGIN; the other /1-/7 are #UD. */
+		if (rf != GRP11_MOV)
+			return d->modrm == MODRM_XABORT_XBEGIN ? 0 : -ENOTSUP;
 		insn->op = X86_OP_MOV_STORE;
 		insn->reg = X86_REG_NONE;
-		return opc == OPC_MOV_EV_IZ ? dec_imm_z(d, insn) : dec_imm_8(d, insn);
+		return 0;
 	case OPC_GRP3_EB:
 	case OPC_GRP3_EV:
-		ret = dec_modrm(d, insn, rex, mode, &reg_field);
-		if (ret)
-			return ret;
 		insn->reg = X86_REG_NONE;
-		if (reg_field == GRP3_TEST) {
+		if (rf == GRP3_TEST)
 			insn->op = X86_OP_TEST;
-			return opc == OPC_GRP3_EV ? dec_imm_z(d, insn) : dec_imm_8(d, insn);
-		}
-		if (reg_field == GRP3_NOT || reg_field == GRP3_NEG) {
-			insn->op = reg_field == GRP3_NOT ? X86_OP_NOT : X86_OP_NEG;
-			return 0;
-		}
-		return -ENOTSUP; /* MUL, IMUL, DIV, IDIV */
+		else if (rf == GRP3_NOT || rf == GRP3_NEG)
+			insn->op = rf == GRP3_NOT ? X86_OP_NOT : X86_OP_NEG;
+		return 0; /* the /1 TEST alias, MUL, IMUL, DIV, IDIV: not named */
 	case OPC_GRP4_EB:
 	case OPC_GRP5_EV:
-		ret = dec_modrm(d, insn, rex, mode, &reg_field);
-		if (ret)
-			return ret;
 		insn->reg = X86_REG_NONE;
-		if (reg_field != GRP45_INC && reg_field != GRP45_DEC)
-			return -ENOTSUP; /* CALL, JMP, PUSH */
-		insn->op = reg_field == GRP45_INC ? X86_OP_INC : X86_OP_DEC;
-		return 0;
+		if (rf == GRP45_INC || rf == GRP45_DEC)
+			insn->op = rf == GRP45_INC ? X86_OP_INC : X86_OP_DEC;
+		else if (opc == OPC_GRP4_EB || rf == GRP5_UNDEFINED)
+			return -ENOTSUP; /* FE /2-/7, FF /7 */
+		return 0;		 /* CALL, JMP, PUSH */
 	default:
-		return -ENOTSUP;
+		return 0;
 	}
 }
 
-/* Byte-operand opcodes: bit 0 clear in the ALU/TEST/XCHG/MOV/string/group families. */
+/* Byte-operand opcodes: bit 0 clear in the ALU/TEST/XCHG/MOV/string/group/port families. */
 static bool opcode_is_byte(uint8_t opc)
 {
 	if (opc <= OPC_ALU_LAST)
@@ -536,6 +827,12 @@ static bool opcode_is_byte(uint8_t opc)
 	case OPC_MOVSB:
 	case OPC_STOSB:
 	case OPC_LODSB:
+	case OPC_INSB:
+	case OPC_OUTSB:
+	case OPC_IN_AL_IB:
+	case OPC_IN_AL_DX:
+	case OPC_OUT_IB_AL:
+	case OPC_OUT_DX_AL:
 	case OPC_MOV_EB_IB:
 	case OPC_GRP3_EB:
 	case OPC_GRP4_EB:
@@ -545,36 +842,28 @@ static bool opcode_is_byte(uint8_t opc)
 	}
 }
 
-int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
+/* Legacy prefixes and REX; returns the first byte after them in *opc. */
+static int dec_prefixes(struct dec *d, uint8_t *opc)
 {
-	struct dec d = {.bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN)};
-	bool opsize_pfx = false, addrsize_pfx = false, rep = false, lock = false;
-	bool seg_override = false;
-	enum x86_seg seg = X86_SEG_DS;
-	uint8_t rex = 0, opc;
-	int ret;
-
-	*insn = (struct x86_insn){0};
-	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64)
-		return -EINVAL;
-
 	for (;;) {
-		ret = dec_byte(&d, &opc);
+		int ret = dec_byte(d, opc);
+
 		if (ret)
 			return ret;
-		switch (opc) {
+		switch (*opc) {
 		case PFX_OPSIZE:
-			opsize_pfx = true;
+			d->opsize_pfx = true;
 			break;
 		case PFX_ADDRSIZE:
-			addrsize_pfx = true;
+			d->addrsize_pfx = true;
 			break;
 		case PFX_LOCK:
-			lock = true;
+			d->lock = true;
 			break;
 		case PFX_REP:
 		case PFX_REPNE:
-			rep = true;
+			d->rep = true;
+			d->last_rep = *opc;
 			break;
 		case PFX_ES:
 		case PFX_CS:
@@ -582,53 +871,149 @@ int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct 
 		case PFX_DS:
 		case PFX_FS:
 		case PFX_GS:
-			seg_override = true;
-			seg = opc == PFX_ES   ? X86_SEG_ES
-			      : opc == PFX_CS ? X86_SEG_CS
-			      : opc == PFX_SS ? X86_SEG_SS
-			      : opc == PFX_DS ? X86_SEG_DS
-			      : opc == PFX_FS ? X86_SEG_FS
-					      : X86_SEG_GS;
+			d->seg_override = true;
+			d->seg = *opc == PFX_ES	  ? X86_SEG_ES
+				 : *opc == PFX_CS ? X86_SEG_CS
+				 : *opc == PFX_SS ? X86_SEG_SS
+				 : *opc == PFX_DS ? X86_SEG_DS
+				 : *opc == PFX_FS ? X86_SEG_FS
+						  : X86_SEG_GS;
 			break;
 		default:
 			/* SDM 2 2.2.1: REX exists only in 64-bit mode (else INC/DEC). */
-			if (mode == X86_MODE_64 && (opc & REX_MASK) == REX_BASE) {
-				rex = opc;
+			if (d->mode == X86_MODE_64 && (*opc & REX_MASK) == REX_BASE) {
+				d->rex = *opc;
 				continue;
 			}
-			goto opcode;
+			return 0;
 		}
 		/* A REX followed by a legacy prefix is ignored (SDM 2 2.2.1). */
-		rex = 0;
+		d->rex = 0;
 	}
+}
 
-opcode:
-	insn->rex = rex != 0;
+/*
+ * C4/C5: VEX outside 64-bit mode only when the next byte has mod=11 (else
+ * LES/LDS); 62 with mod=11 (or any 62 in 64-bit mode) is EVEX, 8F with
+ * ModRM.reg != 0 is XOP. SDM 2 2.3.5, 2.3.11; APM 3 1.9.
+ */
+static int dec_vex(struct dec *d, struct x86_insn *insn, uint8_t opc, bool *is_vex)
+{
+	uint8_t b1, b2 = 0; /* C5 has no W: 0 */
+	int ret;
+
+	*is_vex = false;
+	if (opc != OPC_VEX3 && opc != OPC_VEX2 && opc != OPC_EVEX)
+		return 0;
+	if (d->mode != X86_MODE_64) {
+		if (d->pos >= d->valid)
+			return d->pos >= X86_MAX_INSN_LEN ? -E2BIG : -EINVAL;
+		if (MODRM_MOD(d->bytes[d->pos]) != MOD_REG)
+			return 0;
+	}
+	if (opc == OPC_EVEX)
+		return -ENOTSUP;
+	/* SDM 2 2.3.2: 66, F2, F3, LOCK or REX before VEX is #UD. */
+	if (d->opsize_pfx || d->rep || d->lock || d->rex)
+		return -ENOTSUP;
+	ret = dec_byte(d, &b1);
+	if (ret)
+		return ret;
+	if (opc == OPC_VEX3) {
+		ret = dec_byte(d, &b2);
+		if (ret)
+			return ret;
+		switch (b1 & VEX3_MAP_MASK) {
+		case X86_MAP_0F:
+		case X86_MAP_0F38:
+		case X86_MAP_0F3A:
+			insn->map = b1 & VEX3_MAP_MASK;
+			break;
+		default:
+			return -ENOTSUP;
+		}
+	} else {
+		insn->map = X86_MAP_0F;
+		b1 |= VEX2_IMPLIED_XB; /* C5 has only R, where C4 has it; X and B are 0 */
+	}
+	/* VEX.R/X/B are inverted REX bits; outside 64-bit mode they are not used. */
+	if (d->mode == X86_MODE_64)
+		d->rex = REX_BASE | (b1 & VEX_NOT_R ? 0 : REX_R) | (b1 & VEX_NOT_X ? 0 : REX_X) |
+			 (b1 & VEX_NOT_B ? 0 : REX_B) | (b2 & VEX_W ? REX_W : 0);
+	*is_vex = true;
+	return 0;
+}
+
+int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
+{
+	struct dec d = {.bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN), .mode = mode};
+	uint8_t opc;
+	unsigned shape;
+	int ret;
+
+	*insn = (struct x86_insn){.reg = X86_REG_NONE,
+				  .base = X86_REG_NONE,
+				  .index = X86_REG_NONE,
+				  .scale = 1,
+				  .seg = X86_SEG_DS};
+	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64)
+		return -EINVAL;
+
+	ret = dec_prefixes(&d, &opc);
+	if (!ret)
+		ret = dec_vex(&d, insn, opc, &insn->vex);
+	if (ret)
+		return ret;
+	insn->rex = d.rex != 0 && !insn->vex;
 	if (mode == X86_MODE_64) {
 		/* SDM 2 2.2.1.2: REX.W takes precedence over 66. */
-		insn->op_size = (rex & REX_W) ? 8 : opsize_pfx ? 2 : 4;
-		insn->addr_size = addrsize_pfx ? 4 : 8;
+		d.osz = (d.rex & REX_W) ? 8 : d.opsize_pfx ? 2 : 4;
+		insn->addr_size = d.addrsize_pfx ? 4 : 8;
 	} else {
-		bool big = (mode == X86_MODE_32) != opsize_pfx;
-
-		insn->op_size = big ? 4 : 2;
-		insn->addr_size = ((mode == X86_MODE_32) != addrsize_pfx) ? 4 : 2;
+		d.osz = ((mode == X86_MODE_32) != d.opsize_pfx) ? 4 : 2;
+		insn->addr_size = ((mode == X86_MODE_32) != d.addrsize_pfx) ? 4 : 2;
 	}
+	insn->op_size = d.osz;
 
-	if (opc == OPC_TWO_BYTE) {
-		ret = dec_two_byte(&d, insn, rex, mode);
-	} else {
+	if (insn->vex) {
+		ret = dec_byte(&d, &opc);
+	} else if (opc == OPC_TWO_BYTE) {
+		insn->map = X86_MAP_0F;
+		ret = dec_byte(&d, &opc);
+		if (!ret && (opc == OPC2_ESC_38 || opc == OPC2_ESC_3A)) {
+			insn->map = opc == OPC2_ESC_38 ? X86_MAP_0F38 : X86_MAP_0F3A;
+			ret = dec_byte(&d, &opc);
+		}
+	}
+	if (ret)
+		return ret;
+	insn->opcode = opc;
+	shape = opcode_shape(insn->map, opc);
+	if ((shape & SH_UD) || ((shape & SH_INV64) && mode == X86_MODE_64))
+		return -ENOTSUP;
+	ret = dec_operands(&d, insn, shape);
+	if (ret)
+		return ret;
+
+	if (insn->vex)
+		ret = 0; /* sized, not named */
+	else if (insn->map == X86_MAP_1BYTE) {
 		if (opcode_is_byte(opc))
 			insn->op_size = 1;
-		ret = dec_one_byte(&d, insn, opc, rex, mode, rep);
+		ret = classify_1byte(&d, insn);
+	} else if (insn->map == X86_MAP_0F) {
+		ret = classify_0f(&d, insn);
 	}
 	if (ret)
 		return ret;
 
+	/* Port I/O has no 64-bit form: REX.W leaves it at 32 bits. */
+	if (insn->op >= X86_OP_IN && insn->op <= X86_OP_OUTS && insn->op_size == 8)
+		insn->op_size = 4;
 	if (insn->mem_size == 0)
 		insn->mem_size = insn->op_size;
 	/* Without any REX, 8-bit register encodings 4-7 are AH, CH, DH, BH. */
-	if (!rex) {
+	if (!d.rex) {
 		if (insn->op_size == 1 && insn->reg >= HIGH8_FIRST && insn->reg < 8 &&
 		    insn->op != X86_OP_STOS && insn->op != X86_OP_LODS && insn->op != X86_OP_MOVS) {
 			insn->reg_high8 = true;
@@ -636,13 +1021,13 @@ opcode:
 		if (!insn->mem && insn->mem_size == 1 && insn->rm >= HIGH8_FIRST && insn->rm < 8)
 			insn->rm_high8 = true;
 	}
-	if (seg_override && insn->op != X86_OP_STOS) {
-		insn->seg = seg;
+	if (d.seg_override && insn->op != X86_OP_STOS && insn->op != X86_OP_INS) {
+		insn->seg = d.seg;
 		insn->seg_override = true;
 	}
-	if (lock && !lock_allowed(insn))
+	if (d.lock && !lock_allowed(&d, insn))
 		return -ENOTSUP;
-	insn->lock = lock || (insn->op == X86_OP_XCHG && insn->mem); /* XCHG locks implicitly */
+	insn->lock = d.lock || (insn->op == X86_OP_XCHG && insn->mem); /* XCHG locks implicitly */
 	insn->len = d.pos;
 	return 0;
 }

@@ -7,18 +7,17 @@
  * 15.7.1), MOV CR operands from EXITINFO1 when it has decode assists (APM 2
  * 15.33). Without them (QEMU's TCG, or the `svm-no-assists` switch) the
  * intercepted instruction is fetched through the guest's page tables and
- * identified by kernel/emul/x86_insn_len.c; it must be the instruction the exit
+ * identified by kernel/emul/x86_decode.c; it must be the instruction the exit
  * names, or the guest is stopped rather than skipped past something else.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/svm/svm_caps.h"
 #include "kernel/guest/guest.h"
-#include "kernel/emul/guest_paging.h"
+#include "kernel/emul/guest_mem.h"
 #include "kernel/core/log.h"
-#include "kernel/emul/x86_insn_len.h"
+#include "kernel/emul/x86_decode.h"
 
 #define VECTOR_DF      8
 #define VECTOR_TS      10
@@ -29,39 +28,24 @@
 #define MSR_EXIT_WRITE 1
 #define LMSW_MASK      0xffff
 
-static int read_guest_ram(void *ctx, gpa_t gpa, void *buf, unsigned len)
-{
-	const void *src = guest_ram_ptr(ctx, gpa, len);
-	if (!src)
-		return -EFAULT;
-	memcpy(buf, src, len);
-	return 0;
-}
-
 /* Fetch and identify the instruction at CS:RIP (the one that caused the exit). */
-static int decode_at_rip(struct vcpu *v, struct x86_insn_info *info)
+static int decode_at_rip(struct vcpu *v, struct x86_insn *info)
 {
 	struct vcpu_sregs s;
 	svm_vcpu_get_sregs(v, &s);
-	struct guest_paging pg = {.cr0 = s.cr0,
-				  .cr3 = s.cr3,
-				  .cr4 = s.cr4,
-				  .efer = s.efer,
-				  .read_gpa = read_guest_ram,
-				  .ctx = v->guest};
 	struct guest_fetch fetch;
-	int err = guest_fetch_insn(&pg, &s, &fetch);
+	int err = guest_mem_fetch_insn(v->guest, &s, &fetch);
 	if (err)
 		return err;
-	return x86_insn_len(fetch.bytes, fetch.len, x86_cpu_mode(&s), info);
+	return x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), info);
 }
 
 /* The decoding fallback: false (and the exit becomes UNHANDLED) if RIP holds something else. */
-static bool decode_expecting(struct vcpu *v, struct vcpu_exit *exit, enum x86_insn_kind want,
-			     enum x86_insn_kind also, struct x86_insn_info *info)
+static bool decode_expecting(struct vcpu *v, struct vcpu_exit *exit, enum x86_op want,
+			     enum x86_op also, struct x86_insn *info)
 {
 	int err = decode_at_rip(v, info);
-	if (!err && (info->kind == want || info->kind == also))
+	if (!err && (info->op == want || info->op == also))
 		return true;
 	log_err("svm: guest %s: instruction at RIP 0x%llx does not match exit 0x%x (%d)",
 		v->guest->name, (unsigned long long)svm_vcpu_get_rip(v), exit->raw_reason, err);
@@ -69,15 +53,15 @@ static bool decode_expecting(struct vcpu *v, struct vcpu_exit *exit, enum x86_in
 	return false;
 }
 
-static void set_insn_len(struct vcpu *v, struct vcpu_exit *exit, enum x86_insn_kind want,
-			 enum x86_insn_kind also)
+static void set_insn_len(struct vcpu *v, struct vcpu_exit *exit, enum x86_op want,
+			 enum x86_op also)
 {
 	const struct vmcb *vmcb = svm_vmcb(v);
 	if (svm_caps.use_nrip) {
 		exit->insn_len = vmcb->next_rip - vmcb->rip;
 		return;
 	}
-	struct x86_insn_info info;
+	struct x86_insn info;
 	if (decode_expecting(v, exit, want, also, &info))
 		exit->insn_len = info.len;
 }
@@ -97,9 +81,9 @@ static void decode_io(struct vcpu *v, struct vcpu_exit *exit)
 	if (svm_caps.use_nrip)
 		return;
 	/* Without NRIP-save the decoder is in use: hold it to the hardware's answer here. */
-	struct x86_insn_info info;
-	enum x86_insn_kind want = exit->io.string ? (exit->io.in ? X86_INSN_INS : X86_INSN_OUTS)
-						  : (exit->io.in ? X86_INSN_IN : X86_INSN_OUT);
+	struct x86_insn info;
+	enum x86_op want = exit->io.string ? (exit->io.in ? X86_OP_INS : X86_OP_OUTS)
+						  : (exit->io.in ? X86_OP_IN : X86_OP_OUT);
 	if (decode_expecting(v, exit, want, want, &info) && info.len != exit->insn_len) {
 		log_warn("svm: guest %s: decoded length %u of the I/O instruction at 0x%llx "
 			 "mismatches EXITINFO2 (%u)",
@@ -121,26 +105,26 @@ static void decode_cr_write(struct vcpu *v, struct vcpu_exit *exit, unsigned cr)
 	if (svm_caps.use_decode_assists && (vmcb->exitinfo1 & SVM_CR_DECODE_VALID)) {
 		exit->cr.type = CR_MOV_TO;
 		exit->cr.gpr = vmcb->exitinfo1 & SVM_CR_DECODE_GPR_MASK;
-		set_insn_len(v, exit, X86_INSN_MOV_TO_CR, X86_INSN_MOV_TO_CR);
+		set_insn_len(v, exit, X86_OP_MOV_TO_CR, X86_OP_MOV_TO_CR);
 		return;
 	}
 	/* No operand from the CPU (or CLTS/LMSW, which decode assists leave undecoded). */
-	struct x86_insn_info info;
+	struct x86_insn info;
 	int err = decode_at_rip(v, &info);
 	if (!err) {
 		exit->insn_len = svm_caps.use_nrip ? vmcb->next_rip - vmcb->rip : info.len;
-		if (info.kind == X86_INSN_MOV_TO_CR && info.cr == cr) {
+		if (info.op == X86_OP_MOV_TO_CR && info.cr == cr) {
 			exit->cr.type = CR_MOV_TO;
-			exit->cr.gpr = info.gpr;
+			exit->cr.gpr = info.rm;
 			return;
 		}
-		if (cr == 0 && info.kind == X86_INSN_CLTS) {
+		if (cr == 0 && info.op == X86_OP_CLTS) {
 			exit->cr.type = CR_CLTS;
 			return;
 		}
-		if (cr == 0 && info.kind == X86_INSN_LMSW && !info.mem) {
+		if (cr == 0 && info.op == X86_OP_LMSW && !info.mem) {
 			exit->cr.type = CR_LMSW;
-			exit->cr.lmsw_value = read_gpr(v, info.gpr) & LMSW_MASK;
+			exit->cr.lmsw_value = read_gpr(v, info.rm) & LMSW_MASK;
 			return;
 		}
 	}
@@ -157,16 +141,16 @@ static void decode_dr(struct vcpu *v, struct vcpu_exit *exit, unsigned dr, bool 
 	exit->kind = VEXIT_DR_ACCESS;
 	exit->cr.cr = dr;
 	exit->cr.type = write ? CR_MOV_TO : CR_MOV_FROM;
-	enum x86_insn_kind kind = write ? X86_INSN_MOV_TO_DR : X86_INSN_MOV_FROM_DR;
+	enum x86_op kind = write ? X86_OP_MOV_TO_DR : X86_OP_MOV_FROM_DR;
 	if (svm_caps.use_decode_assists && (vmcb->exitinfo1 & SVM_CR_DECODE_VALID)) {
 		exit->cr.gpr = vmcb->exitinfo1 & SVM_CR_DECODE_GPR_MASK;
 		set_insn_len(v, exit, kind, kind);
 		return;
 	}
-	struct x86_insn_info info;
+	struct x86_insn info;
 	int err = decode_at_rip(v, &info);
-	if (!err && info.kind == kind && info.cr == dr) {
-		exit->cr.gpr = info.gpr;
+	if (!err && info.op == kind && info.cr == dr) {
+		exit->cr.gpr = info.rm;
 		exit->insn_len = svm_caps.use_nrip ? vmcb->next_rip - vmcb->rip : info.len;
 		return;
 	}
@@ -250,34 +234,34 @@ void svm_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		return;
 	case SVM_EXIT_CPUID:
 		exit->kind = VEXIT_CPUID;
-		set_insn_len(v, exit, X86_INSN_CPUID, X86_INSN_CPUID);
+		set_insn_len(v, exit, X86_OP_CPUID, X86_OP_CPUID);
 		return;
 	case SVM_EXIT_HLT:
 		exit->kind = VEXIT_HLT;
-		set_insn_len(v, exit, X86_INSN_HLT, X86_INSN_HLT);
+		set_insn_len(v, exit, X86_OP_HLT, X86_OP_HLT);
 		return;
 	case SVM_EXIT_INVD:
 		exit->kind = VEXIT_INVD;
-		set_insn_len(v, exit, X86_INSN_INVD, X86_INSN_INVD);
+		set_insn_len(v, exit, X86_OP_INVD, X86_OP_INVD);
 		return;
 	case SVM_EXIT_WBINVD:
 		exit->kind = VEXIT_WBINVD;
-		set_insn_len(v, exit, X86_INSN_WBINVD, X86_INSN_WBINVD);
+		set_insn_len(v, exit, X86_OP_WBINVD, X86_OP_WBINVD);
 		return;
 	case SVM_EXIT_XSETBV:
 		exit->kind = VEXIT_XSETBV;
-		set_insn_len(v, exit, X86_INSN_XSETBV, X86_INSN_XSETBV);
+		set_insn_len(v, exit, X86_OP_XSETBV, X86_OP_XSETBV);
 		return;
 	case SVM_EXIT_VMMCALL:
 		exit->kind = VEXIT_HYPERCALL;
-		set_insn_len(v, exit, X86_INSN_VMMCALL, X86_INSN_VMMCALL);
+		set_insn_len(v, exit, X86_OP_VMMCALL, X86_OP_VMMCALL);
 		return;
 	case SVM_EXIT_MSR: {
 		bool write = vmcb->exitinfo1 == MSR_EXIT_WRITE;
 		exit->kind = write ? VEXIT_MSR_WRITE : VEXIT_MSR_READ;
 		exit->msr.index = (uint32_t)v->regs.rcx;
-		set_insn_len(v, exit, write ? X86_INSN_WRMSR : X86_INSN_RDMSR,
-			     write ? X86_INSN_WRMSR : X86_INSN_RDMSR);
+		set_insn_len(v, exit, write ? X86_OP_WRMSR : X86_OP_RDMSR,
+			     write ? X86_OP_WRMSR : X86_OP_RDMSR);
 		return;
 	}
 	default:

@@ -1,0 +1,44 @@
+/*
+ * Guest memory as the emulation paths see it: by guest-physical address
+ * (guest RAM only, never MMIO) and by guest-virtual address through the
+ * vCPU's own page tables (kernel/emul/guest_paging.h). Every copy to or from
+ * guest RAM on behalf of an exit, and every page-walk context, is made here.
+ */
+#ifndef SHOJI_KERNEL_GUEST_MEM_H
+#define SHOJI_KERNEL_GUEST_MEM_H
+
+#include "kernel/core/types.h"
+#include "kernel/emul/guest_paging.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/vcpu.h"
+
+/* Copy len bytes of guest RAM at gpa. 0, or -EFAULT if any byte is outside RAM. */
+int guest_mem_read_gpa(struct guest *g, gpa_t gpa, void *buf, size_t len);
+int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len);
+
+/* Whether [gpa, gpa + len) is guest RAM. */
+bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
+
+/* The page-walk context for the paging state in sregs, reading g's RAM. */
+void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_sregs *sregs);
+
+/* guest_paging_translate() under the paging state in sregs. */
+int guest_mem_translate(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+			gpa_t *gpa, uint32_t *pf_error);
+
+/*
+ * Copy len bytes at linear address la, translating each page for `access`
+ * (GUEST_ACCESS_*; the write bit is implied for writes). Every page is
+ * translated before any byte is copied, so a fault leaves guest memory as it
+ * was. 0; -EFAULT with *pf_la and *pf_error set (the guest takes a #PF);
+ * -EIO if a page or paging structure is outside RAM; other translate errors.
+ */
+int guest_mem_read_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+		       void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error);
+int guest_mem_write_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+			const void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error);
+
+/* guest_fetch_insn() at CS:RIP of sregs, through g's RAM. */
+int guest_mem_fetch_insn(struct guest *g, const struct vcpu_sregs *sregs, struct guest_fetch *out);
+
+#endif
