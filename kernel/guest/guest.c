@@ -174,7 +174,8 @@ void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 
 void guest_console_line(struct guest *g, const char *text)
 {
-	log_info("[%s] %s", g->name, text);
+	/* The guest's own output, not the hypervisor's chatter: loglevel=warn keeps it. */
+	log_warn("[%s] %s", g->name, text);
 }
 
 void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])

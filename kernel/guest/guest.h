@@ -97,7 +97,7 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
 /* Host pointer to guest RAM [gpa, gpa+len), or NULL if any of it lies outside RAM. */
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);
 
-/* Console line from the guest (its virtual UART), printed as "[name] text". */
+/* Console line from the guest (its virtual UART), printed as "[name] text" at warn level. */
 void guest_console_line(struct guest *g, const char *text);
 
 #endif

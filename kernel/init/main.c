@@ -146,6 +146,9 @@ void kernel_main(const struct boot_info *loader_bi)
 	selftest_run_from_cmdline(bi->cmdline);
 	guests_start(bi, why_no_virt);
 
+	/* Warn level: the start-up meter (tools/bench.py) must read it at every log level. */
+	log_warn("startup: entry-tsc=%llu ready-tsc=%llu", (unsigned long long)boot_entry_tsc,
+		 (unsigned long long)rdtsc());
 	log_info("shoji: boot complete");
 	if (virt)
 		sched_idle_loop(); /* runs the guests; CPU 0's housekeeping ends a test run */
