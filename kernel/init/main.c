@@ -93,6 +93,7 @@ void kernel_main(const struct boot_info *loader_bi)
 	console_init_serial();
 	if (bi->magic != BOOT_INFO_MAGIC) {
 		log_err("shoji: error: bad boot_info magic 0x%llx", (unsigned long long)bi->magic);
+		console_flush();
 		cpu_halt_forever();
 	}
 	apply_cmdline(bi->cmdline);
@@ -118,6 +119,7 @@ void kernel_main(const struct boot_info *loader_bi)
 	i8259_disable();
 	lapic_init(&acpi);
 	ioapic_init(&acpi);
+	console_start_irq(acpi.ioapic_count > 0);
 	pit_disable();
 	hpet_init(&acpi);
 	tsc_init();
@@ -154,5 +156,6 @@ void kernel_main(const struct boot_info *loader_bi)
 		sched_idle_loop(); /* runs the guests; CPU 0's housekeeping ends a test run */
 	test_exit(TEST_EXIT_PASS);
 	log_info("shoji: no guests to run; idle");
+	console_flush(); /* interrupts stay off from here on */
 	cpu_halt_forever();
 }
