@@ -87,7 +87,11 @@ static int load_guest(struct guest *g)
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
 
-	/* Scrubbed and mapped afresh: a restart must not see the previous run's memory. */
+	/*
+	 * The one scrub of guest RAM (guest_create leaves it as the allocator
+	 * gave it): before the first start, and on a restart so nothing of the
+	 * previous run shows through. Then mapped afresh.
+	 */
 	memset(ram, 0, g->mem_size);
 	if (g->state != GUEST_CREATED &&
 	    guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB)) {
