@@ -113,11 +113,13 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-test
 	python3 tests/run.py --build $(BUILD)
 
-# Exit round trips under Bochs (VT-x, exact instruction counts); BACKEND=svm for QEMU.
+# Exit round trips, scheduling and start-up under Bochs (VT-x, exact instruction counts);
+# BACKEND=svm for QEMU's exit round trips.
 bench: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/bench.py --build $(BUILD) --backend $(or $(BACKEND),vmx)
 	python3 tools/bench.py --build $(BUILD) --sched
+	python3 tools/bench.py --build $(BUILD) --startup
 
 system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)

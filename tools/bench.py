@@ -7,7 +7,10 @@ exact emulated-instruction counts. The bench guest prints, per exit kind,
 loop without the exiting instruction. With --sched: the instructions one
 scheduling decision costs with 1, 8 and 64 runnable vCPUs on one CPU, and
 per vCPU switch (exit of one vCPU to entry of the next) with two CPU-bound
-guests sharing a CPU. Usage: tools/bench.py --build DIR [--backend vmx|svm] [--sched]
+guests sharing a CPU. With --startup: Shoji's first instruction to the first
+guest's first instruction (entry.S and the startup guest each read the TSC
+there), and what each further 1 MiB guest adds.
+Usage: tools/bench.py --build DIR [--backend vmx|svm] [--sched] [--startup]
 """
 import argparse
 import os
@@ -49,6 +52,56 @@ class SchedBench(harness.Scenario):
     timeout = 300
 
 
+# Measured at b001def, before buffered console output and single zeroing of guest RAM.
+STARTUP_BEFORE = {"warn": (6050000, 648000), "info (default)": (25000000, 648000)}
+STARTUP_EXTRA_GUESTS = 4
+
+
+class StartupBench(harness.Scenario):
+    emulator = "bochs"
+    timeout = 300
+
+    def __init__(self, name, loglevel, extra):
+        super().__init__(name)
+        self.cmdline = "test-exit" + (" loglevel=" + loglevel if loglevel else "")
+        self.guests = (harness.guest("first", "startup.elf"),) + tuple(
+            harness.guest("small%d" % i, "startup.elf", memory="1M") for i in range(extra))
+        self.expect = (r"startup: entry-tsc=\d+", r"\[first\] startup: guest-entry-tsc=\d+")
+
+
+def startup_run(build, loglevel, extra):
+    """Instructions from Shoji's entry to the first guest instruction, or None."""
+    sc = StartupBench("bench-startup-%s-%d" % (loglevel or "default", extra), loglevel, extra)
+    res = harness.run(sc, build)
+    log = harness._read(res.log) if res.log else ""
+    entry = re.search(r"startup: entry-tsc=(\d+)", log)
+    guests = [int(t) for t in re.findall(r"\] startup: guest-entry-tsc=(\d+)", log)]
+    if res.status != "PASS" or not entry or len(guests) != 1 + extra:
+        print("bench: run failed: %s (log: %s)" % (res.reason, res.log))
+        return None
+    return min(guests) - int(entry.group(1))
+
+
+def startup_bench(build):
+    n = STARTUP_EXTRA_GUESTS
+    rows = []
+    for level in ("warn", None):
+        one = startup_run(build, level, 0)
+        more = startup_run(build, level, n)
+        if one is None or more is None:
+            return 1
+        rows.append((level or "info (default)", one, (more - one) // n))
+    print("Start-up under Bochs (sync=none): emulated instructions")
+    print("%-44s %-15s %12s %12s" % ("", "log level", "now", "b001def (~)"))
+    for level, one, per in rows:
+        first_before, per_before = STARTUP_BEFORE[level]
+        print("%-44s %-15s %12d %12d" % ("Shoji entry to first guest instruction", level, one,
+                                         first_before))
+        print("%-44s %-15s %12d %12d" % ("per further 1 MiB guest (%d more)" % n, level, per,
+                                         per_before))
+    return 0
+
+
 def sched_bench(build):
     res = harness.run(SchedBench("bench-sched"), build)
     log = harness._read(res.log) if res.log else ""
@@ -71,10 +124,13 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--backend", default="vmx", choices=("vmx", "svm"))
     ap.add_argument("--sched", action="store_true")
+    ap.add_argument("--startup", action="store_true")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     if args.sched:
         return sched_bench(build)
+    if args.startup:
+        return startup_bench(build)
 
     sc = Bench("bench-" + args.backend)
     sc.emulator = "bochs" if args.backend == "vmx" else "qemu"

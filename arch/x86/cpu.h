@@ -2,6 +2,7 @@
 #ifndef SHOJI_ARCH_X86_CPU_H
 #define SHOJI_ARCH_X86_CPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CR0_PE (1ULL << 0)
@@ -96,6 +97,16 @@ static inline void irq_disable(void)
 static inline void irq_enable(void)
 {
 	__asm__ volatile("sti" ::: "memory");
+}
+
+/*
+ * Zero count 8-byte words. REP STOSQ: the cheapest way without vector
+ * registers (newlib's memset loops over MOVNTI, ~20% more instructions;
+ * under Bochs each costs one emulated instruction per iteration either way).
+ */
+static inline void zero_qwords(void *dst, size_t count)
+{
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(0ULL) : "memory");
 }
 
 static inline void invlpg(uint64_t va)

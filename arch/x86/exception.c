@@ -9,6 +9,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
+#include "kernel/core/console.h"
 #include "kernel/core/log.h"
 #include "kernel/core/panic.h"
 
@@ -66,6 +67,7 @@ void exception_handle(struct trap_frame *f)
 	if (v == VECTOR_NMI && panic_in_progress())
 		cpu_halt_forever();
 
+	console_sync(); /* the report must reach the UART even if printing it faults */
 	const char *name = (v < 32 && exception_names[v]) ? exception_names[v] : "reserved";
 	log_err("EXCEPTION: %s (vector %u) error=0x%llx", name, v,
 		(unsigned long long)f->error_code);

@@ -74,4 +74,7 @@ struct boot_info {
 	struct boot_module modules[BOOT_MODULES_MAX];
 };
 
+/* TSC at the kernel's first instructions (arch/x86/boot/entry.S): the start-up meter's zero. */
+extern uint64_t boot_entry_tsc;
+
 #endif

@@ -11,6 +11,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "drivers/lapic.h"
+#include "kernel/core/console.h"
 #include "kernel/core/log.h"
 #include "kernel/core/test_exit.h"
 
@@ -27,6 +28,9 @@ void panic(const char *fmt, ...)
 	/* A second panic (say, a fault while printing the first) only stops this CPU. */
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
 		cpu_halt_forever();
+
+	/* What is buffered first, then the report straight to the UART. */
+	console_sync();
 
 	char msg[256];
 	va_list ap;

@@ -2,6 +2,7 @@
 #include "kernel/core/test_exit.h"
 
 #include "arch/x86/io.h"
+#include "kernel/core/console.h"
 #include "kernel/core/log.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
@@ -24,6 +25,7 @@ void test_exit(uint8_t code)
 	if (!enabled)
 		return;
 	log_info("shoji: test-exit code=0x%x", code);
+	console_flush(); /* the emulator ends at the next write */
 	outb(QEMU_DEBUG_EXIT_PORT, code);
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(BOCHS_SHUTDOWN_PORT, *s);

@@ -1,6 +1,6 @@
 /*
  * Guest objects: creation (memory, EPT/NPT, vCPUs), devices' bus,
- * stopping, and accounting. One contiguous, zeroed run of host frames backs
+ * stopping, and accounting. One contiguous run of host frames backs
  * guest RAM, mapped write-back; the MMIO window stays unmapped so that every
  * access there reaches a virtual device (or the defined unclaimed answer).
  * Running them is the scheduler's job (kernel/sched/sched.c).
@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
@@ -58,7 +57,7 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 			(unsigned long long)(g->mem_size / SZ_1M));
 		goto fail;
 	}
-	memset(phys_to_virt(g->mem_hpa), 0, g->mem_size);
+	/* Not zeroed here: whoever loads the guest scrubs its RAM first (mgmt/guests.c). */
 
 	int err = virt->guest_init(g);
 	if (!err)
@@ -174,7 +173,8 @@ void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 
 void guest_console_line(struct guest *g, const char *text)
 {
-	log_info("[%s] %s", g->name, text);
+	/* The guest's own output, not the hypervisor's chatter: loglevel=warn keeps it. */
+	log_warn("[%s] %s", g->name, text);
 }
 
 void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])

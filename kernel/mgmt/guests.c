@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/core/cmdline.h"
+#include "kernel/core/console.h"
 #include "kernel/mgmt/config.h"
 #include "kernel/mm/directmap.h"
 #include "kernel/emul/exit.h"
@@ -86,8 +88,12 @@ static int load_guest(struct guest *g)
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
 
-	/* Scrubbed and mapped afresh: a restart must not see the previous run's memory. */
-	memset(ram, 0, g->mem_size);
+	/*
+	 * The one scrub of guest RAM (guest_create leaves it as the allocator
+	 * gave it): before the first start, and on a restart so nothing of the
+	 * previous run shows through. Then mapped afresh.
+	 */
+	zero_qwords(ram, g->mem_size / sizeof(uint64_t)); /* mem_size: whole 2 MiB pages */
 	if (g->state != GUEST_CREATED &&
 	    guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB)) {
 		log_err("guest %s: cannot map its memory again", g->name);
@@ -297,6 +303,7 @@ int guests_resume_one(struct guest *g)
 /* CPU 0, between slices. */
 static void housekeeping(void)
 {
+	console_poll(); /* the UART's interrupt only comes while this CPU idles or runs a guest */
 	mgmt_poll();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];

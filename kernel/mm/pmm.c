@@ -54,13 +54,23 @@ void pmm_release_range(hpa_t base, uint64_t size)
 {
 	uint64_t first = ALIGN_UP(base, PAGE_SIZE) / PAGE_SIZE;
 	uint64_t end = ALIGN_DOWN(base + size, PAGE_SIZE) / PAGE_SIZE;
+	end = MIN(end, pmm.frames);
 	spin_lock(&pmm.lock);
-	for (uint64_t f = MAX(first, 1); f < end && f < pmm.frames; f++) {
+	for (uint64_t f = MAX(first, 1); f < end;) {
+		/* Whole words of used frames at once: boot releases all of RAM this way. */
+		if (f % BITS == 0 && end - f >= BITS && pmm.bitmap[f / BITS] == ~0ULL) {
+			pmm.bitmap[f / BITS] = 0;
+			pmm.total += BITS;
+			pmm.free += BITS;
+			f += BITS;
+			continue;
+		}
 		if (frame_used(f)) {
 			frame_clear(f);
 			pmm.total++;
 			pmm.free++;
 		}
+		f++;
 	}
 	spin_unlock(&pmm.lock);
 }

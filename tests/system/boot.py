@@ -1,5 +1,7 @@
 """Both boot paths reach the summary line with what the emulator provides."""
-from harness import Scenario, QEMU_PASS_STATUS, summary_value
+import re
+
+from harness import Scenario, QEMU_PASS_STATUS, guest, summary_value
 
 
 def mem_within(log, low, high):
@@ -25,6 +27,7 @@ class UefiBoot(Scenario):
         r"pci: [0-9a-f]{2}:[0-9a-f]{2}\.\d 1af4:1001 class 01:00:00",  # virtio-blk (the ESP)
         r"pci: [0-9a-f]{2}:[0-9a-f]{2}\.\d 1b36:0005 ",  # -device pci-testdev
         r"boot: module shoji\.cfg ",
+        r"startup: entry-tsc=[1-9]\d* ready-tsc=\d+",
         r"shoji: boot complete",
     )
     expect_status = QEMU_PASS_STATUS
@@ -47,6 +50,7 @@ class BochsBoot(Scenario):
         r"smp: 2 of 2 CPUs online",
         r"pci: 00:00\.0 8086:1237 ",               # i440FX host bridge
         r"boot: module shoji\.cfg ",
+        r"startup: entry-tsc=[1-9]\d* ready-tsc=\d+",
         r"shoji: boot complete",
         r"shoji: test-exit code=0x10",
     )
@@ -56,4 +60,24 @@ class BochsBoot(Scenario):
         return mem_within(log, 240, 256)
 
 
-SCENARIOS = [UefiBoot("uefi-boot"), BochsBoot("bochs-boot")]
+class StartupMeter(Scenario):
+    """The start-up meter tools/bench.py reads: Shoji's entry TSC, each guest's first TSC."""
+    emulator = "bochs"
+    cmdline = "test-exit loglevel=warn"
+    guests = (guest("first", "startup.elf"), guest("small", "startup.elf", memory="1M"))
+    expect = (
+        r"startup: entry-tsc=[1-9]\d* ready-tsc=\d+",
+        r"\[first\] startup: guest-entry-tsc=[1-9]\d*",
+        r"\[small\] startup: guest-entry-tsc=[1-9]\d*",
+    )
+
+    def check(self, log):
+        # Shape, not values: one clock, so the guests start after Shoji is ready.
+        m = re.search(r"startup: entry-tsc=(\d+) ready-tsc=(\d+)", log)
+        g = [int(x) for x in re.findall(r"guest-entry-tsc=(\d+)", log)]
+        if m and g and not int(m.group(1)) < int(m.group(2)) < min(g):
+            return ["entry %s, ready %s, guests %s: not in order" % (m.group(1), m.group(2), g)]
+        return []
+
+
+SCENARIOS = [UefiBoot("uefi-boot"), BochsBoot("bochs-boot"), StartupMeter("startup-meter")]

@@ -32,9 +32,13 @@
 	.code32
 	.global mb2_entry32
 mb2_entry32:
+	/* The start-up meter (bench.py): the TSC right after saving GRUB's magic. */
+	movl %eax, %edi		/* magic: first C argument */
+	rdtsc
+	movl %eax, boot_entry_tsc
+	movl %edx, boot_entry_tsc + 4
 	cli
 	cld
-	movl %eax, %edi		/* magic: first C argument */
 	movl %ebx, %esi		/* info: second C argument */
 	movl $boot_stack_top, %esp
 
@@ -102,6 +106,9 @@ mb2_entry64:
 	.text
 	.global kernel_entry64
 kernel_entry64:
+	rdtsc
+	movl %eax, boot_entry_tsc(%rip)
+	movl %edx, boot_entry_tsc + 4(%rip)
 	cli
 	cld
 	movq $boot_pml4, %rax
@@ -127,8 +134,13 @@ boot_gdt_ptr:
 	.word boot_gdt_end - boot_gdt - 1
 	.long boot_gdt
 
-	/* Boot page tables: low 4 GiB identity-mapped with 2 MiB pages. */
 	.section .data
+	.balign 8
+	.global boot_entry_tsc
+boot_entry_tsc:
+	.quad 0
+
+	/* Boot page tables: low 4 GiB identity-mapped with 2 MiB pages. */
 	.balign 4096
 boot_pml4:
 	.quad boot_pdpt + (PTE_P | PTE_W)

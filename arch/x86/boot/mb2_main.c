@@ -23,11 +23,13 @@ void mb2_main(uint32_t magic, uint64_t info)
 	console_init_serial();
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		log_err("shoji: error: not started by a Multiboot2 loader (magic 0x%x)", magic);
+		console_flush();
 		cpu_halt_forever();
 	}
 	const uint32_t *mbi = phys_to_virt(info);
 	if (mb2_parse(mbi, *mbi, &mb2_boot_info, &why)) {
 		log_err("shoji: error: bad Multiboot2 information: %s", why);
+		console_flush();
 		cpu_halt_forever();
 	}
 	mb2_boot_info.kernel_start = (uint64_t)(uintptr_t)__kernel_start;

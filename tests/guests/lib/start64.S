@@ -12,6 +12,9 @@
 	.section .text.start, "ax"
 	.globl _start
 _start:
+	rdtsc			/* first: the start-up meter's guest side (tools/bench.py) */
+	movl %eax, guest_entry_tsc
+	movl %edx, guest_entry_tsc + 4
 	cli
 	cld
 	movq $__bss_start, %rdi
@@ -35,6 +38,12 @@ _start:
 	call debug_exit
 2:	hlt
 	jmp 2b
+
+	.data
+	.p2align 3
+	.globl guest_entry_tsc
+guest_entry_tsc:
+	.quad 0
 
 	.section .rodata
 	.p2align 3
