@@ -61,7 +61,7 @@
 
 #define LAPIC_TIMER_DIV_16    0x3U /* 11.5.4 divide configuration: bits 3,1:0 = 0,11 */
 #define LAPIC_TIMER_MAX_COUNT 0xffffffffU
-#define LAPIC_TIMER_CALIB_US  2000U /* slices need no finer rate than this gives */
+#define LAPIC_TIMER_CALIB_US  10000U
 #define HZ_PER_KHZ	      1000ULL
 
 /* ICR (11.6.1). */
