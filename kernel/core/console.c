@@ -1,8 +1,9 @@
 /*
  * Console fan-out to COM1 and the framebuffer text console. COM1 output is
  * buffered: a write copies its bytes into tx_buf and hands the UART what its
- * transmit FIFO takes at once; the THRE interrupt (IRQ 4, on CPU 0) and CPU 0's
- * housekeeping (console_poll) send the rest. Nobody waits on the UART except
+ * transmit FIFO takes at once; the THRE interrupt (IRQ 4, on CPU 0, taken while
+ * it idles or right after a guest's external-interrupt exit) sends the rest,
+ * off the scheduler's path. Nobody waits on the UART except
  * when the buffer is full (never drop text), and in console_flush and
  * console_sync, which the test exit and panic call so nothing buffered is lost.
  * One lock serializes everything, so lines from different CPUs never
@@ -96,14 +97,6 @@ void console_write(const char *s, size_t len)
 		tx_pump_locked();
 	}
 	fbcon_write(s, len);
-	spin_unlock(&console_lock);
-}
-
-void console_poll(void)
-{
-	if (!tx_pending() || !spin_trylock(&console_lock))
-		return;
-	tx_pump_locked();
 	spin_unlock(&console_lock);
 }
 

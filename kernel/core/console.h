@@ -24,8 +24,6 @@ void console_write(const char *s, size_t len);
  * the boot CPU after lapic_init and ioapic_init.
  */
 void console_start_irq(bool have_ioapic);
-/* Hand the UART what it takes without waiting (CPU 0's housekeeping). */
-void console_poll(void);
 /* Send everything buffered, waiting on the UART: before the emulator ends or the CPU halts. */
 void console_flush(void);
 /* console_flush, then every later write waits on the UART itself (panic reports). */

@@ -17,7 +17,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/core/cmdline.h"
-#include "kernel/core/console.h"
 #include "kernel/mgmt/config.h"
 #include "kernel/mm/directmap.h"
 #include "kernel/emul/exit.h"
@@ -303,7 +302,6 @@ int guests_resume_one(struct guest *g)
 /* CPU 0, between slices. */
 static void housekeeping(void)
 {
-	console_poll(); /* the UART's interrupt only comes while this CPU idles or runs a guest */
 	mgmt_poll();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
