@@ -73,6 +73,51 @@ static void test_other_leaves_pass_through(void **state)
 	assert_memory_equal(&r, &host, sizeof(r));
 }
 
+/* A made-up host: basic leaves up to 0xd, extended up to 0x80000008; each answer names its leaf. */
+static struct cpuid_result fake_host(uint32_t leaf, uint32_t subleaf)
+{
+	if (leaf == 0)
+		return (struct cpuid_result){.eax = 0xd, .ebx = 0x756e6547};
+	if (leaf == 0x80000000)
+		return (struct cpuid_result){.eax = 0x80000008};
+	return (struct cpuid_result){.eax = leaf, .ebx = subleaf, .ecx = ~0u, .edx = ~0u};
+}
+
+static void test_cache_matches_policy(void **state)
+{
+	struct cpuid_cache c;
+	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, fake_host);
+	static const uint32_t kept[] = {0,	    2,		3,	    5,		6,
+					7,	    0xa,	0xc,	    0x40000000, 0x40000001,
+					0x40000005, 0x80000000, 0x80000001, 0x80000008};
+	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		const struct cpuid_result *r = cpuid_cache_find(&c, kept[i], 0);
+		assert_non_null(r);
+		struct cpuid_result want =
+		    cpuid_policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL);
+		assert_memory_equal(r, &want, sizeof(want));
+	}
+}
+
+static void test_cache_leaves_dynamic_leaves_to_the_policy(void **state)
+{
+	struct cpuid_cache c;
+	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, fake_host);
+	/* Per vCPU, CR4- or XCR0-dependent, sub-leaf dependent, beyond the host's maximum. */
+	assert_null(cpuid_cache_find(&c, 1, 0));
+	assert_null(cpuid_cache_find(&c, 4, 0));
+	assert_null(cpuid_cache_find(&c, 0xb, 0));
+	assert_null(cpuid_cache_find(&c, 0xd, 0));
+	assert_null(cpuid_cache_find(&c, 7, 1));
+	assert_null(cpuid_cache_find(&c, 0xe, 0));
+	assert_null(cpuid_cache_find(&c, 0x80000009, 0));
+	assert_null(cpuid_cache_find(&c, 0x20, 0));
+	assert_null(cpuid_cache_find(&c, 0xc0000000, 0));
+	/* Leaf 7 sub-leaf 0 is kept, with the policy's hidden features. */
+	assert_non_null(cpuid_cache_find(&c, 7, 0));
+	assert_int_equal(cpuid_cache_find(&c, 7, 0)->ebx & (1u << 11), 0); /* RTM */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -81,6 +126,8 @@ int main(void)
 	    cmocka_unit_test(test_shoji_leaves),
 	    cmocka_unit_test(test_topology_is_one_thread),
 	    cmocka_unit_test(test_other_leaves_pass_through),
+	    cmocka_unit_test(test_cache_matches_policy),
+	    cmocka_unit_test(test_cache_leaves_dynamic_leaves_to_the_policy),
 	};
 	return cmocka_run_group_tests_name("cpuid_policy", tests, NULL, NULL);
 }
