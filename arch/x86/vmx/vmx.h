@@ -21,7 +21,10 @@ struct vmx_vcpu {
 
 extern const struct virt_ops vmx_ops;
 
-/* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
+/*
+ * virt_ops.vcpu_load: make v's VMCS current on this CPU (VMPTRLD only when it
+ * is not already) and load the MSRs and CR2 VMX does not switch.
+ */
 void vmx_vcpu_load(struct vcpu *v);
 /*
  * Turn the VMCS's exit information (`reason`: the exit reason field) into a
