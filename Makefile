@@ -102,10 +102,12 @@ run: deps
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DSHOJI_HOST_TEST -fsanitize=address,undefined
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/host_stubs.c
+# Rebuilt when the test, the host stubs or any source it links in changes.
+unit_sources = $(shell sed -n 's|.*unit-test-sources: *\(.*\) *\*/.*|\1|p' tests/unit/$(1).c)
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/host_stubs.c $$(call unit_sources,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< tests/unit/host_stubs.c \
-		$$(sed -n 's|.*unit-test-sources: *\(.*\) *\*/.*|\1|p' $<) -lcmocka
+	$(CC) $(UNIT_CFLAGS) -o $@ $< tests/unit/host_stubs.c $(call unit_sources,$*) -lcmocka
 
 unit-test: $(UNIT_TESTS)
 
