@@ -59,7 +59,7 @@ struct virt_ops {
 	/*
 	 * Leave the guest once the TSC reaches `deadline` (0: no limit), however
 	 * often it exits and re-enters meanwhile. -ENOTSUP if the backend has no
-	 * guest timer: the scheduler then uses the local APIC timer, whose
+	 * guest timer: the run loop then uses the local APIC timer (sched_cpu_timer), whose
 	 * interrupt forces an exit.
 	 */
 	int (*vcpu_set_timer)(struct vcpu *v, uint64_t deadline);

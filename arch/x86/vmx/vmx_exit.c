@@ -70,8 +70,8 @@ static void decode_exception(struct vcpu_exit *exit)
 
 /*
  * Only the fields of the exit's kind are written: the union's other members
- * are left as they were. The frequent exits come first and read one or two
- * VMCS fields; nothing is read that the handler will not use.
+ * are left as they were; nothing is read that the handler will not use.
+ * (vmx_vcpu_run decodes CPUID itself before calling here, on the hot path.)
  */
 bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 {
@@ -80,11 +80,6 @@ bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 
 	exit->raw_reason = basic;
 	exit->insn_len = 0;
-	if (basic == EXIT_REASON_CPUID) {
-		exit->kind = VEXIT_CPUID;
-		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
-		return true;
-	}
 	exit->kind = VEXIT_UNHANDLED;
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
 		exit->kind = VEXIT_INVALID_STATE;
@@ -124,6 +119,9 @@ bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 	/* The remaining exits are caused by one instruction whose length the CPU reports. */
 	exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 	switch (basic) {
+	case EXIT_REASON_CPUID:
+		exit->kind = VEXIT_CPUID;
+		break;
 	case EXIT_REASON_HLT:
 		exit->kind = VEXIT_HLT;
 		break;
