@@ -50,8 +50,7 @@ struct guest {
 	struct spinlock dev_lock; /* its virtual devices */
 	const void *config;	  /* its struct config_guest, to build it again on restart */
 
-	struct vdev *vdevs[GUEST_MAX_VDEVS];
-	unsigned vdev_count;
+	struct vdev_table vdevs;
 	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
 	unsigned device_mask; /* GUEST_DEV_* attached */
 

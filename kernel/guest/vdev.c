@@ -1,11 +1,8 @@
 /*
  * Virtual-device registry: each guest's table of port and MMIO ranges and the
- * routing of one access to the device that claims it. Owns g->vdevs and
- * g->vdev_count; it does not answer unclaimed accesses (kernel/emul/exit.c does)
- * and knows nothing of what a device does.
- *
- * At most GUEST_MAX_VDEVS (16) devices per guest: a linear scan is cheaper
- * than any index at that size.
+ * routing of one access to the device that claims it. Owns g->vdevs; it
+ * does not answer unclaimed accesses (kernel/emul/exit_io.c does) and knows
+ * nothing of what a device does.
  */
 #include "kernel/guest/vdev.h"
 
@@ -53,8 +50,8 @@ int vdev_register(struct guest *g, struct vdev *d)
 		return -EINVAL;
 	}
 
-	for (unsigned i = 0; i < g->vdev_count; i++) {
-		const struct vdev *o = g->vdevs[i];
+	for (unsigned i = 0; i < g->vdevs.count; i++) {
+		const struct vdev *o = g->vdevs.dev[i];
 		if (!vdev_overlaps(d, o))
 			continue;
 		log_err("vdev: guest %s: device %s %s [%#llx-%#llx] overlaps %s [%#llx-%#llx]",
@@ -64,30 +61,15 @@ int vdev_register(struct guest *g, struct vdev *d)
 		return -EBUSY;
 	}
 
-	if (g->vdev_count >= GUEST_MAX_VDEVS) {
+	if (g->vdevs.count >= GUEST_MAX_VDEVS) {
 		log_err("vdev: guest %s: no room for device %s (%d devices max)", g->name, name,
 			GUEST_MAX_VDEVS);
 		return -ENOSPC;
 	}
 
 	d->guest = g;
-	g->vdevs[g->vdev_count++] = d;
+	g->vdevs.dev[g->vdevs.count++] = d;
 	return 0;
-}
-
-static uint64_t vdev_size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
-/* d claims [addr, addr+size) only if the whole access lies inside its range. */
-static bool vdev_contains(const struct vdev *d, uint64_t addr, unsigned size)
-{
-	if (addr < d->base)
-		return false;
-	uint64_t offset = addr - d->base;
-	/* Written without addr + size so that an access at the top of the space cannot wrap. */
-	return offset < d->length && size <= d->length - offset;
 }
 
 bool vdev_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned size, bool write,
@@ -98,31 +80,21 @@ bool vdev_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned
 			 vdev_space_name(space), size, (unsigned long long)addr);
 		return false;
 	}
-
-	for (unsigned i = 0; i < g->vdev_count; i++) {
-		struct vdev *d = g->vdevs[i];
-		if (d->space != space || !vdev_contains(d, addr, size))
-			continue;
-
-		uint64_t mask = vdev_size_mask(size);
-		uint64_t offset = addr - d->base;
-		if (write) {
-			if (d->ops->write)
-				d->ops->write(d, offset, size, (value ? *value : 0) & mask);
-		} else {
-			/* A device without a read handler reads like an empty bus: all ones. */
-			uint64_t v = d->ops->read ? d->ops->read(d, offset, size) : ~0ULL;
-			if (value)
-				*value = v & mask;
-		}
-		return true;
-	}
-	return false;
+	struct vdev *d = vdev_find(&g->vdevs, space, addr, size);
+	if (!d)
+		return false;
+	if (write)
+		vdev_write(d, addr, size, value ? *value : 0);
+	else if (value)
+		*value = vdev_read(d, addr, size);
+	else
+		vdev_read(d, addr, size);
+	return true;
 }
 
 void vdev_stop_all(struct guest *g)
 {
-	for (unsigned i = 0; i < g->vdev_count; i++)
-		if (g->vdevs[i]->ops->stop)
-			g->vdevs[i]->ops->stop(g->vdevs[i]);
+	for (unsigned i = 0; i < g->vdevs.count; i++)
+		if (g->vdevs.dev[i]->ops->stop)
+			g->vdevs.dev[i]->ops->stop(g->vdevs.dev[i]);
 }

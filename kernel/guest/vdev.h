@@ -33,11 +33,66 @@ struct vdev {
 
 #define GUEST_MAX_VDEVS 16
 
+/* A guest's devices. At most 16: a linear scan is cheaper than any index at that size. */
+struct vdev_table {
+	struct vdev *dev[GUEST_MAX_VDEVS];
+	unsigned count;
+};
+
 /* Attach d to g. -EBUSY if the range overlaps another device, -ENOSPC if g is full. */
 int vdev_register(struct guest *g, struct vdev *d);
 
+/* d claims [addr, addr+size) only if the whole access lies inside its range. */
+static inline bool vdev_contains(const struct vdev *d, uint64_t addr, unsigned size)
+{
+	if (addr < d->base)
+		return false;
+	uint64_t offset = addr - d->base;
+	/* Written without addr + size so that an access at the top of the space cannot wrap. */
+	return offset < d->length && size <= d->length - offset;
+}
+
 /*
- * Route one access. Returns true if a device claimed it (reads fill *value);
+ * The device of `space` whose range holds all of [addr, addr + size), or
+ * NULL. A guest's devices are attached while it is built and never change
+ * while it runs, so the search needs no lock.
+ */
+static inline struct vdev *vdev_find(const struct vdev_table *t, enum vdev_space space,
+				     uint64_t addr, unsigned size)
+{
+	for (unsigned i = 0; i < t->count; i++) {
+		struct vdev *d = t->dev[i];
+		if (d->space == space && vdev_contains(d, addr, size))
+			return d;
+	}
+	return NULL;
+}
+
+static inline uint64_t vdev_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+/*
+ * One access to d, which vdev_find returned for [addr, addr + size); size
+ * is 1, 2, 4 or 8. The caller holds the guest's device lock. A device
+ * without a read handler reads like an empty bus: all ones.
+ */
+static inline uint64_t vdev_read(struct vdev *d, uint64_t addr, unsigned size)
+{
+	uint64_t value = d->ops->read ? d->ops->read(d, addr - d->base, size) : ~0ULL;
+	return value & vdev_size_mask(size);
+}
+
+static inline void vdev_write(struct vdev *d, uint64_t addr, unsigned size, uint64_t value)
+{
+	if (d->ops->write)
+		d->ops->write(d, addr - d->base, size, value & vdev_size_mask(size));
+}
+
+/*
+ * Route one access (vdev_find, then vdev_read or vdev_write, with a check
+ * of the size). Returns true if a device claimed it (reads fill *value);
  * false if nobody did. An access straddling the end of a device's range is
  * not claimed.
  */

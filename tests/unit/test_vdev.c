@@ -71,8 +71,8 @@ static void test_register_sets_guest(void **state)
 	fake_init(&a, "a", VDEV_PIO, 0x3f8, 8);
 	assert_int_equal(vdev_register(&guest, &a.dev), 0);
 	assert_ptr_equal(a.dev.guest, &guest);
-	assert_int_equal(guest.vdev_count, 1);
-	assert_ptr_equal(guest.vdevs[0], &a.dev);
+	assert_int_equal(guest.vdevs.count, 1);
+	assert_ptr_equal(guest.vdevs.dev[0], &a.dev);
 }
 
 static void test_overlaps_rejected(void **state)
@@ -95,7 +95,7 @@ static void test_overlaps_rejected(void **state)
 		assert_int_equal(vdev_register(&guest, &b.dev), -EBUSY);
 		assert_null(b.dev.guest);
 	}
-	assert_int_equal(guest.vdev_count, 1);
+	assert_int_equal(guest.vdevs.count, 1);
 
 	/* Touching edges are not overlaps. */
 	fake_init(&b, "below", VDEV_MMIO, 0x0f00, 0x100);
@@ -103,7 +103,7 @@ static void test_overlaps_rejected(void **state)
 	struct fake_dev c;
 	fake_init(&c, "above", VDEV_MMIO, 0x1100, 0x100);
 	assert_int_equal(vdev_register(&guest, &c.dev), 0);
-	assert_int_equal(guest.vdev_count, 3);
+	assert_int_equal(guest.vdevs.count, 3);
 }
 
 static void test_bad_ranges(void **state)
@@ -123,7 +123,7 @@ static void test_bad_ranges(void **state)
 	assert_int_equal(vdev_register(&guest, &a.dev), -EINVAL);
 	fake_init(&a, "bad-space", (enum vdev_space)7, 0x80, 1);
 	assert_int_equal(vdev_register(&guest, &a.dev), -EINVAL);
-	assert_int_equal(guest.vdev_count, 0);
+	assert_int_equal(guest.vdevs.count, 0);
 
 	/* The very ends of each space are fine. */
 	fake_init(&a, "top-port", VDEV_PIO, 0xffff, 1);
@@ -142,7 +142,7 @@ static void test_full_table(void **state)
 	}
 	fake_init(&devs[GUEST_MAX_VDEVS], "extra", VDEV_PIO, 0x800, 4);
 	assert_int_equal(vdev_register(&guest, &devs[GUEST_MAX_VDEVS].dev), -ENOSPC);
-	assert_int_equal(guest.vdev_count, GUEST_MAX_VDEVS);
+	assert_int_equal(guest.vdevs.count, GUEST_MAX_VDEVS);
 }
 
 static void test_access_routes_and_masks(void **state)
