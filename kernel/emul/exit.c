@@ -12,6 +12,7 @@
 #include "arch/x86/msr.h"
 #include "kernel/emul/cpuid_policy.h"
 #include "kernel/emul/exit_io.h"
+#include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
 #include "kernel/emul/hypercall.h"
 #include "kernel/core/log.h"
@@ -102,67 +103,6 @@ static __attribute__((noinline)) void handle_cpuid(struct vcpu *v, const struct 
 	r->rbx = fixed->ebx;
 	r->rcx = fixed->ecx;
 	r->rdx = fixed->edx;
-	skip(v, e);
-}
-
-static bool msr_check_write(struct vcpu *v, uint32_t msr, uint64_t value)
-{
-	uint64_t old;
-	switch (msr) {
-	case MSR_EFER_NUM:
-		virt->vcpu_msr(v, msr, false, &old);
-		/* LMA is the CPU's to set; keep the current value. */
-		return msr_policy_efer_ok(old, value, virt->vcpu_read_cr(v, 0) & CR0_PG);
-	case MSR_PAT:
-		return msr_policy_pat_ok(value);
-	case MSR_FS_BASE_NUM:
-	case MSR_GS_BASE_NUM:
-	case MSR_KERNEL_GS_BASE_NUM:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_SYSENTER_ESP:
-	case MSR_SYSENTER_EIP:
-		return msr_policy_canonical(value);
-	default:
-		return true;
-	}
-}
-
-static __attribute__((noinline)) void handle_msr(struct vcpu *v, const struct vcpu_exit *e)
-{
-	struct vcpu_regs *r = &v->regs;
-	uint32_t msr = e->msr.index;
-	bool write = e->kind == VEXIT_MSR_WRITE;
-	uint64_t value = write ? ((r->rdx << 32) | (uint32_t)r->rax) : 0;
-	bool ok = false;
-
-	switch (msr_policy_classify(msr)) {
-	case MSR_VCPU:
-		if (write && msr == MSR_EFER_NUM) {
-			uint64_t old;
-			virt->vcpu_msr(v, msr, false, &old);
-			value = (value & ~EFER_LMA) | (old & EFER_LMA);
-		}
-		ok = (!write || msr_check_write(v, msr, value)) &&
-		     virt->vcpu_msr(v, msr, write, &value) == 0;
-		break;
-	case MSR_EMULATED:
-		ok = msr_policy_emulate(msr, write, &value, rdtsc(), v->id);
-		break;
-	case MSR_DENY:
-		break;
-	}
-	if (!ok) {
-		v->guest->msr_gp++;
-		log_debug("guest %s: %s of MSR 0x%x refused (#GP)", v->guest->name,
-			  write ? "write" : "read", msr);
-		inject_gp(v);
-		return;
-	}
-	if (!write) {
-		r->rax = (uint32_t)value;
-		r->rdx = value >> 32;
-	}
 	skip(v, e);
 }
 
@@ -420,7 +360,7 @@ void exit_handle(struct vcpu *v, struct vcpu_exit *e)
 		return;
 	case VEXIT_MSR_READ:
 	case VEXIT_MSR_WRITE:
-		handle_msr(v, e);
+		exit_msr(v, e);
 		return;
 	case VEXIT_HYPERCALL:
 		handle_hypercall(v, e);

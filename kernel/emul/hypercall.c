@@ -10,6 +10,8 @@
 
 #include "arch/x86/cpu.h"
 #include "drivers/tsc.h"
+#include "kernel/core/boot_info.h"
+#include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/hypercall_abi.h"
 #include "kernel/core/log.h"
@@ -18,8 +20,6 @@
 #include "kernel/guest/virt.h"
 
 #define CONSOLE_LINE_MAX 120
-
-static uint64_t boot_tsc;
 
 /* Print guest text as console lines: split on '\n', non-printables shown as '.'. */
 static void console_write_guest(struct guest *g, const char *buf, uint64_t len)
@@ -65,7 +65,9 @@ struct start_job {
 static void start_state_here(void *arg)
 {
 	struct start_job *job = arg;
-	job->err = virt->vcpu_set_sregs(job->v, &job->sregs);
+	job->err = exit_msr_reset(job->v);
+	if (!job->err)
+		job->err = virt->vcpu_set_sregs(job->v, &job->sregs);
 }
 
 /*
@@ -104,8 +106,6 @@ void hypercall_handle(struct vcpu *v)
 	struct vcpu_regs *r = &v->regs;
 	int64_t ret;
 
-	if (!boot_tsc)
-		boot_tsc = rdtsc();
 	switch (r->rax) {
 	case HC_VERSION:
 		ret = SHOJI_ABI_VERSION;
@@ -131,7 +131,7 @@ void hypercall_handle(struct vcpu *v)
 		ret = hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
 		break;
 	case HC_TIME_NS:
-		ret = tsc_to_ns(rdtsc() - boot_tsc);
+		ret = tsc_to_ns(rdtsc() - boot_entry_tsc);
 		break;
 	default:
 		ret = HC_ENOSYS;

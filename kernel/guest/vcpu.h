@@ -126,6 +126,17 @@ struct exit_stat {
 	uint64_t cycles; /* TSC cycles spent handling this kind of exit */
 };
 
+/*
+ * MSRs that change only through WRMSR, which exits on both backends: this
+ * copy is the guest's value. Reads are answered from it; each write is
+ * checked, kept here and handed to the backend (virt_ops.vcpu_msr).
+ */
+struct vcpu_msrs {
+	uint64_t pat;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t star, lstar, cstar, sfmask;
+};
+
 struct vcpu {
 	struct guest *guest;
 	unsigned id;
@@ -134,6 +145,7 @@ struct vcpu {
 	bool event_pending; /* an event waits for injection at next entry */
 	struct vcpu_event pending;
 	uint64_t dr[8];	      /* debug registers as the guest sees them (4/5 unused) */
+	struct vcpu_msrs msrs;
 	struct fpu_state fpu; /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
 	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
 

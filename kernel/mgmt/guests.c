@@ -20,6 +20,7 @@
 #include "kernel/mgmt/config.h"
 #include "kernel/mm/directmap.h"
 #include "kernel/emul/exit.h"
+#include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest_image.h"
@@ -70,7 +71,9 @@ static void create_vcpu_here(void *arg)
 static void set_state_here(void *arg)
 {
 	struct vcpu_job *job = arg;
-	job->err = virt->vcpu_set_sregs(job->v, job->sregs);
+	job->err = exit_msr_reset(job->v);
+	if (!job->err)
+		job->err = virt->vcpu_set_sregs(job->v, job->sregs);
 }
 
 static bool is_stopped(const struct guest *g)

@@ -18,6 +18,11 @@
 #define BEYOND_RAM_GPA	   0x80000000ul /* above 16 MiB RAM, below the MMIO window */
 #define FS_BASE_PATTERN	   0x0000123456789000ul
 #define UNKNOWN_MSR	   0x12345678u
+#define PAT_POWER_ON	   0x0007040600070406ul
+#define PAT_ALL_WB	   0x0606060606060606ul
+#define PAT_TYPE_2	   0x0007040600070402ul /* memory type 2 is reserved: #GP */
+#define LSTAR_PATTERN	   0xffffffff81000000ul
+#define NON_CANONICAL	   0x0000800000000000ul
 #define UNKNOWN_HYPERCALL  999
 
 static void check_cpuid(void)
@@ -41,6 +46,31 @@ static void check_cpuid(void)
 	check_eq("cpuid 1 ecx vmx hidden", r.ecx & CPUID1_ECX_VMX, 0);
 	r = cpuid(0x80000001, 0);
 	check_eq("cpuid 0x80000001 ecx svm hidden", r.ecx & CPUID80000001_ECX_SVM, 0);
+}
+
+/*
+ * MSRs that only WRMSR changes (PAT, SYSENTER_*, STAR/LSTAR/CSTAR/SFMASK):
+ * power-on values at every start (the console test restarts this guest
+ * after it left LSTAR and PAT changed), written values read back, and
+ * invalid writes refused with the old value kept.
+ */
+static void check_kept_msrs(void)
+{
+	uint64_t v = 0;
+
+	check_eq("rdmsr pat power-on", (rdmsr_try(MSR_IA32_PAT, &v), v), PAT_POWER_ON);
+	v = 1;
+	check_eq("rdmsr lstar power-on", (rdmsr_try(MSR_LSTAR, &v), v), 0);
+	check_eq("wrmsr pat all wb", (uint64_t)wrmsr_try(MSR_IA32_PAT, PAT_ALL_WB), TRAP_NONE);
+	check_eq("wrmsr pat reserved type raises #GP",
+		 (uint64_t)wrmsr_try(MSR_IA32_PAT, PAT_TYPE_2), TRAP_GP);
+	check_eq("pat kept after #GP", (rdmsr_try(MSR_IA32_PAT, &v), v), PAT_ALL_WB);
+	check_eq("wrmsr lstar", (uint64_t)wrmsr_try(MSR_LSTAR, LSTAR_PATTERN), TRAP_NONE);
+	check_eq("wrmsr lstar non-canonical raises #GP",
+		 (uint64_t)wrmsr_try(MSR_LSTAR, NON_CANONICAL), TRAP_GP);
+	check_eq("lstar kept after #GP", (rdmsr_try(MSR_LSTAR, &v), v), LSTAR_PATTERN);
+	check_eq("wrmsr sysenter_cs", (uint64_t)wrmsr_try(MSR_IA32_SYSENTER_CS, 0x10), TRAP_NONE);
+	check_eq("sysenter_cs read back", (rdmsr_try(MSR_IA32_SYSENTER_CS, &v), v), 0x10);
 }
 
 static void check_msrs(void)
@@ -251,6 +281,7 @@ int main(void)
 
 	check_cpuid();
 	check_msrs();
+	check_kept_msrs();
 	check_ports();
 	check_control_registers();
 	check_hlt();

@@ -127,6 +127,9 @@
 #define VMCS_HOST_RSP		0x6c14
 #define VMCS_HOST_RIP		0x6c16
 
+/* Guest interruptibility state (SDM 3C 24.4.2): blocking by STI, by MOV SS */
+#define INTERRUPTIBILITY_STI_MOVSS 3u
+
 /* Interruption information (SDM 3C 24.8.3, 24.9.2) */
 #define INTR_INFO_VALID		 (1u << 31)
 #define INTR_INFO_ERROR_VALID	 (1u << 11)

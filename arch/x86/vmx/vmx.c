@@ -1,7 +1,7 @@
 /*
  * VT-x backend: VMX operation on each CPU, EPT per guest, and the virt_ops
  * table kernel/ drives guests through. vCPU and VMCS handling is in
- * vmx_vcpu.c, exit decoding in vmx_exit.c.
+ * vmx_vcpu.c, running it and decoding its exits in vmx_run.c.
  */
 #include "arch/x86/vmx/vmx.h"
 

@@ -14,26 +14,32 @@ struct vmx_vcpu {
 	uint64_t timer_deadline; /* TSC; non-zero: the VMX-preemption timer is on */
 	bool timer_per_entry;	 /* on, and not saved at exits: every entry writes it */
 	uint16_t vpid;
-	/* State the VMCS does not switch; loaded into the CPU when this vCPU comes back. */
-	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
+	/*
+	 * State the VMCS does not switch, loaded into the CPU when this vCPU
+	 * comes back (with STAR, LSTAR, CSTAR and SFMASK from v->msrs).
+	 */
+	uint64_t kernel_gs_base;
 	uint64_t cr2;
 };
 
 extern const struct virt_ops vmx_ops;
+
+static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return v->arch;
+}
+
+/* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
+void vmx_load_vmcs(struct vcpu *v);
+/* Back to the clear launch state (SDM 3C 24.11.3), current again: the next entry is a VMLAUNCH. */
+void vmx_vcpu_relaunch(struct vcpu *v);
 
 /*
  * virt_ops.vcpu_load: make v's VMCS current on this CPU (VMPTRLD only when it
  * is not already) and load the MSRs and CR2 VMX does not switch.
  */
 void vmx_vcpu_load(struct vcpu *v);
-/*
- * Turn the VMCS's exit information (`reason`: the exit reason field) into a
- * vendor-neutral event. True when
- * an instruction caused the exit (no event delivery was interrupted).
- */
-bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason);
-
-/* vmx_vcpu.c: the vCPU half of struct virt_ops */
+/* vmx_vcpu.c and vmx_run.c: the vCPU half of struct virt_ops */
 int vmx_vcpu_create(struct vcpu *v);
 void vmx_vcpu_destroy(struct vcpu *v);
 void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s);

@@ -1,10 +1,19 @@
 /*
- * VM-exit decoding (SDM 3C 27.2 and appendix C): basic exit reason and
- * exit qualification into struct vcpu_exit. Decoding only; what to do
- * about an exit is kernel/emul/exit.c's business.
+ * One run of a vCPU on VT-x: the pending event injected, the VMX-preemption
+ * timer, VMLAUNCH/VMRESUME (vmx_entry.S), and the exit decoded into a
+ * vendor-neutral struct vcpu_exit (SDM 3C 27.2 and appendix C). Decoding
+ * only: what to do about an exit is kernel/emul/exit.c's business. The
+ * frequent instruction exits are decoded in vmx_vcpu_run itself, the rest
+ * in decode_other_exit.
  */
+#include <errno.h>
+
+#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_caps.h"
+#include "kernel/core/log.h"
+#include "kernel/guest/guest.h"
 
 #define EXIT_REASON_EXCEPTION_NMI    0
 #define EXIT_REASON_EXTINT	     1
@@ -69,11 +78,12 @@ static void decode_exception(struct vcpu_exit *exit)
 }
 
 /*
- * Only the fields of the exit's kind are written: the union's other members
- * are left as they were; nothing is read that the handler will not use.
- * (vmx_vcpu_run decodes CPUID itself before calling here, on the hot path.)
+ * The exits vmx_vcpu_run does not decode itself. Only the fields of the
+ * exit's kind are written: the union's other members are left as they were;
+ * nothing is read that the handler will not use. True when an instruction
+ * caused the exit (no event delivery was interrupted).
  */
-bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
+static __attribute__((noinline)) bool decode_other_exit(struct vcpu_exit *exit, uint32_t reason)
 {
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t qual;
@@ -119,9 +129,6 @@ bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 	/* The remaining exits are caused by one instruction whose length the CPU reports. */
 	exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 	switch (basic) {
-	case EXIT_REASON_CPUID:
-		exit->kind = VEXIT_CPUID;
-		break;
 	case EXIT_REASON_HLT:
 		exit->kind = VEXIT_HLT;
 		break;
@@ -136,23 +143,6 @@ bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 		break;
 	case EXIT_REASON_XSETBV:
 		exit->kind = VEXIT_XSETBV;
-		break;
-	case EXIT_REASON_VMCALL:
-		exit->kind = VEXIT_HYPERCALL;
-		break;
-	case EXIT_REASON_RDMSR:
-	case EXIT_REASON_WRMSR:
-		exit->kind = basic == EXIT_REASON_RDMSR ? VEXIT_MSR_READ : VEXIT_MSR_WRITE;
-		exit->msr.index = (uint32_t)v->regs.rcx;
-		break;
-	case EXIT_REASON_IO:
-		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
-		exit->kind = VEXIT_IO;
-		exit->io.size = (qual & QUAL_IO_SIZE_MASK) + 1;
-		exit->io.in = qual & QUAL_IO_IN;
-		exit->io.string = qual & QUAL_IO_STRING;
-		exit->io.rep = qual & QUAL_IO_REP;
-		exit->io.port = qual >> QUAL_IO_PORT_SHIFT;
 		break;
 	case EXIT_REASON_MOV_DR:
 		/* SDM 3C table 28-4: bits 2:0 the DR, bit 4 the direction, bits 11:8 the GPR. */
@@ -178,4 +168,172 @@ bool vmx_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t reason)
 		break;
 	}
 	return true;
+}
+
+/* Timer ticks left until `deadline`, as the VMX-preemption timer counts them. */
+static uint32_t timer_ticks(uint64_t deadline)
+{
+	uint64_t now = rdtsc();
+	uint64_t left = deadline > now ? (deadline - now) >> vmx_caps.preempt_rate : 0;
+	return left > UINT32_MAX ? UINT32_MAX : left;
+}
+
+/*
+ * The VMX-preemption timer counts down in guest mode at the TSC rate divided
+ * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1). With
+ * "save VMX-preemption timer value" (SDM 3C 24.7.1) the count left is saved
+ * at each exit and goes on at the next entry: written once per deadline.
+ * It does not count while the hypervisor handles exits, so a slice ends
+ * that much later. Without the save control every entry writes what is left.
+ */
+int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	if (!vmx_caps.preemption_timer)
+		return -ENOTSUP;
+	vmx_load_vmcs(v);
+	if (!deadline != !x->timer_deadline) {
+		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | (deadline ? PIN_PREEMPTION_TIMER : 0));
+		/* SDM 3C 26.2.1.2: saving the timer value needs the timer active. */
+		if (vmx_caps.save_preempt_timer)
+			vmcs_write(VMCS_EXIT_CONTROLS,
+				   vmx_caps.exit | (deadline ? EXIT_SAVE_PREEMPT_TIMER : 0));
+	}
+	x->timer_deadline = deadline;
+	x->timer_per_entry = deadline && !vmx_caps.save_preempt_timer;
+	if (deadline)
+		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(deadline));
+	return 0;
+}
+
+static void inject_pending(struct vcpu *v)
+{
+	static const uint32_t types[] = {
+	    [VEVENT_EXTINT] = INTR_TYPE_EXTINT,
+	    [VEVENT_NMI] = INTR_TYPE_NMI,
+	    [VEVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
+	    [VEVENT_SOFTINT] = INTR_TYPE_SOFT_INT,
+	};
+	const struct vcpu_event *e = &v->pending;
+	uint32_t info = INTR_INFO_VALID | types[e->type] | e->vector;
+	/* SDM 3C 26.2.1.3: no error code is delivered in real mode. */
+	if (e->has_error && (vmcs_read(VMCS_CR0_SHADOW) & CR0_PE)) {
+		info |= INTR_INFO_ERROR_VALID;
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, e->error_code);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+	v->event_pending = false;
+}
+
+/* SDM 3C 27.2.4: an event interrupted by the exit must be delivered again. */
+static void requeue_vectoring_event(struct vcpu *v)
+{
+	uint32_t info = vmcs_read(VMCS_IDT_VECTORING_INFO);
+	if (!(info & INTR_INFO_VALID))
+		return;
+	uint32_t type = info & INTR_TYPE_MASK;
+	v->pending = (struct vcpu_event){
+	    .type = type == INTR_TYPE_NMI	 ? VEVENT_NMI
+		    : type == INTR_TYPE_EXTINT	 ? VEVENT_EXTINT
+		    : type == INTR_TYPE_SOFT_INT ? VEVENT_SOFTINT
+						 : VEVENT_EXCEPTION,
+	    .vector = info & 0xff,
+	    .has_error = info & INTR_INFO_ERROR_VALID,
+	    .error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0,
+	};
+	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXCEPTION)
+		vmcs_write(VMCS_ENTRY_INSN_LEN, vmcs_read(VMCS_EXIT_INSN_LEN));
+	v->event_pending = true;
+}
+
+static __attribute__((noinline)) int entry_failed(struct vcpu *v, struct vcpu_exit *exit)
+{
+	uint32_t error = vmcs_read(VMCS_INSN_ERROR);
+	vmx_vcpu_relaunch(v);
+	*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE, .raw_reason = error};
+	log_err("vmx: VM entry failed for %s: VM-instruction error %u", v->guest->name, error);
+	return -EIO;
+}
+
+/* An exit not caused by an instruction: an event may have been on its way in. */
+static __attribute__((noinline)) void event_exit(struct vcpu *v, struct vcpu_exit *exit)
+{
+	if (exit->kind == VEXIT_EXTINT && exit->raw_reason == EXIT_REASON_EXTINT) {
+		/* SDM 3C 25.2: the interrupt is still pending; let the host's IDT take it now. */
+		irq_enable();
+		__asm__ volatile("nop");
+		irq_disable();
+	}
+	requeue_vectoring_event(v);
+}
+
+int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	if (v->event_pending)
+		inject_pending(v);
+	if (x->timer_per_entry)
+		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(x->timer_deadline));
+	if (vmx_enter(&v->regs, x))
+		return entry_failed(v, exit);
+	/*
+	 * The frequent exits, all caused by an instruction, decoded here (raw_reason
+	 * is for reports of unhandled exits: these never need one). An entry
+	 * failure has bit 31 set in the reason, so it never matches a case.
+	 */
+	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
+	uint64_t qual;
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+		exit->kind = VEXIT_CPUID;
+		break;
+	case EXIT_REASON_RDMSR:
+		exit->kind = VEXIT_MSR_READ;
+		exit->msr.index = (uint32_t)v->regs.rcx;
+		break;
+	case EXIT_REASON_WRMSR:
+		exit->kind = VEXIT_MSR_WRITE;
+		exit->msr.index = (uint32_t)v->regs.rcx;
+		break;
+	case EXIT_REASON_VMCALL:
+		exit->kind = VEXIT_HYPERCALL;
+		break;
+	case EXIT_REASON_IO:
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+		exit->kind = VEXIT_IO;
+		exit->io.size = (qual & QUAL_IO_SIZE_MASK) + 1;
+		exit->io.in = qual & QUAL_IO_IN;
+		exit->io.string = qual & QUAL_IO_STRING;
+		exit->io.rep = qual & QUAL_IO_REP;
+		exit->io.port = qual >> QUAL_IO_PORT_SHIFT;
+		break;
+	default:
+		if (!decode_other_exit(exit, reason))
+			event_exit(v, exit);
+		return 0;
+	}
+	exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+	return 0;
+}
+
+/* SDM 3C 26.3.1.5: an external interrupt needs RFLAGS.IF=1 and no STI / MOV SS blocking. */
+bool vmx_vcpu_interruptible(struct vcpu *v)
+{
+	vmx_load_vmcs(v);
+	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
+}
+
+void vmx_vcpu_intr_window(struct vcpu *v, bool on)
+{
+	vmx_load_vmcs(v);
+	uint32_t proc = vmcs_read(VMCS_PROC_CONTROLS);
+	proc = on ? (proc | PROC_INTR_WINDOW_EXITING) : (proc & ~PROC_INTR_WINDOW_EXITING);
+	vmcs_write(VMCS_PROC_CONTROLS, proc);
+}
+
+void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
+{
+	v->pending = *e;
+	v->event_pending = true;
 }

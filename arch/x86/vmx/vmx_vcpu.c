@@ -1,8 +1,8 @@
 /*
- * A vCPU on VT-x: its VMCS (controls, host state, guest state), entering
- * the guest and event injection. The guest sees CR0/CR4 through read
- * shadows: bits VMX forces (CR0.NE, CR4.VMXE) are owned by the hypervisor
- * and writes to them exit (SDM 3C 25.3).
+ * A vCPU on VT-x: its VMCS (controls, host state, guest state) and the
+ * state the VMCS does not switch; vmx_run.c enters it and decodes exits.
+ * The guest sees CR0/CR4 through read shadows: bits VMX forces (CR0.NE,
+ * CR4.VMXE) are owned by the hypervisor and writes to them exit (SDM 3C 25.3).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,10 +29,7 @@
 #define MSR_CSTAR	 0xc0000083
 #define MSR_SFMASK	 0xc0000084
 
-#define EXIT_REASON_EXTERNAL_INTERRUPT 1
-#define EXIT_REASON_CPUID	       10
 #define AR_UNUSABLE		       (1u << 16)
-#define INTERRUPTIBILITY_STI_MOVSS     3u
 #define DR7_INIT		       0x400
 #define PAT_POWER_ON		       0x0007040600070406ULL
 #define LINK_POINTER_NONE	       (~0ULL)
@@ -46,11 +43,6 @@ static hpa_t io_bitmap_a, io_bitmap_b, msr_bitmap;
 static uint16_t next_vpid = 1;
 static struct vcpu *loaded_vcpu[MAX_CPUS];
 static struct vcpu *msrs_loaded_for[MAX_CPUS];
-
-static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
-{
-	return v->arch;
-}
 
 static void msr_bitmap_allow(uint8_t *bitmap, uint32_t msr)
 {
@@ -118,7 +110,7 @@ static void write_host_state(void)
 }
 
 /* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
-static void load_vmcs(struct vcpu *v)
+void vmx_load_vmcs(struct vcpu *v)
 {
 	unsigned cpu = this_pcpu()->index;
 	if (loaded_vcpu[cpu] == v)
@@ -184,7 +176,7 @@ int vmx_vcpu_create(struct vcpu *v)
 		return -EIO;
 	}
 	loaded_vcpu[this_pcpu()->index] = NULL;
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	write_controls(v);
 	write_host_state();
 	vmcs_write(VMCS_GUEST_DR7, DR7_INIT);
@@ -196,6 +188,14 @@ int vmx_vcpu_create(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
 	return 0;
+}
+
+void vmx_vcpu_relaunch(struct vcpu *v)
+{
+	vmcs_clear(to_vmx(v)->vmcs);
+	loaded_vcpu[this_pcpu()->index] = NULL;
+	vmx_load_vmcs(v);
+	to_vmx(v)->launched = false;
 }
 
 void vmx_vcpu_destroy(struct vcpu *v)
@@ -288,7 +288,7 @@ static uint64_t real_cr4(uint64_t cr4)
 
 int vmx_vcpu_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 {
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	write_segment(SEG_ES, &s->es);
 	write_segment(SEG_CS, &s->cs);
 	write_segment(SEG_SS, &s->ss);
@@ -323,7 +323,7 @@ static uint64_t guest_visible(uint64_t real, uint32_t mask_field, uint32_t shado
 
 void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 {
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	read_segment(SEG_ES, &s->es);
 	read_segment(SEG_CS, &s->cs);
 	read_segment(SEG_SS, &s->ss);
@@ -382,7 +382,7 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 
 int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 {
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	switch (cr) {
 	case 0: {
 		uint64_t old = vmx_vcpu_read_cr(v, 0);
@@ -425,7 +425,7 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	uint32_t field;
 	uint64_t *shadow = NULL;
 
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	switch (msr) {
 	case MSR_EFER:
 		if (write) {
@@ -457,16 +457,16 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 		shadow = &x->kernel_gs_base;
 		break;
 	case MSR_STAR:
-		shadow = &x->star;
+		shadow = &v->msrs.star;
 		break;
 	case MSR_LSTAR:
-		shadow = &x->lstar;
+		shadow = &v->msrs.lstar;
 		break;
 	case MSR_CSTAR:
-		shadow = &x->cstar;
+		shadow = &v->msrs.cstar;
 		break;
 	case MSR_SFMASK:
-		shadow = &x->sfmask;
+		shadow = &v->msrs.sfmask;
 		break;
 	default:
 		return -ENOENT;
@@ -501,16 +501,16 @@ static void load_guest_msrs(struct vcpu *v)
 	struct vmx_vcpu *x = to_vmx(v);
 	write_cr2(x->cr2);
 	wrmsr(MSR_KERNEL_GS_BASE, x->kernel_gs_base);
-	wrmsr(MSR_STAR, x->star);
-	wrmsr(MSR_LSTAR, x->lstar);
-	wrmsr(MSR_CSTAR, x->cstar);
-	wrmsr(MSR_SFMASK, x->sfmask);
+	wrmsr(MSR_STAR, v->msrs.star);
+	wrmsr(MSR_LSTAR, v->msrs.lstar);
+	wrmsr(MSR_CSTAR, v->msrs.cstar);
+	wrmsr(MSR_SFMASK, v->msrs.sfmask);
 	msrs_loaded_for[cpu] = v;
 }
 
 void vmx_vcpu_load(struct vcpu *v)
 {
-	load_vmcs(v);
+	vmx_load_vmcs(v);
 	load_guest_msrs(v);
 }
 
@@ -518,149 +518,4 @@ void vmx_vcpu_put(struct vcpu *v)
 {
 	if (msrs_loaded_for[this_pcpu()->index] == v)
 		to_vmx(v)->cr2 = read_cr2();
-}
-
-/* Timer ticks left until `deadline`, as the VMX-preemption timer counts them. */
-static uint32_t timer_ticks(uint64_t deadline)
-{
-	uint64_t now = rdtsc();
-	uint64_t left = deadline > now ? (deadline - now) >> vmx_caps.preempt_rate : 0;
-	return left > UINT32_MAX ? UINT32_MAX : left;
-}
-
-/*
- * The VMX-preemption timer counts down in guest mode at the TSC rate divided
- * by 2^IA32_VMX_MISC[4:0] and forces an exit at zero (SDM 3C 25.5.1). With
- * "save VMX-preemption timer value" (SDM 3C 24.7.1) the count left is saved
- * at each exit and goes on at the next entry: written once per deadline.
- * It does not count while the hypervisor handles exits, so a slice ends
- * that much later. Without the save control every entry writes what is left.
- */
-int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
-{
-	struct vmx_vcpu *x = to_vmx(v);
-	if (!vmx_caps.preemption_timer)
-		return -ENOTSUP;
-	load_vmcs(v);
-	if (!deadline != !x->timer_deadline) {
-		vmcs_write(VMCS_PIN_CONTROLS, vmx_caps.pin | (deadline ? PIN_PREEMPTION_TIMER : 0));
-		/* SDM 3C 26.2.1.2: saving the timer value needs the timer active. */
-		if (vmx_caps.save_preempt_timer)
-			vmcs_write(VMCS_EXIT_CONTROLS,
-				   vmx_caps.exit | (deadline ? EXIT_SAVE_PREEMPT_TIMER : 0));
-	}
-	x->timer_deadline = deadline;
-	x->timer_per_entry = deadline && !vmx_caps.save_preempt_timer;
-	if (deadline)
-		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(deadline));
-	return 0;
-}
-
-static void inject_pending(struct vcpu *v)
-{
-	static const uint32_t types[] = {
-	    [VEVENT_EXTINT] = INTR_TYPE_EXTINT,
-	    [VEVENT_NMI] = INTR_TYPE_NMI,
-	    [VEVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
-	    [VEVENT_SOFTINT] = INTR_TYPE_SOFT_INT,
-	};
-	const struct vcpu_event *e = &v->pending;
-	uint32_t info = INTR_INFO_VALID | types[e->type] | e->vector;
-	/* SDM 3C 26.2.1.3: no error code is delivered in real mode. */
-	if (e->has_error && (vmcs_read(VMCS_CR0_SHADOW) & CR0_PE)) {
-		info |= INTR_INFO_ERROR_VALID;
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, e->error_code);
-	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
-	v->event_pending = false;
-}
-
-/* SDM 3C 27.2.4: an event interrupted by the exit must be delivered again. */
-static void requeue_vectoring_event(struct vcpu *v)
-{
-	uint32_t info = vmcs_read(VMCS_IDT_VECTORING_INFO);
-	if (!(info & INTR_INFO_VALID))
-		return;
-	uint32_t type = info & INTR_TYPE_MASK;
-	v->pending = (struct vcpu_event){
-	    .type = type == INTR_TYPE_NMI	 ? VEVENT_NMI
-		    : type == INTR_TYPE_EXTINT	 ? VEVENT_EXTINT
-		    : type == INTR_TYPE_SOFT_INT ? VEVENT_SOFTINT
-						 : VEVENT_EXCEPTION,
-	    .vector = info & 0xff,
-	    .has_error = info & INTR_INFO_ERROR_VALID,
-	    .error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0,
-	};
-	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXCEPTION)
-		vmcs_write(VMCS_ENTRY_INSN_LEN, vmcs_read(VMCS_EXIT_INSN_LEN));
-	v->event_pending = true;
-}
-
-static __attribute__((noinline)) int entry_failed(struct vcpu *v, struct vcpu_exit *exit)
-{
-	struct vmx_vcpu *x = to_vmx(v);
-	uint32_t error = vmcs_read(VMCS_INSN_ERROR);
-	/* Back to the clear launch state (SDM 3C 24.11.3): the next entry is a VMLAUNCH. */
-	vmcs_clear(x->vmcs);
-	loaded_vcpu[this_pcpu()->index] = NULL;
-	load_vmcs(v);
-	x->launched = false;
-	*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE, .raw_reason = error};
-	log_err("vmx: VM entry failed for %s: VM-instruction error %u", v->guest->name, error);
-	return -EIO;
-}
-
-/* An exit not caused by an instruction: an event may have been on its way in. */
-static __attribute__((noinline)) void event_exit(struct vcpu *v, struct vcpu_exit *exit)
-{
-	if (exit->kind == VEXIT_EXTINT && exit->raw_reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
-		/* SDM 3C 25.2: the interrupt is still pending; let the host's IDT take it now. */
-		irq_enable();
-		__asm__ volatile("nop");
-		irq_disable();
-	}
-	requeue_vectoring_event(v);
-}
-
-int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
-{
-	struct vmx_vcpu *x = to_vmx(v);
-	if (v->event_pending)
-		inject_pending(v);
-	if (x->timer_per_entry)
-		vmcs_write(VMCS_PREEMPTION_TIMER, timer_ticks(x->timer_deadline));
-	if (vmx_enter(&v->regs, x))
-		return entry_failed(v, exit);
-	/* The most frequent exit decoded here; the others in vmx_exit.c. */
-	uint32_t reason = vmcs_read(VMCS_EXIT_REASON);
-	if (reason == EXIT_REASON_CPUID) {
-		exit->kind = VEXIT_CPUID; /* raw_reason is for reports: CPUID never needs one */
-		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
-		return 0;
-	}
-	if (!vmx_decode_exit(v, exit, reason))
-		event_exit(v, exit);
-	return 0;
-}
-
-/* SDM 3C 26.3.1.5: an external interrupt needs RFLAGS.IF=1 and no STI / MOV SS blocking. */
-bool vmx_vcpu_interruptible(struct vcpu *v)
-{
-	load_vmcs(v);
-	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
-}
-
-void vmx_vcpu_intr_window(struct vcpu *v, bool on)
-{
-	load_vmcs(v);
-	uint32_t proc = vmcs_read(VMCS_PROC_CONTROLS);
-	proc = on ? (proc | PROC_INTR_WINDOW_EXITING) : (proc & ~PROC_INTR_WINDOW_EXITING);
-	vmcs_write(VMCS_PROC_CONTROLS, proc);
-}
-
-void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
-{
-	v->pending = *e;
-	v->event_pending = true;
 }

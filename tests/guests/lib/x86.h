@@ -107,9 +107,11 @@ static inline void hlt(void)
 #define MSR_IA32_TSC		 0x10u
 #define MSR_IA32_APIC_BASE	 0x1bu
 #define MSR_IA32_FEATURE_CONTROL 0x3au
+#define MSR_IA32_SYSENTER_CS	 0x174u
 #define MSR_IA32_PAT		 0x277u
 #define MSR_IA32_VMX_BASIC	 0x480u
 #define MSR_EFER		 0xc0000080u
+#define MSR_LSTAR		 0xc0000082u
 #define MSR_FS_BASE		 0xc0000100u
 
 #define EFER_LME (1ull << 8)
