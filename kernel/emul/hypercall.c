@@ -101,41 +101,45 @@ static int64_t hc_vcpu_start(struct vcpu *v, uint64_t id, uint64_t rip, uint64_t
 	return 0;
 }
 
-void hypercall_handle(struct vcpu *v)
+/* Everything but the two hypercalls answered in place (hypercall_handle). */
+static __attribute__((noinline)) int64_t hypercall_other(struct vcpu *v)
 {
 	struct vcpu_regs *r = &v->regs;
-	int64_t ret;
 
 	switch (r->rax) {
-	case HC_VERSION:
-		ret = SHOJI_ABI_VERSION;
-		break;
 	case HC_CONSOLE_WRITE:
-		ret = hc_console_write(v, r->rdi, r->rsi);
-		break;
+		return hc_console_write(v, r->rdi, r->rsi);
 	case HC_EXIT:
 		guest_stop(v->guest, GUEST_EXITED, (int)r->rdi, "exit hypercall, code %d",
 			   (int)r->rdi);
-		ret = 0;
-		break;
+		return 0;
 	case HC_YIELD:
 		sched_yield(&v->se);
-		ret = 0;
-		break;
+		return 0;
 	case HC_SET_TIMER:
-		ret = r->rsi > 255 ? HC_EINVAL : virq_set_timer(v, r->rdi, (uint8_t)r->rsi);
-		if (ret)
-			ret = HC_EINVAL;
-		break;
+		if (r->rsi > 255 || virq_set_timer(v, r->rdi, (uint8_t)r->rsi))
+			return HC_EINVAL;
+		return 0;
 	case HC_VCPU_START:
-		ret = hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
+		return hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
+	default:
+		return HC_ENOSYS;
+	}
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	struct vcpu_regs *r = &v->regs;
+
+	switch (r->rax) {
+	case HC_VERSION:
+		r->rax = SHOJI_ABI_VERSION;
 		break;
 	case HC_TIME_NS:
-		ret = tsc_to_ns(rdtsc() - boot_entry_tsc);
+		r->rax = tsc_to_ns(rdtsc() - boot_entry_tsc);
 		break;
 	default:
-		ret = HC_ENOSYS;
+		r->rax = (uint64_t)hypercall_other(v);
 		break;
 	}
-	r->rax = (uint64_t)ret;
 }
