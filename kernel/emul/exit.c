@@ -26,6 +26,7 @@
 #define VECTOR_GP	  13
 #define VECTOR_AC	  17
 #define CR0_RESERVED_HIGH 0xffffffff00000000ULL
+#define CR8_MAX		  15
 #define XCR0_X87	  (1ULL << 0)
 #define XCR0_SSE	  (1ULL << 1)
 #define XCR0_AVX	  (1ULL << 2)
@@ -176,6 +177,10 @@ static __attribute__((noinline)) void handle_cr(struct vcpu *v, const struct vcp
 		inject_gp(v);
 		return;
 	}
+	if (cr == 8 && value > CR8_MAX) {
+		inject_gp(v); /* SDM 2 MOV CR: reserved bits 63:4 of CR8 */
+		return;
+	}
 	if (cr == 4 && (old & CR4_PAE) && !(value & CR4_PAE)) {
 		uint64_t efer;
 		virt->vcpu_msr(v, MSR_EFER, false, &efer);
@@ -188,6 +193,9 @@ static __attribute__((noinline)) void handle_cr(struct vcpu *v, const struct vcp
 		inject_gp(v);
 		return;
 	}
+	/* A lower TPR may unmask a pending interrupt: the run loop looks again. */
+	if (cr == 8 && v->irq_pending)
+		sched_kick(&v->se);
 	skip(v, e);
 }
 
@@ -312,7 +320,12 @@ static __attribute__((noinline)) void handle_rare(struct vcpu *v, struct vcpu_ex
 		skip(v, e);
 		break;
 	case VEXIT_VIRT_INSN:
+	case VEXIT_MONITOR:
 		exit_inject_exception(v, VECTOR_UD, false, 0);
+		break;
+	case VEXIT_RDPMC:
+		/* CPUID leaf 0xA offers no counters: every ECX is invalid (SDM 2 RDPMC). */
+		inject_gp(v);
 		break;
 	case VEXIT_EXCEPTION:
 		/* Intercepted only to keep #DB/#AC from looping in microcode: reflect it. */

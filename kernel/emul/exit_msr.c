@@ -48,7 +48,9 @@ int exit_msr_reset(struct vcpu *v)
 		if (err)
 			return err;
 	}
-	return 0;
+	/* Not kept (SWAPGS changes it without an exit), but reset all the same. */
+	uint64_t zero = 0;
+	return virt->vcpu_msr(v, MSR_KERNEL_GS_BASE_NUM, true, &zero);
 }
 
 static bool write_ok(struct vcpu *v, uint32_t msr, uint64_t value)
@@ -60,6 +62,8 @@ static bool write_ok(struct vcpu *v, uint32_t msr, uint64_t value)
 		return msr_policy_efer_ok(old, value, virt->vcpu_read_cr(v, 0) & CR0_PG);
 	case MSR_PAT:
 		return msr_policy_pat_ok(value);
+	case MSR_SFMASK:
+		return !(value >> 32); /* SDM 2 SYSCALL: bits 63:32 of IA32_FMASK are reserved */
 	case MSR_FS_BASE_NUM:
 	case MSR_GS_BASE_NUM:
 	case MSR_KERNEL_GS_BASE_NUM:

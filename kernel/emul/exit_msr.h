@@ -11,8 +11,8 @@
 void exit_msr(struct vcpu *v, const struct vcpu_exit *e);
 
 /*
- * The kept MSRs (struct vcpu_msrs) back to their power-on values, in the
- * vCPU and in the backend: on v's CPU, before each start of the vCPU.
+ * The kept MSRs (struct vcpu_msrs) and KERNEL_GS_BASE back to their
+ * power-on values, in the vCPU and in the backend: on v's CPU, before each start of the vCPU.
  */
 int exit_msr_reset(struct vcpu *v);
 

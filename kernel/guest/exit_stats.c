@@ -31,6 +31,8 @@ static const char *const exit_kind_names[] = {
     [VEXIT_UNHANDLED] = "unhandled",
     [VEXIT_VIRT_INSN] = "virt-insn",
     [VEXIT_DR_ACCESS] = "dr-access",
+    [VEXIT_RDPMC] = "rdpmc",
+    [VEXIT_MONITOR] = "monitor-mwait",
 };
 
 /* A kind added to enum vcpu_exit_kind must be named here too. */

@@ -67,6 +67,8 @@ enum vcpu_exit_kind {
 	VEXIT_UNHANDLED,     /* anything else: raw_reason says what */
 	VEXIT_VIRT_INSN,     /* the guest tried a virtualization instruction (VMXON, VMRUN...) */
 	VEXIT_DR_ACCESS,     /* MOV to/from a debug register: cr.cr = DR number, cr.gpr, cr.type */
+	VEXIT_RDPMC,	     /* RDPMC: no performance counters are offered */
+	VEXIT_MONITOR,	     /* MONITOR or MWAIT: not offered (CPUID.1:ECX.MONITOR = 0) */
 	VEXIT_KIND_COUNT,
 };
 

@@ -39,6 +39,17 @@ int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)
 	return 0;
 }
 
+/* SDM 3A 10.8.3.1: an interrupt whose priority class is at or below the TPR waits. */
+static bool masked_by_tpr(struct vcpu *v)
+{
+	return (v->irq_vector >> 4) <= virt->vcpu_read_cr(v, 8);
+}
+
+bool virq_pending(struct vcpu *v)
+{
+	return v->event_pending || (v->irq_pending && !masked_by_tpr(v));
+}
+
 void virq_before_entry(struct vcpu *v)
 {
 	if (v->timer_deadline && rdtsc() >= v->timer_deadline) {
@@ -47,7 +58,8 @@ void virq_before_entry(struct vcpu *v)
 		v->irq_pending = true;
 	}
 	bool want_window = false;
-	if (v->irq_pending) {
+	/* A TPR-masked interrupt needs no window: only a MOV to CR8 can unmask it. */
+	if (v->irq_pending && !masked_by_tpr(v)) {
 		if (!v->event_pending && virt->vcpu_interruptible(v)) {
 			struct vcpu_event e = {.type = VEVENT_EXTINT, .vector = v->irq_vector};
 			v->irq_pending = false;

@@ -2,8 +2,10 @@
  * Virtual interrupts for a vCPU: one pending external interrupt line and a
  * paravirtual one-shot timer (HC_SET_TIMER). Delivery follows the
  * architecture: only when the guest can take an interrupt (RFLAGS.IF, no
- * interrupt shadow); otherwise the backend's interrupt-window exit brings
- * the vCPU back as soon as it can.
+ * interrupt shadow; otherwise the backend's interrupt-window exit brings
+ * the vCPU back as soon as it can), and only if the vector's priority class
+ * is above the guest's TPR (CR8, SDM 3A 10.8.3.1): a masked interrupt waits
+ * until a MOV to CR8 lowers it.
  */
 #ifndef SHOJI_KERNEL_VIRQ_H
 #define SHOJI_KERNEL_VIRQ_H
@@ -19,10 +21,7 @@ int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector);
 /* On v's home CPU right before entry: fire a due timer, inject or ask for a window. */
 void virq_before_entry(struct vcpu *v);
 
-/* Is an interrupt waiting for v (HLT must not block)? */
-static inline bool virq_pending(const struct vcpu *v)
-{
-	return v->irq_pending || v->event_pending;
-}
+/* Is an interrupt waiting that v can take once IF allows (HLT must not block)? */
+bool virq_pending(struct vcpu *v);
 
 #endif

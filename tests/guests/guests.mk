@@ -1,6 +1,6 @@
 # Test guests: small freestanding images that Shoji runs as guests.
 # Included by the top Makefile; outputs go to $(BUILD)/guests/.
-#   ELF64 (VCPU_START_LONG64): hello64 exits escape crash bench spin startup
+#   ELF64 (VCPU_START_LONG64): hello64 exits escape crash bench spin startup contract ...
 #   ELF32 (VCPU_START_PROT32): hello32
 #   flat real-mode binary (VCPU_START_REAL, loaded at 0x8000): realmode
 
@@ -13,7 +13,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
 	-Wl,-z,max-page-size=0x1000
 
-GUEST64_NAMES := hello64 exits escape crash bench spin hog idle smp fpu startup
+GUEST64_NAMES := hello64 exits escape crash bench spin hog idle smp fpu startup contract
 GUEST64_LIB := start64.S serial.c print.c hypercall.c trap.c trap64.S check.c
 GUEST64_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib64/%.o,$(GUEST64_LIB))
 GUEST32_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib32/%.o,start32.S serial.c)

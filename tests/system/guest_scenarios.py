@@ -59,6 +59,27 @@ def scenarios(backend, prefix, base, summary):
         guests = (guest("exits"),)
         expect = EXITS_EXPECT
 
+    class Contract(base):
+        """The guest-visible contract both backends keep alike (README "What a guest sees"):
+        CR8 virtual and masking by priority, RDPMC #GP, MONITOR/MWAIT #UD, INVD/WBINVD,
+        KERNEL_GS_BASE through SWAPGS and a yield; hello64 beside it runs unharmed."""
+        guests = (guest("contract"), guest("hello64"))
+        expect = (
+            r"\[contract\] contract: cr8 read back 15: ok",
+            r"\[contract\] contract: mov 16 to cr8 raises #GP: ok",
+            r"\[contract\] contract: timer interrupt held while tpr 3: ok",
+            r"\[contract\] contract: timer interrupt delivered once tpr 2: ok",
+            r"\[contract\] contract: rdpmc raises #GP: ok",
+            r"\[contract\] contract: monitor raises #UD: ok",
+            r"\[contract\] contract: mwait raises #UD: ok",
+            r"\[contract\] contract: invd no fault: ok",
+            r"\[contract\] contract: kernel_gs_base after swapgs: ok",
+            r"\[contract\] contract: kernel_gs_base after second swapgs: ok",
+            r"\[contract\] contract: PASS",
+            r"\[hello64\] hello64: PASS",
+            r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\), 0 failed to start",
+        )
+
     class Escape(base):
         """An escaping guest is contained and stopped; the hypervisor and the next guest are
         untouched (fingerprinted from outside)."""
@@ -85,4 +106,5 @@ def scenarios(backend, prefix, base, summary):
         )
 
     return [ThreeModes(prefix + "three-modes"), Exits(prefix + "exits"),
+            Contract(prefix + "contract"),
             Escape(prefix + "escape"), Crash(prefix + "crash")], Exits

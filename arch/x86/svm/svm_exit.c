@@ -96,7 +96,7 @@ static uint64_t read_gpr(struct vcpu *v, unsigned gpr)
 	return gpr == GPR_RSP ? svm_vmcb(v)->rsp : *vcpu_gpr(&v->regs, gpr);
 }
 
-/* CR0/CR4 write intercepts: MOV to CR, and for CR0 also CLTS and LMSW (APM 2 15.9). */
+/* CR0/CR4/CR8 write intercepts: MOV to CR, and for CR0 also CLTS and LMSW (APM 2 15.9). */
 static void decode_cr_write(struct vcpu *v, struct vcpu_exit *exit, unsigned cr)
 {
 	const struct vmcb *vmcb = svm_vmcb(v);
@@ -241,12 +241,18 @@ void svm_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		set_insn_len(v, exit, X86_OP_HLT, X86_OP_HLT);
 		return;
 	case SVM_EXIT_INVD:
-		exit->kind = VEXIT_INVD;
-		set_insn_len(v, exit, X86_OP_INVD, X86_OP_INVD);
-		return;
 	case SVM_EXIT_WBINVD:
-		exit->kind = VEXIT_WBINVD;
-		set_insn_len(v, exit, X86_OP_WBINVD, X86_OP_WBINVD);
+		/* QEMU reports INVD with the WBINVD code: either instruction for either code. */
+		exit->kind = code == SVM_EXIT_INVD ? VEXIT_INVD : VEXIT_WBINVD;
+		set_insn_len(v, exit, X86_OP_INVD, X86_OP_WBINVD);
+		return;
+	case SVM_EXIT_RDPMC:
+		exit->kind = VEXIT_RDPMC; /* a fault: no instruction length needed */
+		return;
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+		exit->kind = VEXIT_MONITOR;
 		return;
 	case SVM_EXIT_XSETBV:
 		exit->kind = VEXIT_XSETBV;
@@ -265,6 +271,6 @@ void svm_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		return;
 	}
 	default:
-		return; /* MONITOR, MWAIT and anything unexpected: UNHANDLED, as on VMX */
+		return; /* anything unexpected: UNHANDLED, as on VMX */
 	}
 }

@@ -67,14 +67,19 @@ static void write_controls(struct vcpu *v, struct vmcb *vmcb)
 {
 	struct svm_guest *sg = v->guest->arch_mm;
 
-	/* CR0/CR4 writes go through the exit policy (kernel/emul/exit.c), as on VMX. */
-	vmcb->intercept_cr = VMCB_INTERCEPT_CR_WRITE(0) | VMCB_INTERCEPT_CR_WRITE(4);
+	/*
+	 * CR0/CR4/CR8 writes go through the exit policy (kernel/emul/exit.c), as
+	 * on VMX; CR8 reads come from V_TPR without an exit.
+	 */
+	vmcb->intercept_cr =
+	    VMCB_INTERCEPT_CR_WRITE(0) | VMCB_INTERCEPT_CR_WRITE(4) | VMCB_INTERCEPT_CR_WRITE(8);
 	/* DR0-7 are not switched by VMRUN (only DR6/DR7 are): every access is emulated. */
 	vmcb->intercept_dr = VMCB_INTERCEPT_DR_ALL;
 	/* #DB and #AC can recur forever in microcode without an exit (CVE-2015-5307, -8104). */
 	vmcb->intercept_exceptions = (1u << VECTOR_DB) | (1u << VECTOR_AC);
 	vmcb->intercept_misc1 = VMCB_INTERCEPT_INTR | VMCB_INTERCEPT_NMI | VMCB_INTERCEPT_SMI |
-				VMCB_INTERCEPT_INIT | VMCB_INTERCEPT_CPUID | VMCB_INTERCEPT_INVD |
+				VMCB_INTERCEPT_INIT | VMCB_INTERCEPT_RDPMC | VMCB_INTERCEPT_CPUID |
+				VMCB_INTERCEPT_INVD |
 				VMCB_INTERCEPT_HLT | VMCB_INTERCEPT_INVLPGA |
 				VMCB_INTERCEPT_IOIO_PROT | VMCB_INTERCEPT_MSR_PROT |
 				VMCB_INTERCEPT_SHUTDOWN;

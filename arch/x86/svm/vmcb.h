@@ -108,6 +108,7 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define VMCB_INTERCEPT_SMI	 (1u << 2)
 #define VMCB_INTERCEPT_INIT	 (1u << 3)
 #define VMCB_INTERCEPT_VINTR	 (1u << 4)
+#define VMCB_INTERCEPT_RDPMC	 (1u << 15)
 #define VMCB_INTERCEPT_CPUID	 (1u << 18)
 #define VMCB_INTERCEPT_INVD	 (1u << 22)
 #define VMCB_INTERCEPT_HLT	 (1u << 24)
@@ -167,6 +168,7 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define SVM_EXIT_SMI	    0x062
 #define SVM_EXIT_INIT	    0x063
 #define SVM_EXIT_VINTR	    0x064
+#define SVM_EXIT_RDPMC	    0x06f
 #define SVM_EXIT_CPUID	    0x072
 #define SVM_EXIT_INVD	    0x076
 #define SVM_EXIT_PAUSE	    0x077
@@ -185,6 +187,7 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define SVM_EXIT_WBINVD	    0x089
 #define SVM_EXIT_MONITOR    0x08a
 #define SVM_EXIT_MWAIT	    0x08b
+#define SVM_EXIT_MWAIT_COND 0x08c
 #define SVM_EXIT_XSETBV	    0x08d
 #define SVM_EXIT_NPF	    0x400
 #define SVM_EXIT_INVALID    (~0ULL)

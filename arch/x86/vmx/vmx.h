@@ -20,6 +20,7 @@ struct vmx_vcpu {
 	 */
 	uint64_t kernel_gs_base;
 	uint64_t cr2;
+	uint8_t tpr; /* the guest's CR8 (bits 3:0): never the CPU's */
 };
 
 extern const struct virt_ops vmx_ops;

@@ -71,9 +71,17 @@ int vmx_caps_probe(const char **why)
 
 	uint32_t proc_want = PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 			     PROC_SECONDARY_CONTROLS | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-			     PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING;
+			     PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING | PROC_CR8_LOAD_EXITING |
+			     PROC_CR8_STORE_EXITING;
+	/*
+	 * Required: without CR8 exiting (and no TPR shadow) a guest's MOV to CR8
+	 * sets the real TPR (SDM 3C 25.3), masking the host's own interrupts.
+	 */
+	uint32_t proc_need = PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+			     PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_RDPMC_EXITING |
+			     PROC_MWAIT_EXITING | PROC_MONITOR_EXITING;
 	if (adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-		   proc_want, PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS,
+		   proc_want, proc_need,
 		   &vmx_caps.proc, "processor-based", why))
 		return -ENODEV;
 	if (!(vmx_caps.proc & PROC_SECONDARY_CONTROLS)) {

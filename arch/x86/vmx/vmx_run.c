@@ -23,6 +23,7 @@
 #define EXIT_REASON_CPUID	     10
 #define EXIT_REASON_HLT		     12
 #define EXIT_REASON_INVD	     13
+#define EXIT_REASON_RDPMC	     15
 #define EXIT_REASON_VMCALL	     18
 #define EXIT_REASON_VMCLEAR	     19
 #define EXIT_REASON_VMXON	     27
@@ -32,6 +33,8 @@
 #define EXIT_REASON_RDMSR	     31
 #define EXIT_REASON_WRMSR	     32
 #define EXIT_REASON_INVALID_STATE    33
+#define EXIT_REASON_MWAIT	     36
+#define EXIT_REASON_MONITOR	     39
 #define EXIT_REASON_PAUSE	     40
 #define EXIT_REASON_EPT_VIOLATION    48
 #define EXIT_REASON_INVEPT	     50
@@ -140,6 +143,13 @@ static __attribute__((noinline)) bool decode_other_exit(struct vcpu_exit *exit, 
 		break;
 	case EXIT_REASON_PAUSE:
 		exit->kind = VEXIT_PAUSE;
+		break;
+	case EXIT_REASON_RDPMC:
+		exit->kind = VEXIT_RDPMC;
+		break;
+	case EXIT_REASON_MONITOR:
+	case EXIT_REASON_MWAIT:
+		exit->kind = VEXIT_MONITOR;
 		break;
 	case EXIT_REASON_XSETBV:
 		exit->kind = VEXIT_XSETBV;

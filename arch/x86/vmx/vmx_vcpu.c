@@ -375,6 +375,8 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 		return vmcs_read(VMCS_GUEST_CR3);
 	case 4:
 		return guest_visible(vmcs_read(VMCS_GUEST_CR4), VMCS_CR4_MASK, VMCS_CR4_SHADOW);
+	case 8:
+		return to_vmx(v)->tpr;
 	default:
 		return 0;
 	}
@@ -403,6 +405,12 @@ int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 	case 3:
 		vmcs_write(VMCS_GUEST_CR3, value);
 		break;
+	case 8:
+		/* Virtual: CR8 exiting keeps the guest off the real TPR. */
+		if (value > 15)
+			return -EINVAL;
+		to_vmx(v)->tpr = value;
+		return 0;
 	case 4:
 		/* Nested VMX is not offered; other bits the CPU lacks cannot be set either. */
 		if ((value & CR4_VMXE) || (value & ~(vmx_caps.cr4_fixed1 & ~CR4_VMXE)))
@@ -419,11 +427,34 @@ int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 	return 0;
 }
 
+/*
+ * The syscall MSRs VMX does not switch. While v's values are in the CPU
+ * (msrs_loaded_for) the CPU's MSR is the truth: SWAPGS changes
+ * KERNEL_GS_BASE without an exit, and a written value must hold from the
+ * next entry on. Otherwise the saved copy (x->kernel_gs_base, v->msrs).
+ * Values come checked by the exit policy (canonical, reserved bits clear).
+ */
+static int unswitched_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+{
+	uint64_t *saved = msr == MSR_KERNEL_GS_BASE ? &to_vmx(v)->kernel_gs_base
+			  : msr == MSR_STAR	    ? &v->msrs.star
+			  : msr == MSR_LSTAR	    ? &v->msrs.lstar
+			  : msr == MSR_CSTAR	    ? &v->msrs.cstar
+						    : &v->msrs.sfmask;
+	bool in_cpu = msrs_loaded_for[this_pcpu()->index] == v;
+	if (write) {
+		*saved = *value;
+		if (in_cpu)
+			wrmsr(msr, *value);
+	} else {
+		*value = in_cpu ? rdmsr(msr) : *saved;
+	}
+	return 0;
+}
+
 int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 {
-	struct vmx_vcpu *x = to_vmx(v);
 	uint32_t field;
-	uint64_t *shadow = NULL;
 
 	vmx_load_vmcs(v);
 	switch (msr) {
@@ -454,31 +485,13 @@ int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 		field = VMCS_GUEST_SYSENTER_EIP;
 		break;
 	case MSR_KERNEL_GS_BASE:
-		shadow = &x->kernel_gs_base;
-		break;
 	case MSR_STAR:
-		shadow = &v->msrs.star;
-		break;
 	case MSR_LSTAR:
-		shadow = &v->msrs.lstar;
-		break;
 	case MSR_CSTAR:
-		shadow = &v->msrs.cstar;
-		break;
 	case MSR_SFMASK:
-		shadow = &v->msrs.sfmask;
-		break;
+		return unswitched_msr(v, msr, write, value);
 	default:
 		return -ENOENT;
-	}
-	if (shadow) {
-		if (write) {
-			*shadow = *value;
-			msrs_loaded_for[this_pcpu()->index] = NULL; /* reload before next entry */
-		} else {
-			*value = *shadow;
-		}
-		return 0;
 	}
 	if (write)
 		vmcs_write(field, *value);
@@ -516,6 +529,9 @@ void vmx_vcpu_load(struct vcpu *v)
 
 void vmx_vcpu_put(struct vcpu *v)
 {
-	if (msrs_loaded_for[this_pcpu()->index] == v)
+	if (msrs_loaded_for[this_pcpu()->index] == v) {
+		/* The guest changes both without exiting: #PF sets CR2, SWAPGS swaps KERNEL_GS_BASE. */
 		to_vmx(v)->cr2 = read_cr2();
+		to_vmx(v)->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	}
 }

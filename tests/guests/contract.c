@@ -1,0 +1,129 @@
+/*
+ * contract: the guest-visible architecture both backends must present
+ * alike (README, "What a guest sees"). CR8 is the guest's own TPR: it reads
+ * back, rejects reserved bits, masks the guest's interrupts by priority
+ * class and nothing of the host's. RDPMC raises #GP, MONITOR and MWAIT #UD,
+ * INVD and WBINVD do nothing visible. IA32_KERNEL_GS_BASE follows SWAPGS.
+ * One line per check, then "contract: PASS" (exit 0) or "contract: FAIL <n>
+ * checks" (exit 1).
+ */
+#include "tests/guests/lib/check.h"
+#include "tests/guests/lib/hypercall.h"
+#include "tests/guests/lib/print.h"
+#include "tests/guests/lib/trap.h"
+#include "tests/guests/lib/x86.h"
+
+#define TIMER_VECTOR	  0x30 /* priority class 3 */
+#define ONE_MS_NS	  1000000L
+#define WAIT_NS		  (20 * ONE_MS_NS)
+#define CPUID1_ECX_MONITOR (1u << 3)
+#define MSR_GS_BASE	  0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define KGS_PATTERN	  0xffff888000001000ul
+#define GS_PATTERN	  0xffff888000002000ul
+
+static uint64_t read_cr8(void)
+{
+	uint64_t v;
+	asm volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr8(uint64_t v)
+{
+	asm volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static long now_ns(void)
+{
+	return hypercall(HC_TIME_NS, 0, 0, 0);
+}
+
+/* Interrupts on for up to WAIT_NS, or until the count moves; the interrupts taken. */
+static unsigned irqs_within_wait(unsigned before)
+{
+	long end = now_ns() + WAIT_NS;
+	asm volatile("sti" ::: "memory");
+	while (trap_irq_count == before && now_ns() < end)
+		asm volatile("pause" ::: "memory");
+	asm volatile("cli" ::: "memory");
+	return trap_irq_count - before;
+}
+
+static void check_cr8(void)
+{
+	check_eq("cr8 power-on value", read_cr8(), 0);
+	write_cr8(15);
+	check_eq("cr8 read back 15", read_cr8(), 15);
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("mov %0, %%cr8") : : "r"(16ul) : "memory");
+	check_eq("mov 16 to cr8 raises #GP", (uint64_t)trap_end(), TRAP_GP);
+	check_eq("cr8 kept after #GP", read_cr8(), 15);
+
+	/* Class 3 at TPR 3 waits; at TPR 2 it is delivered (SDM 3A 10.8.3.1). */
+	write_cr8(3);
+	unsigned before = trap_irq_count;
+	check_eq("hc set_timer", (uint64_t)hypercall(HC_SET_TIMER, ONE_MS_NS, TIMER_VECTOR, 0),
+		 0);
+	check_eq("timer interrupt held while tpr 3", irqs_within_wait(before), 0);
+	write_cr8(2);
+	check_eq("timer interrupt delivered once tpr 2", irqs_within_wait(before), 1);
+	check_eq("delivered vector", (uint64_t)trap_last_irq, TIMER_VECTOR);
+	write_cr8(0);
+}
+
+static void check_instructions(void)
+{
+	uint32_t lo, hi;
+
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("rdpmc") : "=a"(lo), "=d"(hi) : "c"(0) : "memory");
+	check_eq("rdpmc raises #GP", (uint64_t)trap_end(), TRAP_GP);
+
+	check_eq("cpuid 1 ecx monitor hidden", cpuid(1, 0).ecx & CPUID1_ECX_MONITOR, 0);
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("monitor") : : "a"(0), "c"(0), "d"(0) : "memory");
+	check_eq("monitor raises #UD", (uint64_t)trap_end(), TRAP_UD);
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("mwait") : : "a"(0), "c"(0) : "memory");
+	check_eq("mwait raises #UD", (uint64_t)trap_end(), TRAP_UD);
+
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("invd") : : : "memory");
+	check_eq("invd no fault", (uint64_t)trap_end(), (uint64_t)TRAP_NONE);
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("wbinvd") : : : "memory");
+	check_eq("wbinvd no fault", (uint64_t)trap_end(), (uint64_t)TRAP_NONE);
+}
+
+/* SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE without an exit; RDMSR must see it. */
+static void check_swapgs(void)
+{
+	uint64_t v = 0;
+
+	wrmsr_try(MSR_GS_BASE, GS_PATTERN);
+	check_eq("wrmsr kernel_gs_base", (uint64_t)wrmsr_try(MSR_KERNEL_GS_BASE, KGS_PATTERN),
+		 (uint64_t)TRAP_NONE);
+	asm volatile("swapgs" ::: "memory");
+	rdmsr_try(MSR_KERNEL_GS_BASE, &v);
+	check_eq("kernel_gs_base after swapgs", v, GS_PATTERN);
+	rdmsr_try(MSR_GS_BASE, &v);
+	check_eq("gs_base after swapgs", v, KGS_PATTERN);
+	hypercall(HC_YIELD, 0, 0, 0); /* another vCPU may run here: the values must survive */
+	asm volatile("swapgs" ::: "memory");
+	rdmsr_try(MSR_KERNEL_GS_BASE, &v);
+	check_eq("kernel_gs_base after second swapgs", v, KGS_PATTERN);
+	wrmsr_try(MSR_GS_BASE, 0);
+}
+
+int main(void)
+{
+	trap_init("contract");
+	check_begin("contract");
+	if (!check_true("under shoji", hypercall_insn() != 0, hypercall_insn(), 1))
+		return check_verdict();
+	check_cr8();
+	check_instructions();
+	check_swapgs();
+	return check_verdict();
+}
