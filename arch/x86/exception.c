@@ -6,6 +6,7 @@
 #include "arch/x86/exception.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fault_fixup.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/stacks.h"
@@ -66,6 +67,9 @@ void exception_handle(struct trap_frame *f)
 
 	if (v == VECTOR_NMI && panic_in_progress())
 		cpu_halt_forever();
+	/* An instruction run with a guest's values, refused by the CPU: its caller copes. */
+	if ((v == VECTOR_GP || v == VECTOR_UD) && fault_fixup(f))
+		return;
 
 	console_sync(); /* the report must reach the UART even if printing it faults */
 	const char *name = (v < 32 && exception_names[v]) ? exception_names[v] : "reserved";

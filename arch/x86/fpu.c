@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fault_fixup.h"
+#include "kernel/core/log.h"
 #include "kernel/core/types.h"
 
 #define CPUID_1_ECX_XSAVE   (1u << 26)
@@ -24,9 +26,26 @@
 static bool have_xsave;
 static size_t area_size = FXSAVE_AREA_SIZE;
 
-static inline void xsetbv0(uint64_t v)
+/* XCR0 = v: 0, or -EFAULT if the CPU refused the value (see fault_fixup.h). */
+static inline int xsetbv0(uint64_t v)
 {
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	uint64_t rax = (uint32_t)v;
+	__asm__ volatile("1: xsetbv\n\txor %%eax, %%eax\n2:\n\t" FAULT_FIXUP("1b", "2b")
+			 : "+a"(rax)
+			 : "c"(0), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return (int)rax;
+}
+
+/* XRSTOR of every component: 0, or -EFAULT if the CPU refused the image. */
+static inline int xrstor_all(void *area)
+{
+	uint64_t rax = ~0u;
+	__asm__ volatile("1: xrstor64 (%1)\n\txor %%eax, %%eax\n2:\n\t" FAULT_FIXUP("1b", "2b")
+			 : "+a"(rax)
+			 : "r"(area), "d"(~0u)
+			 : "memory");
+	return (int)rax;
 }
 
 void fpu_init_boot_cpu(void)
@@ -54,16 +73,21 @@ bool fpu_has_xsave(void)
 	return have_xsave;
 }
 
+/* Reset values in the area; an all-zero XSAVE header means "every component in its init state". */
+static void reset_area(struct fpu_state *s)
+{
+	memset(s->area, 0, ALIGN_UP(area_size, FPU_AREA_ALIGN));
+	*(uint16_t *)((uint8_t *)s->area + FXSAVE_FCW_OFFSET) = FCW_RESET;
+	*(uint32_t *)((uint8_t *)s->area + FXSAVE_MXCSR_OFFSET) = MXCSR_RESET;
+}
+
 int fpu_state_init(struct fpu_state *s)
 {
 	size_t size = ALIGN_UP(area_size, FPU_AREA_ALIGN);
 	s->area = memalign(FPU_AREA_ALIGN, size); /* nano-malloc has memalign, not aligned_alloc */
 	if (!s->area)
 		return -ENOMEM;
-	/* An all-zero XSAVE header means "every component in its initial state". */
-	memset(s->area, 0, size);
-	*(uint16_t *)((uint8_t *)s->area + FXSAVE_FCW_OFFSET) = FCW_RESET;
-	*(uint32_t *)((uint8_t *)s->area + FXSAVE_MXCSR_OFFSET) = MXCSR_RESET;
+	reset_area(s);
 	s->xcr0 = FPU_XCR0_DEFAULT;
 	return 0;
 }
@@ -89,7 +113,12 @@ static void restore(struct fpu_state *s)
 		xsetbv0(s->xcr0 | XCR0_X87_SSE);
 		/* Components the image does not hold (XSTATE_BV clear) come back in their init
 		 * state. */
-		__asm__ volatile("xrstor64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
+		if (xrstor_all(s->area)) {
+			/* Never seen: XSAVE wrote the image. Reset values, not a host panic. */
+			log_warn("fpu: XRSTOR refused a saved state; the vCPU's FPU is reset");
+			reset_area(s);
+			xrstor_all(s->area);
+		}
 		xsetbv0(s->xcr0);
 	} else {
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(s->area) : "memory");
@@ -103,9 +132,10 @@ void fpu_switch(struct fpu_state *prev, struct fpu_state *next)
 	restore(next);
 }
 
-void fpu_set_xcr0(struct fpu_state *s, uint64_t xcr0)
+int fpu_set_xcr0(struct fpu_state *s, uint64_t xcr0)
 {
+	if (have_xsave && xsetbv0(xcr0))
+		return -EINVAL;
 	s->xcr0 = xcr0;
-	if (have_xsave)
-		xsetbv0(xcr0);
+	return 0;
 }

@@ -32,7 +32,10 @@ int fpu_state_init(struct fpu_state *s);
 /* Save the CPU's state into s (whose XCR0 is the one loaded), then load `next`'s. */
 void fpu_switch(struct fpu_state *prev, struct fpu_state *next);
 
-/* Load a new XCR0 for the state that owns the CPU (a validated guest XSETBV). */
-void fpu_set_xcr0(struct fpu_state *s, uint64_t xcr0);
+/*
+ * Load a new XCR0 for the state that owns the CPU (a validated guest XSETBV):
+ * -EINVAL, and XCR0 unchanged, if the CPU refuses it all the same.
+ */
+int fpu_set_xcr0(struct fpu_state *s, uint64_t xcr0);
 
 #endif

@@ -5,7 +5,9 @@
 #include "arch/x86/trap_frame.h"
 
 #define VECTOR_NMI	 2
+#define VECTOR_UD	 6
 #define VECTOR_DF	 8
+#define VECTOR_GP	 13
 #define VECTOR_PF	 14
 #define VECTOR_MC	 18
 #define VECTOR_FIRST_IRQ 32

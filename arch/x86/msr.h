@@ -2,6 +2,8 @@
 #ifndef SHOJI_ARCH_X86_MSR_H
 #define SHOJI_ARCH_X86_MSR_H
 
+#include "arch/x86/fault_fixup.h"
+
 #include <stdint.h>
 
 #define MSR_IA32_APIC_BASE	 0x1b
@@ -33,6 +35,17 @@ static inline uint64_t rdmsr(uint32_t msr)
 static inline void wrmsr(uint32_t msr, uint64_t val)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+}
+
+/* WRMSR of a guest's value: 0, or -EFAULT if the CPU refused it (see fault_fixup.h). */
+static inline int wrmsr_checked(uint32_t msr, uint64_t val)
+{
+	uint64_t rax = (uint32_t)val;
+	__asm__ volatile("1: wrmsr\n\txor %%eax, %%eax\n2:\n\t" FAULT_FIXUP("1b", "2b")
+			 : "+a"(rax)
+			 : "c"(msr), "d"((uint32_t)(val >> 32))
+			 : "memory");
+	return (int)rax;
 }
 
 #endif

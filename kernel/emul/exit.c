@@ -16,7 +16,7 @@
 #include "kernel/guest/guest.h"
 #include "kernel/emul/hypercall.h"
 #include "kernel/core/log.h"
-#include "kernel/emul/msr_policy.h"
+#include "kernel/emul/xcr0_policy.h"
 #include "kernel/core/panic.h"
 #include "kernel/sched/sched.h"
 #include "kernel/guest/virq.h"
@@ -27,9 +27,6 @@
 #define VECTOR_AC	  17
 #define CR0_RESERVED_HIGH 0xffffffff00000000ULL
 #define CR8_MAX		  15
-#define XCR0_X87	  (1ULL << 0)
-#define XCR0_SSE	  (1ULL << 1)
-#define XCR0_AVX	  (1ULL << 2)
 #define CPUID_XSAVE_LEAF  0xd
 
 void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
@@ -73,17 +70,20 @@ void exit_guest_init(struct guest *g)
 	cpuid_policy_fill_cache(&g->cpuid, virt->hypercall_insn, host_cpuid);
 }
 
-/* Leaves that depend on the vCPU, CR4 or XCR0 (the guest's XCR0 is loaded now). */
+/* The guest's answer for any leaf (the guest's XCR0 is loaded now, for leaf 0xD). */
+static struct cpuid_result guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read otherwise. */
+	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
+	return cpuid_policy(leaf, subleaf, host_cpuid(leaf, subleaf), v->id, osxsave,
+			    virt->hypercall_insn);
+}
+
+/* Leaves that depend on the vCPU, CR4 or XCR0. */
 static __attribute__((noinline)) void cpuid_full_policy(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
-	uint32_t leaf = r->rax, subleaf = r->rcx;
-	struct cpuid_regs h = cpuid(leaf, subleaf);
-	struct cpuid_result host = {h.eax, h.ebx, h.ecx, h.edx};
-	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read on the hot path otherwise. */
-	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
-	struct cpuid_result g =
-	    cpuid_policy(leaf, subleaf, host, v->id, osxsave, virt->hypercall_insn);
+	struct cpuid_result g = guest_cpuid(v, r->rax, r->rcx);
 	r->rax = g.eax;
 	r->rbx = g.ebx;
 	r->rcx = g.ecx;
@@ -240,22 +240,26 @@ void exit_reset_debug_registers(struct vcpu *v)
 	v->dr[7] = DR7_INIT;
 }
 
-/* SDM 2 XSETBV: XCR0 must keep x87, AVX needs SSE, only features the CPU has. */
+/* SDM 2 XSETBV: only XCR0 exists (named by ECX: RCX's upper half is ignored). */
 static __attribute__((noinline)) void handle_xsetbv(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &v->regs;
 	uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
-	struct cpuid_regs x = cpuid(CPUID_XSAVE_LEAF, 0);
-	uint64_t supported = ((uint64_t)x.edx << 32) | x.eax;
-	if (r->rcx != 0 || !(value & XCR0_X87) || (value & ~supported) ||
-	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
-	    !(virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE)) {
+	if (!(virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE)) {
+		exit_inject_exception(v, VECTOR_UD, false, 0);
+		return;
+	}
+	struct cpuid_result x = guest_cpuid(v, CPUID_XSAVE_LEAF, 0);
+	uint64_t offered = ((uint64_t)x.edx << 32) | x.eax;
+	/*
+	 * The guest's XCR0 stays loaded while it owns the FPU (the host never uses
+	 * extended state); fpu_set_xcr0 fails only if the CPU refuses a checked value.
+	 */
+	if ((uint32_t)r->rcx != 0 || !xcr0_policy_ok(value, offered) ||
+	    fpu_set_xcr0(&v->fpu, value)) {
 		inject_gp(v);
 		return;
 	}
-	/* The host never uses extended state: the guest's XCR0 stays loaded while it owns the FPU.
-	 */
-	fpu_set_xcr0(&v->fpu, value);
 	skip(v, e);
 }
 

@@ -4,6 +4,8 @@
  * back, rejects reserved bits, masks the guest's interrupts by priority
  * class and nothing of the host's. RDPMC raises #GP, MONITOR and MWAIT #UD,
  * INVD and WBINVD do nothing visible. IA32_KERNEL_GS_BASE follows SWAPGS.
+ * XSETBV takes only what the CPU would (SDM 2 XSETBV): anything else is
+ * #GP for the guest, never a fault in the hypervisor.
  * One line per check, then "contract: PASS" (exit 0) or "contract: FAIL <n>
  * checks" (exit 1).
  */
@@ -21,6 +23,8 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define KGS_PATTERN	  0xffff888000001000ul
 #define GS_PATTERN	  0xffff888000002000ul
+#define CR4_OSXSAVE	  (1ul << 18)
+#define CPUID1_ECX_XSAVE  (1u << 26)
 
 static uint64_t read_cr8(void)
 {
@@ -116,6 +120,47 @@ static void check_swapgs(void)
 	wrmsr_try(MSR_GS_BASE, 0);
 }
 
+static int xsetbv_try(uint64_t rcx, uint64_t value)
+{
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("xsetbv")
+		     :
+		     : "c"(rcx), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+		     : "memory");
+	return trap_end();
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void check_xsetbv(void)
+{
+	if (!(cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)) {
+		check_true("xsetbv (no XSAVE on this CPU: not run)", true, 0, 0);
+		return;
+	}
+	unsigned long cr4 = read_cr4();
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	check_eq("xsetbv with cr4.osxsave clear raises #UD", (uint64_t)xsetbv_try(0, 3), TRAP_UD);
+	write_cr4(cr4 | CR4_OSXSAVE);
+	check_eq("xsetbv x87+sse", (uint64_t)xsetbv_try(0, 3), (uint64_t)TRAP_NONE);
+	check_eq("xgetbv reads 3", xgetbv0(), 3);
+	check_eq("xsetbv xcr 1 raises #GP", (uint64_t)xsetbv_try(1, 3), TRAP_GP);
+	check_eq("xsetbv x87 cleared raises #GP", (uint64_t)xsetbv_try(0, 2), TRAP_GP);
+	check_eq("xsetbv avx without sse raises #GP", (uint64_t)xsetbv_try(0, 5), TRAP_GP);
+	check_eq("xsetbv 0x23 raises #GP", (uint64_t)xsetbv_try(0, 0x23), TRAP_GP);
+	check_eq("xsetbv bit 63 raises #GP", (uint64_t)xsetbv_try(0, 3 | (1ul << 63)), TRAP_GP);
+	check_eq("xcr0 kept after #GP", xgetbv0(), 3);
+	check_eq("xsetbv names xcr0 by ecx only", (uint64_t)xsetbv_try(1ul << 32, 1),
+		 (uint64_t)TRAP_NONE);
+	check_eq("xgetbv reads 1", xgetbv0(), 1);
+	write_cr4(cr4);
+}
+
 int main(void)
 {
 	trap_init("contract");
@@ -125,5 +170,6 @@ int main(void)
 	check_cr8();
 	check_instructions();
 	check_swapgs();
+	check_xsetbv();
 	return check_verdict();
 }

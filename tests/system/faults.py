@@ -46,5 +46,18 @@ class UefiInvalidOpcode(Scenario):
     expect_status = QEMU_PANIC_STATUS
 
 
+class FaultFixup(Scenario):
+    """A #GP at an instruction listed in the fault fixup table (arch/x86/fault_fixup.h) is
+    turned into an error for its caller; the hypervisor boots on."""
+    cmdline = "test-exit test-fault=fixup"
+    expect = (r"selftest: XSETBV of XCR0=0 returned -22", r"shoji: boot complete")
+    forbid = Scenario.forbid
+
+
+class BochsFaultFixup(FaultFixup):
+    emulator = "bochs"
+
+
 SCENARIOS = [UefiPageFault("uefi-pagefault"), BochsPageFault("bochs-pagefault"),
-             UefiInvalidOpcode("uefi-invalid-opcode")]
+             UefiInvalidOpcode("uefi-invalid-opcode"), FaultFixup("uefi-fault-fixup"),
+             BochsFaultFixup("bochs-fault-fixup")]

@@ -75,6 +75,8 @@ def scenarios(backend, prefix, base, summary):
             r"\[contract\] contract: invd no fault: ok",
             r"\[contract\] contract: kernel_gs_base after swapgs: ok",
             r"\[contract\] contract: kernel_gs_base after second swapgs: ok",
+            r"\[contract\] contract: xsetbv 0x23 raises #GP: ok",
+            r"\[contract\] contract: xsetbv names xcr0 by ecx only: ok",
             r"\[contract\] contract: PASS",
             r"\[hello64\] hello64: PASS",
             r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\), 0 failed to start",

@@ -443,9 +443,9 @@ static int unswitched_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 						    : &v->msrs.sfmask;
 	bool in_cpu = msrs_loaded_for[this_pcpu()->index] == v;
 	if (write) {
+		if (in_cpu && wrmsr_checked(msr, *value))
+			return -EINVAL; /* the CPU refused a checked value: #GP for the guest */
 		*saved = *value;
-		if (in_cpu)
-			wrmsr(msr, *value);
 	} else {
 		*value = in_cpu ? rdmsr(msr) : *saved;
 	}
