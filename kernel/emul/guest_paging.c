@@ -62,6 +62,7 @@
 #define GPPAE_RSVD_TOP	       63	/* PAE PDE/PTE: bits 62:M reserved */
 #define GP4L_RSVD_TOP	       52	/* 4-level: bits 51:M reserved */
 #define GP_LARGE_RSVD_LOW      13	/* large-page entries: bits (shift-1):13 reserved */
+#define GP_LARGE_RSVD_LOW_MASK ((1ULL << GP_LARGE_RSVD_LOW) - 1)
 
 enum gp_mode { GP_MODE_NONE, GP_MODE_32, GP_MODE_PAE, GP_MODE_4LEVEL, GP_MODE_5LEVEL };
 
@@ -102,6 +103,14 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
 	return hi <= lo ? 0 : top & ~((1ULL << lo) - 1);
 }
 
+/* Where [gpa, gpa + len) of guest RAM is mapped, or NULL if any of it is outside. */
+static const uint8_t *gp_ram(const struct guest_paging *pg, gpa_t gpa, unsigned len)
+{
+	if (gpa >= pg->ram_size || len > pg->ram_size - gpa)
+		return NULL;
+	return pg->ram + gpa;
+}
+
 /*
  * One paging entry of `size` bytes, read once where it lies (another vCPU may
  * be rewriting it; the walk must see one value). Entries are naturally
@@ -109,7 +118,7 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
  */
 static int gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
 {
-	const void *p = pg->ram(pg->ctx, gpa, size);
+	const void *p = gp_ram(pg, gpa, size);
 
 	if (!p)
 		return -EIO;
@@ -222,7 +231,7 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 	uint64_t frame_mask = bit_range(m, PAGE_SHIFT);
 	uint64_t idx_mask = (1ULL << GP64_INDEX_BITS) - 1;
 	uint64_t rsvd_common = bit_range(mode == GP_MODE_PAE ? GPPAE_RSVD_TOP : GP4L_RSVD_TOP, m);
-	uint64_t table, entry;
+	uint64_t table, entry, rsvd;
 	unsigned shift;
 	int ret;
 
@@ -252,36 +261,31 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 		shift = GP64_PML4_SHIFT;
 	}
 
-	for (;; shift -= GP64_INDEX_BITS) {
-		uint64_t rsvd = rsvd_common;
-		bool leaf = shift == GP64_PT_SHIFT;
-
+	/* SDM 3A 4.5.4: PS is reserved in a PML4E. */
+	rsvd = rsvd_common | (shift == GP64_PML4_SHIFT ? GP_PTE_PS : 0);
+	for (;; shift -= GP64_INDEX_BITS, rsvd = rsvd_common) {
 		ret = gp_read_entry(pg, table + ((la >> shift) & idx_mask) * GP64_ENTRY_SIZE,
 				    GP64_ENTRY_SIZE, &entry);
 		if (ret)
 			return ret;
 		if (!(entry & GP_PTE_P))
 			return -EFAULT;
-		/* SDM 3A 4.5.4: PS is reserved in a PML4E; 1 GiB and 2 MiB leaves end early. */
-		if (shift == GP64_PML4_SHIFT) {
-			rsvd |= GP_PTE_PS;
-		} else if (!leaf && (entry & GP_PTE_PS)) {
-			leaf = true;
-			rsvd |= bit_range(shift, GP_LARGE_RSVD_LOW);
-		}
-		if (entry & rsvd) {
-			*fault = GUEST_PF_RSVD | GUEST_PF_P;
-			return -EFAULT;
-		}
+		if (entry & rsvd)
+			break;
 		gp_accumulate(w, entry);
-		if (leaf) {
+		/* 1 GiB and 2 MiB leaves end early; their bits (shift-1):13 are reserved. */
+		if (shift == GP64_PT_SHIFT || (entry & GP_PTE_PS)) {
 			uint64_t page_mask = (1ULL << shift) - 1;
 
+			if (entry & page_mask & ~GP_LARGE_RSVD_LOW_MASK)
+				break;
 			*gpa = (entry & frame_mask & ~page_mask) | (la & page_mask);
 			return 0;
 		}
 		table = entry & frame_mask;
 	}
+	*fault = GUEST_PF_RSVD | GUEST_PF_P;
+	return -EFAULT;
 }
 
 static bool gp_canonical(uint64_t la)
@@ -291,8 +295,10 @@ static bool gp_canonical(uint64_t la)
 	return (uint64_t)s == la;
 }
 
-int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
-			   uint32_t *pf_error)
+/* Inlined into the instruction fetch, which walks on every MMIO exit. */
+static inline __attribute__((always_inline)) int gp_translate(const struct guest_paging *pg,
+							      gva_t la, unsigned access, gpa_t *gpa,
+							      uint32_t *pf_error)
 {
 	enum gp_mode mode = gp_mode(pg);
 	struct gp_walk w = {.all = ~0ULL, .any = 0};
@@ -326,6 +332,12 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 	if (ret == -EFAULT)
 		*pf_error = fault | gp_fault_bits(pg, access, mode);
 	return ret;
+}
+
+int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
+			   uint32_t *pf_error)
+{
+	return gp_translate(pg, la, access, gpa, pf_error);
 }
 
 /* Copy a fetched chunk: the whole instruction window in one go when it lies in one page. */
@@ -373,10 +385,10 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state
 		uint32_t pf_error;
 		gpa_t gpa;
 		const uint8_t *code = NULL;
-		int ret = guest_paging_translate(pg, la, access, &gpa, &pf_error);
+		int ret = gp_translate(pg, la, access, &gpa, &pf_error);
 
 		if (ret == 0) {
-			code = pg->ram(pg->ctx, gpa, chunk);
+			code = gp_ram(pg, gpa, chunk);
 			ret = code ? 0 : -EIO;
 		}
 		if (ret) {

@@ -11,19 +11,16 @@
 #include "kernel/guest/vcpu.h"
 #include "kernel/emul/x86_decode.h"
 
-/*
- * Where [gpa, gpa + len) of guest RAM is mapped in the hypervisor, or NULL
- * when any of it is outside RAM (the walk then fails with -EIO; not a #PF).
- * Paging entries are read through it in place, never copied.
- */
-typedef const void *(*guest_ram_fn)(void *ctx, gpa_t gpa, unsigned len);
-
-/* The paging state of a vCPU and the way to reach its memory. */
+/* The paging state of a vCPU and its guest RAM as the hypervisor maps it. */
 struct guest_paging {
 	uint64_t cr0, cr3, cr4, efer;
 	unsigned maxphyaddr; /* guest MAXPHYADDR in bits; 0 means 52 */
-	guest_ram_fn ram;
-	void *ctx;
+	/*
+	 * Guest RAM, GPA [0, ram_size), mapped at `ram`: paging entries and code
+	 * are read there in place. A structure outside it is -EIO, not a #PF.
+	 */
+	const uint8_t *ram;
+	uint64_t ram_size;
 };
 
 /* Access kinds, or'ed together; none of them means a supervisor data read. */

@@ -201,7 +201,7 @@ enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st)
 	return st->cs_db ? X86_MODE_32 : X86_MODE_16;
 }
 
-static int dec_byte(struct dec *d, uint8_t *out)
+static inline __attribute__((always_inline)) int dec_byte(struct dec *d, uint8_t *out)
 {
 	if (d->pos >= X86_MAX_INSN_LEN)
 		return -E2BIG;
@@ -266,8 +266,8 @@ static int dec_modrm16(struct dec *d, struct x86_insn *insn, uint8_t modrm)
 	return 0;
 }
 
-static int dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint8_t rex,
-		       enum x86_mode mode)
+static inline __attribute__((always_inline)) int
+dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint8_t rex, enum x86_mode mode)
 {
 	unsigned mod = MODRM_MOD(modrm), rm = MODRM_RM(modrm);
 	bool disp32 = mod == MOD_DISP32;
@@ -312,7 +312,7 @@ static int dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint
  * ModRM and its SIB/displacement. d->reg_field gets ModRM.reg without REX.R
  * (groups use it as an opcode extension), d->modrm the whole byte.
  */
-static int dec_modrm(struct dec *d, struct x86_insn *insn)
+static inline __attribute__((always_inline)) int dec_modrm(struct dec *d, struct x86_insn *insn)
 {
 	uint8_t modrm;
 	int ret = dec_byte(d, &modrm);
@@ -945,7 +945,7 @@ static int dec_vex(struct dec *d, struct x86_insn *insn, uint8_t opc, bool *is_v
 }
 
 /* Operand and address size from the mode, 66, 67 and REX.W (SDM 2 2.2.1.2, 3A 3.6). */
-static void dec_sizes(struct dec *d, struct x86_insn *insn)
+static inline __attribute__((always_inline)) void dec_sizes(struct dec *d, struct x86_insn *insn)
 {
 	if (d->mode == X86_MODE_64) {
 		/* SDM 2 2.2.1.2: REX.W takes precedence over 66. */
@@ -1136,8 +1136,7 @@ int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct 
 	return decode(bytes, valid, mode, insn, true);
 }
 
-int x86_decode_full(const uint8_t *bytes, unsigned valid, enum x86_mode mode,
-		    struct x86_insn *insn)
+int x86_decode_full(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
 {
 	return decode(bytes, valid, mode, insn, false);
 }

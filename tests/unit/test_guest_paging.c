@@ -48,13 +48,6 @@
 #define FETCH GUEST_ACCESS_FETCH
 
 static uint8_t *ram;
-static const void *ram_at(void *ctx, gpa_t gpa, unsigned len)
-{
-	assert_ptr_equal(ctx, &ram);
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return NULL;
-	return ram + gpa;
-}
 
 static void put32(gpa_t gpa, uint32_t v)
 {
@@ -81,7 +74,7 @@ static int teardown(void **state)
 static struct guest_paging pg_make(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
 	return (struct guest_paging){
-	    .cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer, .ram = ram_at, .ctx = &ram};
+	    .cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer, .ram = ram, .ram_size = RAM_SIZE};
 }
 
 static void expect_gpa(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t want)
@@ -326,8 +319,8 @@ static void test_walk_outside_ram(void **state)
 					  .cr3 = 0x10000,
 					  .cr4 = CR4_PAE,
 					  .efer = EFER_LMA,
-					  .ram = ram_at,
-					  .ctx = &ram},
+					  .ram = ram,
+					  .ram_size = RAM_SIZE},
 		   0x0000008080000000ULL, RD, 0x40000000);
 }
 
