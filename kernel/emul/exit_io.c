@@ -77,10 +77,11 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 	struct guest *g = v->guest;
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
+	struct vcpu_insn_state st = vcpu_sregs_insn_state(&s);
 	struct guest_fetch fetch;
 	struct x86_insn insn;
-	enum x86_mode mode = x86_cpu_mode(&s);
-	if (guest_mem_fetch_insn(g, &s, &fetch)) {
+	enum x86_mode mode = x86_cpu_mode(&st);
+	if (guest_mem_fetch_insn(g, &st, &fetch)) {
 		exit_stop_guest(v, GUEST_CRASHED, -1, "string I/O: cannot fetch the instruction");
 		return;
 	}
@@ -105,7 +106,7 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 	gpa_t gpa;
 	uint32_t pf_error;
 	unsigned access = e->io.in ? GUEST_ACCESS_WRITE : 0;
-	int err = guest_mem_translate(g, &s, la, access, &gpa, &pf_error);
+	int err = guest_mem_translate(g, &st, la, access, &gpa, &pf_error);
 	if (err == -EFAULT) {
 		virt->vcpu_write_cr(v, 2, la);
 		exit_inject_exception(v, VECTOR_PF, true, pf_error);
@@ -193,13 +194,13 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
+	struct vcpu_insn_state st;
+	virt->vcpu_get_insn_state(v, &st);
 	struct guest_fetch fetch;
-	int err = guest_mem_fetch_insn(g, &s, &fetch);
+	int err = guest_mem_fetch_insn(g, &st, &fetch);
 	struct x86_insn insn;
 	if (!err)
-		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), &insn);
+		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&st), &insn);
 	if (!err && !mmio_emulate_supports(&insn))
 		err = -ENOTSUP;
 	/*
@@ -221,14 +222,17 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 
 	struct mmio_ctx ctx = {.g = g, .gpa = gpa};
 	bool advance = true;
-	uint64_t rflags = s.rflags, rsp = s.rsp;
+	uint64_t rflags = st.rflags, rsp = st.rsp;
 	err = mmio_emulate(&insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
 	if (err) {
 		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
 				(unsigned long long)gpa, err);
 		return;
 	}
-	if (rflags != s.rflags || rsp != s.rsp) {
+	if (rflags != st.rflags || rsp != st.rsp) {
+		/* Arithmetic on a device register: rare enough for the whole state. */
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
 		s.rflags = rflags;
 		s.rsp = rsp;
 		virt->vcpu_set_sregs(v, &s);

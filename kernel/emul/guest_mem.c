@@ -35,27 +35,25 @@ bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len)
 	return guest_ram_ptr(g, gpa, len) != NULL;
 }
 
-static int gm_read_gpa_cb(void *ctx, gpa_t gpa, void *buf, unsigned len)
+/* The walk reads g's RAM where guest_ram_ptr() maps it: one window, GPA [0, mem_size). */
+void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_insn_state *st)
 {
-	return guest_mem_read_gpa(ctx, gpa, buf, len);
+	*pg = (struct guest_paging){.cr0 = st->cr0,
+				    .cr3 = st->cr3,
+				    .cr4 = st->cr4,
+				    .efer = st->efer,
+				    .ram = guest_ram_ptr(g, 0, g->mem_size),
+				    .ram_size = g->mem_size};
+	if (!pg->ram)
+		pg->ram_size = 0;
 }
 
-void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_sregs *sregs)
-{
-	*pg = (struct guest_paging){.cr0 = sregs->cr0,
-				    .cr3 = sregs->cr3,
-				    .cr4 = sregs->cr4,
-				    .efer = sregs->efer,
-				    .read_gpa = gm_read_gpa_cb,
-				    .ctx = g};
-}
-
-int guest_mem_translate(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
-			gpa_t *gpa, uint32_t *pf_error)
+int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t la,
+			unsigned access, gpa_t *gpa, uint32_t *pf_error)
 {
 	struct guest_paging pg;
 
-	guest_mem_paging(&pg, g, sregs);
+	guest_mem_paging(&pg, g, st);
 	return guest_paging_translate(&pg, la, access, gpa, pf_error);
 }
 
@@ -63,13 +61,13 @@ int guest_mem_translate(struct guest *g, const struct vcpu_sregs *sregs, gva_t l
  * Translate every page of [la, la + len) and check it is RAM, then copy:
  * into buf when !write, out of wbuf when write.
  */
-static int gm_copy_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+static int gm_copy_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 		       void *buf, const void *wbuf, size_t len, gva_t *pf_la, uint32_t *pf_error)
 {
 	struct guest_paging pg;
 	size_t done;
 
-	guest_mem_paging(&pg, g, sregs);
+	guest_mem_paging(&pg, g, st);
 	*pf_la = 0;
 	*pf_error = 0;
 	for (int copy = 0; copy < 2; copy++) {
@@ -95,24 +93,24 @@ static int gm_copy_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la
 	return 0;
 }
 
-int guest_mem_read_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+int guest_mem_read_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 		       void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error)
 {
-	return gm_copy_gva(g, sregs, la, access & ~GUEST_ACCESS_WRITE, buf, NULL, len, pf_la,
+	return gm_copy_gva(g, st, la, access & ~GUEST_ACCESS_WRITE, buf, NULL, len, pf_la,
 			   pf_error);
 }
 
-int guest_mem_write_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
-			const void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error)
+int guest_mem_write_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la,
+			unsigned access, const void *buf, size_t len, gva_t *pf_la,
+			uint32_t *pf_error)
 {
-	return gm_copy_gva(g, sregs, la, access | GUEST_ACCESS_WRITE, NULL, buf, len, pf_la,
-			   pf_error);
+	return gm_copy_gva(g, st, la, access | GUEST_ACCESS_WRITE, NULL, buf, len, pf_la, pf_error);
 }
 
-int guest_mem_fetch_insn(struct guest *g, const struct vcpu_sregs *sregs, struct guest_fetch *out)
+int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out)
 {
 	struct guest_paging pg;
 
-	guest_mem_paging(&pg, g, sregs);
-	return guest_fetch_insn(&pg, sregs, out);
+	guest_mem_paging(&pg, g, st);
+	return guest_fetch_insn(&pg, st, out);
 }

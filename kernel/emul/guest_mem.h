@@ -19,11 +19,11 @@ int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len)
 /* Whether [gpa, gpa + len) is guest RAM. */
 bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
 
-/* The page-walk context for the paging state in sregs, reading g's RAM. */
-void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_sregs *sregs);
+/* The page-walk context for the paging state in st, reading g's RAM. */
+void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_insn_state *st);
 
-/* guest_paging_translate() under the paging state in sregs. */
-int guest_mem_translate(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+/* guest_paging_translate() under the paging state in st. */
+int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 			gpa_t *gpa, uint32_t *pf_error);
 
 /*
@@ -33,12 +33,12 @@ int guest_mem_translate(struct guest *g, const struct vcpu_sregs *sregs, gva_t l
  * was. 0; -EFAULT with *pf_la and *pf_error set (the guest takes a #PF);
  * -EIO if a page or paging structure is outside RAM; other translate errors.
  */
-int guest_mem_read_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+int guest_mem_read_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 		       void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error);
-int guest_mem_write_gva(struct guest *g, const struct vcpu_sregs *sregs, gva_t la, unsigned access,
+int guest_mem_write_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 			const void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error);
 
-/* guest_fetch_insn() at CS:RIP of sregs, through g's RAM. */
-int guest_mem_fetch_insn(struct guest *g, const struct vcpu_sregs *sregs, struct guest_fetch *out);
+/* guest_fetch_insn() at CS:RIP of st, through g's RAM. */
+int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out);
 
 #endif

@@ -62,12 +62,19 @@
 #define GPPAE_RSVD_TOP	       63	/* PAE PDE/PTE: bits 62:M reserved */
 #define GP4L_RSVD_TOP	       52	/* 4-level: bits 51:M reserved */
 #define GP_LARGE_RSVD_LOW      13	/* large-page entries: bits (shift-1):13 reserved */
+#define GP_LARGE_RSVD_LOW_MASK ((1ULL << GP_LARGE_RSVD_LOW) - 1)
 
 enum gp_mode { GP_MODE_NONE, GP_MODE_32, GP_MODE_PAE, GP_MODE_4LEVEL, GP_MODE_5LEVEL };
 
-/* What the walk found, for the permission checks. */
+/*
+ * What the walk found, for the permission checks (SDM 3A 4.6): R/W and U/S
+ * count only when set at every level, XD when set at any (it is reserved
+ * without EFER.NXE and absent from 32-bit entries, so it never gets here
+ * then).
+ */
 struct gp_walk {
-	bool writable, user, exec;
+	uint64_t all; /* entry bits set at every level */
+	uint64_t any; /* entry bits set at some level */
 };
 
 static enum gp_mode gp_mode(const struct guest_paging *pg)
@@ -96,31 +103,29 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
 	return hi <= lo ? 0 : top & ~((1ULL << lo) - 1);
 }
 
-/*
- * read_gpa with its -EFAULT renamed, so that -EFAULT out of this module
- * always means "the guest takes a #PF".
- */
-static int gp_read(const struct guest_paging *pg, gpa_t gpa, void *buf, unsigned len)
+/* Where [gpa, gpa + len) of guest RAM is mapped, or NULL if any of it is outside. */
+static const uint8_t *gp_ram(const struct guest_paging *pg, gpa_t gpa, unsigned len)
 {
-	int ret = pg->read_gpa(pg->ctx, gpa, buf, len);
-
-	if (ret == -EFAULT)
-		return -EIO;
-	return ret > 0 ? -EIO : ret;
+	if (gpa >= pg->ram_size || len > pg->ram_size - gpa)
+		return NULL;
+	return pg->ram + gpa;
 }
 
+/*
+ * One paging entry of `size` bytes, read once where it lies (another vCPU may
+ * be rewriting it; the walk must see one value). Entries are naturally
+ * aligned: tables are page-aligned, the PAE PDPT 32-byte aligned.
+ */
 static int gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
 {
-	uint8_t b[GP64_ENTRY_SIZE] = {0};
-	uint64_t v = 0;
-	unsigned i;
-	int ret = gp_read(pg, gpa, b, size);
+	const void *p = gp_ram(pg, gpa, size);
 
-	if (ret)
-		return ret;
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	*entry = v;
+	if (!p)
+		return -EIO;
+	if (size == GP64_ENTRY_SIZE)
+		*entry = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+	else
+		*entry = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -143,33 +148,32 @@ static uint32_t gp_fault_bits(const struct guest_paging *pg, unsigned access, en
 static bool gp_access_ok(const struct guest_paging *pg, unsigned access, const struct gp_walk *w)
 {
 	bool user = access & GUEST_ACCESS_USER;
+	bool user_page = w->all & GP_PTE_US, writable = w->all & GP_PTE_RW;
 
 	if (access & GUEST_ACCESS_FETCH) {
-		if (!w->exec)
+		if (w->any & GP_PTE_XD)
 			return false;
 		if (user)
-			return w->user;
+			return user_page;
 		/* SMEP: no supervisor fetches from user pages. */
-		return !(w->user && (pg->cr4 & GP_CR4_SMEP));
+		return !(user_page && (pg->cr4 & GP_CR4_SMEP));
 	}
 	if (user) {
-		if (!w->user)
+		if (!user_page)
 			return false;
-		return !(access & GUEST_ACCESS_WRITE) || w->writable;
+		return !(access & GUEST_ACCESS_WRITE) || writable;
 	}
 	/* SMAP: no supervisor data accesses to user pages unless RFLAGS.AC. */
-	if (w->user && (pg->cr4 & GP_CR4_SMAP) && !(access & GUEST_ACCESS_AC))
+	if (user_page && (pg->cr4 & GP_CR4_SMAP) && !(access & GUEST_ACCESS_AC))
 		return false;
 	/* CR0.WP=0 lets supervisor writes ignore R/W. */
-	return !(access & GUEST_ACCESS_WRITE) || w->writable || !(pg->cr0 & GP_CR0_WP);
+	return !(access & GUEST_ACCESS_WRITE) || writable || !(pg->cr0 & GP_CR0_WP);
 }
 
-static void gp_accumulate(struct gp_walk *w, uint64_t entry, bool nxe)
+static void gp_accumulate(struct gp_walk *w, uint64_t entry)
 {
-	w->writable &= !!(entry & GP_PTE_RW);
-	w->user &= !!(entry & GP_PTE_US);
-	if (nxe && (entry & GP_PTE_XD))
-		w->exec = false;
+	w->all &= entry;
+	w->any |= entry;
 }
 
 static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk *w, gpa_t *gpa,
@@ -186,7 +190,7 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 		return ret;
 	if (!(pde & GP_PTE_P))
 		return -EFAULT;
-	gp_accumulate(w, pde, false);
+	gp_accumulate(w, pde);
 	if ((pde & GP_PTE_PS) && (pg->cr4 & GP_CR4_PSE)) {
 		/* SDM 3A 4.3 (PSE-36): PA bits 39:32 come from PDE bits 20:13. */
 		unsigned high_bits = MIN(m, GP32_PSE36_MAX_PA) - GP32_PSE36_PA_SHIFT;
@@ -210,7 +214,7 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 		return ret;
 	if (!(pte & GP_PTE_P))
 		return -EFAULT;
-	gp_accumulate(w, pte, false);
+	gp_accumulate(w, pte);
 	*gpa = (pte & GP32_FRAME_MASK) | (la & GP_PAGE_OFFSET_MASK);
 	return 0;
 }
@@ -227,7 +231,7 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 	uint64_t frame_mask = bit_range(m, PAGE_SHIFT);
 	uint64_t idx_mask = (1ULL << GP64_INDEX_BITS) - 1;
 	uint64_t rsvd_common = bit_range(mode == GP_MODE_PAE ? GPPAE_RSVD_TOP : GP4L_RSVD_TOP, m);
-	uint64_t table, entry;
+	uint64_t table, entry, rsvd;
 	unsigned shift;
 	int ret;
 
@@ -257,37 +261,31 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 		shift = GP64_PML4_SHIFT;
 	}
 
-	for (;; shift -= GP64_INDEX_BITS) {
-		uint64_t rsvd = rsvd_common;
-		bool leaf;
-
+	/* SDM 3A 4.5.4: PS is reserved in a PML4E. */
+	rsvd = rsvd_common | (shift == GP64_PML4_SHIFT ? GP_PTE_PS : 0);
+	for (;; shift -= GP64_INDEX_BITS, rsvd = rsvd_common) {
 		ret = gp_read_entry(pg, table + ((la >> shift) & idx_mask) * GP64_ENTRY_SIZE,
 				    GP64_ENTRY_SIZE, &entry);
 		if (ret)
 			return ret;
 		if (!(entry & GP_PTE_P))
 			return -EFAULT;
-		/* SDM 3A 4.5.4: PS is reserved in a PML4E; 1 GiB and 2 MiB leaves end early. */
-		if (shift == GP64_PML4_SHIFT)
-			rsvd |= GP_PTE_PS;
-		leaf =
-		    shift == GP64_PT_SHIFT ||
-		    ((entry & GP_PTE_PS) && (shift == GP64_PDPT_SHIFT || shift == GP64_PD_SHIFT));
-		if (leaf && shift != GP64_PT_SHIFT)
-			rsvd |= bit_range(shift, GP_LARGE_RSVD_LOW);
-		if (entry & rsvd) {
-			*fault = GUEST_PF_RSVD | GUEST_PF_P;
-			return -EFAULT;
-		}
-		gp_accumulate(w, entry, nxe);
-		if (leaf) {
+		if (entry & rsvd)
+			break;
+		gp_accumulate(w, entry);
+		/* 1 GiB and 2 MiB leaves end early; their bits (shift-1):13 are reserved. */
+		if (shift == GP64_PT_SHIFT || (entry & GP_PTE_PS)) {
 			uint64_t page_mask = (1ULL << shift) - 1;
 
+			if (entry & page_mask & ~GP_LARGE_RSVD_LOW_MASK)
+				break;
 			*gpa = (entry & frame_mask & ~page_mask) | (la & page_mask);
 			return 0;
 		}
 		table = entry & frame_mask;
 	}
+	*fault = GUEST_PF_RSVD | GUEST_PF_P;
+	return -EFAULT;
 }
 
 static bool gp_canonical(uint64_t la)
@@ -297,11 +295,13 @@ static bool gp_canonical(uint64_t la)
 	return (uint64_t)s == la;
 }
 
-int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
-			   uint32_t *pf_error)
+/* Inlined into the instruction fetch, which walks on every MMIO exit. */
+static inline __attribute__((always_inline)) int gp_translate(const struct guest_paging *pg,
+							      gva_t la, unsigned access, gpa_t *gpa,
+							      uint32_t *pf_error)
 {
 	enum gp_mode mode = gp_mode(pg);
-	struct gp_walk w = {.writable = true, .user = true, .exec = true};
+	struct gp_walk w = {.all = ~0ULL, .any = 0};
 	uint32_t fault = 0;
 	int ret;
 
@@ -334,16 +334,36 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 	return ret;
 }
 
-int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sregs,
+int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
+			   uint32_t *pf_error)
+{
+	return gp_translate(pg, la, access, gpa, pf_error);
+}
+
+/* Copy a fetched chunk: the whole instruction window in one go when it lies in one page. */
+static void gp_copy_code(uint8_t *dst, const uint8_t *src, unsigned len)
+{
+	if (len == X86_MAX_INSN_LEN) {
+		__builtin_memcpy(dst, src, X86_MAX_INSN_LEN);
+		return;
+	}
+	for (unsigned i = 0; i < len; i++)
+		dst[i] = src[i];
+}
+
+int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state *st,
 		     struct guest_fetch *out)
 {
-	enum x86_mode mode = x86_cpu_mode(sregs);
+	enum x86_mode mode = x86_cpu_mode(st);
 	unsigned access = GUEST_ACCESS_FETCH, avail = X86_MAX_INSN_LEN;
-	uint64_t ip = sregs->rip, base = 0, la_mask = ~0ULL;
+	uint64_t ip = st->rip, base = 0, la_mask = ~0ULL;
 
-	*out = (struct guest_fetch){0};
+	out->len = 0;
+	out->tail_error = 0;
+	out->pf_la = 0;
+	out->pf_error = 0;
 	/* SDM 3A 5.5: CPL is SS.DPL in protected mode, 3 in virtual-8086, 0 in real mode. */
-	if ((sregs->cr0 & GP_CR0_PE) && ((sregs->rflags & GP_RFLAGS_VM) || sregs->ss.dpl == 3))
+	if ((st->cr0 & GP_CR0_PE) && ((st->rflags & GP_RFLAGS_VM) || st->ss_dpl == 3))
 		access |= GUEST_ACCESS_USER;
 
 	if (mode != X86_MODE_64) {
@@ -352,10 +372,10 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sre
 		 * real mode (it is not selector << 4 right after reset).
 		 */
 		ip &= mode == X86_MODE_16 ? GP_IP16_MASK : GP_LEGACY_LA_MASK;
-		if (ip > sregs->cs.limit)
+		if (ip > st->cs_limit)
 			return -ERANGE;
-		avail = MIN((uint64_t)avail, (uint64_t)sregs->cs.limit - ip + 1);
-		base = sregs->cs.base;
+		avail = MIN((uint64_t)avail, (uint64_t)st->cs_limit - ip + 1);
+		base = st->cs_base;
 		la_mask = GP_LEGACY_LA_MASK;
 	}
 
@@ -364,10 +384,13 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sre
 		unsigned chunk = MIN(avail - out->len, PAGE_SIZE - (la & GP_PAGE_OFFSET_MASK));
 		uint32_t pf_error;
 		gpa_t gpa;
-		int ret = guest_paging_translate(pg, la, access, &gpa, &pf_error);
+		const uint8_t *code = NULL;
+		int ret = gp_translate(pg, la, access, &gpa, &pf_error);
 
-		if (ret == 0)
-			ret = gp_read(pg, gpa, out->bytes + out->len, chunk);
+		if (ret == 0) {
+			code = gp_ram(pg, gpa, chunk);
+			ret = code ? 0 : -EIO;
+		}
 		if (ret) {
 			if (ret == -EFAULT) {
 				out->pf_la = la;
@@ -378,6 +401,7 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sre
 			out->tail_error = ret;
 			return 0;
 		}
+		gp_copy_code(out->bytes + out->len, code, chunk);
 		out->len += chunk;
 	}
 	if (avail < X86_MAX_INSN_LEN)

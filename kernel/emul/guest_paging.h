@@ -11,18 +11,16 @@
 #include "kernel/guest/vcpu.h"
 #include "kernel/emul/x86_decode.h"
 
-/*
- * Read len bytes of guest-physical memory at gpa into buf. 0, or -errno for
- * addresses outside guest RAM (the walk propagates it; it is not a #PF).
- */
-typedef int (*guest_read_gpa_fn)(void *ctx, gpa_t gpa, void *buf, unsigned len);
-
-/* The paging state of a vCPU and the way to read its memory. */
+/* The paging state of a vCPU and its guest RAM as the hypervisor maps it. */
 struct guest_paging {
 	uint64_t cr0, cr3, cr4, efer;
 	unsigned maxphyaddr; /* guest MAXPHYADDR in bits; 0 means 52 */
-	guest_read_gpa_fn read_gpa;
-	void *ctx;
+	/*
+	 * Guest RAM, GPA [0, ram_size), mapped at `ram`: paging entries and code
+	 * are read there in place. A structure outside it is -EIO, not a #PF.
+	 */
+	const uint8_t *ram;
+	uint64_t ram_size;
 };
 
 /* Access kinds, or'ed together; none of them means a supervisor data read. */
@@ -42,8 +40,8 @@ struct guest_paging {
  * Translate linear address la for `access` (GUEST_ACCESS_*). 0 with *gpa set;
  * -EFAULT when the guest takes a #PF (*pf_error gets the error code, CR2 is
  * la); -EINVAL for a non-canonical la in IA-32e paging (#GP, not #PF);
- * -ENOTSUP for 5-level paging (CR4.LA57); -EIO if read_gpa said -EFAULT,
- * otherwise read_gpa's own error.
+ * -ENOTSUP for 5-level paging (CR4.LA57); -EIO for a paging structure
+ * outside guest RAM.
  */
 int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
 			   uint32_t *pf_error);
@@ -54,8 +52,8 @@ struct guest_fetch {
 	unsigned len; /* valid bytes */
 	/*
 	 * Why len stopped short of X86_MAX_INSN_LEN: 0 (all fetched), -EFAULT
-	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or a
-	 * read_gpa error. Whether that matters depends on the decoded length.
+	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or
+	 * -EIO (outside RAM). Whether that matters depends on the decoded length.
 	 */
 	int tail_error;
 	gva_t pf_la;
@@ -64,12 +62,12 @@ struct guest_fetch {
 
 /*
  * Fetch up to 15 bytes at CS.base + RIP (64-bit mode: RIP; 16-bit modes: IP)
- * for the CPL of sregs (SS.DPL; 3 in virtual-8086 mode), translating each page
+ * for the CPL of st (SS.DPL; 3 in virtual-8086 mode), translating each page
  * separately. Returns 0 when at least one byte was fetched, or the first
  * byte's error: -EFAULT with pf_la/pf_error (inject #PF), -ERANGE (RIP past
- * the CS limit: #GP), -ENOTSUP/-EINVAL/read errors as guest_paging_translate.
+ * the CS limit: #GP), -ENOTSUP/-EINVAL/-EIO as guest_paging_translate.
  */
-int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_sregs *sregs,
+int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state *st,
 		     struct guest_fetch *out);
 
 #endif

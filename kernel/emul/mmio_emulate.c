@@ -92,7 +92,7 @@ static int reg_check(struct emu *e, unsigned reg, bool high8)
  * SDM 1 3.4.1.1: 32-bit results zero-extend into the 64-bit register;
  * 8- and 16-bit results leave the other bits alone.
  */
-static void reg_write(struct emu *e, unsigned reg, bool high8, unsigned size, uint64_t val)
+static inline void reg_write(struct emu *e, unsigned reg, bool high8, unsigned size, uint64_t val)
 {
 	uint64_t *slot;
 
@@ -411,6 +411,17 @@ int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *
 			return ret;
 	}
 
+	/* Loads first: nearly every MMIO exit is a register reading a device register. */
+	if (insn->op == X86_OP_MOV_LOAD || insn->op == X86_OP_MOVZX || insn->op == X86_OP_MOVSX) {
+		ret = dev_read(access, ctx, insn->mem_size, &val);
+		if (ret)
+			return ret;
+		if (insn->op == X86_OP_MOVSX)
+			val = sign_extend(val, insn->mem_size);
+		reg_write(&e, insn->reg, insn->reg_high8, size, val);
+		*advance_rip = true;
+		return 0;
+	}
 	if (op_is_alu(insn->op)) {
 		ret = emu_alu(&e, insn, access, ctx);
 	} else {
@@ -424,16 +435,6 @@ int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *
 					return ret;
 			}
 			ret = dev_write(access, ctx, insn->mem_size, val);
-			break;
-		case X86_OP_MOV_LOAD:
-		case X86_OP_MOVZX:
-		case X86_OP_MOVSX:
-			ret = dev_read(access, ctx, insn->mem_size, &val);
-			if (ret)
-				return ret;
-			if (insn->op == X86_OP_MOVSX)
-				val = sign_extend(val, insn->mem_size);
-			reg_write(&e, insn->reg, insn->reg_high8, size, val);
 			break;
 		case X86_OP_XCHG:
 			ret = emu_xchg(&e, insn, access, ctx);

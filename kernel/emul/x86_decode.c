@@ -190,18 +190,18 @@ static const enum x86_op alu_ops[8] = {
     X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB, X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,
 };
 
-enum x86_mode x86_cpu_mode(const struct vcpu_sregs *sregs)
+enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st)
 {
 	/* SDM 3A 20.1: real and virtual-8086 mode are 16-bit whatever the descriptor says. */
-	if (!(sregs->cr0 & X86_CR0_PE) || (sregs->rflags & X86_RFLAGS_VM))
+	if (!(st->cr0 & X86_CR0_PE) || (st->rflags & X86_RFLAGS_VM))
 		return X86_MODE_16;
 	/* SDM 3A 5.2.1: CS.L selects 64-bit mode only with IA-32e active. */
-	if ((sregs->efer & X86_EFER_LMA) && sregs->cs.l)
+	if ((st->efer & X86_EFER_LMA) && st->cs_l)
 		return X86_MODE_64;
-	return sregs->cs.db ? X86_MODE_32 : X86_MODE_16;
+	return st->cs_db ? X86_MODE_32 : X86_MODE_16;
 }
 
-static int dec_byte(struct dec *d, uint8_t *out)
+static inline __attribute__((always_inline)) int dec_byte(struct dec *d, uint8_t *out)
 {
 	if (d->pos >= X86_MAX_INSN_LEN)
 		return -E2BIG;
@@ -266,8 +266,8 @@ static int dec_modrm16(struct dec *d, struct x86_insn *insn, uint8_t modrm)
 	return 0;
 }
 
-static int dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint8_t rex,
-		       enum x86_mode mode)
+static inline __attribute__((always_inline)) int
+dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint8_t rex, enum x86_mode mode)
 {
 	unsigned mod = MODRM_MOD(modrm), rm = MODRM_RM(modrm);
 	bool disp32 = mod == MOD_DISP32;
@@ -312,7 +312,7 @@ static int dec_modrm32(struct dec *d, struct x86_insn *insn, uint8_t modrm, uint
  * ModRM and its SIB/displacement. d->reg_field gets ModRM.reg without REX.R
  * (groups use it as an opcode extension), d->modrm the whole byte.
  */
-static int dec_modrm(struct dec *d, struct x86_insn *insn)
+static inline __attribute__((always_inline)) int dec_modrm(struct dec *d, struct x86_insn *insn)
 {
 	uint8_t modrm;
 	int ret = dec_byte(d, &modrm);
@@ -944,54 +944,145 @@ static int dec_vex(struct dec *d, struct x86_insn *insn, uint8_t opc, bool *is_v
 	return 0;
 }
 
-int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
+/* Operand and address size from the mode, 66, 67 and REX.W (SDM 2 2.2.1.2, 3A 3.6). */
+static inline __attribute__((always_inline)) void dec_sizes(struct dec *d, struct x86_insn *insn)
 {
-	struct dec d = {.bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN), .mode = mode};
-	uint8_t opc;
-	unsigned shape;
-	int ret;
+	if (d->mode == X86_MODE_64) {
+		/* SDM 2 2.2.1.2: REX.W takes precedence over 66. */
+		d->osz = (d->rex & REX_W) ? 8 : d->opsize_pfx ? 2 : 4;
+		insn->addr_size = d->addrsize_pfx ? 4 : 8;
+	} else {
+		d->osz = ((d->mode == X86_MODE_32) != d->opsize_pfx) ? 4 : 2;
+		insn->addr_size = ((d->mode == X86_MODE_32) != d->addrsize_pfx) ? 4 : 2;
+	}
+	insn->op_size = d->osz;
+}
 
+static void dec_start(struct dec *d, struct x86_insn *insn, const uint8_t *bytes, unsigned valid,
+		      enum x86_mode mode)
+{
+	*d = (struct dec){.bytes = bytes, .valid = MIN(valid, X86_MAX_INSN_LEN), .mode = mode};
 	*insn = (struct x86_insn){.reg = X86_REG_NONE,
 				  .base = X86_REG_NONE,
 				  .index = X86_REG_NONE,
 				  .scale = 1,
 				  .seg = X86_SEG_DS};
-	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64)
-		return -EINVAL;
+}
 
-	ret = dec_prefixes(&d, &opc);
+/* Without any REX, 8-bit register encodings 4-7 are AH, CH, DH, BH. */
+static void dec_high8(const struct dec *d, struct x86_insn *insn)
+{
+	if (d->rex)
+		return;
+	if (insn->op_size == 1 && insn->reg >= HIGH8_FIRST && insn->reg < 8 &&
+	    insn->op != X86_OP_STOS && insn->op != X86_OP_LODS && insn->op != X86_OP_MOVS)
+		insn->reg_high8 = true;
+	if (!insn->mem && insn->mem_size == 1 && insn->rm >= HIGH8_FIRST && insn->rm < 8)
+		insn->rm_high8 = true;
+}
+
+/*
+ * The forms MMIO exits nearly always meet, in a straight line: MOV between
+ * a register and memory (88-8B), MOV of an immediate to memory (C6/C7 /0)
+ * and MOVZX (0F B6/B7), with no prefix but one REX. It shares the ModRM,
+ * immediate and size code with the full decoder and must give exactly its
+ * answer (tests/unit/test_x86_decode.c compares the two); -EAGAIN leaves
+ * anything else, a register operand or an error to the full decoder.
+ */
+static int dec_common_mov(struct dec *d, struct x86_insn *insn)
+{
+	uint8_t opc;
+	int ret = dec_byte(d, &opc);
+
+	if (!ret && d->mode == X86_MODE_64 && (opc & REX_MASK) == REX_BASE) {
+		d->rex = opc;
+		insn->rex = true;
+		ret = dec_byte(d, &opc);
+	}
+	if (ret)
+		return -EAGAIN;
+	dec_sizes(d, insn);
+	insn->opcode = opc;
+	switch (opc) {
+	case OPC_MOV_EB_GB:
+	case OPC_MOV_EV_GV:
+		insn->op = X86_OP_MOV_STORE;
+		break;
+	case OPC_MOV_GB_EB:
+	case OPC_MOV_GV_EV:
+		insn->op = X86_OP_MOV_LOAD;
+		insn->reg_is_dst = true;
+		break;
+	case OPC_MOV_EB_IB:
+	case OPC_MOV_EV_IZ:
+		insn->op = X86_OP_MOV_STORE;
+		break;
+	case OPC_TWO_BYTE:
+		if (dec_byte(d, &opc) || (opc != OPC2_MOVZX_B && opc != OPC2_MOVZX_W))
+			return -EAGAIN;
+		insn->map = X86_MAP_0F;
+		insn->opcode = opc;
+		insn->op = X86_OP_MOVZX;
+		insn->mem_size = opc == OPC2_MOVZX_B ? 1 : 2;
+		insn->reg_is_dst = true;
+		break;
+	default:
+		return -EAGAIN;
+	}
+	if (dec_modrm(d, insn) || !insn->mem)
+		return -EAGAIN;
+	if (opc == OPC_MOV_EB_IB || opc == OPC_MOV_EV_IZ) {
+		if (d->reg_field != GRP11_MOV || dec_imm(d, insn,
+							 opc == OPC_MOV_EB_IB ? 1
+							 : d->osz == 2	      ? 2
+									      : 4))
+			return -EAGAIN;
+		insn->reg = X86_REG_NONE;
+	}
+	if (insn->map == X86_MAP_1BYTE && !(opc & OPC_ALU_BYTE_BIT))
+		insn->op_size = 1;
+	if (insn->mem_size == 0)
+		insn->mem_size = insn->op_size;
+	dec_high8(d, insn);
+	insn->len = d->pos;
+	return 0;
+}
+
+/*
+ * The full decoder: every prefix, map and shape. x86_decode() tries the
+ * straight line for the common MOVs (dec_common_mov) first.
+ */
+static int dec_full(struct dec *d, struct x86_insn *insn)
+{
+	uint8_t opc;
+	unsigned shape;
+	int ret;
+
+	ret = dec_prefixes(d, &opc);
 	if (!ret)
-		ret = dec_vex(&d, insn, opc, &insn->vex);
+		ret = dec_vex(d, insn, opc, &insn->vex);
 	if (ret)
 		return ret;
-	insn->rex = d.rex != 0 && !insn->vex;
-	if (mode == X86_MODE_64) {
-		/* SDM 2 2.2.1.2: REX.W takes precedence over 66. */
-		d.osz = (d.rex & REX_W) ? 8 : d.opsize_pfx ? 2 : 4;
-		insn->addr_size = d.addrsize_pfx ? 4 : 8;
-	} else {
-		d.osz = ((mode == X86_MODE_32) != d.opsize_pfx) ? 4 : 2;
-		insn->addr_size = ((mode == X86_MODE_32) != d.addrsize_pfx) ? 4 : 2;
-	}
-	insn->op_size = d.osz;
+	insn->rex = d->rex != 0 && !insn->vex;
+	dec_sizes(d, insn);
 
 	if (insn->vex) {
-		ret = dec_byte(&d, &opc);
+		ret = dec_byte(d, &opc);
 	} else if (opc == OPC_TWO_BYTE) {
 		insn->map = X86_MAP_0F;
-		ret = dec_byte(&d, &opc);
+		ret = dec_byte(d, &opc);
 		if (!ret && (opc == OPC2_ESC_38 || opc == OPC2_ESC_3A)) {
 			insn->map = opc == OPC2_ESC_38 ? X86_MAP_0F38 : X86_MAP_0F3A;
-			ret = dec_byte(&d, &opc);
+			ret = dec_byte(d, &opc);
 		}
 	}
 	if (ret)
 		return ret;
 	insn->opcode = opc;
 	shape = opcode_shape(insn->map, opc);
-	if ((shape & SH_UD) || ((shape & SH_INV64) && mode == X86_MODE_64))
+	if ((shape & SH_UD) || ((shape & SH_INV64) && d->mode == X86_MODE_64))
 		return -ENOTSUP;
-	ret = dec_operands(&d, insn, shape);
+	ret = dec_operands(d, insn, shape);
 	if (ret)
 		return ret;
 
@@ -1000,9 +1091,9 @@ int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct 
 	else if (insn->map == X86_MAP_1BYTE) {
 		if (opcode_is_byte(opc))
 			insn->op_size = 1;
-		ret = classify_1byte(&d, insn);
+		ret = classify_1byte(d, insn);
 	} else if (insn->map == X86_MAP_0F) {
-		ret = classify_0f(&d, insn);
+		ret = classify_0f(d, insn);
 	}
 	if (ret)
 		return ret;
@@ -1012,24 +1103,42 @@ int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct 
 		insn->op_size = 4;
 	if (insn->mem_size == 0)
 		insn->mem_size = insn->op_size;
-	/* Without any REX, 8-bit register encodings 4-7 are AH, CH, DH, BH. */
-	if (!d.rex) {
-		if (insn->op_size == 1 && insn->reg >= HIGH8_FIRST && insn->reg < 8 &&
-		    insn->op != X86_OP_STOS && insn->op != X86_OP_LODS && insn->op != X86_OP_MOVS) {
-			insn->reg_high8 = true;
-		}
-		if (!insn->mem && insn->mem_size == 1 && insn->rm >= HIGH8_FIRST && insn->rm < 8)
-			insn->rm_high8 = true;
-	}
-	if (d.seg_override && insn->op != X86_OP_STOS && insn->op != X86_OP_INS) {
-		insn->seg = d.seg;
+	dec_high8(d, insn);
+	if (d->seg_override && insn->op != X86_OP_STOS && insn->op != X86_OP_INS) {
+		insn->seg = d->seg;
 		insn->seg_override = true;
 	}
-	if (d.lock && !lock_allowed(&d, insn))
+	if (d->lock && !lock_allowed(d, insn))
 		return -ENOTSUP;
-	insn->lock = d.lock || (insn->op == X86_OP_XCHG && insn->mem); /* XCHG locks implicitly */
-	insn->len = d.pos;
+	insn->lock = d->lock || (insn->op == X86_OP_XCHG && insn->mem); /* XCHG locks implicitly */
+	insn->len = d->pos;
 	return 0;
+}
+
+static int decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn,
+		  bool try_common_mov)
+{
+	struct dec d;
+
+	dec_start(&d, insn, bytes, valid, mode);
+	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64)
+		return -EINVAL;
+	if (try_common_mov) {
+		if (dec_common_mov(&d, insn) == 0)
+			return 0;
+		dec_start(&d, insn, bytes, valid, mode);
+	}
+	return dec_full(&d, insn);
+}
+
+int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
+{
+	return decode(bytes, valid, mode, insn, true);
+}
+
+int x86_decode_full(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn)
+{
+	return decode(bytes, valid, mode, insn, false);
 }
 
 static uint64_t addr_mask(unsigned addr_size)

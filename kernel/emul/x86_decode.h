@@ -132,7 +132,7 @@ struct x86_insn {
 };
 
 /* The decoder's mode for the vCPU's current state (CR0.PE, RFLAGS.VM, EFER.LMA, CS.L/D). */
-enum x86_mode x86_cpu_mode(const struct vcpu_sregs *sregs);
+enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st);
 
 /*
  * Decode one instruction from bytes[0, valid). Returns 0 and fills *insn
@@ -143,6 +143,13 @@ enum x86_mode x86_cpu_mode(const struct vcpu_sregs *sregs);
  * for EVEX and XOP, which it does not size.
  */
 int x86_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode, struct x86_insn *insn);
+
+/*
+ * x86_decode() without its straight line for the common MOV forms: the same
+ * answer, slower. For the unit tests, which hold the two to each other.
+ */
+int x86_decode_full(const uint8_t *bytes, unsigned valid, enum x86_mode mode,
+		    struct x86_insn *insn);
 
 /*
  * Effective address (segment offset, before adding the segment base) of the

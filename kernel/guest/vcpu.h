@@ -43,6 +43,39 @@ struct vcpu_sregs {
 	uint64_t rip, rsp, rflags;
 };
 
+/*
+ * What fetching, decoding and emulating one instruction depend on: the
+ * paging registers, CS, the CPL and the registers outside struct vcpu_regs.
+ * A handful of fields against vcpu_sregs' dozens: the MMIO exit reads this.
+ */
+struct vcpu_insn_state {
+	uint64_t cr0, cr3, cr4, efer; /* as the guest sees them */
+	uint64_t rip, rsp, rflags;
+	uint64_t cs_base;
+	uint32_t cs_limit; /* in bytes */
+	bool cs_l, cs_db;
+	uint8_t ss_dpl; /* the CPL in protected mode (SDM 3A 5.5) */
+};
+
+/* The instruction state within a full set of sregs (for paths that read those anyway). */
+static inline struct vcpu_insn_state vcpu_sregs_insn_state(const struct vcpu_sregs *s)
+{
+	return (struct vcpu_insn_state){
+	    .cr0 = s->cr0,
+	    .cr3 = s->cr3,
+	    .cr4 = s->cr4,
+	    .efer = s->efer,
+	    .rip = s->rip,
+	    .rsp = s->rsp,
+	    .rflags = s->rflags,
+	    .cs_base = s->cs.base,
+	    .cs_limit = s->cs.limit,
+	    .cs_l = s->cs.l,
+	    .cs_db = s->cs.db,
+	    .ss_dpl = s->ss.dpl,
+	};
+}
+
 enum vcpu_exit_kind {
 	VEXIT_NONE = 0,
 	VEXIT_CPUID,

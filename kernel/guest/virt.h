@@ -35,6 +35,8 @@ struct virt_ops {
 	void (*vcpu_destroy)(struct vcpu *v);
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 	int (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	/* Exit handling only: the cheap subset of the sregs that instruction emulation needs. */
+	void (*vcpu_get_insn_state)(struct vcpu *v, struct vcpu_insn_state *s);
 	uint64_t (*vcpu_get_rip)(struct vcpu *v);
 	/* Step over an emulated instruction (also ends an STI / MOV SS interrupt shadow). */
 	void (*vcpu_advance_rip)(struct vcpu *v, unsigned len);

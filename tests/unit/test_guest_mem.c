@@ -78,7 +78,7 @@ static void test_gpa(void **state)
 #define GVA_A 0x400000ULL
 #define GVA_B 0x401000ULL
 
-static struct vcpu_sregs paged_sregs(void)
+static struct vcpu_insn_state paged_state(void)
 {
 	memset(ram, 0, 0x20000);
 	put64(0x10000, 0x11000 | P | RW | US);		 /* PML4[0] */
@@ -87,17 +87,18 @@ static struct vcpu_sregs paged_sregs(void)
 	put64(0x13000 + 0 * 8, 0x30000 | P | RW | US);	 /* PT[0] */
 	put64(0x13000 + 1 * 8, 0x50000 | P | US);	 /* PT[1]: read-only */
 	put64(0x13000 + 2 * 8, 0x2000000 | P | RW | US); /* PT[2]: outside RAM */
-	return (struct vcpu_sregs){.cr0 = CR0_PAGED,
-				   .cr3 = 0x10000,
-				   .cr4 = CR4_PAGED,
-				   .efer = EFER_PAGED,
-				   .cs = {.l = true, .limit = 0xffffffff},
-				   .rip = GVA_B - 2};
+	return (struct vcpu_insn_state){.cr0 = CR0_PAGED,
+					.cr3 = 0x10000,
+					.cr4 = CR4_PAGED,
+					.efer = EFER_PAGED,
+					.cs_l = true,
+					.cs_limit = 0xffffffff,
+					.rip = GVA_B - 2};
 }
 
 static void test_gva(void **state)
 {
-	struct vcpu_sregs s = paged_sregs();
+	struct vcpu_insn_state s = paged_state();
 	uint8_t buf[8] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7}, back[8];
 	uint32_t pf_error;
 	gva_t pf_la;
@@ -142,7 +143,7 @@ static void test_gva(void **state)
 
 static void test_fetch(void **state)
 {
-	struct vcpu_sregs s = paged_sregs();
+	struct vcpu_insn_state s = paged_state();
 	struct guest_fetch f;
 	static const uint8_t cpuid_hlt[] = {0x0f, 0xa2, 0xf4};
 
@@ -154,8 +155,8 @@ static void test_fetch(void **state)
 	assert_memory_equal(f.bytes, cpuid_hlt, sizeof(cpuid_hlt));
 
 	/* Paging off: linear is physical. */
-	s = (struct vcpu_sregs){
-	    .cr0 = CR0_PE, .cs = {.db = true, .limit = 0xffffffff}, .rip = 0x7000};
+	s = (struct vcpu_insn_state){
+	    .cr0 = CR0_PE, .cs_db = true, .cs_limit = 0xffffffff, .rip = 0x7000};
 	memcpy(ram + 0x7000, cpuid_hlt, sizeof(cpuid_hlt));
 	assert_int_equal(guest_mem_fetch_insn(&guest, &s, &f), 0);
 	assert_memory_equal(f.bytes, cpuid_hlt, sizeof(cpuid_hlt));

@@ -604,38 +604,127 @@ static void test_garbage_exhaustive_short(void **state)
 	}
 }
 
+/* Field by field: the two decoders build their structs separately (padding may differ). */
+static void assert_same_insn(const struct x86_insn *a, const struct x86_insn *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_int_equal(a->op, b->op);
+	assert_int_equal(a->map, b->map);
+	assert_int_equal(a->opcode, b->opcode);
+	assert_int_equal(a->vex, b->vex);
+	assert_int_equal(a->op_size, b->op_size);
+	assert_int_equal(a->mem_size, b->mem_size);
+	assert_int_equal(a->addr_size, b->addr_size);
+	assert_int_equal(a->reg, b->reg);
+	assert_int_equal(a->reg_high8, b->reg_high8);
+	assert_int_equal(a->reg_is_dst, b->reg_is_dst);
+	assert_int_equal(a->has_imm, b->has_imm);
+	assert_int_equal(a->imm, b->imm);
+	assert_int_equal(a->cr, b->cr);
+	assert_int_equal(a->mem, b->mem);
+	assert_int_equal(a->rm, b->rm);
+	assert_int_equal(a->rm_high8, b->rm_high8);
+	assert_int_equal(a->base, b->base);
+	assert_int_equal(a->index, b->index);
+	assert_int_equal(a->scale, b->scale);
+	assert_int_equal(a->rip_rel, b->rip_rel);
+	assert_int_equal(a->disp, b->disp);
+	assert_int_equal(a->seg, b->seg);
+	assert_int_equal(a->seg_override, b->seg_override);
+	assert_int_equal(a->rep, b->rep);
+	assert_int_equal(a->lock, b->lock);
+	assert_int_equal(a->rex, b->rex);
+}
+
+static void expect_same_decode(const uint8_t *bytes, unsigned valid, enum x86_mode mode)
+{
+	struct x86_insn fast, full;
+	int ret = x86_decode(bytes, valid, mode, &fast);
+
+	assert_int_equal(ret, x86_decode_full(bytes, valid, mode, &full));
+	if (ret == 0)
+		assert_same_insn(&fast, &full);
+}
+
+/*
+ * The straight-line path for the common MOVs gives the full decoder's answer:
+ * every mode, REX, opcode of the set (and its neighbours), ModRM and the SIB
+ * forms that change the layout, whole and truncated at every length.
+ */
+static void test_common_mov_matches_full(void **state)
+{
+	static const uint8_t opcodes[][2] = {
+	    {0x88},	  {0x89},	{0x8a}, {0x8b}, {0xc6},	      {0xc7}, {0x0f, 0xb6},
+	    {0x0f, 0xb7}, {0x0f, 0xbe}, {0x8c}, {0xc5}, {0x0f, 0xb5}, {0x87}, {0x63},
+	};
+	static const uint8_t sibs[] = {0x00, 0x24, 0x25, 0x65, 0xe5, 0x20, 0x4c, 0xdd};
+	static const enum x86_mode modes[] = {M16, M32, M64};
+
+	for (unsigned m = 0; m < 3; m++) {
+		for (unsigned rex = 0x3f; rex <= 0x4f; rex++) {
+			for (unsigned o = 0; o < sizeof(opcodes) / sizeof(opcodes[0]); o++) {
+				for (unsigned modrm = 0; modrm < 256; modrm++) {
+					for (unsigned si = 0; si < sizeof(sibs); si++) {
+						uint8_t b[X86_MAX_INSN_LEN];
+						unsigned n = 0;
+
+						if (rex != 0x3f)
+							b[n++] = rex; /* 0x3f: no REX */
+						b[n++] = opcodes[o][0];
+						if (opcodes[o][1])
+							b[n++] = opcodes[o][1];
+						b[n++] = modrm;
+						b[n++] = sibs[si];
+						for (uint8_t fill = 0x81; n < sizeof(b);
+						     fill += 0x11)
+							b[n++] = fill;
+						for (unsigned valid = 0; valid <= sizeof(b);
+						     valid++)
+							expect_same_decode(b, valid, modes[m]);
+					}
+				}
+			}
+		}
+	}
+}
+
 static void test_cpu_mode(void **state)
 {
-	struct vcpu_sregs s = {0};
+	struct vcpu_insn_state s = {0};
 
 	assert_int_equal(x86_cpu_mode(&s), M16); /* real mode */
-	s.cs.db = true;
+	s.cs_db = true;
 	assert_int_equal(x86_cpu_mode(&s), M16); /* real mode ignores CS.D */
 	s.cr0 = 1;				 /* PE */
 	assert_int_equal(x86_cpu_mode(&s), M32);
-	s.cs.db = false;
+	s.cs_db = false;
 	assert_int_equal(x86_cpu_mode(&s), M16);
-	s.cs.db = true;
+	s.cs_db = true;
 	s.rflags = 1ULL << 17; /* virtual-8086 */
 	assert_int_equal(x86_cpu_mode(&s), M16);
 	s.rflags = 0;
-	s.cs.l = true; /* L without LMA: not 64-bit */
+	s.cs_l = true; /* L without LMA: not 64-bit */
 	assert_int_equal(x86_cpu_mode(&s), M32);
 	s.efer = 1ULL << 10; /* LMA */
-	s.cs.db = false;
+	s.cs_db = false;
 	assert_int_equal(x86_cpu_mode(&s), M64);
-	s.cs.l = false; /* compatibility mode */
-	s.cs.db = true;
+	s.cs_l = false; /* compatibility mode */
+	s.cs_db = true;
 	assert_int_equal(x86_cpu_mode(&s), M32);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),	    cmocka_unit_test(test_unsupported),
-	    cmocka_unit_test(test_length_limit),    cmocka_unit_test(test_segment_overrides),
-	    cmocka_unit_test(test_high8_registers), cmocka_unit_test(test_cpu_mode),
-	    cmocka_unit_test(test_garbage_random),  cmocka_unit_test(test_garbage_exhaustive_short),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_length_limit),
+	    cmocka_unit_test(test_segment_overrides),
+	    cmocka_unit_test(test_high8_registers),
+	    cmocka_unit_test(test_cpu_mode),
+	    cmocka_unit_test(test_common_mov_matches_full),
+	    cmocka_unit_test(test_garbage_random),
+	    cmocka_unit_test(test_garbage_exhaustive_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

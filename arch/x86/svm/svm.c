@@ -112,6 +112,7 @@ const struct virt_ops svm_ops = {
     .vcpu_destroy = svm_vcpu_destroy,
     .vcpu_get_sregs = svm_vcpu_get_sregs,
     .vcpu_set_sregs = svm_vcpu_set_sregs,
+    .vcpu_get_insn_state = svm_vcpu_get_insn_state,
     .vcpu_get_rip = svm_vcpu_get_rip,
     .vcpu_advance_rip = svm_vcpu_advance_rip,
     .vcpu_read_cr = svm_vcpu_read_cr,

@@ -40,6 +40,7 @@ int svm_shared_maps_init(void);
 int svm_vcpu_create(struct vcpu *v);
 void svm_vcpu_destroy(struct vcpu *v);
 void svm_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void svm_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s);
 int svm_vcpu_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 uint64_t svm_vcpu_get_rip(struct vcpu *v);
 void svm_vcpu_advance_rip(struct vcpu *v, unsigned len);

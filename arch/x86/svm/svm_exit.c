@@ -31,13 +31,13 @@
 /* Fetch and identify the instruction at CS:RIP (the one that caused the exit). */
 static int decode_at_rip(struct vcpu *v, struct x86_insn *info)
 {
-	struct vcpu_sregs s;
-	svm_vcpu_get_sregs(v, &s);
+	struct vcpu_insn_state st;
+	svm_vcpu_get_insn_state(v, &st);
 	struct guest_fetch fetch;
-	int err = guest_mem_fetch_insn(v->guest, &s, &fetch);
+	int err = guest_mem_fetch_insn(v->guest, &st, &fetch);
 	if (err)
 		return err;
-	return x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&s), info);
+	return x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&st), info);
 }
 
 /* The decoding fallback: false (and the exit becomes UNHANDLED) if RIP holds something else. */

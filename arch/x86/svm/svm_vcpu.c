@@ -497,3 +497,24 @@ void svm_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
 	v->pending = *e;
 	v->event_pending = true;
 }
+
+/* The fields an emulated instruction depends on, without unpacking every segment. */
+void svm_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s)
+{
+	const struct vmcb *vmcb = svm_vmcb(v);
+
+	*s = (struct vcpu_insn_state){
+	    .cr0 = vmcb->cr0,
+	    .cr3 = vmcb->cr3,
+	    .cr4 = vmcb->cr4,
+	    .efer = vmcb->efer & ~EFER_SVME,
+	    .rip = vmcb->rip,
+	    .rsp = vmcb->rsp,
+	    .rflags = vmcb->rflags,
+	    .cs_base = vmcb->cs.base,
+	    .cs_limit = vmcb->cs.limit,
+	    .cs_l = vmcb->cs.attrib & VMCB_ATTR_L,
+	    .cs_db = vmcb->cs.attrib & VMCB_ATTR_DB,
+	    .ss_dpl = (vmcb->ss.attrib >> VMCB_ATTR_DPL_SHIFT) & 3,
+	};
+}

@@ -92,6 +92,7 @@ const struct virt_ops vmx_ops = {
     .vcpu_destroy = vmx_vcpu_destroy,
     .vcpu_get_sregs = vmx_vcpu_get_sregs,
     .vcpu_set_sregs = vmx_vcpu_set_sregs,
+    .vcpu_get_insn_state = vmx_vcpu_get_insn_state,
     .vcpu_get_rip = vmx_vcpu_get_rip,
     .vcpu_advance_rip = vmx_vcpu_advance_rip,
     .vcpu_read_cr = vmx_vcpu_read_cr,

@@ -44,6 +44,7 @@ void vmx_vcpu_load(struct vcpu *v);
 int vmx_vcpu_create(struct vcpu *v);
 void vmx_vcpu_destroy(struct vcpu *v);
 void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void vmx_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s);
 int vmx_vcpu_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 uint64_t vmx_vcpu_get_rip(struct vcpu *v);
 void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len);

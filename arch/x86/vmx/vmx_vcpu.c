@@ -535,3 +535,32 @@ void vmx_vcpu_put(struct vcpu *v)
 		to_vmx(v)->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}
 }
+
+/* Access-rights bits of a segment (SDM 3C 24.4.1, table 24-2). */
+#define AR_DPL_SHIFT 5
+#define AR_DPL_MASK  3u
+#define AR_L	     (1u << 13)
+#define AR_DB	     (1u << 14)
+
+/*
+ * The dozen fields an emulated instruction depends on, where
+ * vmx_vcpu_get_sregs reads some fifty. Exit handling only: the VMCS that just
+ * exited is current.
+ */
+void vmx_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s)
+{
+	uint32_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
+
+	s->cr0 = guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);
+	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	s->cr4 = guest_visible(vmcs_read(VMCS_GUEST_CR4), VMCS_CR4_MASK, VMCS_CR4_SHADOW);
+	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	s->rip = vmcs_read(VMCS_GUEST_RIP);
+	s->rsp = vmcs_read(VMCS_GUEST_RSP);
+	s->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	s->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
+	s->cs_limit = vmcs_read(VMCS_GUEST_CS_LIMIT);
+	s->cs_l = cs_ar & AR_L;
+	s->cs_db = cs_ar & AR_DB;
+	s->ss_dpl = (vmcs_read(VMCS_GUEST_SS_AR) >> AR_DPL_SHIFT) & AR_DPL_MASK;
+}
