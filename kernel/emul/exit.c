@@ -19,9 +19,11 @@
 #include "kernel/emul/xcr0_policy.h"
 #include "kernel/core/panic.h"
 #include "kernel/sched/sched.h"
+#include "kernel/guest/vcpu_event.h"
 #include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
 
+#define VECTOR_DB	  1
 #define VECTOR_UD	  6
 #define VECTOR_GP	  13
 #define VECTOR_AC	  17
@@ -42,11 +44,9 @@ void exit_stop_guest(struct vcpu *v, int state, int code, const char *fmt, ...)
 
 void exit_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	struct vcpu_event e = {.type = VEVENT_EXCEPTION,
-			       .vector = vector,
-			       .has_error = has_error,
-			       .error_code = error};
-	virt->vcpu_inject(v, &e);
+	if (!vcpu_event_queue_exception(v, vector, has_error, error))
+		exit_stop_guest(v, GUEST_CRASHED, -1,
+				"triple fault (exception %u while delivering #DF)", vector);
 }
 
 static void inject_gp(struct vcpu *v)
@@ -326,6 +326,11 @@ static __attribute__((noinline)) void handle_rare(struct vcpu *v, struct vcpu_ex
 	case VEXIT_VIRT_INSN:
 	case VEXIT_MONITOR:
 		exit_inject_exception(v, VECTOR_UD, false, 0);
+		break;
+	case VEXIT_ICEBP:
+		/* A trap: #DB delivered with RIP after the instruction, like the CPU's own. */
+		skip(v, e);
+		exit_inject_exception(v, VECTOR_DB, false, 0);
 		break;
 	case VEXIT_RDPMC:
 		/* CPUID leaf 0xA offers no counters: every ECX is invalid (SDM 2 RDPMC). */

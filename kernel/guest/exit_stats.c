@@ -33,6 +33,7 @@ static const char *const exit_kind_names[] = {
     [VEXIT_DR_ACCESS] = "dr-access",
     [VEXIT_RDPMC] = "rdpmc",
     [VEXIT_MONITOR] = "monitor-mwait",
+    [VEXIT_ICEBP] = "icebp",
 };
 
 /* A kind added to enum vcpu_exit_kind must be named here too. */

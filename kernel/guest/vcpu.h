@@ -102,6 +102,7 @@ enum vcpu_exit_kind {
 	VEXIT_DR_ACCESS,     /* MOV to/from a debug register: cr.cr = DR number, cr.gpr, cr.type */
 	VEXIT_RDPMC,	     /* RDPMC: no performance counters are offered */
 	VEXIT_MONITOR,	     /* MONITOR or MWAIT: not offered (CPUID.1:ECX.MONITOR = 0) */
+	VEXIT_ICEBP,	     /* ICEBP (INT1, F1): its #DB, as a trap after the instruction */
 	VEXIT_KIND_COUNT,
 };
 
@@ -140,7 +141,15 @@ struct vcpu_exit {
 	};
 };
 
-enum vcpu_event_type { VEVENT_EXTINT, VEVENT_NMI, VEVENT_EXCEPTION, VEVENT_SOFTINT };
+enum vcpu_event_type {
+	VEVENT_EXTINT,
+	VEVENT_NMI,
+	VEVENT_EXCEPTION,
+	/* Only as interrupted events (kernel/guest/vcpu_event.c drops them): */
+	VEVENT_SOFTINT,		    /* INT n */
+	VEVENT_SOFT_EXCEPTION,	    /* INT3, INTO */
+	VEVENT_PRIV_SOFT_EXCEPTION, /* ICEBP (INT1) */
+};
 
 struct vcpu_event {
 	enum vcpu_event_type type;

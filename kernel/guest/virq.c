@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "drivers/tsc.h"
 #include "kernel/sched/sched.h"
+#include "kernel/guest/vcpu_event.h"
 #include "kernel/guest/virt.h"
 
 #define FIRST_EXTERNAL_VECTOR 32
@@ -61,9 +62,8 @@ void virq_before_entry(struct vcpu *v)
 	/* A TPR-masked interrupt needs no window: only a MOV to CR8 can unmask it. */
 	if (v->irq_pending && !masked_by_tpr(v)) {
 		if (!v->event_pending && virt->vcpu_interruptible(v)) {
-			struct vcpu_event e = {.type = VEVENT_EXTINT, .vector = v->irq_vector};
 			v->irq_pending = false;
-			virt->vcpu_inject(v, &e);
+			vcpu_event_queue_interrupt(v, v->irq_vector);
 		} else {
 			want_window = true;
 		}

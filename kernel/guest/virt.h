@@ -69,8 +69,7 @@ struct virt_ops {
 	bool (*vcpu_interruptible)(struct vcpu *v);
 	/* Exit as soon as the guest can take an interrupt (VEXIT_INTR_WINDOW). */
 	void (*vcpu_intr_window)(struct vcpu *v, bool on);
-	/* Queue an event for delivery at the next entry (vcpu->pending). */
-	void (*vcpu_inject)(struct vcpu *v, const struct vcpu_event *e);
+	/* Events are queued in v->pending by kernel/guest/vcpu_event.c; entry delivers them. */
 };
 
 /*

@@ -124,5 +124,4 @@ const struct virt_ops svm_ops = {
     .vcpu_set_timer = svm_vcpu_set_timer,
     .vcpu_interruptible = svm_vcpu_interruptible,
     .vcpu_intr_window = svm_vcpu_intr_window,
-    .vcpu_inject = svm_vcpu_inject,
 };

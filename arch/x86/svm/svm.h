@@ -53,7 +53,6 @@ int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int svm_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool svm_vcpu_interruptible(struct vcpu *v);
 void svm_vcpu_intr_window(struct vcpu *v, bool on);
-void svm_vcpu_inject(struct vcpu *v, const struct vcpu_event *e);
 
 /* svm_entry.S */
 void svm_enter(struct vcpu_regs *regs, hpa_t guest_vmcb, hpa_t host_vmcb);

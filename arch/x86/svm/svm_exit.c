@@ -246,6 +246,11 @@ void svm_decode_exit(struct vcpu *v, struct vcpu_exit *exit)
 		exit->kind = code == SVM_EXIT_INVD ? VEXIT_INVD : VEXIT_WBINVD;
 		set_insn_len(v, exit, X86_OP_INVD, X86_OP_WBINVD);
 		return;
+	case SVM_EXIT_ICEBP:
+		/* Intercepted so that its #DB is a trap on both backends (Xen does the same). */
+		exit->kind = VEXIT_ICEBP;
+		set_insn_len(v, exit, X86_OP_OTHER, X86_OP_OTHER);
+		return;
 	case SVM_EXIT_RDPMC:
 		exit->kind = VEXIT_RDPMC; /* a fault: no instruction length needed */
 		return;

@@ -15,6 +15,7 @@
 #include "arch/x86/svm/svm_caps.h"
 #include "kernel/mm/directmap.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/vcpu_event.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/msr_policy.h"
 #include "kernel/core/pcpu.h"
@@ -87,7 +88,7 @@ static void write_controls(struct vcpu *v, struct vmcb *vmcb)
 	vmcb->intercept_misc2 = VMCB_INTERCEPT_VMRUN | VMCB_INTERCEPT_VMMCALL |
 				VMCB_INTERCEPT_VMLOAD | VMCB_INTERCEPT_VMSAVE |
 				VMCB_INTERCEPT_STGI | VMCB_INTERCEPT_CLGI | VMCB_INTERCEPT_SKINIT |
-				VMCB_INTERCEPT_WBINVD | VMCB_INTERCEPT_MONITOR |
+				VMCB_INTERCEPT_ICEBP | VMCB_INTERCEPT_WBINVD | VMCB_INTERCEPT_MONITOR |
 				VMCB_INTERCEPT_MWAIT | VMCB_INTERCEPT_XSETBV;
 	vmcb->iopm_base_pa = iopm;
 	vmcb->msrpm_base_pa = msrpm;
@@ -365,11 +366,11 @@ int svm_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 
 static void inject_pending(struct vcpu *v)
 {
+	/* Only these are ever queued (vcpu_event.c drops interrupted software events). */
 	static const uint32_t types[] = {
 	    [VEVENT_EXTINT] = VMCB_EVENT_TYPE_INTR,
 	    [VEVENT_NMI] = VMCB_EVENT_TYPE_NMI,
 	    [VEVENT_EXCEPTION] = VMCB_EVENT_TYPE_EXCEPTION,
-	    [VEVENT_SOFTINT] = VMCB_EVENT_TYPE_SOFTINT,
 	};
 	struct vmcb *vmcb = svm_vmcb(v);
 	const struct vcpu_event *e = &v->pending;
@@ -382,10 +383,10 @@ static void inject_pending(struct vcpu *v)
 }
 
 /*
- * APM 2 15.7.2: an event whose delivery the exit interrupted is in
- * EXITINTINFO and must be delivered again. Software interrupts and INT3 /
- * INTO are not re-injected: RIP still points at the instruction, which
- * simply runs again.
+ * APM 2 15.7.2: an event the exit interrupted is in EXITINTINFO;
+ * kernel/guest/vcpu_event.c queues it again (software interrupts and INT3 /
+ * INTO, reported as type 4 or as exceptions 3 and 4, are dropped there: RIP
+ * still points at the instruction, which runs again).
  */
 static void requeue_exitintinfo(struct vcpu *v)
 {
@@ -394,18 +395,19 @@ static void requeue_exitintinfo(struct vcpu *v)
 		return;
 	uint32_t type = info & VMCB_EVENT_TYPE_MASK;
 	uint8_t vector = info & VMCB_EVENT_VECTOR_MASK;
-	if (type == VMCB_EVENT_TYPE_SOFTINT ||
-	    (type == VMCB_EVENT_TYPE_EXCEPTION && (vector == VECTOR_BP || vector == VECTOR_OF)))
-		return;
-	v->pending = (struct vcpu_event){
-	    .type = type == VMCB_EVENT_TYPE_NMI	   ? VEVENT_NMI
-		    : type == VMCB_EVENT_TYPE_INTR ? VEVENT_EXTINT
-						   : VEVENT_EXCEPTION,
+	bool soft_exception =
+	    type == VMCB_EVENT_TYPE_EXCEPTION && (vector == VECTOR_BP || vector == VECTOR_OF);
+	struct vcpu_event e = {
+	    .type = type == VMCB_EVENT_TYPE_NMI	      ? VEVENT_NMI
+		    : type == VMCB_EVENT_TYPE_INTR    ? VEVENT_EXTINT
+		    : type == VMCB_EVENT_TYPE_SOFTINT ? VEVENT_SOFTINT
+		    : soft_exception		      ? VEVENT_SOFT_EXCEPTION
+						      : VEVENT_EXCEPTION,
 	    .vector = vector,
 	    .has_error = info & VMCB_EVENT_ERROR_VALID,
 	    .error_code = info >> VMCB_EVENT_ERROR_SHIFT,
 	};
-	v->event_pending = true;
+	vcpu_event_requeue(v, &e);
 }
 
 /*
@@ -492,11 +494,6 @@ void svm_vcpu_intr_window(struct vcpu *v, bool on)
 	}
 }
 
-void svm_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
-{
-	v->pending = *e;
-	v->event_pending = true;
-}
 
 /* The fields an emulated instruction depends on, without unpacking every segment. */
 void svm_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s)

@@ -125,6 +125,7 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define VMCB_INTERCEPT_STGI    (1u << 4)
 #define VMCB_INTERCEPT_CLGI    (1u << 5)
 #define VMCB_INTERCEPT_SKINIT  (1u << 6)
+#define VMCB_INTERCEPT_ICEBP   (1u << 8)
 #define VMCB_INTERCEPT_WBINVD  (1u << 9)
 #define VMCB_INTERCEPT_MONITOR (1u << 10)
 #define VMCB_INTERCEPT_MWAIT   (1u << 11)
@@ -184,6 +185,7 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 #define SVM_EXIT_STGI	    0x084
 #define SVM_EXIT_CLGI	    0x085
 #define SVM_EXIT_SKINIT	    0x086
+#define SVM_EXIT_ICEBP	    0x088
 #define SVM_EXIT_WBINVD	    0x089
 #define SVM_EXIT_MONITOR    0x08a
 #define SVM_EXIT_MWAIT	    0x08b

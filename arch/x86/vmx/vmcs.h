@@ -138,6 +138,7 @@
 #define INTR_TYPE_NMI		 (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION	 (3u << 8)
 #define INTR_TYPE_SOFT_INT	 (4u << 8)
+#define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
 #define INTR_TYPE_SOFT_EXCEPTION (6u << 8)
 #define INTR_TYPE_MASK		 (7u << 8)
 

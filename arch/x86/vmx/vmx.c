@@ -104,5 +104,4 @@ const struct virt_ops vmx_ops = {
     .vcpu_set_timer = vmx_vcpu_set_timer,
     .vcpu_interruptible = vmx_vcpu_interruptible,
     .vcpu_intr_window = vmx_vcpu_intr_window,
-    .vcpu_inject = vmx_vcpu_inject,
 };

@@ -56,7 +56,6 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool vmx_vcpu_interruptible(struct vcpu *v);
 void vmx_vcpu_intr_window(struct vcpu *v, bool on);
-void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e);
 
 /* vmx_entry.S */
 /*

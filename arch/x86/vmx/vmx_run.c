@@ -14,6 +14,7 @@
 #include "arch/x86/vmx/vmx_caps.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/vcpu_event.h"
 
 #define EXIT_REASON_EXCEPTION_NMI    0
 #define EXIT_REASON_EXTINT	     1
@@ -75,6 +76,12 @@ static void decode_exception(struct vcpu_exit *exit)
 	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
 		exit->kind = VEXIT_EXTINT;
 		exit->exc.vector = 0;
+		return;
+	}
+	/* ICEBP's #DB (intercepted with #DB) is a privileged software exception: a trap. */
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_PRIV_SOFT_EXCEPTION) {
+		exit->kind = VEXIT_ICEBP;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		return;
 	}
 	exit->kind = VEXIT_EXCEPTION;
@@ -218,11 +225,11 @@ int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 
 static void inject_pending(struct vcpu *v)
 {
+	/* Only these are ever queued (vcpu_event.c drops interrupted software events). */
 	static const uint32_t types[] = {
 	    [VEVENT_EXTINT] = INTR_TYPE_EXTINT,
 	    [VEVENT_NMI] = INTR_TYPE_NMI,
 	    [VEVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
-	    [VEVENT_SOFTINT] = INTR_TYPE_SOFT_INT,
 	};
 	const struct vcpu_event *e = &v->pending;
 	uint32_t info = INTR_INFO_VALID | types[e->type] | e->vector;
@@ -235,25 +242,38 @@ static void inject_pending(struct vcpu *v)
 	v->event_pending = false;
 }
 
-/* SDM 3C 27.2.4: an event interrupted by the exit must be delivered again. */
+/* The vendor-neutral type of an interruption-information type field (SDM 3C 24.8.3). */
+static enum vcpu_event_type event_type(uint32_t type)
+{
+	switch (type) {
+	case INTR_TYPE_EXTINT:
+		return VEVENT_EXTINT;
+	case INTR_TYPE_NMI:
+		return VEVENT_NMI;
+	case INTR_TYPE_SOFT_INT:
+		return VEVENT_SOFTINT;
+	case INTR_TYPE_PRIV_SOFT_EXCEPTION:
+		return VEVENT_PRIV_SOFT_EXCEPTION;
+	case INTR_TYPE_SOFT_EXCEPTION:
+		return VEVENT_SOFT_EXCEPTION;
+	default:
+		return VEVENT_EXCEPTION;
+	}
+}
+
+/* SDM 3C 27.2.4: an event interrupted by the exit; kernel/guest/vcpu_event.c queues it again. */
 static void requeue_vectoring_event(struct vcpu *v)
 {
 	uint32_t info = vmcs_read(VMCS_IDT_VECTORING_INFO);
 	if (!(info & INTR_INFO_VALID))
 		return;
-	uint32_t type = info & INTR_TYPE_MASK;
-	v->pending = (struct vcpu_event){
-	    .type = type == INTR_TYPE_NMI	 ? VEVENT_NMI
-		    : type == INTR_TYPE_EXTINT	 ? VEVENT_EXTINT
-		    : type == INTR_TYPE_SOFT_INT ? VEVENT_SOFTINT
-						 : VEVENT_EXCEPTION,
-	    .vector = info & 0xff,
+	struct vcpu_event e = {
+	    .type = event_type(info & INTR_TYPE_MASK),
+	    .vector = info & INTR_INFO_VECTOR_MASK,
 	    .has_error = info & INTR_INFO_ERROR_VALID,
 	    .error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0,
 	};
-	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXCEPTION)
-		vmcs_write(VMCS_ENTRY_INSN_LEN, vmcs_read(VMCS_EXIT_INSN_LEN));
-	v->event_pending = true;
+	vcpu_event_requeue(v, &e);
 }
 
 static __attribute__((noinline)) int entry_failed(struct vcpu *v, struct vcpu_exit *exit)
@@ -342,8 +362,3 @@ void vmx_vcpu_intr_window(struct vcpu *v, bool on)
 	vmcs_write(VMCS_PROC_CONTROLS, proc);
 }
 
-void vmx_vcpu_inject(struct vcpu *v, const struct vcpu_event *e)
-{
-	v->pending = *e;
-	v->event_pending = true;
-}

@@ -34,6 +34,9 @@ struct idt_gate {
 volatile uint8_t trap_skip_len;
 volatile int trap_vector = TRAP_NONE;
 volatile uint64_t trap_error_code, trap_cr2;
+volatile unsigned trap_trap_count;
+volatile int trap_last_trap = TRAP_NONE;
+volatile uint64_t trap_last_trap_rip;
 volatile unsigned trap_irq_count;
 volatile int trap_last_irq = TRAP_NONE;
 
@@ -69,6 +72,12 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector >= FIRST_IRQ_VECTOR) {
 		trap_irq_count++;
 		trap_last_irq = (int)f->vector;
+		return;
+	}
+	if (f->vector == TRAP_DB || f->vector == TRAP_BP) {
+		trap_trap_count++;
+		trap_last_trap = (int)f->vector;
+		trap_last_trap_rip = f->rip;
 		return;
 	}
 	bool recoverable = f->vector == TRAP_UD || f->vector == TRAP_GP || f->vector == TRAP_PF;

@@ -24,6 +24,16 @@
 extern volatile uint8_t trap_skip_len;
 extern volatile int trap_vector;
 extern volatile uint64_t trap_error_code, trap_cr2;
+/*
+ * Trap-type exceptions (#DB, #BP: the CPU pushes the address after the
+ * instruction) are counted and return there: count, last vector and the
+ * RIP they returned to.
+ */
+#define TRAP_DB 1
+#define TRAP_BP 3
+extern volatile unsigned trap_trap_count;
+extern volatile int trap_last_trap;
+extern volatile uint64_t trap_last_trap_rip;
 /* Interrupts (vectors 32-63) taken so far, and the last one's vector. */
 extern volatile unsigned trap_irq_count;
 extern volatile int trap_last_irq;
