@@ -61,7 +61,7 @@
 
 #define LAPIC_TIMER_DIV_16    0x3U /* 11.5.4 divide configuration: bits 3,1:0 = 0,11 */
 #define LAPIC_TIMER_MAX_COUNT 0xffffffffU
-#define LAPIC_TIMER_CALIB_US  10000U
+#define LAPIC_TIMER_CALIB_US  2000U /* at least: the window is usually tsc_init's run */
 #define HZ_PER_KHZ	      1000ULL
 
 /* ICR (11.6.1). */
@@ -366,21 +366,35 @@ void lapic_timer_stop(void)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
-int lapic_timer_calibrate(void)
+/* When lapic_timer_calibrate_start set the timer counting; 0: not started. */
+static uint64_t calib_start_tsc;
+
+void lapic_timer_calibrate_start(void)
 {
-	uint64_t tsc_rate = tsc_hz(), window, t0, t1;
-	uint32_t remaining;
-
-	if (lapic_mode == LAPIC_MODE_NONE || tsc_rate == 0)
-		return -ENODEV;
-	window = tsc_us_to_ticks(LAPIC_TIMER_CALIB_US, tsc_rate);
-
+	if (lapic_mode == LAPIC_MODE_NONE)
+		return;
 	/* A masked timer still counts down; it just raises nothing. */
 	lapic_write(LAPIC_LVT_TIMER,
 		    LAPIC_LVT_MASKED | LAPIC_LVT_TIMER_ONESHOT | LAPIC_SPURIOUS_VECTOR);
 	lapic_write(LAPIC_TIMER_DIV, LAPIC_TIMER_DIV_16);
 	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_MAX_COUNT);
-	t0 = rdtsc();
+	calib_start_tsc = rdtsc();
+}
+
+int lapic_timer_calibrate(void)
+{
+	uint64_t tsc_rate = tsc_hz(), window, t0, t1;
+	uint32_t remaining;
+
+	if (lapic_mode == LAPIC_MODE_NONE || tsc_rate == 0) {
+		lapic_timer_stop();
+		return -ENODEV;
+	}
+	if (!calib_start_tsc)
+		lapic_timer_calibrate_start();
+	t0 = calib_start_tsc;
+	calib_start_tsc = 0;
+	window = tsc_us_to_ticks(LAPIC_TIMER_CALIB_US, tsc_rate);
 	do {
 		t1 = rdtsc();
 	} while (t1 - t0 < window);

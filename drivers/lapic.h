@@ -48,10 +48,15 @@ void lapic_timer_oneshot(uint32_t ticks, uint8_t vector);
 void lapic_timer_stop(void);
 
 /*
- * Measure the timer's tick rate (after divide 16) against the TSC over ~10 ms.
- * Needs tsc_init. Returns 0, -ENODEV before lapic_init/tsc_init or -EIO if
- * the timer does not count.
+ * Measure the timer's tick rate (after divide 16) against the TSC, in two
+ * halves so that other boot work (tsc_init) fills the window instead of a
+ * spin: _start sets the timer counting; lapic_timer_calibrate measures over
+ * all the time since (at least ~2 ms; without _start, from now). The timer
+ * must stay untouched in between. Needs tsc_init before the second half.
+ * Returns 0, -ENODEV before lapic_init/tsc_init or -EIO if the timer does
+ * not count.
  */
+void lapic_timer_calibrate_start(void);
 int lapic_timer_calibrate(void);
 
 /* Timer ticks per second as lapic_timer_oneshot counts them; 0 until calibrated. */

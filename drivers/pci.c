@@ -24,6 +24,8 @@
 
 #define PCI_VENDOR_NONE 0xffff
 
+#define PCI_ALWAYS_INLINE inline __attribute__((always_inline))
+
 static struct {
 	bool ecam;
 	hpa_t ecam_hpa; /* MCFG base: the address bus 0 would have */
@@ -52,13 +54,18 @@ static uint32_t pci_ecam_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t o
  * The address/data pair is not atomic: this is fine while only the boot CPU
  * scans; a caller on several CPUs would need a lock around it.
  */
+static uint32_t pci_port_read32_unchecked(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
+{
+	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 |
+				     (uint32_t)fn << 8 | off);
+	return inl(PCI_CONFIG_DATA);
+}
+
 static uint32_t pci_port_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
 {
 	if (!pci_addr_valid(dev, fn, off, PCI_PORT_CFG_SIZE))
 		return PCI_CFG_INVALID;
-	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 |
-				     (uint32_t)fn << 8 | off);
-	return inl(PCI_CONFIG_DATA);
+	return pci_port_read32_unchecked(bus, dev, fn, off);
 }
 
 void pci_init(const struct acpi_info *acpi)
@@ -97,8 +104,8 @@ uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
 }
 
 /* Fill pdev from the function's header; false if no function answers there. */
-static bool pci_probe_function(pci_read32_fn *read32, uint8_t bus, uint8_t dev, uint8_t fn,
-			       struct pci_device *pdev)
+static inline bool pci_probe_function(pci_read32_fn *read32, uint8_t bus, uint8_t dev, uint8_t fn,
+				      struct pci_device *pdev)
 {
 	uint32_t id = read32(bus, dev, fn, PCI_CFG_VENDOR_ID);
 	uint16_t vendor = id & 0xffff;
@@ -124,8 +131,13 @@ static bool pci_probe_function(pci_read32_fn *read32, uint8_t bus, uint8_t dev, 
 	return true;
 }
 
-unsigned pci_scan(pci_read32_fn *read32, unsigned bus_first, unsigned bus_last, pci_device_fn *fn,
-		  void *ctx)
+/*
+ * The scan, inlined into each caller so that a constant read32 becomes
+ * inline code: 8192 probes of empty slots on a legacy PC, where a call
+ * chain per probe cost ~0.5 M instructions of boot under Bochs.
+ */
+static PCI_ALWAYS_INLINE unsigned pci_scan_inline(pci_read32_fn *read32, unsigned bus_first,
+						  unsigned bus_last, pci_device_fn *fn, void *ctx)
 {
 	unsigned found = 0;
 
@@ -163,8 +175,18 @@ unsigned pci_scan(pci_read32_fn *read32, unsigned bus_first, unsigned bus_last, 
 	return found;
 }
 
+unsigned pci_scan(pci_read32_fn *read32, unsigned bus_first, unsigned bus_last, pci_device_fn *fn,
+		  void *ctx)
+{
+	return pci_scan_inline(read32, bus_first, bus_last, fn, ctx);
+}
+
 unsigned pci_enumerate(pci_device_fn *fn, void *ctx)
 {
+	/* The scan's addresses are in range by construction: no checks per probe. */
+	if (!pci_cfg.ecam)
+		return pci_scan_inline(pci_port_read32_unchecked, pci_cfg.bus_first,
+				       pci_cfg.bus_last, fn, ctx);
 	return pci_scan(pci_read32, pci_cfg.bus_first, pci_cfg.bus_last, fn, ctx);
 }
 

@@ -20,12 +20,17 @@
 #define CPUID_LEAF_EXT_POWER   0x80000007
 
 /*
- * Each calibration run spans ~10 ms of reference time; the median of three is kept.
- * Shorter windows halve the boot's cost under Bochs but, under a loaded TCG host, one
- * preempted window skews the rate the scheduler's timers are built on.
+ * Against the HPET: three ~1 ms windows first, kept when they agree within
+ * TSC_QUICK_AGREE_PPM (a quiet machine; Bochs, whose clocks advance with
+ * its emulated instructions). Under a loaded TCG host one preempted window
+ * would skew the rate the scheduler's timers are built on: disagreement
+ * falls back to three ~10 ms windows, the median kept. The quick path
+ * saves ~1.35 M emulated instructions of boot under Bochs.
  */
-#define TSC_CALIB_RUNS 3
-#define TSC_CALIB_FS   (10ULL * FSEC_PER_SEC / 1000)
+#define TSC_CALIB_RUNS	    3
+#define TSC_QUICK_FS	    (FSEC_PER_SEC / 1000)
+#define TSC_CALIB_FS	    (10ULL * FSEC_PER_SEC / 1000)
+#define TSC_QUICK_AGREE_PPM 200 /* a 14.318 MHz HPET resolves ~70 ppm in 1 ms */
 /* PIT runs of ~1 ms and ~10 ms: their difference cancels the fixed cost of
  * programming the PIT over slow (or trapped) port I/O. */
 #define TSC_PIT_SHORT_TICKS 1193U
@@ -48,10 +53,10 @@ static bool tsc_plausible(uint64_t hz)
 	return hz >= TSC_HZ_MIN && hz <= TSC_HZ_MAX;
 }
 
-static uint64_t tsc_measure_hpet_once(void)
+static uint64_t tsc_measure_hpet_window(uint64_t window_fs)
 {
 	uint64_t mask = hpet_counter_mask(), period = hpet_period_fs();
-	uint64_t target = TSC_CALIB_FS / period;
+	uint64_t target = window_fs / period;
 	uint64_t t0, t1, h0, h1;
 	unsigned long spins = 0;
 
@@ -82,6 +87,28 @@ static uint64_t tsc_measure_pit_once(void)
 		return 0;
 	return tsc_hz_from_deltas((t2 - t1) - (t1 - t0), TSC_PIT_LONG_TICKS - TSC_PIT_SHORT_TICKS,
 				  PIT_HZ);
+}
+
+static uint64_t tsc_measure_hpet_once(void)
+{
+	return tsc_measure_hpet_window(TSC_CALIB_FS);
+}
+
+/* The quick HPET calibration, or 0 if its windows disagree. */
+static uint64_t tsc_measure_hpet_quick(void)
+{
+	uint64_t hz[TSC_CALIB_RUNS];
+
+	for (int i = 0; i < TSC_CALIB_RUNS; i++)
+		hz[i] = tsc_measure_hpet_window(TSC_QUICK_FS);
+	uint64_t median = tsc_median3(hz[0], hz[1], hz[2]);
+	if (!tsc_agree3(hz[0], hz[1], hz[2], TSC_QUICK_AGREE_PPM) || !tsc_plausible(median)) {
+		log_debug("tsc: 1 ms windows disagree (%llu, %llu, %llu Hz): 10 ms windows",
+			  (unsigned long long)hz[0], (unsigned long long)hz[1],
+			  (unsigned long long)hz[2]);
+		return 0;
+	}
+	return median;
 }
 
 static uint64_t tsc_measure(uint64_t (*once)(void))
@@ -118,7 +145,9 @@ int tsc_init(void)
 		hz16 = tsc_hz_from_cpuid16(cpuid(CPUID_LEAF_FREQ, 0).eax);
 
 	if (hpet_available()) {
-		hz = tsc_measure(tsc_measure_hpet_once);
+		hz = tsc_measure_hpet_quick();
+		if (!hz)
+			hz = tsc_measure(tsc_measure_hpet_once);
 		source = "hpet";
 		if (!hz)
 			log_warn("tsc: calibration against the HPET failed, trying the PIT");

@@ -4,6 +4,8 @@
  */
 #include "drivers/tsc_math.h"
 
+#define PPM_PER_ONE 1000000ULL
+
 #define CPUID16_EAX_BASE_MHZ_MASK 0xffffU
 #define HZ_PER_MHZ		  1000000ULL
 #define HZ_PER_KHZ		  1000ULL
@@ -116,6 +118,14 @@ uint64_t tsc_us_to_ticks(uint64_t us, uint64_t hz)
 	if (tsc_mul_div(ticks, USEC_PER_SEC, hz) < us)
 		ticks++;
 	return ticks;
+}
+
+bool tsc_agree3(uint64_t a, uint64_t b, uint64_t c, uint32_t ppm)
+{
+	if (!a || !b || !c)
+		return false;
+	uint64_t spread = MAX(MAX(a, b), c) - MIN(MIN(a, b), c);
+	return spread <= tsc_mul_div(tsc_median3(a, b, c), ppm, PPM_PER_ONE);
 }
 
 uint64_t tsc_median3(uint64_t a, uint64_t b, uint64_t c)

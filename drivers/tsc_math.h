@@ -50,6 +50,12 @@ uint64_t tsc_us_to_ticks(uint64_t us, uint64_t hz);
 /* Median of three measurements: one disturbed run (SMI, host preemption) is ignored. */
 uint64_t tsc_median3(uint64_t a, uint64_t b, uint64_t c);
 
+/*
+ * Whether three measurements agree: their spread (max - min) is at most
+ * ppm millionths of their median. False if any is 0.
+ */
+bool tsc_agree3(uint64_t a, uint64_t b, uint64_t c, uint32_t ppm);
+
 /* A frequency for printing as "%llu.%03u MHz", rounded to the nearest kHz. */
 struct tsc_mhz {
 	uint64_t whole;

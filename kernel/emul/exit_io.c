@@ -184,6 +184,9 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	gpa_t gpa = e->npf.gpa;
 
 	if (gpa < GUEST_MMIO_BASE || gpa >= GUEST_MMIO_END) {
+		/* RAM is zeroed and mapped on first touch: then the guest retries. */
+		if (guest_ram_fault(g, gpa))
+			return;
 		exit_stop_guest(v, GUEST_CRASHED, -1, "access to GPA 0x%llx outside its memory",
 				(unsigned long long)gpa);
 		return;

@@ -1,8 +1,9 @@
 /*
  * Guest objects: creation (memory, EPT/NPT, vCPUs), devices' bus,
  * stopping, and accounting. One contiguous run of host frames backs
- * guest RAM, mapped write-back; the MMIO window stays unmapped so that every
- * access there reaches a virtual device (or the defined unclaimed answer).
+ * guest RAM, mapped write-back as it is first touched (guest_ram.c); the
+ * MMIO window stays unmapped so that every access there reaches a virtual
+ * device (or the defined unclaimed answer).
  * Running them is the scheduler's job (kernel/sched/sched.c).
  */
 #include "kernel/guest/guest.h"
@@ -14,7 +15,6 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
-#include "kernel/mm/directmap.h"
 #include "kernel/guest/exit_stats.h"
 #include "kernel/guest/hypercall_abi.h"
 #include "kernel/core/log.h"
@@ -57,11 +57,10 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 			(unsigned long long)(g->mem_size / SZ_1M));
 		goto fail;
 	}
-	/* Not zeroed here: whoever loads the guest scrubs its RAM first (mgmt/guests.c). */
-
-	int err = virt->guest_init(g);
+	/* Neither zeroed nor mapped here: on first touch, or by the loader (guest_ram.h). */
+	int err = guest_ram_init(g);
 	if (!err)
-		err = guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
+		err = virt->guest_init(g);
 	if (err) {
 		log_err("guest %s: set-up failed (%d)", name, err);
 		goto fail;
@@ -71,6 +70,8 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 fail:
 	if (g && g->mem_hpa)
 		pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE);
+	if (g)
+		free(g->ram.page_zeroed);
 	free(g);
 	return NULL;
 }
@@ -162,13 +163,6 @@ void guest_set_paused(struct guest *g, bool paused)
 		else
 			sched_kick(&v->se);
 	}
-}
-
-void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
-{
-	if (gpa >= g->mem_size || len > g->mem_size - gpa)
-		return NULL;
-	return (uint8_t *)phys_to_virt(g->mem_hpa) + gpa;
 }
 
 void guest_console_line(struct guest *g, const char *text)

@@ -12,6 +12,7 @@
 
 #include "kernel/core/spinlock.h"
 #include "kernel/guest/cpuid_cache.h"
+#include "kernel/guest/guest_ram.h"
 #include "kernel/core/types.h"
 #include "kernel/guest/vcpu.h"
 #include "kernel/guest/vdev.h"
@@ -37,8 +38,9 @@ struct guest {
 	char stop_reason[160];
 
 	uint64_t mem_size;
-	hpa_t mem_hpa; /* host backing of guest RAM [0, mem_size) */
-	void *arch_mm; /* backend's EPT / NPT root */
+	hpa_t mem_hpa;	      /* host backing of guest RAM [0, mem_size) */
+	struct guest_ram ram; /* what of it is zeroed and mapped (guest_ram.h) */
+	void *arch_mm;	      /* backend's EPT / NPT root */
 
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	unsigned vcpu_count;
@@ -64,9 +66,8 @@ struct guest {
 
 /*
  * A guest with mem_size bytes of RAM and vcpu_count vCPUs, no devices yet.
- * The RAM is not zeroed: the caller scrubs it before it loads anything there
- * and before the guest first runs (once, not twice: 2 MiB costs ~300 K
- * instructions under Bochs).
+ * None of the RAM is zeroed or mapped yet: that happens on first touch
+ * (guest_ram.h), and the loader populates what it writes.
  */
 struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
 
@@ -100,7 +101,11 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
 int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	      enum gmap_type type);
 
-/* Host pointer to guest RAM [gpa, gpa+len), or NULL if any of it lies outside RAM. */
+/*
+ * Host pointer to guest RAM [gpa, gpa+len), or NULL if any of it lies
+ * outside RAM. The range is zeroed first where this run has not zeroed it
+ * yet (guest_ram.c), so nothing of a previous owner shows through.
+ */
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);
 
 /* Console line from the guest (its virtual UART), printed as "[name] text" at warn level. */

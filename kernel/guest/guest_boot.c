@@ -25,7 +25,6 @@
 #define GB_FLAT_LIMIT	     0xffffffffU
 #define GB_REAL_LIMIT	     0xffffU
 #define GB_REAL_ENTRY_END    0x100000ULL /* CS = entry >> 4 must fit 16 bits */
-#define GB_PT_ENTRIES	     512
 
 /* GDT slots (selector / 8): null, code, data, TSS (two slots in IA-32e mode). */
 #define GB_GDT_ENTRIES 5
@@ -46,7 +45,12 @@ static int gb_fail(char *reason, const char *fmt, ...)
 
 static void gb_write64(uint8_t *ram, gpa_t gpa, uint64_t value)
 {
-	memcpy(ram + gpa, &value, sizeof(value)); /* guest RAM is little-endian like us */
+	/*
+	 * Guest RAM is little-endian like us. The builtin is one store: under
+	 * -ffreestanding plain memcpy is a call, ~20 instructions for each of
+	 * the identity map's 2048 entries.
+	 */
+	__builtin_memcpy(ram + gpa, &value, sizeof(value));
 }
 
 /*
@@ -118,17 +122,14 @@ static gpa_t gb_write_page_tables(uint8_t *ram, gpa_t gpa)
 
 	memset(ram + gpa, 0, 6 * PAGE_SIZE);
 	gb_write64(ram, pml4, pdpt | table);
-	for (uint64_t i = 0; i < 4; i++) {
+	for (uint64_t i = 0; i < 4; i++)
 		gb_write64(ram, pdpt + i * 8, (pd + i * PAGE_SIZE) | table);
-		for (uint64_t j = 0; j < GB_PT_ENTRIES; j++) {
-			gpa_t page = i * SZ_1G + j * SZ_2M;
-			uint64_t leaf = page | PTE_P | PTE_W | PTE_PS;
-
-			if (page >= GUEST_MMIO_BASE)
-				leaf |= PTE_PCD | PTE_PWT;
-			gb_write64(ram, pd + i * PAGE_SIZE + j * 8, leaf);
-		}
-	}
+	/* PD0..3 are adjacent: one run of 2048 entries, RAM's then the MMIO window's. */
+	gpa_t page = 0, entry = pd;
+	for (; page < GUEST_MMIO_BASE; page += SZ_2M, entry += 8)
+		gb_write64(ram, entry, page | PTE_P | PTE_W | PTE_PS);
+	for (; page < SZ_4G; page += SZ_2M, entry += 8)
+		gb_write64(ram, entry, page | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT);
 	return pml4;
 }
 

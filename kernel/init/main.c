@@ -123,6 +123,8 @@ void kernel_main(const struct boot_info *loader_bi)
 	console_start_irq(acpi.ioapic_count > 0);
 	pit_disable();
 	hpet_init(&acpi);
+	/* The LAPIC timer counts through tsc_init: one wait calibrates both. */
+	lapic_timer_calibrate_start();
 	tsc_init();
 	lapic_timer_calibrate();
 	pci_init(&acpi);

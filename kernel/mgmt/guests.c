@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/core/cmdline.h"
 #include "kernel/mgmt/config.h"
@@ -81,26 +80,43 @@ static bool is_stopped(const struct guest *g)
 	return g->state != GUEST_RUNNING && g->vcpus_stopped >= g->vcpus_started;
 }
 
+/*
+ * Zero and map the pages the loader writes: the image's segments and the
+ * boot tables (guest_boot.h). The rest of RAM is zeroed on first touch.
+ */
+static int load_populate(struct guest *g, const struct guest_image *img)
+{
+	gpa_t tables = guest_boot_tables_gpa(img->mode, g->mem_size);
+	int err = tables < g->mem_size ? guest_ram_populate(g, tables, g->mem_size - tables) : 0;
+	for (uint32_t i = 0; !err && i < img->segment_count; i++)
+		err = guest_ram_populate(g, img->segments[i].gpa, img->segments[i].memsz);
+	if (err)
+		log_err("guest %s: cannot map its memory (%d)", g->name, err);
+	return err;
+}
+
 /* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
 static int load_guest(struct guest *g)
 {
 	const struct config_guest *cg = g->config;
 	const struct boot_module *m = cg->image;
-	uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
 
-	/*
-	 * The one scrub of guest RAM (guest_create leaves it as the allocator
-	 * gave it): before the first start, and on a restart so nothing of the
-	 * previous run shows through. Then mapped afresh.
-	 */
-	zero_qwords(ram, g->mem_size / sizeof(uint64_t)); /* mem_size: whole 2 MiB pages */
-	if (g->state != GUEST_CREATED &&
-	    guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB)) {
+	/* A restart must show nothing of the previous run. */
+	if (g->state != GUEST_CREATED && guest_ram_scrub_all(g)) {
 		log_err("guest %s: cannot map its memory again", g->name);
 		return -EIO;
 	}
+	if (guest_image_inspect(phys_to_virt(m->base), m->size, &cg->opts, g->mem_size, &img,
+				reason)) {
+		log_err("guest %s: image %s: %s", g->name, m->name, reason);
+		return -ENOEXEC;
+	}
+	if (load_populate(g, &img))
+		return -ENOMEM;
+	/* Writes only what load_populate zeroed and mapped. */
+	uint8_t *ram = guest_ram_base(g);
 	if (guest_image_load(phys_to_virt(m->base), m->size, &cg->opts, ram, g->mem_size, &img,
 			     reason)) {
 		log_err("guest %s: image %s: %s", g->name, m->name, reason);

@@ -80,13 +80,55 @@ void pmm_reserve_range(hpa_t base, uint64_t size)
 	uint64_t first = ALIGN_DOWN(base, PAGE_SIZE) / PAGE_SIZE;
 	uint64_t end = ALIGN_UP(base + size, PAGE_SIZE) / PAGE_SIZE;
 	spin_lock(&pmm.lock);
-	for (uint64_t f = first; f < end && f < pmm.frames; f++) {
+	end = MIN(end, pmm.frames);
+	for (uint64_t f = first; f < end;) {
+		/* Whole free words at once: modules can span megabytes. */
+		if (f % BITS == 0 && end - f >= BITS && pmm.bitmap[f / BITS] == 0) {
+			pmm.bitmap[f / BITS] = ~0ULL;
+			pmm.free -= BITS;
+			f += BITS;
+			continue;
+		}
 		if (!frame_used(f)) {
 			frame_set(f);
 			pmm.free--;
 		}
+		f++;
 	}
 	spin_unlock(&pmm.lock);
+}
+
+/* Free frames from f on, up to count: whole bitmap words at once where aligned. */
+static uint64_t free_run_length(uint64_t f, uint64_t count)
+{
+	uint64_t i = 0;
+	while (i < count) {
+		if ((f + i) % BITS == 0 && count - i >= BITS && !pmm.bitmap[(f + i) / BITS]) {
+			i += BITS;
+			continue;
+		}
+		if (frame_used(f + i))
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* Mark [f, f+count) used (used = true) or free: whole words where aligned. */
+static void set_run(uint64_t f, uint64_t count, bool used)
+{
+	for (uint64_t end = f + count; f < end;) {
+		if (f % BITS == 0 && end - f >= BITS) {
+			pmm.bitmap[f / BITS] = used ? ~0ULL : 0;
+			f += BITS;
+			continue;
+		}
+		if (used)
+			frame_set(f);
+		else
+			frame_clear(f);
+		f++;
+	}
 }
 
 /* First free run of `count` frames at an aligned start in [from, pmm.frames). */
@@ -94,9 +136,7 @@ static uint64_t find_run(uint64_t from, uint64_t count, uint64_t align_frames)
 {
 	uint64_t f = ALIGN_UP(MAX(from, 1), align_frames);
 	while (f + count <= pmm.frames) {
-		uint64_t i = 0;
-		while (i < count && !frame_used(f + i))
-			i++;
+		uint64_t i = free_run_length(f, count);
 		if (i == count)
 			return f;
 		/* Skip past the used frame, to the next aligned candidate. */
@@ -119,8 +159,7 @@ hpa_t pmm_alloc_frames(uint64_t count, uint64_t align)
 			f = find_run(1, count, align_frames);
 	}
 	if (f) {
-		for (uint64_t i = 0; i < count; i++)
-			frame_set(f + i);
+		set_run(f, count, true);
 		pmm.free -= count;
 		if (count == 1)
 			pmm.hint = f + 1;
@@ -145,6 +184,11 @@ int pmm_free_frames(hpa_t base, uint64_t count)
 	}
 	spin_lock(&pmm.lock);
 	for (uint64_t i = 0; i < count; i++) {
+		if ((first + i) % BITS == 0 && count - i >= BITS &&
+		    pmm.bitmap[(first + i) / BITS] == ~0ULL) {
+			i += BITS - 1;
+			continue;
+		}
 		if (!frame_used(first + i)) {
 			spin_unlock(&pmm.lock);
 			log_err("pmm: double free of frame 0x%llx",
@@ -152,8 +196,7 @@ int pmm_free_frames(hpa_t base, uint64_t count)
 			return -EINVAL;
 		}
 	}
-	for (uint64_t i = 0; i < count; i++)
-		frame_clear(first + i);
+	set_run(first, count, false);
 	pmm.free += count;
 	if (first < pmm.hint)
 		pmm.hint = first;

@@ -126,6 +126,37 @@ static void test_exhaustion(void **state)
 	assert_int_equal(pmm_alloc_frames(FRAMES + 1, PAGE_SIZE), 0);
 }
 
+/* Runs over many bitmap words: a single used frame deep inside is still seen. */
+static void test_long_runs_see_single_frames(void **state)
+{
+	pmm_release_range(PAGE_SIZE, 12 * SZ_1M);
+	pmm_reserve_range(SZ_2M + 700 * PAGE_SIZE, PAGE_SIZE); /* mid-word, 2nd 2 MiB chunk */
+	hpa_t a = pmm_alloc_frames(1024, SZ_2M);
+	assert_int_equal(a, 3 * SZ_2M);
+	hpa_t b = pmm_alloc_frames(300, PAGE_SIZE); /* fits below the hole, unaligned end */
+	assert_int_equal(b, PAGE_SIZE);
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	assert_int_equal(st.free_frames, 3072 - 1 - 1024 - 300);
+
+	/* Frees: a double free anywhere in a long run frees nothing. */
+	assert_int_equal(pmm_free_frames(a + 512 * PAGE_SIZE, 1), 0);
+	assert_int_equal(pmm_free_frames(a, 1024), -EINVAL);
+	assert_int_equal(pmm_alloc_frame(), 301 * PAGE_SIZE); /* the first free frame, past b */
+	assert_int_equal(pmm_free_frames(301 * PAGE_SIZE, 1), 0);
+	assert_int_equal(pmm_alloc_frames(1, 4 * SZ_2M), a + 512 * PAGE_SIZE); /* 8 MiB */
+	assert_int_equal(pmm_free_frames(a, 1024), 0);
+	assert_int_equal(pmm_free_frames(b, 300), 0);
+	pmm_get_stats(&st);
+	assert_int_equal(st.free_frames, 3072 - 1);
+	assert_int_equal(pmm_alloc_frames(1024, SZ_2M), SZ_2M * 3);
+
+	/* Reserving a range of whole words takes exactly its free frames. */
+	pmm_reserve_range(10 * SZ_1M, 2 * SZ_1M);
+	pmm_get_stats(&st);
+	assert_int_equal(st.free_frames, 3072 - 1 - 1024 - 512);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +168,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_frees_are_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_runs_see_single_frames, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pmm", tests, NULL, NULL);
 }

@@ -173,6 +173,20 @@ static void test_median3(void **state)
 	assert_int_equal(tsc_median3(7, 7, 7), 7);
 }
 
+static void test_agree3(void **state)
+{
+	(void)state;
+	/* 100 ppm of 50 MHz is 5000 Hz. */
+	assert_true(tsc_agree3(50000000, 50000000, 50000000, 100));
+	assert_true(tsc_agree3(50000000, 50004999, 49999999, 100));
+	assert_true(tsc_agree3(49997500, 50000000, 50002500, 100));
+	assert_false(tsc_agree3(49997500, 50000000, 50002501, 100));
+	assert_false(tsc_agree3(50000000, 50000000, 45000000, 100)); /* one disturbed window */
+	assert_false(tsc_agree3(50000000, 0, 50000000, 100));
+	assert_true(tsc_agree3(7, 7, 7, 0));
+	assert_false(tsc_agree3(7, 8, 7, 0));
+}
+
 static void test_mhz_split(void **state)
 {
 	struct tsc_mhz m;
@@ -211,6 +225,7 @@ int main(void)
 	    cmocka_unit_test(test_ticks_to_ns_extremes),
 	    cmocka_unit_test(test_us_to_ticks),
 	    cmocka_unit_test(test_median3),
+	    cmocka_unit_test(test_agree3),
 	    cmocka_unit_test(test_mhz_split),
 	};
 

@@ -1,0 +1,217 @@
+/*
+ * Lazily zeroed guest RAM (see guest_ram.h). Owns struct guest_ram and the
+ * EPT/NPT mappings of guest RAM; the backing frames are guest_create's.
+ * Zeroing and mapping happen under g->ram.lock: vCPUs on several CPUs may
+ * fault, or exit into guest_ram_ptr, at once.
+ */
+#include "kernel/guest/guest_ram.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "kernel/core/log.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/virt.h"
+#include "kernel/mm/directmap.h"
+
+#define PAGES_PER_CHUNK (GUEST_RAM_CHUNK / PAGE_SIZE)
+#define BITS		64
+
+static inline uint64_t chunk_count(const struct guest *g)
+{
+	return g->mem_size / GUEST_RAM_CHUNK;
+}
+
+static inline bool chunk_ready(const struct guest *g, uint64_t chunk)
+{
+	return g->ram.ready_end[chunk] != 0;
+}
+
+static inline bool page_zeroed(const struct guest *g, uint64_t page)
+{
+	return g->ram.page_zeroed[page / BITS] & (1ULL << (page % BITS));
+}
+
+static inline bool chunk_mapped(const struct guest *g, uint64_t chunk)
+{
+	return g->ram.mapped[chunk / BITS] & (1ULL << (chunk % BITS));
+}
+
+static void *host_ptr(const struct guest *g, gpa_t gpa)
+{
+	return (uint8_t *)phys_to_virt(g->mem_hpa) + gpa;
+}
+
+int guest_ram_init(struct guest *g)
+{
+	if (!IS_ALIGNED(g->mem_size, GUEST_RAM_CHUNK) || g->mem_size > GUEST_MMIO_BASE)
+		return -EINVAL;
+	uint64_t pages = g->mem_size / PAGE_SIZE;
+	g->ram.page_zeroed = calloc((pages + BITS - 1) / BITS, sizeof(uint64_t));
+	return g->ram.page_zeroed ? 0 : -ENOMEM;
+}
+
+uint8_t *guest_ram_base(struct guest *g)
+{
+	return host_ptr(g, 0);
+}
+
+/* Chunk just became ready: give its whole run of ready neighbours the run's new end. */
+static void publish_ready_locked(struct guest *g, uint64_t chunk)
+{
+	uint64_t first = chunk, end = chunk + 1;
+	while (first > 0 && chunk_ready(g, first - 1))
+		first--;
+	while (end < chunk_count(g) && chunk_ready(g, end))
+		end++;
+	/* Release: whoever sees the entry sees the zeroes (guest_ram_ptr reads it unlocked). */
+	for (uint64_t i = first; i < end; i++)
+		__atomic_store_n(&g->ram.ready_end[i], (uint32_t)(end * GUEST_RAM_CHUNK),
+				 __ATOMIC_RELEASE);
+}
+
+/* Zero the pages of chunk not zeroed yet, in runs, and mark it ready. */
+static void make_ready_locked(struct guest *g, uint64_t chunk)
+{
+	if (chunk_ready(g, chunk))
+		return;
+	uint64_t page = chunk * PAGES_PER_CHUNK, end = page + PAGES_PER_CHUNK;
+	while (page < end) {
+		if (page_zeroed(g, page)) {
+			page++;
+			continue;
+		}
+		uint64_t run = page + 1;
+		while (run < end && !page_zeroed(g, run))
+			run++;
+		zero_qwords(host_ptr(g, page * PAGE_SIZE), (run - page) * PAGE_SIZE / 8);
+		page = run;
+	}
+	memset(&g->ram.page_zeroed[chunk * PAGES_PER_CHUNK / BITS], 0xff, PAGES_PER_CHUNK / 8);
+	publish_ready_locked(g, chunk);
+}
+
+/* Zero the single pages of [first, end) (page numbers) that are not zeroed yet. */
+static void zero_pages_locked(struct guest *g, uint64_t first, uint64_t end)
+{
+	for (uint64_t page = first; page < end; page++) {
+		if (chunk_ready(g, page / PAGES_PER_CHUNK) || page_zeroed(g, page))
+			continue;
+		zero_qwords(host_ptr(g, page * PAGE_SIZE), PAGE_SIZE / 8);
+		g->ram.page_zeroed[page / BITS] |= 1ULL << (page % BITS);
+	}
+	/* A chunk whose every page is now zeroed is ready (and may be mapped whole). */
+	for (uint64_t c = first / PAGES_PER_CHUNK; c <= (end - 1) / PAGES_PER_CHUNK; c++) {
+		const uint64_t *words = &g->ram.page_zeroed[c * PAGES_PER_CHUNK / BITS];
+		bool all = true;
+		for (unsigned w = 0; w < PAGES_PER_CHUNK / BITS; w++)
+			all = all && words[w] == ~0ULL;
+		if (all && !chunk_ready(g, c))
+			publish_ready_locked(g, c);
+	}
+}
+
+/* Out of line, so that guest_ram_ptr's hot path stays a leaf without a frame. */
+static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+		return NULL;
+	if (len) {
+		uint64_t last = (gpa + len - 1) / GUEST_RAM_CHUNK;
+		spin_lock(&g->ram.lock);
+		for (uint64_t c = gpa / GUEST_RAM_CHUNK; c <= last; c++)
+			make_ready_locked(g, c);
+		spin_unlock(&g->ram.lock);
+	}
+	return host_ptr(g, gpa);
+}
+
+void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	/*
+	 * The hot path (exits read guest memory through here): one entry says
+	 * both "inside RAM" and "zeroed". A GPA at or above 4 GiB lands on some
+	 * chunk's entry but fails gpa < end.
+	 */
+	uint64_t end = g->ram.ready_end[(uint32_t)gpa / GUEST_RAM_CHUNK];
+	/*
+	 * An acquire load: x86 does not reorder loads with later loads (SDM 3A,
+	 * "Memory Ordering in P6 and More Recent Processor Families"), and the
+	 * barrier stops the compiler. (__atomic_load_n costs an instruction more.)
+	 */
+	__asm__ volatile("" : : : "memory");
+	if (gpa < end && len <= end - gpa)
+		return host_ptr(g, gpa);
+	return ram_ptr_slow(g, gpa, len);
+}
+
+/*
+ * Map [gpa, gpa+size) of RAM, all of it zeroed. Only not-present entries
+ * become present (or present ones are written again unchanged), so no CPU
+ * holds a stale translation to flush: EPT caches nothing from a
+ * not-present entry (SDM 3C 29.4.2), and an NPT change bumps the
+ * generation, which makes each vCPU flush at its next VMRUN.
+ */
+static int map_locked(struct guest *g, gpa_t gpa, uint64_t size)
+{
+	int err = virt->guest_map(g, gpa, g->mem_hpa + gpa, size, GMAP_RWX, GMAP_WB);
+	if (err)
+		return err;
+	/* The chunks the range covers whole are mapped whole. */
+	uint64_t end = (gpa + size) / GUEST_RAM_CHUNK;
+	for (uint64_t c = ALIGN_UP(gpa, GUEST_RAM_CHUNK) / GUEST_RAM_CHUNK; c < end; c++)
+		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
+	return 0;
+}
+
+int guest_ram_populate(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	gpa_t first = ALIGN_DOWN(gpa, PAGE_SIZE), end = ALIGN_UP(gpa + len, PAGE_SIZE);
+	spin_lock(&g->ram.lock);
+	zero_pages_locked(g, first / PAGE_SIZE, end / PAGE_SIZE);
+	int err = map_locked(g, first, end - first);
+	spin_unlock(&g->ram.lock);
+	return err;
+}
+
+int guest_ram_scrub_all(struct guest *g)
+{
+	spin_lock(&g->ram.lock);
+	/* Even ready chunks: they hold the previous run. */
+	zero_qwords(host_ptr(g, 0), g->mem_size / 8);
+	memset(g->ram.page_zeroed, 0xff, g->mem_size / PAGE_SIZE / 8);
+	for (uint64_t c = 0; c < chunk_count(g); c++)
+		__atomic_store_n(&g->ram.ready_end[c], (uint32_t)g->mem_size, __ATOMIC_RELEASE);
+	for (uint64_t c = 0; c < chunk_count(g); c++)
+		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
+	spin_unlock(&g->ram.lock);
+	/* Through guest_map: vCPUs of the last run may have cached translations on any CPU. */
+	return guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
+}
+
+bool guest_ram_fault(struct guest *g, gpa_t gpa)
+{
+	if (gpa >= g->mem_size)
+		return false;
+	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
+	int err = 0;
+	spin_lock(&g->ram.lock);
+	make_ready_locked(g, chunk);
+	/* Already mapped: another vCPU's fault on the same chunk won; just retry. */
+	if (!chunk_mapped(g, chunk))
+		err = map_locked(g, chunk * GUEST_RAM_CHUNK, GUEST_RAM_CHUNK);
+	spin_unlock(&g->ram.lock);
+	if (err) {
+		log_err("guest %s: cannot map its RAM at GPA 0x%llx (%d)", g->name,
+			(unsigned long long)gpa, err);
+		guest_stop(g, GUEST_CRASHED, err, "no host memory to map its RAM at GPA 0x%llx",
+			   (unsigned long long)gpa);
+	}
+	return true;
+}
