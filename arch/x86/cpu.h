@@ -12,6 +12,7 @@
 #define CR0_NE (1ULL << 5)
 #define CR0_ET (1ULL << 4)
 #define CR0_WP (1ULL << 16)
+#define CR0_AM (1ULL << 18)
 #define CR0_NW (1ULL << 29)
 #define CR0_CD (1ULL << 30)
 #define CR0_PG (1ULL << 31)
@@ -24,6 +25,8 @@
 
 #define RFLAGS_RESERVED_ONE (1ULL << 1)
 #define RFLAGS_IF	    (1ULL << 9)
+#define RFLAGS_DF	    (1ULL << 10)
+#define RFLAGS_AC	    (1ULL << 18)
 
 /* CPUID feature bits used by the core. */
 #define CPUID_1_ECX_X2APIC		 (1U << 21)

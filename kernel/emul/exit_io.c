@@ -16,10 +16,13 @@
 #include "kernel/emul/guest_mem.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/mmio_emulate.h"
+#include "kernel/emul/msr_policy.h"
 #include "kernel/guest/virt.h"
 #include "kernel/emul/x86_decode.h"
 
+#define VECTOR_SS 12
 #define VECTOR_GP 13
+#define VECTOR_AC 17
 #define VECTOR_PF 14
 #define ALL_ONES  (~0ULL)
 
@@ -45,7 +48,6 @@ static inline __attribute__((always_inline)) uint64_t port_access(struct guest *
 	return value;
 }
 
-#define RFLAGS_DF (1ULL << 10)
 
 static const struct vcpu_segment *segment_of(const struct vcpu_sregs *s, enum x86_seg seg)
 {
@@ -63,6 +65,44 @@ static const struct vcpu_segment *segment_of(const struct vcpu_sregs *s, enum x8
 	default:
 		return &s->ds;
 	}
+}
+
+/* The CPL: SS.DPL in protected mode (SDM 3A 5.5), 0 in real mode. */
+static unsigned cpl_of(const struct vcpu_insn_state *st)
+{
+	return (st->cr0 & CR0_PE) ? st->ss_dpl : 0;
+}
+
+/* The rights the element's memory access is checked with, as the CPU would. */
+static unsigned string_access(const struct vcpu_insn_state *st, bool in)
+{
+	unsigned access = in ? GUEST_ACCESS_WRITE : 0;
+	if (cpl_of(st) == 3)
+		access |= GUEST_ACCESS_USER;
+	if (st->rflags & RFLAGS_AC)
+		access |= GUEST_ACCESS_AC; /* SMAP lets supervisor accesses through with AC set */
+	return access;
+}
+
+/*
+ * Faults an element raises before any page is walked: a non-canonical
+ * address in 64-bit mode is #GP(0), or #SS(0) through SS (SDM 3A 6.15), and
+ * a misaligned one at CPL 3 with CR0.AM and RFLAGS.AC is #AC(0). True if one
+ * was queued.
+ */
+static bool string_fault(struct vcpu *v, const struct vcpu_insn_state *st, enum x86_seg seg,
+			 gva_t la, unsigned size)
+{
+	if (x86_cpu_mode(st) == X86_MODE_64 && !msr_policy_canonical(la)) {
+		exit_inject_exception(v, seg == X86_SEG_SS ? VECTOR_SS : VECTOR_GP, true, 0);
+		return true;
+	}
+	if ((la & (size - 1)) && cpl_of(st) == 3 && (st->cr0 & CR0_AM) &&
+	    (st->rflags & RFLAGS_AC)) {
+		exit_inject_exception(v, VECTOR_AC, true, 0);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -100,38 +140,41 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 	uint64_t *index = e->io.in ? &r->rdi : &r->rsi;
-	const struct vcpu_segment *seg = e->io.in ? &s.es : segment_of(&s, insn.seg);
+	enum x86_seg seg_id = e->io.in ? X86_SEG_ES : insn.seg;
+	const struct vcpu_segment *seg = segment_of(&s, seg_id);
 	uint64_t base = (mode == X86_MODE_64 && seg != &s.fs && seg != &s.gs) ? 0 : seg->base;
 	gva_t la = base + (*index & amask);
-	gpa_t gpa;
+	unsigned size = e->io.size;
+	if (string_fault(v, &st, seg_id, la, size))
+		return;
+	unsigned access = string_access(&st, e->io.in);
+	gva_t pf_la;
 	uint32_t pf_error;
-	unsigned access = e->io.in ? GUEST_ACCESS_WRITE : 0;
-	int err = guest_mem_translate(g, &st, la, access, &gpa, &pf_error);
+	uint64_t value = 0;
+	/* Every page of the element is checked before the port is touched (INS reads it first). */
+	int err = guest_mem_check_gva(g, &st, la, access, size, &pf_la, &pf_error);
+	if (!err && e->io.in) {
+		value = port_access(g, e->io.port, size, true, 0);
+		err = guest_mem_write_gva(g, &st, la, access, &value, size, &pf_la, &pf_error);
+	} else if (!err) {
+		err = guest_mem_read_gva(g, &st, la, access, &value, size, &pf_la, &pf_error);
+		if (!err)
+			port_access(g, e->io.port, size, false, value);
+	}
 	if (err == -EFAULT) {
-		virt->vcpu_write_cr(v, 2, la);
+		virt->vcpu_write_cr(v, 2, pf_la);
 		exit_inject_exception(v, VECTOR_PF, true, pf_error);
 		return;
 	}
-	if (err || !guest_mem_is_ram(g, gpa, e->io.size) ||
-	    (gpa & (PAGE_SIZE - 1)) + e->io.size > PAGE_SIZE) {
+	if (err) {
 		exit_stop_guest(v, GUEST_CRASHED, -1,
-				"string I/O on port 0x%x with memory at 0x%llx outside its RAM or "
-				"across a page",
-				e->io.port, (unsigned long long)la);
+				"string I/O on port 0x%x with memory at 0x%llx outside its RAM (%d)",
+				e->io.port, (unsigned long long)la, err);
 		return;
-	}
-
-	uint64_t value = 0;
-	if (e->io.in) {
-		value = port_access(g, e->io.port, e->io.size, true, 0);
-		guest_mem_write_gpa(g, gpa, &value, e->io.size); /* RAM: checked above */
-	} else {
-		guest_mem_read_gpa(g, gpa, &value, e->io.size);
-		port_access(g, e->io.port, e->io.size, false, value);
 	}
 	/* 16-bit address writes merge into the register, 32-bit ones zero-extend. */
 	uint64_t keep = addr_size == 2 ? ~amask : 0;
-	uint64_t step = (s.rflags & RFLAGS_DF) ? -(uint64_t)e->io.size : e->io.size;
+	uint64_t step = (s.rflags & RFLAGS_DF) ? -(uint64_t)size : size;
 	*index = (*index & keep) | ((*index + step) & amask);
 	if (e->io.rep) {
 		r->rcx = (r->rcx & keep) | ((r->rcx - 1) & amask);

@@ -59,7 +59,7 @@ int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t
 
 /*
  * Translate every page of [la, la + len) and check it is RAM, then copy:
- * into buf when !write, out of wbuf when write.
+ * into buf when !write, out of wbuf when write; neither when both are NULL.
  */
 static int gm_copy_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 		       void *buf, const void *wbuf, size_t len, gva_t *pf_la, uint32_t *pf_error)
@@ -85,7 +85,7 @@ static int gm_copy_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t 
 				return -EIO;
 			if (copy && wbuf)
 				guest_mem_write_gpa(g, gpa, (const uint8_t *)wbuf + done, chunk);
-			else if (copy)
+			else if (copy && buf)
 				guest_mem_read_gpa(g, gpa, (uint8_t *)buf + done, chunk);
 			done += chunk;
 		}
@@ -105,6 +105,12 @@ int guest_mem_write_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t
 			uint32_t *pf_error)
 {
 	return gm_copy_gva(g, st, la, access | GUEST_ACCESS_WRITE, NULL, buf, len, pf_la, pf_error);
+}
+
+int guest_mem_check_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
+			size_t len, gva_t *pf_la, uint32_t *pf_error)
+{
+	return gm_copy_gva(g, st, la, access, NULL, NULL, len, pf_la, pf_error);
 }
 
 int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out)

@@ -38,6 +38,10 @@ int guest_mem_read_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t 
 int guest_mem_write_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
 			const void *buf, size_t len, gva_t *pf_la, uint32_t *pf_error);
 
+/* As guest_mem_read_gva/write_gva with the same access, without copying anything. */
+int guest_mem_check_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
+			size_t len, gva_t *pf_la, uint32_t *pf_error);
+
 /* guest_fetch_insn() at CS:RIP of st, through g's RAM. */
 int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out);
 

@@ -191,6 +191,39 @@ static void check_software_exceptions(void)
 	check_eq("int 0x31 vector", (uint64_t)trap_last_irq, 0x31);
 }
 
+#define UNCLAIMED_PORT 0x5555
+#define NOT_MAPPED_LA  0x0000008000000000ul /* PML4[1]: canonical, not present */
+#define NON_CANONICAL  0x0000800000000000ul
+
+/*
+ * INS/OUTS elements are checked like any access to memory: an element may
+ * straddle two pages, a non-canonical address is #GP, a page that is not
+ * present is #PF with CR2 = the address (SDM 2 INS/OUTS).
+ */
+static void check_string_io(void)
+{
+	static uint8_t buf[2 * 4096] __attribute__((aligned(4096)));
+	uint8_t *dst = buf + 4096 - 2;
+	unsigned long count = 1;
+	asm volatile("cld; rep insl" : "+D"(dst), "+c"(count) : "d"(UNCLAIMED_PORT) : "memory");
+	check_eq("insl across a page boundary", (uint64_t)buf[4094] << 24 | buf[4095] << 16 |
+						       buf[4096] << 8 | buf[4097],
+		 0xffffffff);
+	check_eq("insl across a page advanced rdi", (uint64_t)(dst - buf), 4098);
+
+	const uint8_t *src = (const uint8_t *)NON_CANONICAL;
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("outsb") : "+S"(src) : "d"(UNCLAIMED_PORT) : "memory");
+	check_eq("outsb from a non-canonical address raises #GP", (uint64_t)trap_end(), TRAP_GP);
+
+	dst = (uint8_t *)NOT_MAPPED_LA;
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("insb") : "+D"(dst) : "d"(UNCLAIMED_PORT) : "memory");
+	check_eq("insb to a page not present raises #PF", (uint64_t)trap_end(), TRAP_PF);
+	check_eq("insb #PF cr2", trap_cr2, NOT_MAPPED_LA);
+	check_eq("insb #PF error: write, not present", trap_error_code & 3, 2);
+}
+
 int main(void)
 {
 	trap_init("contract");
@@ -202,5 +235,6 @@ int main(void)
 	check_swapgs();
 	check_xsetbv();
 	check_software_exceptions();
+	check_string_io();
 	return check_verdict();
 }

@@ -88,6 +88,9 @@ def scenarios(backend, prefix, base, summary):
         ) + ICEBP_EXPECT[backend] + (
             r"\[contract\] contract: int3 #BP returns after int3: ok",
             r"\[contract\] contract: int 0x31 delivered once: ok",
+            r"\[contract\] contract: insl across a page boundary: ok",
+            r"\[contract\] contract: outsb from a non-canonical address raises #GP: ok",
+            r"\[contract\] contract: insb #PF cr2: ok",
             r"\[contract\] contract: PASS",
             r"\[hello64\] hello64: PASS",
             r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\), 0 failed to start",

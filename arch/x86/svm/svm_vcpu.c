@@ -27,7 +27,6 @@
 #define DR7_INIT     0x400ULL
 #define PAT_POWER_ON 0x0007040600070406ULL
 #define RFLAGS_VM    (1ULL << 17)
-#define CR0_AM	     (1ULL << 18)
 #define CR0_ARCH_BITS                                                                              \
 	(CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | \
 	 CR0_PG)
