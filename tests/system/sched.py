@@ -86,6 +86,30 @@ class PinnedIdleHog(Scenario):
         return fails
 
 
+class StopStuck(Scenario):
+    """A pinned vCPU that never exits on its own (cli; jmp .) is stopped from the console at
+    once; its CPU answers requests meanwhile and the guest beside it is unharmed."""
+    emulator = "bochs"
+    bochs_cpus = 2
+    timeout = 240
+    guests = (guest("stuck", "stuck.elf", cpus="1"), guest("spin", "spin.elf"))
+    script = "sleep 500\nstop stuck\nsleep 300\nrestart stuck\nsleep 300\nstop stuck\nstop spin\n"
+    expect = (r"smp: 2 of 2 CPUs online",
+              r"guest stuck: vCPU 0 on CPU 1 \(pinned\)",
+              r"\[stuck\] stuck: looping with interrupts off",
+              r"shell> stop stuck",
+              r"guest stuck: exited: stopped from the console",
+              r"shell> restart stuck",
+              r"guest spin: exited: stopped from the console",
+              r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\)")
+    forbid = FORBID + (r"did not answer", r"timed out")
+
+    def check(self, log):
+        if not runs_after(log, r"shell> restart stuck", r"\[stuck\] stuck: looping"):
+            return ["stuck did not run again after the restart"]
+        return []
+
+
 class Console(Scenario):
     """Script-driven console: pause/resume/stop/start/restart change what guests print."""
     emulator = "bochs"
@@ -136,6 +160,7 @@ class Console(Scenario):
 
 
 SCENARIOS = [Fairness("bochs-sched-fairness"), PinnedIdleHog("bochs-sched-pinned-idle-hog"),
+             StopStuck("bochs-sched-stop-stuck"),
              Console("bochs-console-script")]
 
 
