@@ -281,6 +281,8 @@ static __attribute__((noinline)) void handle_hlt(struct vcpu *v, const struct vc
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
 	v->halted_if0 = !(s.rflags & RFLAGS_IF);
+	/* Two vCPUs halting at once must not both miss the other's flag (store, then load). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	struct guest *g = v->guest;
 	bool all_dead = true;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {

@@ -130,14 +130,12 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
 
 	log_info("guest %s: %s: %s", g->name,
 		 state == GUEST_CRASHED ? "stopped by the hypervisor" : "exited", g->stop_reason);
-	/* vCPUs elsewhere notice at their next exit; waiting ones are queued to notice. */
-	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		struct vcpu *v = &g->vcpus[i];
-		if (v->se.state == SCHED_BLOCKED || v->se.state == SCHED_PARKED)
-			sched_wake(&v->se);
-		else
-			sched_kick(&v->se);
-	}
+	/*
+	 * Running vCPUs notice at their next exit, waiting ones are queued to
+	 * notice; one about to block in HLT does not (sched_notify).
+	 */
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		sched_notify(&g->vcpus[i].se);
 }
 
 void guest_vcpu_stopped(struct guest *g, struct vcpu *v)

@@ -16,10 +16,7 @@ void virq_raise(struct vcpu *v, uint8_t vector)
 {
 	v->irq_vector = vector;
 	v->irq_pending = true;
-	if (v->se.state == SCHED_BLOCKED)
-		sched_wake(&v->se);
-	else
-		sched_kick(&v->se);
+	sched_notify(&v->se); /* also reaches a vCPU deciding to block in HLT right now */
 }
 
 int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)

@@ -138,7 +138,11 @@ static int load_guest(struct guest *g)
 		v->irq_pending = false;
 		v->timer_deadline = 0;
 		/* Fresh FPU registers too: nothing of the previous run may show through. */
-		vcpu_run_forget_fpu(v);
+		if (vcpu_run_forget_fpu(v)) {
+			log_err("guest %s: a CPU holding vCPU %u's FPU state did not answer",
+				g->name, v->id);
+			return -EIO;
+		}
 		free(v->fpu.area);
 		if (fpu_state_init(&v->fpu)) {
 			log_err("guest %s: out of hypervisor heap", g->name);

@@ -214,6 +214,8 @@ void sched_wake(struct sched_entity *se)
 	struct cpu_sched *cs = &cpus[se->cpu];
 	spin_lock(&cs->lock);
 	bool queued = false;
+	if (se->state == SCHED_STOPPED)
+		se->wake_pending = false; /* news of its last run (a stop) is not for the next */
 	if (se->state == SCHED_STOPPED || se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
 		rq_remove(&cs->timers, &se->timer_node);
 		enqueue_locked(cs, se);
@@ -224,17 +226,39 @@ void sched_wake(struct sched_entity *se)
 		sched_kick(se);
 }
 
+void sched_notify(struct sched_entity *se)
+{
+	struct cpu_sched *cs = &cpus[se->cpu];
+	spin_lock(&cs->lock);
+	bool kick = se->state != SCHED_STOPPED;
+	if (se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
+		rq_remove(&cs->timers, &se->timer_node);
+		enqueue_locked(cs, se);
+	} else if (kick) {
+		se->wake_pending = true;
+	}
+	spin_unlock(&cs->lock);
+	if (kick)
+		sched_kick(se);
+}
+
 void sched_block(struct sched_entity *se, uint64_t wake_deadline)
 {
 	struct cpu_sched *cs = &cpus[se->cpu];
 	spin_lock(&cs->lock);
+	cs->work = true;
+	if (se->wake_pending) {
+		/* A notification came after its owner last looked: it must look again, not sleep. */
+		se->wake_pending = false;
+		spin_unlock(&cs->lock);
+		return;
+	}
 	se->state = SCHED_BLOCKED;
 	se->wake_deadline = wake_deadline;
 	if (wake_deadline) {
 		se->timer_node.key = wake_deadline;
 		rq_insert(&cs->timers, &se->timer_node);
 	}
-	cs->work = true;
 	spin_unlock(&cs->lock);
 }
 

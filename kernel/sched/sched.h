@@ -45,6 +45,7 @@ struct sched_entity {
 	volatile uint64_t run_since; /* TSC when the current run began; 0 while not running */
 	uint64_t cap_window_start, cap_window_used;
 	uint64_t wake_deadline;	   /* TSC: a blocked entity wakes then (0: only by sched_wake) */
+	bool wake_pending; /* sched_notify reached it running: its next sched_block returns at once */
 	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a deadline */
 };
 
@@ -77,7 +78,19 @@ void sched_wake(struct sched_entity *se);
 /* Make se's home CPU come back to the scheduler soon (stop, pause, a request for se). */
 void sched_kick(struct sched_entity *se);
 
-/* On se's home CPU while it runs: block it (until sched_wake or wake_deadline), yield. */
+/*
+ * Something changed that se must look at (its guest stopped, an interrupt
+ * is pending for it): a blocked or parked se is woken; a running or runnable
+ * one is kicked, and a sched_block it is about to make returns at once, so
+ * the news is never lost between its last look and its block. A stopped se
+ * stays stopped. Any CPU.
+ */
+void sched_notify(struct sched_entity *se);
+
+/*
+ * On se's home CPU while it runs: block it (until sched_wake, sched_notify or
+ * wake_deadline), yield; it stays runnable if a sched_notify came first.
+ */
 void sched_block(struct sched_entity *se, uint64_t wake_deadline);
 void sched_yield(struct sched_entity *se);
 

@@ -28,11 +28,29 @@ void vcpu_run_set_exit_timing(bool on)
 	exit_timing = on;
 }
 
-void vcpu_run_forget_fpu(struct vcpu *v)
+static void forget_fpu_here(void *arg)
 {
-	for (unsigned i = 0; i < MAX_CPUS; i++)
-		if (fpu_owner[i] == v)
-			fpu_owner[i] = NULL;
+	struct vcpu **owner = &fpu_owner[this_pcpu()->index];
+	if (*owner == arg)
+		*owner = NULL;
+}
+
+/*
+ * On each CPU that holds v's registers, through that CPU's scheduler (only
+ * it touches its fpu_owner): a CPU in the middle of saving v's state into
+ * v->fpu.area finishes first, so the caller may then reset or free the area.
+ * v is stopped, so no CPU can take it meanwhile.
+ */
+int vcpu_run_forget_fpu(struct vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (__atomic_load_n(&fpu_owner[i], __ATOMIC_ACQUIRE) != v)
+			continue;
+		int err = sched_on_cpu(i, forget_fpu_here, v);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void take_fpu(struct vcpu *v)

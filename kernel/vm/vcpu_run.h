@@ -17,10 +17,11 @@ void vcpu_run_entity(struct sched_entity *se);
 void vcpu_run_reload(struct sched_entity *se);
 
 /*
- * v's FPU image was reset (guest restart): no CPU may keep treating its
- * registers as v's. v must not be running.
+ * Before v's FPU image is reset or freed (guest restart): no CPU keeps
+ * treating its registers as v's, none is still saving into the image. v
+ * must not be running. 0, or the error of a CPU that did not answer.
  */
-void vcpu_run_forget_fpu(struct vcpu *v);
+int vcpu_run_forget_fpu(struct vcpu *v);
 
 /* Time each exit's handling into vcpu->stats[].cycles (off by default: it costs RDTSCs). */
 void vcpu_run_set_exit_timing(bool on);
