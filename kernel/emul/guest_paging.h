@@ -48,8 +48,8 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 
 /* The instruction bytes at CS:RIP. */
 struct guest_fetch {
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	unsigned len; /* valid bytes */
+	uint8_t bytes[X86_INSN_BUF_LEN];
+	unsigned len; /* valid bytes, at most X86_MAX_INSN_LEN */
 	/*
 	 * Why len stopped short of X86_MAX_INSN_LEN: 0 (all fetched), -EFAULT
 	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or

@@ -15,6 +15,8 @@
 
 /* SDM 2 2.3.11: an instruction longer than 15 bytes raises #GP. */
 #define X86_MAX_INSN_LEN 15
+/* Buffers of instruction bytes: the longest instruction and a spare, two words to compare. */
+#define X86_INSN_BUF_LEN 16
 
 /* Default operand/address size of the code segment (SDM 3A 3.4.5, 5.2.1). */
 enum x86_mode {
