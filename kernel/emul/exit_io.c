@@ -26,20 +26,24 @@
 #define ALL_ONES  (~0ULL)
 
 /*
- * One device access in `space`, or the defined unclaimed answer (reads all
- * ones, writes ignored, counted in *unclaimed). size is 1, 2, 4 or 8: port
- * exits report 1, 2 and 4 (SDM 3C table 28-5), emulated MMIO operands are
- * 1, 2, 4 or 8 bytes. The lock is taken only for a device that claims it.
+ * A device access: the device that claims it (vdev_find) under the guest's
+ * device lock, or nobody's, which gets the defined answer (reads all ones,
+ * writes ignored, counted in *unclaimed). size is 1, 2, 4 or 8: port exits
+ * report 1, 2 and 4 (SDM 3C table 28-5), emulated MMIO operands are 1, 2, 4
+ * or 8 bytes.
  */
-static inline __attribute__((always_inline)) uint64_t
-device_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned size, bool in,
-	      uint64_t value, uint64_t *unclaimed)
+static inline __attribute__((always_inline)) uint64_t unclaimed_access(unsigned size,
+								       uint64_t *unclaimed)
 {
-	struct vdev *d = vdev_find(&g->vdevs, space, addr, size);
-	if (!d) {
-		__atomic_fetch_add(unclaimed, 1, __ATOMIC_RELAXED);
-		return ALL_ONES & vdev_size_mask(size);
-	}
+	__atomic_fetch_add(unclaimed, 1, __ATOMIC_RELAXED);
+	return ALL_ONES & vdev_size_mask(size);
+}
+
+static inline __attribute__((always_inline)) uint64_t claimed_access(struct guest *g,
+								     struct vdev *d, uint64_t addr,
+								     unsigned size, bool in,
+								     uint64_t value)
+{
 	spin_lock(&g->dev_lock);
 	if (in)
 		value = vdev_read(d, addr, size);
@@ -52,7 +56,10 @@ device_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned si
 static inline __attribute__((always_inline)) uint64_t
 port_access(struct guest *g, uint16_t port, unsigned size, bool in, uint64_t value)
 {
-	return device_access(g, VDEV_PIO, port, size, in, value, &g->unclaimed_io);
+	struct vdev *d = vdev_find(&g->vdevs, VDEV_PIO, port, size);
+	if (!d)
+		return unclaimed_access(size, &g->unclaimed_io);
+	return claimed_access(g, d, port, size, in, value);
 }
 
 #define RFLAGS_DF (1ULL << 10)
@@ -174,13 +181,25 @@ struct mmio_ctx {
 	gpa_t gpa;
 };
 
+/* Out of line: the unclaimed answer needs no registers saved for a device's handler. */
+static __attribute__((noinline)) void
+mmio_claimed_access(struct mmio_ctx *m, struct vdev *d, bool write, unsigned size, uint64_t *value)
+{
+	uint64_t result = claimed_access(m->g, d, m->gpa, size, !write, *value);
+	if (!write)
+		*value = result;
+}
+
 static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *value)
 {
 	struct mmio_ctx *m = ctx;
-	uint64_t result =
-	    device_access(m->g, VDEV_MMIO, m->gpa, size, !write, *value, &m->g->unclaimed_mmio);
-	if (!write)
-		*value = result;
+	struct vdev *d = vdev_find(&m->g->vdevs, VDEV_MMIO, m->gpa, size);
+	if (d)
+		mmio_claimed_access(m, d, write, size, value);
+	else if (write)
+		unclaimed_access(size, &m->g->unclaimed_mmio);
+	else
+		*value = unclaimed_access(size, &m->g->unclaimed_mmio);
 	return 0;
 }
 
@@ -216,7 +235,7 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	const struct x86_insn *insn = NULL;
 	if (!err)
 		err = x86_decode_memo(&mmio_decode[this_pcpu()->index].memo, fetch.bytes, fetch.len,
-				      x86_cpu_mode(&st), &insn);
+				      fetch.mode, &insn);
 	if (!err && !mmio_emulate_supports(insn))
 		err = -ENOTSUP;
 	/*
