@@ -19,6 +19,8 @@
 #include "kernel/emul/msr_policy.h"
 #include "kernel/guest/virt.h"
 #include "kernel/emul/x86_decode.h"
+#include "kernel/emul/x86_decode_memo.h"
+#include "kernel/core/pcpu.h"
 
 #define VECTOR_SS 12
 #define VECTOR_GP 13
@@ -27,27 +29,41 @@
 #define ALL_ONES  (~0ULL)
 
 /*
- * One port access through the guest's devices, or the defined unclaimed
- * answer. I/O exits report sizes 1, 2 and 4 only (SDM 3C table 28-5).
+ * A device access: the device that claims it (vdev_find) under the guest's
+ * device lock, or nobody's, which gets the defined answer (reads all ones,
+ * writes ignored, counted in *unclaimed). size is 1, 2, 4 or 8: port exits
+ * report 1, 2 and 4 (SDM 3C table 28-5), emulated MMIO operands are 1, 2, 4
+ * or 8 bytes.
  */
-static inline __attribute__((always_inline)) uint64_t port_access(struct guest *g, uint16_t port,
-								  unsigned size, bool in,
-								  uint64_t value)
+static inline __attribute__((always_inline)) uint64_t unclaimed_access(unsigned size,
+								       uint64_t *unclaimed)
 {
-	struct vdev *d = vdev_find(&g->vdevs, VDEV_PIO, port, size);
-	if (!d) {
-		__atomic_fetch_add(&g->unclaimed_io, 1, __ATOMIC_RELAXED);
-		return ALL_ONES & vdev_size_mask(size);
-	}
+	__atomic_fetch_add(unclaimed, 1, __ATOMIC_RELAXED);
+	return ALL_ONES & vdev_size_mask(size);
+}
+
+static inline __attribute__((always_inline)) uint64_t claimed_access(struct guest *g,
+								     struct vdev *d, uint64_t addr,
+								     unsigned size, bool in,
+								     uint64_t value)
+{
 	spin_lock(&g->dev_lock);
 	if (in)
-		value = vdev_read(d, port, size);
+		value = vdev_read(d, addr, size);
 	else
-		vdev_write(d, port, size, value);
+		vdev_write(d, addr, size, value);
 	spin_unlock(&g->dev_lock);
 	return value;
 }
 
+static inline __attribute__((always_inline)) uint64_t
+port_access(struct guest *g, uint16_t port, unsigned size, bool in, uint64_t value)
+{
+	struct vdev *d = vdev_find(&g->vdevs, VDEV_PIO, port, size);
+	if (!d)
+		return unclaimed_access(size, &g->unclaimed_io);
+	return claimed_access(g, d, port, size, in, value);
+}
 
 static const struct vcpu_segment *segment_of(const struct vcpu_sregs *s, enum x86_seg seg)
 {
@@ -207,19 +223,36 @@ struct mmio_ctx {
 	gpa_t gpa;
 };
 
+/* Out of line: the unclaimed answer needs no registers saved for a device's handler. */
+static __attribute__((noinline)) void
+mmio_claimed_access(struct mmio_ctx *m, struct vdev *d, bool write, unsigned size, uint64_t *value)
+{
+	uint64_t result = claimed_access(m->g, d, m->gpa, size, !write, *value);
+	if (!write)
+		*value = result;
+}
+
 static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *value)
 {
 	struct mmio_ctx *m = ctx;
-	spin_lock(&m->g->dev_lock);
-	bool claimed = vdev_access(m->g, VDEV_MMIO, m->gpa, size, write, value);
-	spin_unlock(&m->g->dev_lock);
-	if (!claimed) {
-		__atomic_fetch_add(&m->g->unclaimed_mmio, 1, __ATOMIC_RELAXED);
-		if (!write)
-			*value = ALL_ONES & vdev_size_mask(size);
-	}
+	struct vdev *d = vdev_find(&m->g->vdevs, VDEV_MMIO, m->gpa, size);
+	if (d)
+		mmio_claimed_access(m, d, write, size, value);
+	else if (write)
+		unclaimed_access(size, &m->g->unclaimed_mmio);
+	else
+		*value = unclaimed_access(size, &m->g->unclaimed_mmio);
 	return 0;
 }
+
+/*
+ * Each CPU's last MMIO instruction decoded: a device driver's loop hits the
+ * same few instructions. Exact (x86_decode_memo.h); used only with
+ * interrupts off, by the CPU that owns it. One cache line apart.
+ */
+static struct {
+	struct x86_decode_memo memo;
+} __attribute__((aligned(64))) mmio_decode[MAX_CPUS];
 
 void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 {
@@ -244,10 +277,11 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	virt->vcpu_get_insn_state(v, &st);
 	struct guest_fetch fetch;
 	int err = guest_mem_fetch_insn(g, &st, &fetch);
-	struct x86_insn insn;
+	const struct x86_insn *insn = NULL;
 	if (!err)
-		err = x86_decode(fetch.bytes, fetch.len, x86_cpu_mode(&st), &insn);
-	if (!err && !mmio_emulate_supports(&insn))
+		err = x86_decode_memo(&mmio_decode[this_pcpu()->index].memo, fetch.bytes, fetch.len,
+				      fetch.mode, &insn);
+	if (!err && !mmio_emulate_supports(insn))
 		err = -ENOTSUP;
 	/*
 	 * The code page is not mapped for this fetch (another vCPU changed the
@@ -269,7 +303,7 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	struct mmio_ctx ctx = {.g = g, .gpa = gpa};
 	bool advance = true;
 	uint64_t rflags = st.rflags, rsp = st.rsp;
-	err = mmio_emulate(&insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
+	err = mmio_emulate(insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
 	if (err) {
 		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
 				(unsigned long long)gpa, err);
@@ -284,5 +318,5 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		virt->vcpu_set_sregs(v, &s);
 	}
 	if (advance)
-		virt->vcpu_advance_rip(v, insn.len);
+		virt->vcpu_advance_rip(v, insn->len);
 }

@@ -35,19 +35,6 @@ bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len)
 	return guest_ram_ptr(g, gpa, len) != NULL;
 }
 
-/* The walk reads g's RAM where guest_ram_ptr() maps it: one window, GPA [0, mem_size). */
-void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_insn_state *st)
-{
-	*pg = (struct guest_paging){.cr0 = st->cr0,
-				    .cr3 = st->cr3,
-				    .cr4 = st->cr4,
-				    .efer = st->efer,
-				    .ram = guest_ram_ptr(g, 0, g->mem_size),
-				    .ram_size = g->mem_size};
-	if (!pg->ram)
-		pg->ram_size = 0;
-}
-
 int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t la,
 			unsigned access, gpa_t *gpa, uint32_t *pf_error)
 {
@@ -111,12 +98,4 @@ int guest_mem_check_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t
 			size_t len, gva_t *pf_la, uint32_t *pf_error)
 {
 	return gm_copy_gva(g, st, la, access, NULL, NULL, len, pf_la, pf_error);
-}
-
-int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out)
-{
-	struct guest_paging pg;
-
-	guest_mem_paging(&pg, g, st);
-	return guest_fetch_insn(&pg, st, out);
 }

@@ -19,8 +19,23 @@ int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len)
 /* Whether [gpa, gpa + len) is guest RAM. */
 bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
 
-/* The page-walk context for the paging state in st, reading g's RAM. */
-void guest_mem_paging(struct guest_paging *pg, struct guest *g, const struct vcpu_insn_state *st);
+/*
+ * The page-walk context for the paging state in st, reading g's RAM where
+ * guest_ram_ptr() maps it: one window, GPA [0, mem_size). Inline, with the
+ * fetch below: both run on every MMIO exit.
+ */
+static inline void guest_mem_paging(struct guest_paging *pg, struct guest *g,
+				    const struct vcpu_insn_state *st)
+{
+	*pg = (struct guest_paging){.cr0 = st->cr0,
+				    .cr3 = st->cr3,
+				    .cr4 = st->cr4,
+				    .efer = st->efer,
+				    .ram = guest_ram_ptr(g, 0, g->mem_size),
+				    .ram_size = g->mem_size};
+	if (!pg->ram)
+		pg->ram_size = 0;
+}
 
 /* guest_paging_translate() under the paging state in st. */
 int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t la, unsigned access,
@@ -43,6 +58,13 @@ int guest_mem_check_gva(struct guest *g, const struct vcpu_insn_state *st, gva_t
 			size_t len, gva_t *pf_la, uint32_t *pf_error);
 
 /* guest_fetch_insn() at CS:RIP of st, through g's RAM. */
-int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st, struct guest_fetch *out);
+static inline int guest_mem_fetch_insn(struct guest *g, const struct vcpu_insn_state *st,
+				       struct guest_fetch *out)
+{
+	struct guest_paging pg;
+
+	guest_mem_paging(&pg, g, st);
+	return guest_fetch_insn(&pg, st, out);
+}
 
 #endif

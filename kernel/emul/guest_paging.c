@@ -103,29 +103,22 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
 	return hi <= lo ? 0 : top & ~((1ULL << lo) - 1);
 }
 
-/* Where [gpa, gpa + len) of guest RAM is mapped, or NULL if any of it is outside. */
-static const uint8_t *gp_ram(const struct guest_paging *pg, gpa_t gpa, unsigned len)
-{
-	if (gpa >= pg->ram_size || len > pg->ram_size - gpa)
-		return NULL;
-	return pg->ram + gpa;
-}
-
 /*
  * One paging entry of `size` bytes, read once where it lies (another vCPU may
  * be rewriting it; the walk must see one value). Entries are naturally
- * aligned: tables are page-aligned, the PAE PDPT 32-byte aligned.
+ * aligned: tables are page-aligned, the PAE PDPT 32-byte aligned. Their
+ * addresses come from CR3 or an entry's frame bits, below 2^52, so gpa +
+ * size cannot wrap.
  */
-static int gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
+static inline __attribute__((always_inline)) int
+gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
 {
-	const void *p = gp_ram(pg, gpa, size);
-
-	if (!p)
+	if (gpa + size > pg->ram_size)
 		return -EIO;
 	if (size == GP64_ENTRY_SIZE)
-		*entry = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+		*entry = __atomic_load_n((const uint64_t *)(pg->ram + gpa), __ATOMIC_RELAXED);
 	else
-		*entry = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+		*entry = __atomic_load_n((const uint32_t *)(pg->ram + gpa), __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -176,8 +169,9 @@ static void gp_accumulate(struct gp_walk *w, uint64_t entry)
 	w->any |= entry;
 }
 
-static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk *w, gpa_t *gpa,
-		      uint32_t *fault)
+static inline __attribute__((always_inline)) int gp_walk_32(const struct guest_paging *pg,
+							    uint32_t la, struct gp_walk *w,
+							    gpa_t *gpa, uint32_t *fault)
 {
 	uint64_t pde, pte, idx_mask = (1ULL << GP32_INDEX_BITS) - 1;
 	unsigned m = gp_maxphyaddr(pg);
@@ -221,10 +215,13 @@ static int gp_walk_32(const struct guest_paging *pg, uint32_t la, struct gp_walk
 
 /*
  * PAE and 4-level walks share the 8-byte entry format below the PDPT. Levels
- * are numbered by the address shift they translate.
+ * are numbered by the address shift they translate. Inlined: each caller's
+ * mode is a constant, and the walk runs on every MMIO exit.
  */
-static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t la,
-		      struct gp_walk *w, gpa_t *gpa, uint32_t *fault)
+static inline __attribute__((always_inline)) int gp_walk_64(const struct guest_paging *pg,
+							    enum gp_mode mode, uint64_t la,
+							    struct gp_walk *w, gpa_t *gpa,
+							    uint32_t *fault)
 {
 	unsigned m = gp_maxphyaddr(pg);
 	bool nxe = pg->efer & GP_EFER_NXE;
@@ -261,9 +258,13 @@ static int gp_walk_64(const struct guest_paging *pg, enum gp_mode mode, uint64_t
 		shift = GP64_PML4_SHIFT;
 	}
 
-	/* SDM 3A 4.5.4: PS is reserved in a PML4E. */
+	/*
+	 * SDM 3A 4.5.4: PS is reserved in a PML4E. The loop runs a known number
+	 * of times for each mode, so it is unrolled into straight code.
+	 */
 	rsvd = rsvd_common | (shift == GP64_PML4_SHIFT ? GP_PTE_PS : 0);
-	for (;; shift -= GP64_INDEX_BITS, rsvd = rsvd_common) {
+#pragma GCC unroll 4
+	for (; shift >= GP64_PT_SHIFT; shift -= GP64_INDEX_BITS, rsvd = rsvd_common) {
 		ret = gp_read_entry(pg, table + ((la >> shift) & idx_mask) * GP64_ENTRY_SIZE,
 				    GP64_ENTRY_SIZE, &entry);
 		if (ret)
@@ -340,15 +341,46 @@ int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned acc
 	return gp_translate(pg, la, access, gpa, pf_error);
 }
 
-/* Copy a fetched chunk: the whole instruction window in one go when it lies in one page. */
-static void gp_copy_code(uint8_t *dst, const uint8_t *src, unsigned len)
+/*
+ * Fetch bytes [out->len, out->len + len) of the instruction, all in one page
+ * at linear address la. False, with out->tail_error (and the #PF details)
+ * set, when that page cannot be fetched from.
+ */
+static inline __attribute__((always_inline)) bool gp_fetch_chunk(const struct guest_paging *pg,
+								 gva_t la, unsigned access,
+								 unsigned len,
+								 struct guest_fetch *out)
 {
-	if (len == X86_MAX_INSN_LEN) {
-		__builtin_memcpy(dst, src, X86_MAX_INSN_LEN);
-		return;
+	uint32_t pf_error;
+	gpa_t gpa;
+	int ret = gp_translate(pg, la, access, &gpa, &pf_error);
+
+	if (ret == 0 && (gpa >= pg->ram_size || len > pg->ram_size - gpa))
+		ret = -EIO;
+	if (ret) {
+		if (ret == -EFAULT) {
+			out->pf_la = la;
+			out->pf_error = pf_error;
+		}
+		out->tail_error = ret;
+		return false;
 	}
-	for (unsigned i = 0; i < len; i++)
-		dst[i] = src[i];
+	/* The whole window in one go when it lies in one page (the usual case). */
+	if (len == X86_MAX_INSN_LEN)
+		__builtin_memcpy(out->bytes + out->len, pg->ram + gpa, X86_MAX_INSN_LEN);
+	else
+		for (unsigned i = 0; i < len; i++)
+			out->bytes[out->len + i] = pg->ram[gpa + i];
+	out->len += len;
+	return true;
+}
+
+/* The rest of an instruction window that runs into the next page. */
+static __attribute__((noinline)) void gp_fetch_next_page(const struct guest_paging *pg, gva_t la,
+							 unsigned access, unsigned len,
+							 struct guest_fetch *out)
+{
+	gp_fetch_chunk(pg, la, access, len, out);
 }
 
 int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state *st,
@@ -356,8 +388,9 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state
 {
 	enum x86_mode mode = x86_cpu_mode(st);
 	unsigned access = GUEST_ACCESS_FETCH, avail = X86_MAX_INSN_LEN;
-	uint64_t ip = st->rip, base = 0, la_mask = ~0ULL;
+	uint64_t la = st->rip, la_mask = ~0ULL;
 
+	out->mode = mode;
 	out->len = 0;
 	out->tail_error = 0;
 	out->pf_la = 0;
@@ -371,40 +404,27 @@ int guest_fetch_insn(const struct guest_paging *pg, const struct vcpu_insn_state
 		 * SDM 3A 3.4.3: the hidden CS.base is what the CPU adds, also in
 		 * real mode (it is not selector << 4 right after reset).
 		 */
-		ip &= mode == X86_MODE_16 ? GP_IP16_MASK : GP_LEGACY_LA_MASK;
+		uint64_t ip = la & (mode == X86_MODE_16 ? GP_IP16_MASK : GP_LEGACY_LA_MASK);
+
 		if (ip > st->cs_limit)
 			return -ERANGE;
 		avail = MIN((uint64_t)avail, (uint64_t)st->cs_limit - ip + 1);
-		base = st->cs_base;
 		la_mask = GP_LEGACY_LA_MASK;
+		la = (st->cs_base + ip) & la_mask;
 	}
 
-	while (out->len < avail) {
-		gva_t la = (base + ip + out->len) & la_mask;
-		unsigned chunk = MIN(avail - out->len, PAGE_SIZE - (la & GP_PAGE_OFFSET_MASK));
-		uint32_t pf_error;
-		gpa_t gpa;
-		const uint8_t *code = NULL;
-		int ret = gp_translate(pg, la, access, &gpa, &pf_error);
+	/* 15 bytes span at most two pages. */
+	unsigned first = MIN(avail, PAGE_SIZE - (la & GP_PAGE_OFFSET_MASK));
 
-		if (ret == 0) {
-			code = gp_ram(pg, gpa, chunk);
-			ret = code ? 0 : -EIO;
-		}
-		if (ret) {
-			if (ret == -EFAULT) {
-				out->pf_la = la;
-				out->pf_error = pf_error;
-			}
-			if (out->len == 0)
-				return ret;
-			out->tail_error = ret;
-			return 0;
-		}
-		gp_copy_code(out->bytes + out->len, code, chunk);
-		out->len += chunk;
+	if (!gp_fetch_chunk(pg, la, access, first, out)) {
+		int ret = out->tail_error;
+
+		out->tail_error = 0;
+		return ret;
 	}
-	if (avail < X86_MAX_INSN_LEN)
+	if (first < avail)
+		gp_fetch_next_page(pg, (la + first) & la_mask, access, avail - first, out);
+	if (out->tail_error == 0 && avail < X86_MAX_INSN_LEN)
 		out->tail_error = -ERANGE;
 	return 0;
 }

@@ -46,10 +46,11 @@ struct guest_paging {
 int guest_paging_translate(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t *gpa,
 			   uint32_t *pf_error);
 
-/* The instruction bytes at CS:RIP. */
+/* The instruction bytes at CS:RIP, and the mode to decode them in. */
 struct guest_fetch {
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	unsigned len; /* valid bytes */
+	enum x86_mode mode; /* x86_cpu_mode() of the state fetched for */
+	uint8_t bytes[X86_INSN_BUF_LEN];
+	unsigned len; /* valid bytes, at most X86_MAX_INSN_LEN */
 	/*
 	 * Why len stopped short of X86_MAX_INSN_LEN: 0 (all fetched), -EFAULT
 	 * (the next byte takes a #PF: pf_la, pf_error), -ERANGE (CS limit) or

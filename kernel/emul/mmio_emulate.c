@@ -33,9 +33,10 @@ struct emu {
 	uint64_t *rflags;
 };
 
+/* The low `size` bytes, size 1..8 (sizes are checked on entry); no branch: every exit uses it. */
 static uint64_t size_mask(unsigned size)
 {
-	return size >= sizeof(uint64_t) ? ~0ULL : (1ULL << (8 * size)) - 1;
+	return ~0ULL >> ((64 - 8 * size) & 63);
 }
 
 static uint64_t sign_bit(unsigned size)
@@ -385,10 +386,58 @@ static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn
 	return 0;
 }
 
-bool mmio_emulate_supports(const struct x86_insn *insn)
+/* Everything but the loads: read-modify-write, stores, exchanges, bits and strings. */
+static __attribute__((noinline)) int emu_other(struct emu *e, const struct x86_insn *insn,
+					       mmio_access_fn access, void *ctx, bool *advance_rip)
 {
-	return insn->op >= X86_OP_MOV_STORE && insn->op <= X86_OP_MOVS;
+	unsigned size = insn->op_size;
+	uint64_t val;
+	int ret;
+
+	if (op_is_alu(insn->op)) {
+		ret = emu_alu(e, insn, access, ctx);
+	} else {
+		switch (insn->op) {
+		case X86_OP_MOV_STORE:
+			if (insn->has_imm) {
+				val = insn->imm;
+			} else {
+				ret = reg_read(e, insn->reg, insn->reg_high8, size, &val);
+				if (ret)
+					return ret;
+			}
+			ret = dev_write(access, ctx, insn->mem_size, val);
+			break;
+		case X86_OP_XCHG:
+			ret = emu_xchg(e, insn, access, ctx);
+			break;
+		case X86_OP_NOT:
+		case X86_OP_NEG:
+		case X86_OP_INC:
+		case X86_OP_DEC:
+			ret = emu_unary(e, insn, access, ctx);
+			break;
+		case X86_OP_BT:
+		case X86_OP_BTS:
+		case X86_OP_BTR:
+		case X86_OP_BTC:
+			ret = emu_bit(e, insn, access, ctx);
+			break;
+		case X86_OP_STOS:
+		case X86_OP_LODS:
+			return emu_string(e, insn, access, ctx, advance_rip);
+		default: /* MOVS: both sides are memory, one callback cannot serve them */
+			return -ENOTSUP;
+		}
+	}
+	if (ret)
+		return ret;
+	*advance_rip = true;
+	return 0;
 }
+
+/* Operation sizes an instruction can have: 1, 2, 4 and 8, as bits of a mask. */
+#define EMU_SIZES_OK ((1u << 1) | (1u << 2) | (1u << 4) | (1u << 8))
 
 int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
 		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip)
@@ -403,63 +452,23 @@ int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *
 		return -EINVAL;
 	if (!mmio_emulate_supports(insn))
 		return -ENOTSUP;
-	if (size != 1 && size != 2 && size != 4 && size != 8)
+	if (size > 8 || !((EMU_SIZES_OK >> size) & 1))
 		return -EINVAL;
 	if (insn->reg != X86_REG_NONE && !insn->has_imm) {
 		ret = reg_check(&e, insn->reg, insn->reg_high8);
 		if (ret)
 			return ret;
 	}
+	if (insn->op != X86_OP_MOV_LOAD && insn->op != X86_OP_MOVZX && insn->op != X86_OP_MOVSX)
+		return emu_other(&e, insn, access, ctx, advance_rip);
 
-	/* Loads first: nearly every MMIO exit is a register reading a device register. */
-	if (insn->op == X86_OP_MOV_LOAD || insn->op == X86_OP_MOVZX || insn->op == X86_OP_MOVSX) {
-		ret = dev_read(access, ctx, insn->mem_size, &val);
-		if (ret)
-			return ret;
-		if (insn->op == X86_OP_MOVSX)
-			val = sign_extend(val, insn->mem_size);
-		reg_write(&e, insn->reg, insn->reg_high8, size, val);
-		*advance_rip = true;
-		return 0;
-	}
-	if (op_is_alu(insn->op)) {
-		ret = emu_alu(&e, insn, access, ctx);
-	} else {
-		switch (insn->op) {
-		case X86_OP_MOV_STORE:
-			if (insn->has_imm) {
-				val = insn->imm;
-			} else {
-				ret = reg_read(&e, insn->reg, insn->reg_high8, size, &val);
-				if (ret)
-					return ret;
-			}
-			ret = dev_write(access, ctx, insn->mem_size, val);
-			break;
-		case X86_OP_XCHG:
-			ret = emu_xchg(&e, insn, access, ctx);
-			break;
-		case X86_OP_NOT:
-		case X86_OP_NEG:
-		case X86_OP_INC:
-		case X86_OP_DEC:
-			ret = emu_unary(&e, insn, access, ctx);
-			break;
-		case X86_OP_BT:
-		case X86_OP_BTS:
-		case X86_OP_BTR:
-		case X86_OP_BTC:
-			ret = emu_bit(&e, insn, access, ctx);
-			break;
-		case X86_OP_STOS:
-		case X86_OP_LODS:
-			return emu_string(&e, insn, access, ctx, advance_rip);
-		default: /* MOVS: both sides are memory, one callback cannot serve them */
-			return -ENOTSUP;
-		}
-	}
+	/* Loads, here in a straight line: nearly every MMIO exit is a register reading a device. */
+	ret = dev_read(access, ctx, insn->mem_size, &val);
 	if (ret)
 		return ret;
+	if (insn->op == X86_OP_MOVSX)
+		val = sign_extend(val, insn->mem_size);
+	reg_write(&e, insn->reg, insn->reg_high8, size, val);
 	*advance_rip = true;
 	return 0;
 }

@@ -19,6 +19,12 @@
  */
 typedef int (*mmio_access_fn)(void *ctx, bool write, unsigned size, uint64_t *value);
 
+/* Whether insn is one of the instructions this module carries out (MOVS aside: -ENOTSUP). */
+static inline bool mmio_emulate_supports(const struct x86_insn *insn)
+{
+	return insn->op >= X86_OP_MOV_STORE && insn->op <= X86_OP_MOVS;
+}
+
 /*
  * Emulate `insn`. regs holds the GPRs; rsp points at the guest RSP (it lives
  * outside struct vcpu_regs) or is NULL, in which case an instruction naming
@@ -31,9 +37,6 @@ typedef int (*mmio_access_fn)(void *ctx, bool write, unsigned size, uint64_t *va
  * no memory operand; -ENOTSUP for an instruction it does not support, MOVS
  * (memory to memory) or RSP without rsp; or the access callback's error.
  */
-/* Whether insn is one of the instructions this module carries out (MOVS aside: -ENOTSUP). */
-bool mmio_emulate_supports(const struct x86_insn *insn);
-
 int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
 		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip);
 

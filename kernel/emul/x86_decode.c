@@ -11,11 +11,6 @@
 
 #include <errno.h>
 
-/* Control and flag bits that select the default operand size. */
-#define X86_CR0_PE    (1ULL << 0)
-#define X86_RFLAGS_VM (1ULL << 17)
-#define X86_EFER_LMA  (1ULL << 10)
-
 /* Legacy prefixes (SDM 2 2.1.1). */
 #define PFX_OPSIZE   0x66
 #define PFX_ADDRSIZE 0x67
@@ -189,17 +184,6 @@ struct dec {
 static const enum x86_op alu_ops[8] = {
     X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB, X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,
 };
-
-enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st)
-{
-	/* SDM 3A 20.1: real and virtual-8086 mode are 16-bit whatever the descriptor says. */
-	if (!(st->cr0 & X86_CR0_PE) || (st->rflags & X86_RFLAGS_VM))
-		return X86_MODE_16;
-	/* SDM 3A 5.2.1: CS.L selects 64-bit mode only with IA-32e active. */
-	if ((st->efer & X86_EFER_LMA) && st->cs_l)
-		return X86_MODE_64;
-	return st->cs_db ? X86_MODE_32 : X86_MODE_16;
-}
 
 static inline __attribute__((always_inline)) int dec_byte(struct dec *d, uint8_t *out)
 {

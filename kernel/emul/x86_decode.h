@@ -15,6 +15,8 @@
 
 /* SDM 2 2.3.11: an instruction longer than 15 bytes raises #GP. */
 #define X86_MAX_INSN_LEN 15
+/* Buffers of instruction bytes: the longest instruction and a spare, two words to compare. */
+#define X86_INSN_BUF_LEN 16
 
 /* Default operand/address size of the code segment (SDM 3A 3.4.5, 5.2.1). */
 enum x86_mode {
@@ -131,8 +133,26 @@ struct x86_insn {
 	bool rex; /* a REX prefix was present */
 };
 
-/* The decoder's mode for the vCPU's current state (CR0.PE, RFLAGS.VM, EFER.LMA, CS.L/D). */
-enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st);
+/* Control and flag bits that select the default operand size. */
+#define X86_CR0_PE    (1ULL << 0)
+#define X86_RFLAGS_VM (1ULL << 17)
+#define X86_EFER_LMA  (1ULL << 10)
+
+/*
+ * The decoder's mode for the vCPU's current state (CR0.PE, RFLAGS.VM,
+ * EFER.LMA, CS.L/D). Inline: the instruction fetch works it out on every
+ * MMIO exit.
+ */
+static inline enum x86_mode x86_cpu_mode(const struct vcpu_insn_state *st)
+{
+	/* SDM 3A 20.1: real and virtual-8086 mode are 16-bit whatever the descriptor says. */
+	if (!(st->cr0 & X86_CR0_PE) || (st->rflags & X86_RFLAGS_VM))
+		return X86_MODE_16;
+	/* SDM 3A 5.2.1: CS.L selects 64-bit mode only with IA-32e active. */
+	if ((st->efer & X86_EFER_LMA) && st->cs_l)
+		return X86_MODE_64;
+	return st->cs_db ? X86_MODE_32 : X86_MODE_16;
+}
 
 /*
  * Decode one instruction from bytes[0, valid). Returns 0 and fills *insn

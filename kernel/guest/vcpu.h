@@ -123,8 +123,7 @@ struct vcpu_exit {
 		} msr;
 		struct {
 			gpa_t gpa;
-			gva_t gva;
-			bool gva_valid, read, write, fetch;
+			bool read, write, fetch;
 		} npf;
 		struct {
 			uint8_t cr;

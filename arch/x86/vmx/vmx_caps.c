@@ -160,6 +160,8 @@ int vmx_caps_probe(const char **why)
 	vmx_caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	vmx_caps.cr0_host_owned = (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~vmx_caps.cr0_fixed1;
+	vmx_caps.cr4_host_owned = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1;
 	return 0;
 }
 

@@ -92,6 +92,11 @@ struct vmx_caps {
 	uint32_t revision;
 	uint32_t pin, proc, proc2, exit, entry; /* the controls Shoji runs guests with */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/*
+	 * The CR0/CR4 guest/host masks of every VMCS: the fixed bits (CR0.PE
+	 * and PG aside, unrestricted guest). Constant, so exits need not read them.
+	 */
+	uint64_t cr0_host_owned, cr4_host_owned;
 	uint64_t ept_vpid;
 	bool vpid, ept_1g, ept_2m, ept_ad, preemption_timer, save_preempt_timer;
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles */

@@ -61,7 +61,6 @@
 #define QUAL_EPT_READ	      (1u << 0)
 #define QUAL_EPT_WRITE	      (1u << 1)
 #define QUAL_EPT_FETCH	      (1u << 2)
-#define QUAL_EPT_LINEAR_VALID (1u << 7)
 #define VECTOR_PF	      14
 
 static void decode_exception(struct vcpu_exit *exit)
@@ -124,16 +123,6 @@ static __attribute__((noinline)) bool decode_other_exit(struct vcpu_exit *exit, 
 	case EXIT_REASON_PREEMPTION_TIMER:
 		exit->kind = VEXIT_PREEMPT;
 		return false;
-	case EXIT_REASON_EPT_VIOLATION:
-		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
-		exit->kind = VEXIT_MMIO;
-		exit->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
-		exit->npf.read = qual & QUAL_EPT_READ;
-		exit->npf.write = qual & QUAL_EPT_WRITE;
-		exit->npf.fetch = qual & QUAL_EPT_FETCH;
-		exit->npf.gva_valid = qual & QUAL_EPT_LINEAR_VALID;
-		exit->npf.gva = exit->npf.gva_valid ? vmcs_read(VMCS_GUEST_LINEAR_ADDR) : 0;
-		return false; /* no instruction length for EPT violations (SDM 3C 27.2.5) */
 	}
 
 	/* The remaining exits are caused by one instruction whose length the CPU reports. */
@@ -328,6 +317,18 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 	case EXIT_REASON_VMCALL:
 		exit->kind = VEXIT_HYPERCALL;
 		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		/* MMIO. SDM 3C 27.2.1 table 27-7: bits 0-2 say read, write or fetch. */
+		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+		exit->kind = VEXIT_MMIO;
+		exit->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+		exit->npf.read = qual & QUAL_EPT_READ;
+		exit->npf.write = qual & QUAL_EPT_WRITE;
+		exit->npf.fetch = qual & QUAL_EPT_FETCH;
+		/* No length (SDM 3C 27.2.5); an event delivery may have been under way. */
+		exit->insn_len = 0;
+		requeue_vectoring_event(v);
+		return 0;
 	case EXIT_REASON_IO:
 		qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 		exit->kind = VEXIT_IO;

@@ -148,9 +148,8 @@ static void write_controls(struct vcpu *v)
 	vmcs_write(VMCS_LINK_POINTER, LINK_POINTER_NONE);
 	vmcs_write(VMCS_TSC_OFFSET, 0);
 	/* CR0/CR4 bits the guest may not own: the fixed ones (but PE/PG: unrestricted guest). */
-	vmcs_write(VMCS_CR0_MASK,
-		   (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~vmx_caps.cr0_fixed1);
-	vmcs_write(VMCS_CR4_MASK, vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1);
+	vmcs_write(VMCS_CR0_MASK, vmx_caps.cr0_host_owned);
+	vmcs_write(VMCS_CR4_MASK, vmx_caps.cr4_host_owned);
 }
 
 int vmx_vcpu_create(struct vcpu *v)
@@ -315,10 +314,10 @@ int vmx_vcpu_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 	return 0;
 }
 
-static uint64_t guest_visible(uint64_t real, uint32_t mask_field, uint32_t shadow_field)
+/* CR0 or CR4 as the guest sees it: host-owned bits (a constant mask) come from the shadow. */
+static uint64_t guest_visible(uint64_t real, uint64_t host_owned, uint32_t shadow_field)
 {
-	uint64_t mask = vmcs_read(mask_field);
-	return (vmcs_read(shadow_field) & mask) | (real & ~mask);
+	return (vmcs_read(shadow_field) & host_owned) | (real & ~host_owned);
 }
 
 void vmx_vcpu_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
@@ -366,7 +365,8 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 	/* Exit handling only: the VMCS that just exited is current. */
 	switch (cr) {
 	case 0:
-		return guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);
+		return guest_visible(vmcs_read(VMCS_GUEST_CR0), vmx_caps.cr0_host_owned,
+				     VMCS_CR0_SHADOW);
 	case 2:
 		/* Not switched by VMX: the CPU holds it while v is loaded (vmx_vcpu_put saves it).
 		 */
@@ -374,7 +374,8 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 	case 3:
 		return vmcs_read(VMCS_GUEST_CR3);
 	case 4:
-		return guest_visible(vmcs_read(VMCS_GUEST_CR4), VMCS_CR4_MASK, VMCS_CR4_SHADOW);
+		return guest_visible(vmcs_read(VMCS_GUEST_CR4), vmx_caps.cr4_host_owned,
+				     VMCS_CR4_SHADOW);
 	case 8:
 		return to_vmx(v)->tpr;
 	default:
@@ -551,9 +552,9 @@ void vmx_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s)
 {
 	uint32_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
 
-	s->cr0 = guest_visible(vmcs_read(VMCS_GUEST_CR0), VMCS_CR0_MASK, VMCS_CR0_SHADOW);
+	s->cr0 = guest_visible(vmcs_read(VMCS_GUEST_CR0), vmx_caps.cr0_host_owned, VMCS_CR0_SHADOW);
 	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
-	s->cr4 = guest_visible(vmcs_read(VMCS_GUEST_CR4), VMCS_CR4_MASK, VMCS_CR4_SHADOW);
+	s->cr4 = guest_visible(vmcs_read(VMCS_GUEST_CR4), vmx_caps.cr4_host_owned, VMCS_CR4_SHADOW);
 	s->efer = vmcs_read(VMCS_GUEST_EFER);
 	s->rip = vmcs_read(VMCS_GUEST_RIP);
 	s->rsp = vmcs_read(VMCS_GUEST_RSP);
