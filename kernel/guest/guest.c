@@ -39,7 +39,7 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	}
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->id = next_guest_id++;
-	g->mem_size = ALIGN_UP(mem_size, SZ_2M);
+	g->mem_size = guest_ram_footprint(mem_size);
 	g->vcpu_count = vcpu_count;
 	for (unsigned i = 0; i < vcpu_count; i++) {
 		g->vcpus[i].guest = g;
