@@ -69,8 +69,13 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	g->state = GUEST_CREATED;
 	return g;
 fail:
+	/* Nothing of it ever ran: its tables and areas go back as they are. */
+	if (g && g->arch_mm)
+		virt->guest_destroy(g);
 	if (g && g->mem_hpa)
 		pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE);
+	for (unsigned i = 0; g && i < vcpu_count; i++)
+		free(g->vcpus[i].fpu.area);
 	free(g);
 	return NULL;
 }
