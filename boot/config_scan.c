@@ -47,16 +47,34 @@ static int config_fail(struct config_scan *out, uint32_t line, const char **reas
 	return err;
 }
 
-static int config_add_image(struct config_scan *out, struct config_span v, uint32_t line,
-			    const char **reason)
+static void config_skip(struct config_scan *out, uint32_t line, const char *why)
 {
-	if (v.len == 0)
-		return config_fail(out, line, reason, "empty image path", -EINVAL);
-	if (memchr(v.p, '\0', v.len))
-		return config_fail(out, line, reason, "NUL byte in image path", -EINVAL);
-	if (v.len >= BOOT_MODULE_NAME_MAX)
-		return config_fail(out, line, reason, "image path longer than 63 characters",
-				   -E2BIG);
+	if (out->skip_count < CONFIG_SCAN_SKIPS_MAX)
+		out->skips[out->skip_count] = (struct config_scan_skip){line, why};
+	out->skip_count++;
+}
+
+/* @line_has_nul: the kernel drops a line with a NUL anywhere, comment included. */
+static int config_add_image(struct config_scan *out, struct config_span key, struct config_span v,
+			    bool line_has_nul, uint32_t line, const char **reason)
+{
+	bool is_image = config_span_is(key, "image");
+
+	if (line_has_nul) {
+		config_skip(out, line, "NUL byte in line");
+		return 0;
+	}
+	if (v.len == 0) {
+		config_skip(out, line,
+			    is_image ? "empty value for 'image'" : "empty value for 'script'");
+		return 0;
+	}
+	if (v.len >= BOOT_MODULE_NAME_MAX) {
+		config_skip(out, line,
+			    is_image ? "image path longer than 63 characters"
+				     : "script path longer than 63 characters");
+		return 0;
+	}
 	for (uint32_t i = 0; i < out->image_count; i++)
 		if (strlen(out->images[i]) == v.len && memcmp(out->images[i], v.p, v.len) == 0)
 			return 0; /* two guests may share one image: load it once */
@@ -71,6 +89,7 @@ static int config_add_image(struct config_scan *out, struct config_span v, uint3
 static int config_scan_line(struct config_scan *out, struct config_span l, bool *top_level,
 			    uint32_t line, const char **reason)
 {
+	bool has_nul = memchr(l.p, '\0', l.len) != NULL;
 	const char *hash = memchr(l.p, '#', l.len);
 	if (hash)
 		l.len = (size_t)(hash - l.p);
@@ -90,7 +109,7 @@ static int config_scan_line(struct config_scan *out, struct config_span l, bool 
 
 	/* Images and the console script both come along as modules named by their path. */
 	if (config_span_is(key, "image") || (*top_level && config_span_is(key, "script")))
-		return config_add_image(out, val, line, reason);
+		return config_add_image(out, key, val, has_nul, line, reason);
 	if (*top_level && config_span_is(key, "cmdline")) {
 		if (memchr(val.p, '\0', val.len))
 			return config_fail(out, line, reason, "NUL byte in cmdline", -EINVAL);

@@ -3,7 +3,9 @@
  * \shoji\shoji.cfg and the images it names from the ESP it was started
  * from, fills struct boot_info and enters the kernel after
  * ExitBootServices. On any error it says which file and why, frees its
- * pages and returns to the firmware: it never hangs or resets.
+ * pages and returns to the firmware: it never hangs or resets. A guest
+ * section whose image path names no file is the exception: it is skipped
+ * with a warning and the kernel reports that guest, as on the GRUB path.
  * Firmware-facing functions in boot/efi_*.c return EFI_STATUS, not -errno:
  * the status travels back to the firmware unchanged. The pure modules
  * (config_scan, elf_load, load_options, mmap_convert) return -errno.
@@ -44,6 +46,21 @@ static struct boot_module *loader_add_module(struct boot_info *bi, const char *n
 	return m;
 }
 
+/* One bad section costs only its guest: the kernel names it again and boots the rest. */
+static void loader_report_skips(void)
+{
+	uint32_t shown = loader_config.skip_count < CONFIG_SCAN_SKIPS_MAX ? loader_config.skip_count
+									  : CONFIG_SCAN_SKIPS_MAX;
+
+	for (uint32_t i = 0; i < shown; i++)
+		efi_console_printf("shoji.efi: warning: %s: line %u: %s, nothing loaded for it\n",
+				   LOADER_CONFIG_PATH, loader_config.skips[i].line,
+				   loader_config.skips[i].reason);
+	if (loader_config.skip_count > shown)
+		efi_console_printf("shoji.efi: warning: %s: %u more such lines\n",
+				   LOADER_CONFIG_PATH, loader_config.skip_count - shown);
+}
+
 /* Reads the config into @bi as module "shoji.cfg" and scans it into loader_config. */
 static EFI_STATUS loader_read_config(EFI_FILE_HANDLE root, struct boot_info *bi)
 {
@@ -68,6 +85,7 @@ static EFI_STATUS loader_read_config(EFI_FILE_HANDLE root, struct boot_info *bi)
 				  reason);
 		return EFI_LOAD_ERROR;
 	}
+	loader_report_skips();
 	return EFI_SUCCESS;
 }
 

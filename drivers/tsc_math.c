@@ -128,6 +128,24 @@ bool tsc_agree3(uint64_t a, uint64_t b, uint64_t c, uint32_t ppm)
 	return spread <= tsc_mul_div(tsc_median3(a, b, c), ppm, PPM_PER_ONE);
 }
 
+uint64_t tsc_ns_to_ticks(uint64_t ns, uint64_t hz)
+{
+	uint64_t ticks = tsc_mul_div(ns, hz, NSEC_PER_SEC);
+
+	if (ticks == UINT64_MAX)
+		return UINT64_MAX;
+	if (tsc_mul_div(ticks, NSEC_PER_SEC, hz) < ns)
+		ticks++;
+	return ticks;
+}
+
+uint64_t tsc_deadline_after(uint64_t now, uint64_t ticks)
+{
+	if (!ticks)
+		ticks = 1;
+	return ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
+
 uint64_t tsc_median3(uint64_t a, uint64_t b, uint64_t c)
 {
 	if (a > b) {

@@ -47,6 +47,15 @@ uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t hz);
 /* us -> ticks at hz, rounded up so that a delay is never short; saturating. */
 uint64_t tsc_us_to_ticks(uint64_t us, uint64_t hz);
 
+/* ns -> ticks at hz, rounded up so that a timer never fires early; saturating. */
+uint64_t tsc_ns_to_ticks(uint64_t ns, uint64_t hz);
+
+/*
+ * The TSC value @ticks (at least one) after @now, saturating at UINT64_MAX: a long
+ * timeout must never wrap round to a deadline that has already passed.
+ */
+uint64_t tsc_deadline_after(uint64_t now, uint64_t ticks);
+
 /* Median of three measurements: one disturbed run (SMI, host preemption) is ignored. */
 uint64_t tsc_median3(uint64_t a, uint64_t b, uint64_t c);
 

@@ -53,6 +53,25 @@ int paging_create(struct page_table *pt)
 	return pt->root ? 0 : -ENOMEM;
 }
 
+/* The tables below `table` (one at `level`), then `table` itself; depth at most four. */
+static void free_tree(struct page_table *pt, hpa_t table, int level,
+		      void (*free_table)(hpa_t table, void *ctx))
+{
+	const uint64_t *entry = phys_to_virt(table);
+
+	for (unsigned i = 0; level > 0 && i < PT_ENTRIES; i++)
+		if (is_present(pt, entry[i]) && !is_leaf(entry[i], level))
+			free_tree(pt, entry[i] & PTE_ADDR_MASK, level - 1, free_table);
+	free_table(table, pt->ctx);
+}
+
+void paging_destroy(struct page_table *pt, void (*free_table)(hpa_t table, void *ctx))
+{
+	if (pt->root)
+		free_tree(pt, pt->root, 3, free_table);
+	pt->root = 0;
+}
+
 /* Replace a large leaf at `level` by a table of 512 next-level leaves with the same attributes. */
 static int split_large(struct page_table *pt, uint64_t *entry, int level)
 {

@@ -55,6 +55,12 @@ int paging_create(struct page_table *pt);
  */
 int paging_map(struct page_table *pt, uint64_t va, hpa_t hpa, uint64_t size, uint64_t flags);
 
+/*
+ * Give every table back through free_table (each lower table, then the root) and
+ * leave pt empty. No CPU may still walk or cache these tables: the caller flushed them.
+ */
+void paging_destroy(struct page_table *pt, void (*free_table)(hpa_t table, void *ctx));
+
 /* Remove [va, va+size) (4 KiB aligned), splitting larger pages as needed. */
 int paging_unmap(struct page_table *pt, uint64_t va, uint64_t size);
 

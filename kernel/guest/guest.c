@@ -39,7 +39,7 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	}
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->id = next_guest_id++;
-	g->mem_size = ALIGN_UP(mem_size, SZ_2M);
+	g->mem_size = guest_ram_footprint(mem_size);
 	g->vcpu_count = vcpu_count;
 	for (unsigned i = 0; i < vcpu_count; i++) {
 		g->vcpus[i].guest = g;
@@ -68,10 +68,15 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	g->state = GUEST_CREATED;
 	return g;
 fail:
+	/* Nothing of it ever ran: its tables and areas go back as they are. */
+	if (g && g->arch_mm)
+		virt->guest_destroy(g);
 	if (g && g->mem_hpa)
 		pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE);
 	if (g)
 		free(g->ram.page_zeroed);
+	for (unsigned i = 0; g && i < vcpu_count; i++)
+		free(g->vcpus[i].fpu.area);
 	free(g);
 	return NULL;
 }

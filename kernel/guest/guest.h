@@ -65,6 +65,16 @@ struct guest {
 #define GUEST_DEV_DEBUG_EXIT (1u << 1) /* GUEST_DEBUG_EXIT_PORT */
 
 /*
+ * Host bytes that back mem_size bytes of guest RAM: whole 2 MiB pages, so that
+ * EPT/NPT map all of it with large pages. What guest_create allocates and what
+ * the config's memory check charges: one rule for both.
+ */
+static inline uint64_t guest_ram_footprint(uint64_t mem_size)
+{
+	return ALIGN_UP(mem_size, SZ_2M);
+}
+
+/*
  * A guest with mem_size bytes of RAM and vcpu_count vCPUs, no devices yet.
  * None of the RAM is zeroed or mapped yet: that happens on first touch
  * (guest_ram.h), and the loader populates what it writes.

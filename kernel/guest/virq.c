@@ -5,12 +5,12 @@
 
 #include "arch/x86/cpu.h"
 #include "drivers/tsc.h"
+#include "drivers/tsc_math.h"
 #include "kernel/sched/sched.h"
 #include "kernel/guest/vcpu_event.h"
 #include "kernel/guest/virt.h"
 
 #define FIRST_EXTERNAL_VECTOR 32
-#define NS_PER_S	      1000000000ULL
 
 void virq_raise(struct vcpu *v, uint8_t vector)
 {
@@ -28,11 +28,9 @@ int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector)
 	}
 	if (vector < FIRST_EXTERNAL_VECTOR)
 		return -EINVAL;
-	/* ns * tsc_hz may overflow for long timeouts: scale in two steps. */
-	uint64_t hz = tsc_hz();
-	uint64_t ticks = (ns / NS_PER_S) * hz + (ns % NS_PER_S) * hz / NS_PER_S;
 	v->timer_vector = vector;
-	v->timer_deadline = rdtsc() + (ticks ? ticks : 1);
+	/* Any ns is legal: a timeout too long for the TSC saturates to "never", never wraps. */
+	v->timer_deadline = tsc_deadline_after(rdtsc(), tsc_ns_to_ticks(ns, tsc_hz()));
 	sched_kick(&v->se); /* the run loop arms the new deadline */
 	return 0;
 }

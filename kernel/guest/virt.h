@@ -25,6 +25,7 @@ struct virt_ops {
 
 	/* Guest-physical address space (EPT / NPT). */
 	int (*guest_init)(struct guest *g);
+	/* Free its tables; g's vCPUs never run again and no CPU caches its translations. */
 	void (*guest_destroy)(struct guest *g);
 	int (*guest_map)(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 			 enum gmap_type type);

@@ -194,21 +194,29 @@ static const char *cfg_size(uint64_t bytes, char buf[24])
 	return buf;
 }
 
-/* The guests kept so far plus this one must fit the caller's free memory. */
+/* The guests kept so far plus this one must fit the caller's free memory, as allocated. */
 static void cfg_check_memory(struct cfg_parser *p)
 {
-	char need[24], left[24];
-	uint64_t used = 0, remain;
+	char need[24], left[24], asked[24];
+	uint64_t used = 0, remain, footprint = guest_ram_footprint(p->cur.mem_size);
 
 	if (!p->free_memory)
 		return;
 	for (uint32_t i = 0; i < p->out->guest_count; i++)
-		used += p->out->guests[i].mem_size; /* <= free_memory: each was checked */
+		used += guest_ram_footprint(p->out->guests[i].mem_size); /* each was checked */
 	remain = p->free_memory - used;
-	if (p->cur.mem_size <= remain)
+	if (footprint <= remain)
 		return;
-	cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY), "guest '%s' needs %s but only %s remain",
-		     p->cur.name, cfg_size(p->cur.mem_size, need), cfg_size(remain, left));
+	cfg_size(footprint, need);
+	cfg_size(remain, left);
+	if (footprint == p->cur.mem_size)
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
+			     "guest '%s' needs %s but only %s remain", p->cur.name, need, left);
+	else
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
+			     "guest '%s' needs %s (%s rounded up to whole 2M pages) but only %s "
+			     "remain",
+			     p->cur.name, need, cfg_size(p->cur.mem_size, asked), left);
 	p->cur_bad = true;
 }
 

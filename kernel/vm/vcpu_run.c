@@ -103,13 +103,15 @@ static bool needs_attention(enum vcpu_exit_kind kind)
 static void run_inner(struct vcpu *v, uint64_t slice_end)
 {
 	volatile bool *work = sched_work_flag();
-	uint64_t timer = ~0ULL;
+	uint64_t timer = 0;
+	bool armed = false; /* any deadline, UINT64_MAX included, must be armed once */
 	struct vcpu_exit exit;
 
 	for (;;) {
 		if (v->irq_pending || v->timer_deadline || v->intr_window)
 			virq_before_entry(v);
-		if (v->timer_deadline != timer) {
+		if (!armed || v->timer_deadline != timer) {
+			armed = true;
 			timer = v->timer_deadline;
 			arm_timer(v, earlier(slice_end, timer));
 		}
@@ -133,6 +135,12 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 		/* The guest timer re-arms itself above; only the slice's end leaves. */
 		if (exit.kind == VEXIT_PREEMPT && slice_end && rdtsc() >= slice_end)
 			return;
+		/*
+		 * A backend timer shorter than the deadline (VT-x counts 32 bits) ran out
+		 * early: arm what is left, or every entry would exit at once.
+		 */
+		if (exit.kind == VEXIT_PREEMPT)
+			armed = false;
 	}
 }
 

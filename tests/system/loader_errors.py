@@ -1,5 +1,6 @@
-"""The UEFI loader names the file at fault and returns to the firmware."""
-from harness import Scenario
+"""The UEFI loader names the file at fault and returns to the firmware; a bad guest section
+is skipped, not the whole machine."""
+from harness import Scenario, QEMU_PASS_STATUS, guest
 
 RETURN = r"shoji\.efi: returning to firmware"
 
@@ -25,5 +26,31 @@ class MissingModule(Scenario):
     end_marker = RETURN
 
 
+class BadImageSections(Scenario):
+    """Sections whose image path is empty or holds a NUL are skipped by the loader and the
+    kernel alike (as on the GRUB path); the guests around them boot."""
+    guests = (guest("good1", "hello64.elf"),)
+    # Lines 1-5: header, cmdline, blank, [guest good1], image (harness._write_config).
+    config_extra = ("\n[guest empty]\nimage =\n"
+                    "\n[guest nul]\nimage = guests/hel\0lo64.elf\n"
+                    "\n[guest good2]\nimage = guests/hello64.elf\n")
+    expect_status = QEMU_PASS_STATUS
+    expect = (
+        r"shoji\.efi: warning: \\shoji\\shoji\.cfg: line 8: empty value for 'image', "
+        r"nothing loaded for it",
+        r"shoji\.efi: warning: \\shoji\\shoji\.cfg: line 11: NUL byte in line, "
+        r"nothing loaded for it",
+        r"cfg: shoji\.cfg:8: empty value for 'image'",
+        r"cfg: shoji\.cfg:7: guest 'empty' skipped",
+        r"cfg: shoji\.cfg:11: NUL byte in line",
+        r"cfg: shoji\.cfg:10: guest 'nul' skipped",
+        r"\[good1\] hello64: PASS",
+        r"\[good2\] hello64: PASS",
+        r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\), 0 failed to start",
+    )
+    forbid = (r"PANIC", r"EXCEPTION", r"returning to firmware", r"\[empty\]", r"\[nul\]")
+
+
 SCENARIOS = [MissingKernel("uefi-missing-kernel"), CorruptKernel("uefi-corrupt-kernel"),
-             MissingModule("uefi-missing-module")]
+             MissingModule("uefi-missing-module"),
+             BadImageSections("uefi-bad-image-sections")]

@@ -741,6 +741,29 @@ static void test_placement_consistency(void **state)
 				      "cfg: shoji.cfg:1: guest 'a' skipped\n");
 }
 
+/*
+ * A guest's RAM is allocated in whole 2 MiB pages (guest_create): two 1M guests take 4M,
+ * so with 3M free the second one must be refused here, not fail when it is built.
+ */
+static void test_memory_charged_as_allocated(void **state)
+{
+	free_memory = 3 * SZ_1M;
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1M\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
+			 -EINVAL);
+	assert_string_equal(
+	    log_text, "cfg: shoji.cfg:6: guest 'b' needs 2M (1M rounded up to whole 2M pages) but "
+		      "only 1M remain\n"
+		      "cfg: shoji.cfg:4: guest 'b' skipped\n");
+	assert_int_equal(cfg.guest_count, 1);
+
+	free_memory = 4 * SZ_1M; /* exactly enough */
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1M\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
+			 0);
+	assert_int_equal(cfg.guest_count, 2);
+}
+
 /* The memory message from issue 5, at its line; a skipped guest holds no memory. */
 static void test_memory_over_free(void **state)
 {
@@ -782,8 +805,10 @@ static void test_memory_over_free(void **state)
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
 			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
 			 -EINVAL);
-	assert_string_equal(log_text, "cfg: shoji.cfg:6: guest 'b' needs 1M but only 4K remain\n"
-				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:6: guest 'b' needs 2M (1M rounded up to whole "
+			    "2M pages) but only 4K remain\n"
+			    "cfg: shoji.cfg:4: guest 'b' skipped\n");
 	free_memory = 2 * SZ_1G;
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
 			       "[guest b]\nimage = guests/x.bin\nmemory = 1G\n"
@@ -883,7 +908,7 @@ static void test_fuzz(void **state)
 			assert_true(g->weight >= 1 && g->weight <= CONFIG_WEIGHT_MAX);
 			assert_true(g->cap_percent <= 100);
 			assert_int_equal(g->devices & ~CONFIG_DEV_DEFAULT, 0);
-			mem += g->mem_size;
+			mem += guest_ram_footprint(g->mem_size);
 			for (uint32_t v = 0; g->pinned && v < g->vcpus; v++) {
 				uint32_t cpu = g->cpus[v];
 
@@ -923,6 +948,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_cpu_does_not_exist, teardown),
 	    cmocka_unit_test_teardown(test_cpu_already_pinned, teardown),
 	    cmocka_unit_test_teardown(test_placement_consistency, teardown),
+	    cmocka_unit_test_teardown(test_memory_charged_as_allocated, teardown),
 	    cmocka_unit_test_teardown(test_memory_over_free, teardown),
 	    cmocka_unit_test_teardown(test_script, teardown),
 	    cmocka_unit_test_teardown(test_guest_cmdline, teardown),

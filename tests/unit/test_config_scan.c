@@ -140,13 +140,28 @@ static void test_length_limit_not_nul_terminated(void **state)
 	assert_string_equal(out.cmdline, "abcdefgh");
 }
 
-static void test_empty_image_rejected(void **state)
+/* A bad image path costs its section only: the scan goes on and names the line. */
+static void test_empty_image_skipped(void **state)
 {
 	const char *reason;
 
-	assert_int_equal(scan("\n\n[guest a]\nimage =   \n", &reason), -EINVAL);
-	assert_int_equal(out.error_line, 4);
-	assert_non_null(strstr(reason, "empty image"));
+	assert_int_equal(scan("\n\n[guest a]\nimage =   \n[guest b]\nimage = b.elf\n", &reason), 0);
+	assert_int_equal(out.image_count, 1);
+	assert_string_equal(out.images[0], "b.elf");
+	assert_int_equal(out.skip_count, 1);
+	assert_int_equal(out.skips[0].line, 4);
+	assert_string_equal(out.skips[0].reason, "empty value for 'image'");
+	assert_int_equal(out.error_line, 0);
+}
+
+static void test_empty_script_skipped(void **state)
+{
+	const char *reason;
+
+	assert_int_equal(scan("script =\n[guest a]\nimage = a.elf\n", &reason), 0);
+	assert_int_equal(out.image_count, 1);
+	assert_int_equal(out.skip_count, 1);
+	assert_string_equal(out.skips[0].reason, "empty value for 'script'");
 }
 
 static void test_image_path_limit(void **state)
@@ -161,10 +176,13 @@ static void test_image_path_limit(void **state)
 	assert_int_equal(strlen(out.images[0]), BOOT_MODULE_NAME_MAX - 1);
 
 	memset(path, 'p', sizeof(path) - 1);
-	path[BOOT_MODULE_NAME_MAX] = '\0'; /* 64 characters: too long */
+	path[BOOT_MODULE_NAME_MAX] = '\0'; /* 64 characters: too long, that section skipped */
 	snprintf(text, sizeof(text), "image = %s\n", path);
-	assert_int_equal(scan(text, &reason), -E2BIG);
-	assert_int_equal(out.error_line, 1);
+	assert_int_equal(scan(text, &reason), 0);
+	assert_int_equal(out.image_count, 0);
+	assert_int_equal(out.skip_count, 1);
+	assert_int_equal(out.skips[0].line, 1);
+	assert_string_equal(out.skips[0].reason, "image path longer than 63 characters");
 }
 
 static void test_cmdline_limit(void **state)
@@ -202,12 +220,44 @@ static void test_too_many_images(void **state)
 	assert_non_null(strstr(reason, "too many images"));
 }
 
-static void test_nul_byte_rejected(void **state)
+static void test_nul_byte_skipped(void **state)
 {
 	const char *reason;
-	const char text[] = "image = a\0b\n";
+	const char text[] = "[guest a]\nimage = a\0b\n[guest b]\nimage = b.elf\n";
 
-	assert_int_equal(config_scan(text, sizeof(text) - 1, &out, &reason), -EINVAL);
+	assert_int_equal(config_scan(text, sizeof(text) - 1, &out, &reason), 0);
+	assert_int_equal(out.image_count, 1);
+	assert_string_equal(out.images[0], "b.elf");
+	assert_int_equal(out.skip_count, 1);
+	assert_int_equal(out.skips[0].line, 2);
+	assert_string_equal(out.skips[0].reason, "NUL byte in line");
+}
+
+/* The kernel drops a line with a NUL anywhere: so does the scan, comment or not. */
+static void test_nul_in_comment_skips_image(void **state)
+{
+	const char *reason;
+	const char text[] = "image = a.elf # x\0y\n";
+
+	assert_int_equal(config_scan(text, sizeof(text) - 1, &out, &reason), 0);
+	assert_int_equal(out.image_count, 0);
+	assert_int_equal(out.skip_count, 1);
+}
+
+/* Hostile files may hold any number of bad lines: the first ones named, all counted. */
+static void test_many_skips_counted(void **state)
+{
+	static char text[32 * 20];
+	const char *reason;
+	size_t len = 0;
+
+	for (int i = 0; i < 20; i++)
+		len +=
+		    (size_t)snprintf(text + len, sizeof(text) - len, "[guest g%d]\nimage =\n", i);
+	assert_int_equal(scan(text, &reason), 0);
+	assert_int_equal(out.skip_count, 20);
+	assert_int_equal(out.skips[CONFIG_SCAN_SKIPS_MAX - 1].line, 2 * CONFIG_SCAN_SKIPS_MAX);
+	assert_int_equal(out.image_count, 0);
 }
 
 int main(void)
@@ -223,11 +273,14 @@ int main(void)
 	    cmocka_unit_test(test_last_cmdline_wins_and_no_newline),
 	    cmocka_unit_test(test_duplicate_image_once),
 	    cmocka_unit_test(test_length_limit_not_nul_terminated),
-	    cmocka_unit_test(test_empty_image_rejected),
+	    cmocka_unit_test(test_empty_image_skipped),
+	    cmocka_unit_test(test_empty_script_skipped),
 	    cmocka_unit_test(test_image_path_limit),
 	    cmocka_unit_test(test_cmdline_limit),
 	    cmocka_unit_test(test_too_many_images),
-	    cmocka_unit_test(test_nul_byte_rejected),
+	    cmocka_unit_test(test_nul_byte_skipped),
+	    cmocka_unit_test(test_nul_in_comment_skips_image),
+	    cmocka_unit_test(test_many_skips_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,6 +160,77 @@ static void test_us_to_ticks(void **state)
 	assert_true(tsc_us_to_ticks(UINT64_MAX, 3000000000ULL) == UINT64_MAX);
 }
 
+/* ceil(ns * hz / 1e9), saturated: the exact answer, with the host's 128-bit integers. */
+static uint64_t ns_to_ticks_reference(uint64_t ns, uint64_t hz)
+{
+	unsigned __int128 t = ((unsigned __int128)ns * hz + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+
+	return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
+}
+
+/* Every power of two and its neighbours up to UINT64_MAX, then pseudo-random values. */
+static uint64_t ns_sample(unsigned i)
+{
+	static uint64_t lcg = 0x9e3779b97f4a7c15ULL;
+
+	if (i < 64 * 3)
+		return (1ULL << (i / 3)) + (i % 3) - 1;
+	if (i == 64 * 3)
+		return UINT64_MAX;
+	lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+	return lcg >> (lcg & 63); /* every magnitude, not only huge values */
+}
+
+#define NS_SAMPLES 20000
+
+static void test_ns_to_ticks_every_magnitude(void **state)
+{
+	/* 1 Hz, Bochs at ips=50M, 1 GHz, 3 GHz, a faster-than-any-CPU 20 GHz. */
+	static const uint64_t hzs[] = {1, 50000000, 1000000000, 3000000000ULL, 20000000000ULL};
+
+	(void)state;
+	for (unsigned h = 0; h < ARRAY_SIZE(hzs); h++) {
+		uint64_t prev_ns = 0, prev_ticks = 0;
+
+		for (unsigned i = 0; i < NS_SAMPLES; i++) {
+			uint64_t ns = ns_sample(i), ticks = tsc_ns_to_ticks(ns, hzs[h]);
+
+			if (ticks != ns_to_ticks_reference(ns, hzs[h]))
+				fail_msg("ns %llu at %llu Hz: %llu ticks, want %llu",
+					 (unsigned long long)ns, (unsigned long long)hzs[h],
+					 (unsigned long long)ticks,
+					 (unsigned long long)ns_to_ticks_reference(ns, hzs[h]));
+			/* A longer timeout never ends sooner (the sweep is ordered up to
+			 * UINT64_MAX). */
+			if (i <= 64 * 3 && ns >= prev_ns)
+				assert_true(ticks >= prev_ticks);
+			prev_ns = ns;
+			prev_ticks = ticks;
+		}
+	}
+}
+
+static void test_deadline_never_in_the_past(void **state)
+{
+	static const uint64_t nows[] = {
+	    0, 1, 123456789012345ULL, UINT64_MAX / 2, UINT64_MAX - 5, UINT64_MAX};
+
+	(void)state;
+	for (unsigned n = 0; n < ARRAY_SIZE(nows); n++) {
+		for (unsigned i = 0; i < NS_SAMPLES; i++) {
+			uint64_t now = nows[n];
+			uint64_t d =
+			    tsc_deadline_after(now, tsc_ns_to_ticks(ns_sample(i), 3000000000ULL));
+
+			assert_true(d > now || (now == UINT64_MAX && d == UINT64_MAX));
+		}
+	}
+	assert_true(tsc_deadline_after(10, 0) == 11); /* a zero timeout still means "later" */
+	assert_true(tsc_deadline_after(UINT64_MAX - 1, UINT64_MAX) == UINT64_MAX);
+	assert_true(tsc_deadline_after(5, UINT64_MAX - 5) == UINT64_MAX);
+	assert_true(tsc_deadline_after(5, UINT64_MAX - 6) == UINT64_MAX - 1);
+}
+
 static void test_median3(void **state)
 {
 	(void)state;
@@ -224,6 +295,8 @@ int main(void)
 	    cmocka_unit_test(test_ticks_to_ns),
 	    cmocka_unit_test(test_ticks_to_ns_extremes),
 	    cmocka_unit_test(test_us_to_ticks),
+	    cmocka_unit_test(test_ns_to_ticks_every_magnitude),
+	    cmocka_unit_test(test_deadline_never_in_the_past),
 	    cmocka_unit_test(test_median3),
 	    cmocka_unit_test(test_agree3),
 	    cmocka_unit_test(test_mhz_split),

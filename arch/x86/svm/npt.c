@@ -42,6 +42,16 @@ int npt_init(struct npt *npt, bool allow_1g)
 	return paging_create(&npt->pt);
 }
 
+static void npt_free_table(hpa_t table, void *ctx)
+{
+	pmm_free_frames(table, 1);
+}
+
+void npt_destroy(struct npt *npt)
+{
+	paging_destroy(&npt->pt, npt_free_table);
+}
+
 int npt_map(struct npt *npt, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type)
 {

@@ -17,6 +17,11 @@ struct npt {
 };
 
 int npt_init(struct npt *npt, bool allow_1g);
+/*
+ * Free every table page of npt. No vCPU of its guest runs any more; the ASID is
+ * flushed by whichever vCPU next uses it (svm_vcpu.c tlb_control).
+ */
+void npt_destroy(struct npt *npt);
 int npt_map(struct npt *npt, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type);
 

@@ -80,7 +80,12 @@ static int svm_guest_init(struct guest *g)
 
 static void svm_guest_destroy(struct guest *g)
 {
-	/* NPT tables are kept until guests can be destroyed and rebuilt (scheduler issue). */
+	struct svm_guest *sg = g->arch_mm;
+
+	if (!sg)
+		return;
+	npt_destroy(&sg->npt);
+	free(sg);
 	g->arch_mm = NULL;
 }
 

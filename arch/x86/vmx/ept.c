@@ -68,6 +68,21 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned right
 	return err;
 }
 
+static void ept_free_table(hpa_t table, void *ctx)
+{
+	pmm_free_frames(table, 1);
+}
+
+void ept_destroy(struct ept *ept)
+{
+	if (!ept->pt.root)
+		return;
+	/* SDM 3C 29.4.3.1: translations tagged with this EPTP must not outlive its tables. */
+	ept_invalidate(ept);
+	paging_destroy(&ept->pt, ept_free_table);
+	ept->eptp = 0;
+}
+
 void ept_invalidate(const struct ept *ept)
 {
 	struct {

@@ -28,6 +28,11 @@ struct ept {
 int ept_init(struct ept *ept, bool allow_1g, bool allow_2m, bool ad_bits);
 int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type);
+/*
+ * Free every table page of ept (after an INVEPT on this CPU). The guest's vCPUs are
+ * gone and no other CPU holds translations of it (flushed by the caller).
+ */
+void ept_destroy(struct ept *ept);
 /* INVEPT for this EPT (single-context when offered, else all-context). */
 void ept_invalidate(const struct ept *ept);
 

@@ -65,7 +65,12 @@ static int vmx_guest_init(struct guest *g)
 
 static void vmx_guest_destroy(struct guest *g)
 {
-	/* EPT tables are kept until guests can be destroyed and rebuilt (scheduler issue). */
+	struct ept *ept = g->arch_mm;
+
+	if (!ept)
+		return;
+	ept_destroy(ept);
+	free(ept);
 	g->arch_mm = NULL;
 }
 

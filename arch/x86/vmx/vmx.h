@@ -20,7 +20,8 @@ struct vmx_vcpu {
 	 */
 	uint64_t kernel_gs_base;
 	uint64_t cr2;
-	uint8_t tpr; /* the guest's CR8 (bits 3:0): never the CPU's */
+	uint8_t tpr;	/* the guest's CR8 (bits 3:0): never the CPU's */
+	bool vmcs_lost; /* VMPTRLD refused its VMCS: it is never entered again */
 };
 
 extern const struct virt_ops vmx_ops;
@@ -30,8 +31,11 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
 	return v->arch;
 }
 
-/* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
-void vmx_load_vmcs(struct vcpu *v);
+/*
+ * Make v's VMCS current on this CPU (VMPTRLD only when it is not already).
+ * -EIO if the CPU refuses it: then no VMCS is current here and v never runs again.
+ */
+int vmx_load_vmcs(struct vcpu *v);
 /* Back to the clear launch state (SDM 3C 24.11.3), current again: the next entry is a VMLAUNCH. */
 void vmx_vcpu_relaunch(struct vcpu *v);
 

@@ -289,6 +289,10 @@ static __attribute__((noinline)) void event_exit(struct vcpu *v, struct vcpu_exi
 int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct vmx_vcpu *x = to_vmx(v);
+	if (__builtin_expect(x->vmcs_lost, 0)) {
+		*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE};
+		return -EIO; /* the guest is stopped: "VM entry failed" */
+	}
 	if (v->event_pending)
 		inject_pending(v);
 	if (x->timer_per_entry)

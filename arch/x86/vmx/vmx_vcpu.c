@@ -110,14 +110,29 @@ static void write_host_state(void)
 }
 
 /* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
-void vmx_load_vmcs(struct vcpu *v)
+int vmx_load_vmcs(struct vcpu *v)
 {
 	unsigned cpu = this_pcpu()->index;
-	if (loaded_vcpu[cpu] == v)
-		return;
-	if (vmcs_load(to_vmx(v)->vmcs))
-		log_err("vmx: VMPTRLD failed for %s", v->guest->name);
-	loaded_vcpu[cpu] = v;
+	struct vcpu *prev = loaded_vcpu[cpu];
+	if (prev == v)
+		return 0;
+	if (!vmcs_load(to_vmx(v)->vmcs)) {
+		loaded_vcpu[cpu] = v;
+		return 0;
+	}
+	/*
+	 * SDM 3C 31.3: a failed VMPTRLD leaves the previous VMCS current, and v's
+	 * VMREADs and VMWRITEs would land in another vCPU's. Clear that one (it
+	 * relaunches) so that they fail instead; the run loop stops v's guest.
+	 */
+	log_err("vmx: VMPTRLD failed for %s vCPU %u: it will not run again", v->guest->name, v->id);
+	if (prev) {
+		vmcs_clear(to_vmx(prev)->vmcs);
+		to_vmx(prev)->launched = false;
+	}
+	loaded_vcpu[cpu] = NULL;
+	to_vmx(v)->vmcs_lost = true;
+	return -EIO;
 }
 
 static void write_controls(struct vcpu *v)
@@ -175,7 +190,8 @@ int vmx_vcpu_create(struct vcpu *v)
 		return -EIO;
 	}
 	loaded_vcpu[this_pcpu()->index] = NULL;
-	vmx_load_vmcs(v);
+	if (vmx_load_vmcs(v))
+		return -EIO;
 	write_controls(v);
 	write_host_state();
 	vmcs_write(VMCS_GUEST_DR7, DR7_INIT);
