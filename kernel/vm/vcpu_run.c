@@ -103,15 +103,14 @@ static bool needs_attention(enum vcpu_exit_kind kind)
 static void run_inner(struct vcpu *v, uint64_t slice_end)
 {
 	volatile bool *work = sched_work_flag();
-	uint64_t timer = 0;
-	bool armed = false; /* any deadline, UINT64_MAX included, must be armed once */
+	/* The deadline armed; never the current one at first, UINT64_MAX included. */
+	uint64_t timer = ~v->timer_deadline;
 	struct vcpu_exit exit;
 
 	for (;;) {
 		if (v->irq_pending || v->timer_deadline || v->intr_window)
 			virq_before_entry(v);
-		if (!armed || v->timer_deadline != timer) {
-			armed = true;
+		if (v->timer_deadline != timer) {
 			timer = v->timer_deadline;
 			arm_timer(v, earlier(slice_end, timer));
 		}
@@ -132,15 +131,16 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 			if (*work)
 				return;
 		} while (!needs_attention(exit.kind));
+		if (exit.kind != VEXIT_PREEMPT)
+			continue;
 		/* The guest timer re-arms itself above; only the slice's end leaves. */
-		if (exit.kind == VEXIT_PREEMPT && slice_end && rdtsc() >= slice_end)
+		if (slice_end && rdtsc() >= slice_end)
 			return;
 		/*
 		 * A backend timer shorter than the deadline (VT-x counts 32 bits) ran out
 		 * early: arm what is left, or every entry would exit at once.
 		 */
-		if (exit.kind == VEXIT_PREEMPT)
-			armed = false;
+		timer = ~v->timer_deadline;
 	}
 }
 

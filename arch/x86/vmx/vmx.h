@@ -21,7 +21,6 @@ struct vmx_vcpu {
 	uint64_t kernel_gs_base;
 	uint64_t cr2;
 	uint8_t tpr;	/* the guest's CR8 (bits 3:0): never the CPU's */
-	bool vmcs_lost; /* VMPTRLD refused its VMCS: it is never entered again */
 };
 
 extern const struct virt_ops vmx_ops;

@@ -251,7 +251,7 @@ static enum vcpu_event_type event_type(uint32_t type)
 }
 
 /* SDM 3C 27.2.4: an event interrupted by the exit; kernel/guest/vcpu_event.c queues it again. */
-static void requeue_vectoring_event(struct vcpu *v)
+static __attribute__((noinline)) void requeue_vectoring_event(struct vcpu *v)
 {
 	uint32_t info = vmcs_read(VMCS_IDT_VECTORING_INFO);
 	if (!(info & INTR_INFO_VALID))
@@ -289,10 +289,6 @@ static __attribute__((noinline)) void event_exit(struct vcpu *v, struct vcpu_exi
 int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct vmx_vcpu *x = to_vmx(v);
-	if (__builtin_expect(x->vmcs_lost, 0)) {
-		*exit = (struct vcpu_exit){.kind = VEXIT_INVALID_STATE};
-		return -EIO; /* the guest is stopped: "VM entry failed" */
-	}
 	if (v->event_pending)
 		inject_pending(v);
 	if (x->timer_per_entry)

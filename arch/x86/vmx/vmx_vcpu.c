@@ -123,7 +123,8 @@ int vmx_load_vmcs(struct vcpu *v)
 	/*
 	 * SDM 3C 31.3: a failed VMPTRLD leaves the previous VMCS current, and v's
 	 * VMREADs and VMWRITEs would land in another vCPU's. Clear that one (it
-	 * relaunches) so that they fail instead; the run loop stops v's guest.
+	 * relaunches) so that they fail instead: with no current VMCS the next
+	 * entry fails too (VMfailInvalid) and the run loop stops v's guest.
 	 */
 	log_err("vmx: VMPTRLD failed for %s vCPU %u: it will not run again", v->guest->name, v->id);
 	if (prev) {
@@ -131,7 +132,6 @@ int vmx_load_vmcs(struct vcpu *v)
 		to_vmx(prev)->launched = false;
 	}
 	loaded_vcpu[cpu] = NULL;
-	to_vmx(v)->vmcs_lost = true;
 	return -EIO;
 }
 
