@@ -43,7 +43,7 @@ CONFIG ?= tools/shoji.cfg
 DEMO_GUESTS := hello64.elf hello32.elf realmode.bin
 DEMO_FILES = $(foreach f,$(DEMO_GUESTS),$(BUILD)/guests/$(f)=guests/$(f))
 
-.PHONY: all deps run test unit-test system-test bench clean format
+.PHONY: all deps run test unit-test system-test bench soak clean format
 all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi guests $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
 
 deps:
@@ -122,6 +122,11 @@ bench: deps
 	python3 tools/bench.py --build $(BUILD) --backend $(or $(BACKEND),vmx)
 	python3 tools/bench.py --build $(BUILD) --sched
 	python3 tools/bench.py --build $(BUILD) --startup
+
+# The restart soak for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	SHOJI_SOAK_CYCLES=$(or $(SOAK_CYCLES),1000) python3 tests/run.py --build $(BUILD) restart-soak
 
 system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)

@@ -91,9 +91,17 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
 	      enum gmap_type type)
 {
 	int err = virt->guest_map(g, gpa, hpa, size, rights, type);
-	/* The backend flushed this CPU; vCPUs may run on the others. */
-	if (!err && smp_cpu_count() > 1 && smp_call_all_others(flush_here, g))
-		log_err("guest %s: a CPU did not confirm the remap flush", g->name);
+	/*
+	 * The backend flushed this CPU. Each other CPU flushes as a request its
+	 * scheduler runs between two runs (sched_on_cpu), never in the middle of
+	 * an exit, so a CPU busy with a guest answers at that guest's next exit.
+	 */
+	for (unsigned cpu = 0; !err && cpu < MAX_CPUS; cpu++) {
+		if (cpu == this_pcpu()->index || !smp_cpu_online(cpu))
+			continue;
+		if (sched_on_cpu(cpu, flush_here, g))
+			log_err("guest %s: CPU %u did not confirm the remap flush", g->name, cpu);
+	}
 	return err;
 }
 

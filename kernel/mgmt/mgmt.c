@@ -6,6 +6,7 @@
 #include "kernel/mgmt/mgmt.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "kernel/mgmt/guests.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pcpu.h"
+#include "kernel/mm/pmm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/mgmt/shell.h"
 
@@ -111,6 +113,21 @@ static void print_shares(struct guest *g)
 	}
 }
 
+/*
+ * What the hypervisor holds: free frames of the physical allocator and
+ * bytes the heap has handed out. Starting and stopping guests any number of
+ * times must bring both back to where they were (the restart soak checks).
+ */
+static void print_memory(void)
+{
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	struct mallinfo mi = mallinfo();
+	log_info("stats: memory free-frames=%llu of %llu heap-in-use=%llu heap-arena=%llu",
+		 (unsigned long long)st.free_frames, (unsigned long long)st.total_frames,
+		 (unsigned long long)mi.uordblks, (unsigned long long)mi.arena);
+}
+
 static int op_stats(void *ctx, const char *name)
 {
 	if (name) {
@@ -125,6 +142,7 @@ static int op_stats(void *ctx, const char *name)
 		exit_stats_print(guests_get(i));
 		print_shares(guests_get(i));
 	}
+	print_memory();
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
 		struct sched_cpu_stats s;
 		sched_get_cpu_stats(cpu, &s);

@@ -1,0 +1,48 @@
+"""Guests started, crashed, restarted and stopped over and over: the hypervisor's free frames
+and heap in use return exactly to their baseline, and a guest beside them keeps its share."""
+import os
+import re
+
+from harness import Scenario, guest
+
+MEMORY = r"stats: memory free-frames=(\d+) of \d+ heap-in-use=(\d+)"
+
+
+class RestartSoak(Scenario):
+    emulator = "bochs"
+    bochs_cpus = 2
+    forbid = (r"PANIC", r"EXCEPTION", r"did not answer")
+
+    def __init__(self, name, cycles):
+        super().__init__(name)
+        self.cycles = cycles
+        self.timeout = 120 + cycles
+        # crash triple-faults at once, hello64 exits, spin runs until stopped; busy beside them.
+        self.guests = (guest("crash"), guest("hello64"), guest("spin", "spin.elf"),
+                       guest("busy", "spin.elf", cpus="1"))
+        cycle = "restart crash\nrestart hello64\nstop spin\nstart spin\nsleep 20\n"
+        self.script = ("sleep 300\nstats\n" + cycle * cycles +
+                       "sleep 300\nstop spin\nsleep 100\nstats\nstop busy\n")
+        self.expect = (r"guest crash: stopped by the hypervisor: triple fault",
+                       r"guest busy: exited: stopped from the console")
+
+    def check(self, log):
+        mem = re.findall(MEMORY, log)
+        if len(mem) != 2:
+            return ["expected 2 'stats: memory' lines, found %d" % len(mem)]
+        (f0, h0), (f1, h1) = mem
+        fails = []
+        if f0 != f1:
+            fails.append("free frames %s after %d cycles, %s before" % (f1, self.cycles, f0))
+        if h0 != h1:
+            fails.append("heap in use %s after %d cycles, %s before" % (h1, self.cycles, h0))
+        restarts = len(re.findall(r"shell> restart hello64", log))
+        if restarts != self.cycles:
+            fails.append("%d of %d cycles ran" % (restarts, self.cycles))
+        print("soak: %d cycles, free frames %s -> %s, heap in use %s -> %s" %
+              (self.cycles, f0, f1, h0, h1))
+        return fails
+
+
+# make test runs 20 cycles; make soak 1000 (SHOJI_SOAK_CYCLES).
+SCENARIOS = [RestartSoak("bochs-restart-soak", int(os.environ.get("SHOJI_SOAK_CYCLES", "20")))]
