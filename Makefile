@@ -43,7 +43,7 @@ CONFIG ?= tools/shoji.cfg
 DEMO_GUESTS := hello64.elf hello32.elf realmode.bin
 DEMO_FILES = $(foreach f,$(DEMO_GUESTS),$(BUILD)/guests/$(f)=guests/$(f))
 
-.PHONY: all deps run test unit-test system-test bench soak clean format
+.PHONY: all deps run test unit-test system-test bench soak fuzz fuzz-build clean format
 all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi guests $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
 
 deps:
@@ -111,8 +111,25 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/host_stubs.c $$(call unit_sources,$$*
 
 unit-test: $(UNIT_TESTS)
 
+# libFuzzer harnesses (clang, ASan + UBSan) for what guests and users hand the hypervisor.
+# Each names the kernel sources it links in a fuzz-sources comment.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DSHOJI_HOST_TEST \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz_sources = $(shell sed -n 's|.*fuzz-sources: *\(.*\) *\*/.*|\1|p' tests/fuzz/$(1).c)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/unit/host_stubs.c $$(call fuzz_sources,$$*)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< tests/unit/host_stubs.c $(call fuzz_sources,$*)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+# Long fuzzing runs: FUZZ_SECONDS per harness (default 600); corpora grow in $(BUILD)/fuzz.
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	python3 tests/run.py --build $(BUILD) --fuzz-seconds $(or $(FUZZ_SECONDS),600) fuzz/
+
 test: deps
-	@$(MAKE) --no-print-directory all unit-test
+	@$(MAKE) --no-print-directory all unit-test fuzz-build
 	python3 tests/run.py --build $(BUILD)
 
 # Exit round trips, scheduling and start-up under Bochs (VT-x, exact instruction counts);
@@ -133,7 +150,7 @@ system-test: all unit-test
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/efiobj $(BUILD)/unit $(BUILD)/esp $(BUILD)/guests \
-		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/tests
+		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/tests $(BUILD)/fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -9,6 +9,7 @@ import argparse
 import glob
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,35 @@ def layering_checks():
                          % ("; ".join(errors[:3]) or "none"), time.monotonic() - start)
 
 
+def fuzz_harnesses(build):
+    for path in sorted(glob.glob(os.path.join(build, "fuzz", "fuzz_*"))):
+        if os.access(path, os.X_OK) and os.path.isfile(path):
+            yield os.path.basename(path)[len("fuzz_"):], path
+
+
+def run_fuzz(name, path, build, seconds):
+    """A bounded libFuzzer run from the seed corpus in tests/fuzz/corpus/<name>; the corpus it
+    grows stays in <build>/fuzz/corpus-<name>, a crashing input in <build>/fuzz/crash-<name>-*."""
+    start = time.monotonic()
+    corpus = os.path.join(build, "fuzz", "corpus-" + name)
+    os.makedirs(corpus, exist_ok=True)
+    for seed in glob.glob(os.path.join(ROOT, "tests", "fuzz", "corpus", name, "*")):
+        shutil.copy(seed, corpus)
+    prefix = os.path.join(build, "fuzz", "crash-%s-" % name)
+    proc = subprocess.run([path, "-max_total_time=%d" % seconds, "-artifact_prefix=" + prefix,
+                           corpus], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=seconds + 120)
+    out = proc.stdout.decode(errors="replace")
+    runs = re.findall(r"Done (\d+) runs", out)
+    seconds_taken = time.monotonic() - start
+    if proc.returncode != 0 or not runs:
+        crash = [l for l in out.splitlines() if "ERROR" in l or "Test unit written" in l]
+        return harness.Result("fuzz/" + name, "FAIL", "; ".join(crash[:2]) or out[-300:],
+                              seconds_taken)
+    return harness.Result("fuzz/" + name, "PASS", "%s inputs, no crash" % runs[-1],
+                          seconds_taken)
+
+
 def scenarios():
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "*.py"))):
         if os.path.basename(path) == "harness.py":
@@ -91,6 +121,8 @@ def scenarios():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
+    ap.add_argument("--fuzz-seconds", type=int, default=10,
+                    help="seconds per libFuzzer harness (make test: 10, make fuzz: 600)")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
@@ -117,6 +149,9 @@ def main():
     for name, path in unit_tests(build):
         if wanted("unit/" + name):
             report(run_unit(name, path))
+    for name, path in fuzz_harnesses(build):
+        if wanted("fuzz/" + name):
+            report(run_fuzz(name, path, build, args.fuzz_seconds))
     for sc in scenarios():
         if wanted(sc.name):
             report(harness.run(sc, build))

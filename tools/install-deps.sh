@@ -6,7 +6,7 @@ set -e
 
 PACKAGES="gcc make binutils python3 gnu-efi newlib-source qemu-system-x86 ovmf \
 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools \
-dosfstools libcmocka-dev pkg-config xz-utils"
+dosfstools libcmocka-dev pkg-config xz-utils clang libfuzzer-14-dev"
 
 missing=""
 for p in $PACKAGES; do
