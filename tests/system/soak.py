@@ -46,3 +46,42 @@ class RestartSoak(Scenario):
 
 # make test runs 20 cycles; make soak 1000 (SHOJI_SOAK_CYCLES).
 SCENARIOS = [RestartSoak("bochs-restart-soak", int(os.environ.get("SHOJI_SOAK_CYCLES", "20")))]
+
+
+class Chaos(Scenario):
+    """The chaos guest's seeded random walk over every exit kind, beside an innocent guest on
+    the same CPU whose heartbeat must go on; every outcome defined, at least 10^5 exits."""
+    bochs_cpus = 1
+    qemu_smp = 1
+    timeout = 300
+    guests = (guest("chaos", "chaos.elf"), guest("spin", "spin.elf"))
+    # chaos takes ~5 s of TSC time under QEMU and ~3 s under Bochs; then the innocent one stops.
+    script = "sleep 12000\nstop spin\n"
+    expect = (r"\[chaos\] chaos: seed \d+, \d+ operations",
+              r"\[chaos\] chaos: done \d+ operations",
+              r"guest chaos: exited: debug-exit port, code 0",
+              r"shell> stop spin",
+              r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\)")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAIL", r"stopped by the hypervisor:")
+
+    def check(self, log):
+        start = log.find("[chaos] chaos: seed")
+        done = log.find("[chaos] chaos: done")
+        if done < 0 or done > log.find("shell> stop spin"):
+            return ["chaos was not done when the script stopped the guest beside it"]
+        beats = re.findall(r"\[spin\] spin: work", log[start:done]) if 0 <= start < done else []
+        exits = sum(int(n) for n in re.findall(r"stats: chaos \S+ count=(\d+)", log))
+        print("chaos: %d exits, %d heartbeats of the guest beside it" % (exits, len(beats)))
+        fails = []
+        if exits < 100000:
+            fails.append("only %d exits (want >= 100000)" % exits)
+        if not beats:
+            fails.append("the guest beside chaos made no progress meanwhile")
+        return fails
+
+
+class BochsChaos(Chaos):
+    emulator = "bochs"
+
+
+SCENARIOS += [Chaos("uefi-svm-chaos"), BochsChaos("bochs-vmx-chaos")]
