@@ -108,16 +108,21 @@ uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t hz)
 	return ns + rest;
 }
 
-uint64_t tsc_us_to_ticks(uint64_t us, uint64_t hz)
+/* `count` units of 1/per_second s in ticks, rounded up: a partial tick still has to be waited for. */
+static uint64_t ticks_rounded_up(uint64_t count, uint64_t per_second, uint64_t hz)
 {
-	uint64_t ticks = tsc_mul_div(us, hz, USEC_PER_SEC);
+	uint64_t ticks = tsc_mul_div(count, hz, per_second);
 
 	if (ticks == UINT64_MAX)
 		return UINT64_MAX;
-	/* Round up: a partial tick still has to be waited for. */
-	if (tsc_mul_div(ticks, USEC_PER_SEC, hz) < us)
+	if (tsc_mul_div(ticks, per_second, hz) < count)
 		ticks++;
 	return ticks;
+}
+
+uint64_t tsc_us_to_ticks(uint64_t us, uint64_t hz)
+{
+	return ticks_rounded_up(us, USEC_PER_SEC, hz);
 }
 
 bool tsc_agree3(uint64_t a, uint64_t b, uint64_t c, uint32_t ppm)
@@ -130,13 +135,7 @@ bool tsc_agree3(uint64_t a, uint64_t b, uint64_t c, uint32_t ppm)
 
 uint64_t tsc_ns_to_ticks(uint64_t ns, uint64_t hz)
 {
-	uint64_t ticks = tsc_mul_div(ns, hz, NSEC_PER_SEC);
-
-	if (ticks == UINT64_MAX)
-		return UINT64_MAX;
-	if (tsc_mul_div(ticks, NSEC_PER_SEC, hz) < ns)
-		ticks++;
-	return ticks;
+	return ticks_rounded_up(ns, NSEC_PER_SEC, hz);
 }
 
 uint64_t tsc_deadline_after(uint64_t now, uint64_t ticks)
