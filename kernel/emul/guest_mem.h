@@ -27,14 +27,15 @@ bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
 static inline void guest_mem_paging(struct guest_paging *pg, struct guest *g,
 				    const struct vcpu_insn_state *st)
 {
+	/* The call first: st's registers are then read after it, not kept across it. */
+	const uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
+
 	*pg = (struct guest_paging){.cr0 = st->cr0,
 				    .cr3 = st->cr3,
 				    .cr4 = st->cr4,
 				    .efer = st->efer,
-				    .ram = guest_ram_ptr(g, 0, g->mem_size),
-				    .ram_size = g->mem_size};
-	if (!pg->ram)
-		pg->ram_size = 0;
+				    .ram = ram,
+				    .ram_size = ram ? g->mem_size : 0};
 }
 
 /* guest_paging_translate() under the paging state in st. */
