@@ -232,7 +232,9 @@ mmio_claimed_access(struct mmio_ctx *m, struct vdev *d, bool write, unsigned siz
 		*value = result;
 }
 
-static int mmio_device_access(void *ctx, bool write, unsigned size, uint64_t *value)
+/* Inlined into mmio_emulate's load path; the other instructions call it through the pointer. */
+static inline __attribute__((always_inline)) int mmio_device_access(void *ctx, bool write,
+								    unsigned size, uint64_t *value)
 {
 	struct mmio_ctx *m = ctx;
 	struct vdev *d = vdev_find(&m->g->vdevs, VDEV_MMIO, m->gpa, size);

@@ -20,21 +20,16 @@ int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len)
 bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
 
 /*
- * The page-walk context for the paging state in st, reading g's RAM where
- * guest_ram_ptr() maps it: one window, GPA [0, mem_size). Inline, with the
- * fetch below: both run on every MMIO exit.
+ * The page-walk context for the paging state in st (which must outlive it),
+ * reading g's RAM where guest_ram_ptr() maps it: one window, GPA [0,
+ * mem_size). Inline, with the fetch below: both run on every MMIO exit.
  */
 static inline void guest_mem_paging(struct guest_paging *pg, struct guest *g,
 				    const struct vcpu_insn_state *st)
 {
-	*pg = (struct guest_paging){.cr0 = st->cr0,
-				    .cr3 = st->cr3,
-				    .cr4 = st->cr4,
-				    .efer = st->efer,
-				    .ram = guest_ram_ptr(g, 0, g->mem_size),
-				    .ram_size = g->mem_size};
-	if (!pg->ram)
-		pg->ram_size = 0;
+	const uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
+
+	*pg = (struct guest_paging){.regs = st, .ram = ram, .ram_size = ram ? g->mem_size : 0};
 }
 
 /* guest_paging_translate() under the paging state in st. */

@@ -79,13 +79,13 @@ struct gp_walk {
 
 static enum gp_mode gp_mode(const struct guest_paging *pg)
 {
-	if (!(pg->cr0 & GP_CR0_PG))
+	if (!(pg->regs->cr0 & GP_CR0_PG))
 		return GP_MODE_NONE;
-	if (!(pg->cr4 & GP_CR4_PAE))
+	if (!(pg->regs->cr4 & GP_CR4_PAE))
 		return GP_MODE_32;
-	if (!(pg->efer & GP_EFER_LMA))
+	if (!(pg->regs->efer & GP_EFER_LMA))
 		return GP_MODE_PAE;
-	return (pg->cr4 & GP_CR4_LA57) ? GP_MODE_5LEVEL : GP_MODE_4LEVEL;
+	return (pg->regs->cr4 & GP_CR4_LA57) ? GP_MODE_5LEVEL : GP_MODE_4LEVEL;
 }
 
 static unsigned gp_maxphyaddr(const struct guest_paging *pg)
@@ -132,7 +132,8 @@ static uint32_t gp_fault_bits(const struct guest_paging *pg, unsigned access, en
 		err |= GUEST_PF_U;
 	/* SDM 3A 4.7: I/D is reported only when NX or SMEP makes fetches checkable. */
 	if ((access & GUEST_ACCESS_FETCH) &&
-	    (((pg->efer & GP_EFER_NXE) && mode != GP_MODE_32) || (pg->cr4 & GP_CR4_SMEP)))
+	    (((pg->regs->efer & GP_EFER_NXE) && mode != GP_MODE_32) ||
+	     (pg->regs->cr4 & GP_CR4_SMEP)))
 		err |= GUEST_PF_I;
 	return err;
 }
@@ -149,7 +150,7 @@ static bool gp_access_ok(const struct guest_paging *pg, unsigned access, const s
 		if (user)
 			return user_page;
 		/* SMEP: no supervisor fetches from user pages. */
-		return !(user_page && (pg->cr4 & GP_CR4_SMEP));
+		return !(user_page && (pg->regs->cr4 & GP_CR4_SMEP));
 	}
 	if (user) {
 		if (!user_page)
@@ -157,10 +158,10 @@ static bool gp_access_ok(const struct guest_paging *pg, unsigned access, const s
 		return !(access & GUEST_ACCESS_WRITE) || writable;
 	}
 	/* SMAP: no supervisor data accesses to user pages unless RFLAGS.AC. */
-	if (user_page && (pg->cr4 & GP_CR4_SMAP) && !(access & GUEST_ACCESS_AC))
+	if (user_page && (pg->regs->cr4 & GP_CR4_SMAP) && !(access & GUEST_ACCESS_AC))
 		return false;
 	/* CR0.WP=0 lets supervisor writes ignore R/W. */
-	return !(access & GUEST_ACCESS_WRITE) || writable || !(pg->cr0 & GP_CR0_WP);
+	return !(access & GUEST_ACCESS_WRITE) || writable || !(pg->regs->cr0 & GP_CR0_WP);
 }
 
 static void gp_accumulate(struct gp_walk *w, uint64_t entry)
@@ -177,15 +178,16 @@ static inline __attribute__((always_inline)) int gp_walk_32(const struct guest_p
 	unsigned m = gp_maxphyaddr(pg);
 	int ret;
 
-	ret = gp_read_entry(
-	    pg, (pg->cr3 & GP32_FRAME_MASK) + ((la >> GP32_PDE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
-	    GP32_ENTRY_SIZE, &pde);
+	ret = gp_read_entry(pg,
+			    (pg->regs->cr3 & GP32_FRAME_MASK) +
+				((la >> GP32_PDE_SHIFT) & idx_mask) * GP32_ENTRY_SIZE,
+			    GP32_ENTRY_SIZE, &pde);
 	if (ret)
 		return ret;
 	if (!(pde & GP_PTE_P))
 		return -EFAULT;
 	gp_accumulate(w, pde);
-	if ((pde & GP_PTE_PS) && (pg->cr4 & GP_CR4_PSE)) {
+	if ((pde & GP_PTE_PS) && (pg->regs->cr4 & GP_CR4_PSE)) {
 		/* SDM 3A 4.3 (PSE-36): PA bits 39:32 come from PDE bits 20:13. */
 		unsigned high_bits = MIN(m, GP32_PSE36_MAX_PA) - GP32_PSE36_PA_SHIFT;
 		uint64_t rsvd =
@@ -224,7 +226,7 @@ static inline __attribute__((always_inline)) int gp_walk_64(const struct guest_p
 							    uint32_t *fault)
 {
 	unsigned m = gp_maxphyaddr(pg);
-	bool nxe = pg->efer & GP_EFER_NXE;
+	bool nxe = pg->regs->efer & GP_EFER_NXE;
 	uint64_t frame_mask = bit_range(m, PAGE_SHIFT);
 	uint64_t idx_mask = (1ULL << GP64_INDEX_BITS) - 1;
 	uint64_t rsvd_common = bit_range(mode == GP_MODE_PAE ? GPPAE_RSVD_TOP : GP4L_RSVD_TOP, m);
@@ -241,8 +243,9 @@ static inline __attribute__((always_inline)) int gp_walk_64(const struct guest_p
 		uint64_t pdpt_idx =
 		    (la >> GP64_PDPT_SHIFT) & ((1ULL << GPPAE_PDPTE_COUNT_BITS) - 1);
 
-		ret = gp_read_entry(pg, (pg->cr3 & GPPAE_CR3_MASK) + pdpt_idx * GP64_ENTRY_SIZE,
-				    GP64_ENTRY_SIZE, &entry);
+		ret =
+		    gp_read_entry(pg, (pg->regs->cr3 & GPPAE_CR3_MASK) + pdpt_idx * GP64_ENTRY_SIZE,
+				  GP64_ENTRY_SIZE, &entry);
 		if (ret)
 			return ret;
 		if (!(entry & GP_PTE_P))
@@ -254,7 +257,7 @@ static inline __attribute__((always_inline)) int gp_walk_64(const struct guest_p
 		table = entry & frame_mask;
 		shift = GP64_PD_SHIFT;
 	} else {
-		table = pg->cr3 & frame_mask;
+		table = pg->regs->cr3 & frame_mask;
 		shift = GP64_PML4_SHIFT;
 	}
 

@@ -13,7 +13,8 @@
 
 /* The paging state of a vCPU and its guest RAM as the hypervisor maps it. */
 struct guest_paging {
-	uint64_t cr0, cr3, cr4, efer;
+	/* CR0, CR3, CR4 and EFER are read there, in place: the walk copies nothing. */
+	const struct vcpu_insn_state *regs;
 	unsigned maxphyaddr; /* guest MAXPHYADDR in bits; 0 means 52 */
 	/*
 	 * Guest RAM, GPA [0, ram_size), mapped at `ram`: paging entries and code

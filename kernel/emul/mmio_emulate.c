@@ -20,23 +20,25 @@
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
 #define EMU_REG_AX	 0
-#define EMU_REG_SP	 4
 #define EMU_REG_SI	 6
 #define EMU_REG_DI	 7
-#define EMU_HIGH8_SHIFT	 8
-#define EMU_BYTE_MASK	 0xffULL
 #define EMU_NIBBLE_CARRY 0x10 /* AF: carry or borrow out of bit 3 */
 
-struct emu {
-	struct vcpu_regs *regs;
-	uint64_t *rsp;
-	uint64_t *rflags;
-};
-
-/* The low `size` bytes, size 1..8 (sizes are checked on entry); no branch: every exit uses it. */
-static uint64_t size_mask(unsigned size)
+static int reg_read(struct mmio_emu *e, unsigned reg, bool high8, unsigned size, uint64_t *val)
 {
-	return ~0ULL >> ((64 - 8 * size) & 63);
+	uint64_t *slot;
+	int ret;
+
+	if (high8) {
+		/* AH, CH, DH, BH: bits 15:8 of rAX..rBX (encodings 4-7). */
+		*val = (*vcpu_gpr(e->regs, reg & 3) >> MMIO_EMU_HIGH8_SHIFT) & MMIO_EMU_BYTE_MASK;
+		return 0;
+	}
+	ret = mmio_emu_gpr(e, reg, &slot);
+	if (ret)
+		return ret;
+	*val = *slot & mmio_emu_size_mask(size);
+	return 0;
 }
 
 static uint64_t sign_bit(unsigned size)
@@ -44,84 +46,17 @@ static uint64_t sign_bit(unsigned size)
 	return 1ULL << (8 * size - 1);
 }
 
-static uint64_t sign_extend(uint64_t v, unsigned size)
-{
-	v &= size_mask(size);
-	return (v & sign_bit(size)) ? v | ~size_mask(size) : v;
-}
-
-static int emu_gpr(struct emu *e, unsigned reg, uint64_t **slot)
-{
-	if (reg > 15)
-		return -EINVAL;
-	if (reg == EMU_REG_SP) {
-		if (!e->rsp)
-			return -ENOTSUP;
-		*slot = e->rsp;
-		return 0;
-	}
-	*slot = vcpu_gpr(e->regs, reg);
-	return 0;
-}
-
-static int reg_read(struct emu *e, unsigned reg, bool high8, unsigned size, uint64_t *val)
-{
-	uint64_t *slot;
-	int ret;
-
-	if (high8) {
-		/* AH, CH, DH, BH: bits 15:8 of rAX..rBX (encodings 4-7). */
-		*val = (*vcpu_gpr(e->regs, reg & 3) >> EMU_HIGH8_SHIFT) & EMU_BYTE_MASK;
-		return 0;
-	}
-	ret = emu_gpr(e, reg, &slot);
-	if (ret)
-		return ret;
-	*val = *slot & size_mask(size);
-	return 0;
-}
-
-/* Check a register destination before any device access, so errors leave no side effects. */
-static int reg_check(struct emu *e, unsigned reg, bool high8)
-{
-	uint64_t *slot;
-
-	return high8 ? 0 : emu_gpr(e, reg, &slot);
-}
-
-/*
- * SDM 1 3.4.1.1: 32-bit results zero-extend into the 64-bit register;
- * 8- and 16-bit results leave the other bits alone.
- */
-static inline void reg_write(struct emu *e, unsigned reg, bool high8, unsigned size, uint64_t val)
-{
-	uint64_t *slot;
-
-	if (high8) {
-		slot = vcpu_gpr(e->regs, reg & 3);
-		*slot = (*slot & ~(EMU_BYTE_MASK << EMU_HIGH8_SHIFT)) |
-			((val & EMU_BYTE_MASK) << EMU_HIGH8_SHIFT);
-		return;
-	}
-	if (emu_gpr(e, reg, &slot))
-		return; /* reg_check() ran first */
-	if (size == 4)
-		*slot = val & size_mask(4);
-	else
-		*slot = (*slot & ~size_mask(size)) | (val & size_mask(size));
-}
-
 static uint64_t flags_szp(uint64_t res, unsigned size)
 {
 	uint64_t f = 0, p;
 
-	res &= size_mask(size);
+	res &= mmio_emu_size_mask(size);
 	if (res == 0)
 		f |= RFLAGS_ZF;
 	if (res & sign_bit(size))
 		f |= RFLAGS_SF;
 	/* PF: even number of set bits in the low byte (folded; no libgcc popcount here). */
-	p = res & EMU_BYTE_MASK;
+	p = res & MMIO_EMU_BYTE_MASK;
 	p ^= p >> 4;
 	p ^= p >> 2;
 	p ^= p >> 1;
@@ -138,7 +73,7 @@ static uint64_t flags_szp(uint64_t res, unsigned size)
 static uint64_t alu(enum x86_op op, uint64_t a, uint64_t b, bool carry_in, unsigned size,
 		    uint64_t *flags)
 {
-	uint64_t m = size_mask(size), res, f = 0;
+	uint64_t m = mmio_emu_size_mask(size), res, f = 0;
 	bool c;
 
 	a &= m;
@@ -203,31 +138,21 @@ static bool op_is_alu(enum x86_op op)
 	}
 }
 
-static int dev_read(mmio_access_fn access, void *ctx, unsigned size, uint64_t *val)
-{
-	uint64_t v = 0;
-	int ret = access(ctx, false, size, &v);
-
-	if (ret)
-		return ret;
-	*val = v & size_mask(size); /* the device may not have masked it */
-	return 0;
-}
-
 static int dev_write(mmio_access_fn access, void *ctx, unsigned size, uint64_t val)
 {
-	uint64_t v = val & size_mask(size);
+	uint64_t v = val & mmio_emu_size_mask(size);
 
 	return access(ctx, true, size, &v);
 }
 
-static void set_arith_flags(struct emu *e, uint64_t flags, uint64_t affected)
+static void set_arith_flags(struct mmio_emu *e, uint64_t flags, uint64_t affected)
 {
 	*e->rflags = (*e->rflags & ~affected) | (flags & affected);
 }
 
 /* Two-operand ALU ops: "op r/m, r", "op r, r/m", "op r/m, imm", TEST, CMP. */
-static int emu_alu(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx)
+static int emu_alu(struct mmio_emu *e, const struct x86_insn *insn, mmio_access_fn access,
+		   void *ctx)
 {
 	unsigned size = insn->op_size;
 	bool carry = *e->rflags & RFLAGS_CF;
@@ -240,13 +165,13 @@ static int emu_alu(struct emu *e, const struct x86_insn *insn, mmio_access_fn ac
 		if (ret)
 			return ret;
 	}
-	ret = dev_read(access, ctx, size, &mem);
+	ret = mmio_emu_dev_read(access, ctx, size, &mem);
 	if (ret)
 		return ret;
 	if (insn->reg_is_dst && !insn->has_imm) {
 		res = alu(insn->op, other, mem, carry, size, &flags);
 		if (writes)
-			reg_write(e, insn->reg, insn->reg_high8, size, res);
+			mmio_emu_reg_write(e, insn->reg, insn->reg_high8, size, res);
 	} else {
 		res = alu(insn->op, mem, other, carry, size, &flags);
 		if (writes) {
@@ -260,11 +185,12 @@ static int emu_alu(struct emu *e, const struct x86_insn *insn, mmio_access_fn ac
 }
 
 /* NOT, NEG, INC, DEC on memory. */
-static int emu_unary(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx)
+static int emu_unary(struct mmio_emu *e, const struct x86_insn *insn, mmio_access_fn access,
+		     void *ctx)
 {
 	unsigned size = insn->op_size;
 	uint64_t mem, res, flags = 0, affected = RFLAGS_ARITH;
-	int ret = dev_read(access, ctx, size, &mem);
+	int ret = mmio_emu_dev_read(access, ctx, size, &mem);
 
 	if (ret)
 		return ret;
@@ -296,11 +222,12 @@ static int emu_unary(struct emu *e, const struct x86_insn *insn, mmio_access_fn 
  * BT/BTS/BTR/BTC r/m, imm8: SDM 2 BT: the offset is taken modulo the operand
  * size, so the access stays inside the operand. Only CF is defined.
  */
-static int emu_bit(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx)
+static int emu_bit(struct mmio_emu *e, const struct x86_insn *insn, mmio_access_fn access,
+		   void *ctx)
 {
 	unsigned size = insn->op_size;
 	uint64_t bit = 1ULL << (insn->imm & (8 * size - 1)), mem, res;
-	int ret = dev_read(access, ctx, size, &mem);
+	int ret = mmio_emu_dev_read(access, ctx, size, &mem);
 
 	if (ret)
 		return ret;
@@ -317,7 +244,8 @@ static int emu_bit(struct emu *e, const struct x86_insn *insn, mmio_access_fn ac
 }
 
 /* SDM 2 XCHG: the register gets the old memory value, memory gets the register. */
-static int emu_xchg(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx)
+static int emu_xchg(struct mmio_emu *e, const struct x86_insn *insn, mmio_access_fn access,
+		    void *ctx)
 {
 	unsigned size = insn->op_size;
 	uint64_t mem, val;
@@ -325,20 +253,20 @@ static int emu_xchg(struct emu *e, const struct x86_insn *insn, mmio_access_fn a
 
 	if (ret)
 		return ret;
-	ret = dev_read(access, ctx, size, &mem);
+	ret = mmio_emu_dev_read(access, ctx, size, &mem);
 	if (ret)
 		return ret;
 	ret = dev_write(access, ctx, size, val);
 	if (ret)
 		return ret;
-	reg_write(e, insn->reg, insn->reg_high8, size, mem);
+	mmio_emu_reg_write(e, insn->reg, insn->reg_high8, size, mem);
 	return 0;
 }
 
 /* Write an address-size register (rSI, rDI, rCX) as the string instructions do. */
-static void reg_write_addr(struct emu *e, unsigned reg, unsigned addr_size, uint64_t val)
+static void reg_write_addr(struct mmio_emu *e, unsigned reg, unsigned addr_size, uint64_t val)
 {
-	reg_write(e, reg, false, addr_size, val);
+	mmio_emu_reg_write(e, reg, false, addr_size, val);
 }
 
 /*
@@ -346,12 +274,12 @@ static void reg_write_addr(struct emu *e, unsigned reg, unsigned addr_size, uint
  * size; with a zero count nothing is accessed. The pointer moves by the
  * operand size, down when RFLAGS.DF is set.
  */
-static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn access, void *ctx,
-		      bool *advance_rip)
+static int emu_string(struct mmio_emu *e, const struct x86_insn *insn, mmio_access_fn access,
+		      void *ctx, bool *advance_rip)
 {
 	unsigned size = insn->op_size, asz = insn->addr_size;
 	unsigned ptr_reg = insn->op == X86_OP_STOS ? EMU_REG_DI : EMU_REG_SI;
-	uint64_t amask = size_mask(asz), count = 0, val, ptr;
+	uint64_t amask = mmio_emu_size_mask(asz), count = 0, val, ptr;
 	int ret;
 
 	if (insn->rep) {
@@ -366,9 +294,9 @@ static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn
 		if (!ret)
 			ret = dev_write(access, ctx, size, val);
 	} else {
-		ret = dev_read(access, ctx, size, &val);
+		ret = mmio_emu_dev_read(access, ctx, size, &val);
 		if (!ret)
-			reg_write(e, EMU_REG_AX, false, size, val);
+			mmio_emu_reg_write(e, EMU_REG_AX, false, size, val);
 	}
 	if (ret)
 		return ret;
@@ -387,9 +315,10 @@ static int emu_string(struct emu *e, const struct x86_insn *insn, mmio_access_fn
 }
 
 /* Everything but the loads: read-modify-write, stores, exchanges, bits and strings. */
-static __attribute__((noinline)) int emu_other(struct emu *e, const struct x86_insn *insn,
-					       mmio_access_fn access, void *ctx, bool *advance_rip)
+int mmio_emulate_other(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
+		       uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip)
 {
+	struct mmio_emu emu = {.regs = regs, .rsp = rsp, .rflags = rflags}, *e = &emu;
 	unsigned size = insn->op_size;
 	uint64_t val;
 	int ret;
@@ -432,43 +361,6 @@ static __attribute__((noinline)) int emu_other(struct emu *e, const struct x86_i
 	}
 	if (ret)
 		return ret;
-	*advance_rip = true;
-	return 0;
-}
-
-/* Operation sizes an instruction can have: 1, 2, 4 and 8, as bits of a mask. */
-#define EMU_SIZES_OK ((1u << 1) | (1u << 2) | (1u << 4) | (1u << 8))
-
-int mmio_emulate(const struct x86_insn *insn, struct vcpu_regs *regs, uint64_t *rsp,
-		 uint64_t *rflags, mmio_access_fn access, void *ctx, bool *advance_rip)
-{
-	struct emu e = {.regs = regs, .rsp = rsp, .rflags = rflags};
-	unsigned size = insn->op_size;
-	uint64_t val;
-	int ret;
-
-	*advance_rip = false;
-	if (!insn->mem)
-		return -EINVAL;
-	if (!mmio_emulate_supports(insn))
-		return -ENOTSUP;
-	if (size > 8 || !((EMU_SIZES_OK >> size) & 1))
-		return -EINVAL;
-	if (insn->reg != X86_REG_NONE && !insn->has_imm) {
-		ret = reg_check(&e, insn->reg, insn->reg_high8);
-		if (ret)
-			return ret;
-	}
-	if (insn->op != X86_OP_MOV_LOAD && insn->op != X86_OP_MOVZX && insn->op != X86_OP_MOVSX)
-		return emu_other(&e, insn, access, ctx, advance_rip);
-
-	/* Loads, here in a straight line: nearly every MMIO exit is a register reading a device. */
-	ret = dev_read(access, ctx, insn->mem_size, &val);
-	if (ret)
-		return ret;
-	if (insn->op == X86_OP_MOVSX)
-		val = sign_extend(val, insn->mem_size);
-	reg_write(&e, insn->reg, insn->reg_high8, size, val);
 	*advance_rip = true;
 	return 0;
 }

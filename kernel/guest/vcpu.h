@@ -51,8 +51,8 @@ struct vcpu_sregs {
 struct vcpu_insn_state {
 	uint64_t cr0, cr3, cr4, efer; /* as the guest sees them */
 	uint64_t rip, rsp, rflags;
-	uint64_t cs_base;
-	uint32_t cs_limit; /* in bytes */
+	uint64_t cs_base;  /* not added in 64-bit mode */
+	uint32_t cs_limit; /* in bytes; not checked in 64-bit mode */
 	bool cs_l, cs_db;
 	uint8_t ss_dpl; /* the CPL in protected mode (SDM 3A 5.5) */
 };

@@ -69,6 +69,7 @@ int vdev_register(struct guest *g, struct vdev *d)
 
 	d->guest = g;
 	g->vdevs.dev[g->vdevs.count++] = d;
+	g->vdevs.by_space[d->space][g->vdevs.space_count[d->space]++] = d;
 	return 0;
 }
 
@@ -80,6 +81,8 @@ bool vdev_access(struct guest *g, enum vdev_space space, uint64_t addr, unsigned
 			 vdev_space_name(space), size, (unsigned long long)addr);
 		return false;
 	}
+	if ((unsigned)space >= VDEV_SPACES)
+		return false; /* no table to search */
 	struct vdev *d = vdev_find(&g->vdevs, space, addr, size);
 	if (!d)
 		return false;

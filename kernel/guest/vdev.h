@@ -12,7 +12,7 @@
 struct guest;
 struct vdev;
 
-enum vdev_space { VDEV_PIO, VDEV_MMIO };
+enum vdev_space { VDEV_PIO, VDEV_MMIO, VDEV_SPACES };
 
 struct vdev_ops {
 	/* offset is relative to the device's base; size is 1, 2, 4 or 8 */
@@ -33,10 +33,16 @@ struct vdev {
 
 #define GUEST_MAX_VDEVS 16
 
-/* A guest's devices. At most 16: a linear scan is cheaper than any index at that size. */
+/*
+ * A guest's devices, in registration order and per space. At most 16: a
+ * linear scan of one space (an MMIO exit never walks the port devices) is
+ * cheaper than any index at that size.
+ */
 struct vdev_table {
 	struct vdev *dev[GUEST_MAX_VDEVS];
 	unsigned count;
+	struct vdev *by_space[VDEV_SPACES][GUEST_MAX_VDEVS];
+	unsigned space_count[VDEV_SPACES];
 };
 
 /* Attach d to g. -EBUSY if the range overlaps another device, -ENOSPC if g is full. */
@@ -60,9 +66,9 @@ static inline bool vdev_contains(const struct vdev *d, uint64_t addr, unsigned s
 static inline struct vdev *vdev_find(const struct vdev_table *t, enum vdev_space space,
 				     uint64_t addr, unsigned size)
 {
-	for (unsigned i = 0; i < t->count; i++) {
-		struct vdev *d = t->dev[i];
-		if (d->space == space && vdev_contains(d, addr, size))
+	for (unsigned i = 0; i < t->space_count[space]; i++) {
+		struct vdev *d = t->by_space[space][i];
+		if (vdev_contains(d, addr, size))
 			return d;
 	}
 	return NULL;

@@ -71,10 +71,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The paging registers every context here walks with (pg_make sets them). */
+static struct vcpu_insn_state pg_regs;
+
 static struct guest_paging pg_make(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
-	return (struct guest_paging){
-	    .cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer, .ram = ram, .ram_size = RAM_SIZE};
+	pg_regs = (struct vcpu_insn_state){.cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer};
+	return (struct guest_paging){.regs = &pg_regs, .ram = ram, .ram_size = RAM_SIZE};
 }
 
 static void expect_gpa(const struct guest_paging *pg, gva_t la, unsigned access, gpa_t want)
@@ -105,7 +108,7 @@ static void test_no_paging(void **state)
 	expect_gpa(&pg, 0x12345678, RD, 0x12345678);
 	expect_gpa(&pg, 0xfffffff0, FETCH | USR, 0xfffffff0);
 	expect_gpa(&pg, 0x100000123ULL, WR, 0x123); /* 32-bit linear addresses */
-	pg.cr0 = 0;
+	pg_regs.cr0 = 0;
 	expect_gpa(&pg, 0xffff0, FETCH, 0xffff0);
 }
 
@@ -130,7 +133,7 @@ static void test_32bit(void **state)
 	expect_gpa(&pg, 0x00401fff, WR | USR, 0x5fff);
 	expect_gpa(&pg, 0x00812345, FETCH, 0xc12345);
 	/* CR3 low bits (PCD/PWT) and the linear address above 4 GiB are ignored. */
-	pg.cr3 |= 0x18;
+	pg_regs.cr3 |= 0x18;
 	expect_gpa(&pg, 0x100401234ULL, RD, 0x5234);
 
 	/* Not present: PDE 0, and PTE 4. */
@@ -143,7 +146,7 @@ static void test_32bit(void **state)
 	expect_pf(&pg, 0x00402000, WR, PF_P | PF_W); /* CR0.WP=1 */
 	expect_pf(&pg, 0x00403000, USR, PF_P | PF_U);
 	expect_pf(&pg, 0x00812345, USR, PF_P | PF_U);
-	pg.cr0 &= ~CR0_WP;
+	pg_regs.cr0 &= ~CR0_WP;
 	expect_gpa(&pg, 0x00402000, WR, 0x6000);
 	expect_pf(&pg, 0x00402000, WR | USR, PF_P | PF_W | PF_U);
 
@@ -161,11 +164,11 @@ static void test_32bit(void **state)
 	put32(0x1000 + 4 * 4, 0 | P | PS); /* a 4 MiB page at 0, or a page table at 0 */
 	put32(0, 0x9000 | P);
 	expect_gpa(&pg, 0x01000abc, RD, 0xabc);
-	pg.cr4 = 0;
+	pg_regs.cr4 = 0;
 	expect_gpa(&pg, 0x01000abc, RD, 0x9abc);
 
 	/* SMEP gives supervisor fetches from user pages a fault, with I/D. */
-	pg.cr4 = CR4_PSE | CR4_SMEP;
+	pg_regs.cr4 = CR4_PSE | CR4_SMEP;
 	expect_pf(&pg, 0x00401000, FETCH, PF_P | PF_I);
 	expect_gpa(&pg, 0x00401000, FETCH | USR, 0x5000);
 }
@@ -198,9 +201,9 @@ static void test_pae(void **state)
 	expect_pf(&pg, 0x40202000, FETCH | USR, PF_P | PF_I | PF_U);
 	expect_gpa(&pg, 0x40202000, RD, 0xb000);
 	/* XD without NXE is a reserved bit. */
-	pg.efer = 0;
+	pg_regs.efer = 0;
 	expect_pf(&pg, 0x40202000, RD, PF_P | PF_RSVD);
-	pg.efer = EFER_NXE;
+	pg_regs.efer = EFER_NXE;
 	/* PDPTE 0 not present; PDPTE with reserved bits (R/W is reserved in PAE PDPTEs). */
 	expect_pf(&pg, 0x00001000, RD, 0);
 	put64(0x3020 + 2 * 8, 0x4000 | P | RW);
@@ -251,9 +254,9 @@ static void test_4level(void **state)
 	expect_gpa(&pg, 0xffffff8080000010ULL, RD, 0x40000010);
 	expect_pf(&pg, 0xffffff8080000010ULL, USR, PF_P | PF_U);
 	/* CR3 with PCID bits. */
-	pg.cr3 |= 0x123;
+	pg_regs.cr3 |= 0x123;
 	expect_gpa(&pg, base + 0x1000, RD, 0x20000);
-	pg.cr3 &= ~0xfffULL;
+	pg_regs.cr3 &= ~0xfffULL;
 
 	/* Protection and NX. */
 	expect_pf(&pg, base + 0x2000, WR | USR, PF_P | PF_W | PF_U);
@@ -262,13 +265,13 @@ static void test_4level(void **state)
 	expect_pf(&pg, base + 0x4000, FETCH | USR, PF_U | PF_I); /* not present */
 
 	/* SMEP / SMAP on a user page. */
-	pg.cr4 |= CR4_SMEP | CR4_SMAP;
+	pg_regs.cr4 |= CR4_SMEP | CR4_SMAP;
 	expect_pf(&pg, base + 0x1000, FETCH, PF_P | PF_I);
 	expect_pf(&pg, base + 0x1000, RD, PF_P);
 	expect_pf(&pg, base + 0x1000, WR, PF_P | PF_W);
 	expect_gpa(&pg, base + 0x1000, RD | GUEST_ACCESS_AC, 0x20000);
 	expect_gpa(&pg, base + 0x1000, RD | USR, 0x20000);
-	pg.cr4 &= ~(CR4_SMEP | CR4_SMAP);
+	pg_regs.cr4 &= ~(CR4_SMEP | CR4_SMAP);
 
 	/* Non-canonical: #GP, not #PF. */
 	{
@@ -280,9 +283,9 @@ static void test_4level(void **state)
 		assert_int_equal(guest_paging_translate(&pg, 0xfff0000000000000ULL, RD, &gpa, &err),
 				 -EINVAL);
 		/* 5-level paging is not supported. */
-		pg.cr4 |= CR4_LA57;
+		pg_regs.cr4 |= CR4_LA57;
 		assert_int_equal(guest_paging_translate(&pg, base, RD, &gpa, &err), -ENOTSUP);
-		pg.cr4 &= ~CR4_LA57;
+		pg_regs.cr4 &= ~CR4_LA57;
 	}
 
 	/* Reserved bits: PS in a PML4E; 1 GiB page with bit 13; high PA bits. */
@@ -299,7 +302,7 @@ static void test_4level(void **state)
 	put64(0x13000 + 6 * 8, 0x23000 | (1ULL << 55) | P);
 	expect_gpa(&pg, base + 0x6000, RD, 0x23000);
 	/* XD without NXE is reserved. */
-	pg.efer &= ~EFER_NXE;
+	pg_regs.efer &= ~EFER_NXE;
 	expect_pf(&pg, base + 0x3000, RD, PF_P | PF_RSVD);
 }
 
@@ -312,16 +315,11 @@ static void test_walk_outside_ram(void **state)
 	/* A paging structure outside guest RAM is an error, not a #PF (and not -EFAULT). */
 	put64(0x12000 + 7 * 8, 0x7ff000000ULL | P);
 	assert_int_equal(guest_paging_translate(&pg, 0x0000008040e00000ULL, RD, &gpa, &err), -EIO);
-	pg.cr3 = 0x7ff000000ULL;
+	pg_regs.cr3 = 0x7ff000000ULL;
 	assert_int_equal(guest_paging_translate(&pg, 0, RD, &gpa, &err), -EIO);
 	/* A leaf outside RAM translates fine: only the data access would fail. */
-	expect_gpa(&(struct guest_paging){.cr0 = CR0_PE | CR0_PG,
-					  .cr3 = 0x10000,
-					  .cr4 = CR4_PAE,
-					  .efer = EFER_LMA,
-					  .ram = ram,
-					  .ram_size = RAM_SIZE},
-		   0x0000008080000000ULL, RD, 0x40000000);
+	pg = pg_make(CR0_PE | CR0_PG, 0x10000, CR4_PAE, EFER_LMA);
+	expect_gpa(&pg, 0x0000008080000000ULL, RD, 0x40000000);
 }
 
 /* --- instruction fetch --------------------------------------------------- */

@@ -233,6 +233,29 @@ static void test_spaces_are_separate(void **state)
 	assert_false(vdev_access(&guest, VDEV_MMIO, 0x2f8, 1, false, &v));
 }
 
+/* Each space's lookup sees its own devices, whatever order they were registered in. */
+static void test_find_per_space(void **state)
+{
+	struct fake_dev d[4];
+	uint64_t v = 0;
+	fake_init(&d[0], "p0", VDEV_PIO, 0x60, 4);
+	fake_init(&d[1], "m0", VDEV_MMIO, 0xd0000000, 0x1000);
+	fake_init(&d[2], "p1", VDEV_PIO, 0x70, 4);
+	fake_init(&d[3], "m1", VDEV_MMIO, 0xd0001000, 0x1000);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(vdev_register(&guest, &d[i].dev), 0);
+	assert_int_equal(guest.vdevs.count, 4);
+	assert_int_equal(guest.vdevs.space_count[VDEV_PIO], 2);
+	assert_int_equal(guest.vdevs.space_count[VDEV_MMIO], 2);
+
+	assert_ptr_equal(vdev_find(&guest.vdevs, VDEV_PIO, 0x72, 2), &d[2].dev);
+	assert_ptr_equal(vdev_find(&guest.vdevs, VDEV_MMIO, 0xd0001ff8, 8), &d[3].dev);
+	assert_ptr_equal(vdev_find(&guest.vdevs, VDEV_MMIO, 0xd0000004, 4), &d[1].dev);
+	assert_null(vdev_find(&guest.vdevs, VDEV_MMIO, 0x60, 1));
+	assert_null(vdev_find(&guest.vdevs, VDEV_PIO, 0xd0000000, 1));
+	assert_false(vdev_access(&guest, VDEV_SPACES, 0x60, 1, false, &v));
+}
+
 static void test_missing_read_handler_reads_ones(void **state)
 {
 	struct fake_dev a;
@@ -256,6 +279,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_access_routes_and_masks, setup),
 	    cmocka_unit_test_setup(test_edges_and_straddling, setup),
 	    cmocka_unit_test_setup(test_spaces_are_separate, setup),
+	    cmocka_unit_test_setup(test_find_per_space, setup),
 	    cmocka_unit_test_setup(test_missing_read_handler_reads_ones, setup),
 	};
 	return cmocka_run_group_tests_name("vdev", tests, NULL, NULL);

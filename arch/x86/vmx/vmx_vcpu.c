@@ -575,9 +575,15 @@ void vmx_vcpu_get_insn_state(struct vcpu *v, struct vcpu_insn_state *s)
 	s->rip = vmcs_read(VMCS_GUEST_RIP);
 	s->rsp = vmcs_read(VMCS_GUEST_RSP);
 	s->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	s->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
-	s->cs_limit = vmcs_read(VMCS_GUEST_CS_LIMIT);
 	s->cs_l = cs_ar & AR_L;
 	s->cs_db = cs_ar & AR_DB;
+	if ((s->efer & EFER_LMA) && s->cs_l) {
+		/* SDM 3A 3.2.4: 64-bit mode adds no CS base and checks no CS limit. */
+		s->cs_base = 0;
+		s->cs_limit = UINT32_MAX;
+	} else {
+		s->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
+		s->cs_limit = vmcs_read(VMCS_GUEST_CS_LIMIT);
+	}
 	s->ss_dpl = (vmcs_read(VMCS_GUEST_SS_AR) >> AR_DPL_SHIFT) & AR_DPL_MASK;
 }
