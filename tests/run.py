@@ -118,6 +118,17 @@ def scenarios():
             yield sc
 
 
+def print_log_tail(path, lines=60):
+    """A failure's last log lines, so that a CI run whose tree is gone still shows them."""
+    try:
+        with open(path, "rb") as f:
+            tail = f.read().decode("utf-8", "replace").splitlines()[-lines:]
+    except OSError:
+        return
+    for t in tail:
+        print("     | " + t)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -139,6 +150,8 @@ def main():
         if r.status == "FAIL" and r.log:
             line += "  (log: %s)" % os.path.relpath(r.log, ROOT)
         print(line, flush=True)
+        if r.status == "FAIL" and r.log:
+            print_log_tail(r.log)
 
     for r in static_checks(build):
         if wanted(r.name):
