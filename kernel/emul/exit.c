@@ -13,6 +13,7 @@
 #include "kernel/emul/cpuid_policy.h"
 #include "kernel/emul/exit_io.h"
 #include "kernel/emul/exit_msr.h"
+#include "kernel/emul/guest_mem.h"
 #include "kernel/guest/guest.h"
 #include "kernel/emul/hypercall.h"
 #include "kernel/core/log.h"
@@ -297,6 +298,30 @@ static __attribute__((noinline)) void handle_hlt(struct vcpu *v, const struct vc
 	sched_block(&v->se, v->timer_deadline);
 }
 
+#define X86_OPCODE_HLT 0xf4
+
+/*
+ * An interrupt window at a HLT: the interrupt the run loop injects next is
+ * delivered after the HLT, as if it had come while the vCPU was halted. Real
+ * hardware allows either order (the guest cannot tell when the interrupt
+ * arrived); only this one is safe when the window is reported inside STI's
+ * shadow, as QEMU's SVM model does for `sti; hlt` after a host interrupt
+ * exit: delivered first, the handler would return to the HLT and the vCPU
+ * would sleep with nothing left to wake it.
+ */
+static __attribute__((noinline)) void handle_intr_window(struct vcpu *v)
+{
+	if (v->event_pending || !v->irq_pending || !virq_pending(v) ||
+	    !virt->vcpu_interruptible(v))
+		return;
+	struct vcpu_insn_state st;
+	virt->vcpu_get_insn_state(v, &st);
+	struct guest_fetch fetch;
+	if (!guest_mem_fetch_insn(v->guest, &st, &fetch) && fetch.len &&
+	    fetch.bytes[0] == X86_OPCODE_HLT)
+		virt->vcpu_advance_rip(v, 1);
+}
+
 static __attribute__((noinline)) void handle_hypercall(struct vcpu *v, const struct vcpu_exit *e)
 {
 	skip(v, e);
@@ -352,6 +377,8 @@ static __attribute__((noinline)) void handle_rare(struct vcpu *v, struct vcpu_ex
 			cpu_halt_forever();
 		break;
 	case VEXIT_INTR_WINDOW:
+		handle_intr_window(v);
+		break;
 	case VEXIT_NMI_WINDOW:
 	case VEXIT_PREEMPT:
 	case VEXIT_NONE:
