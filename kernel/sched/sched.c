@@ -330,16 +330,27 @@ void sched_cpu_timer(uint64_t deadline)
 
 uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start)
 {
-	const struct cpu_sched *cs = &cpus[se->cpu];
-	if (se->pinned || !(cs->rq.count || se->cpu == 0 || se->cap_pct))
+	struct cpu_sched *cs = &cpus[se->cpu];
+	if (se->pinned)
 		return 0;
+	/*
+	 * The first wake deadline of an entity blocked here ends the run too:
+	 * only this CPU fires it. Only this CPU adds timers, so none earlier
+	 * appears during the run (others may only take one away: an early end).
+	 */
+	spin_lock(&cs->lock);
+	struct rq_node *timer = rq_peek(&cs->timers);
+	uint64_t wake = timer ? (timer->key > start ? timer->key : start + 1) : 0;
+	spin_unlock(&cs->lock);
+	if (!(cs->rq.count || se->cpu == 0 || se->cap_pct))
+		return wake;
 	uint64_t deadline = start + slice_cycles;
 	if (se->cap_pct) {
 		uint64_t left = cap_budget_left(se);
 		if (start + left < deadline)
 			deadline = start + (left ? left : 1);
 	}
-	return deadline;
+	return wake && wake < deadline ? wake : deadline;
 }
 
 /* Put se back in the run queue, or aside until its cap window ends. */

@@ -102,7 +102,8 @@ volatile bool *sched_work_flag(void);
 
 /*
  * For the run function: the TSC at which the run that began at `start`
- * must end (slice end when others wait or on CPU 0, cap budget), 0 for none.
+ * must end (slice end when others wait or on CPU 0, cap budget, the first
+ * wake deadline of an entity blocked on its CPU), 0 for none.
  */
 uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start);
 
