@@ -68,6 +68,26 @@ static int op_list(void *ctx)
 	return 0;
 }
 
+/* Microseconds from now to a TSC deadline; negative when it has passed. */
+static long long us_until(uint64_t deadline)
+{
+	uint64_t per_us = tsc_hz() / 1000000;
+	return (long long)(deadline - rdtsc()) / (long long)(per_us ? per_us : 1);
+}
+
+/* What would wake or interrupt the vCPU: its timer, a pending interrupt or event. */
+static void print_vcpu_events(const struct guest *g, unsigned i, const struct vcpu *v)
+{
+	char timer[32] = "off", wake[32] = "none";
+	if (v->timer_deadline)
+		snprintf(timer, sizeof(timer), "in %lld us", us_until(v->timer_deadline));
+	if (v->se.wake_deadline)
+		snprintf(wake, sizeof(wake), "in %lld us", us_until(v->se.wake_deadline));
+	log_info("mgmt: guest %s vcpu %u: timer %s, wake-up %s, interrupt %s (vector %u), "
+		 "event %s", g->name, i, timer, wake, v->irq_pending ? "pending" : "none",
+		 v->irq_vector, v->event_pending ? "pending" : "none");
+}
+
 static int op_info(void *ctx, const char *name)
 {
 	struct guest *g = guests_find(name);
@@ -90,6 +110,7 @@ static int op_info(void *ctx, const char *name)
 			 g->name, i, v->se.cpu, v->se.pinned ? "pinned" : "shared",
 			 vcpu_state_name(v->se.state), v->se.weight, v->se.cap_pct,
 			 (unsigned long long)exits);
+		print_vcpu_events(g, i, v);
 	}
 	return 0;
 }
