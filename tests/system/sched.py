@@ -208,6 +208,45 @@ class EightOnFour(Scenario):
 SCENARIOS.append(EightOnFour("uefi-sched-eight-on-four"))
 
 
+class SleeperBesideHog(Scenario):
+    """A guest sleeping on its timer shares CPU 1 with a CPU-bound guest that has the CPU to
+    itself while the sleeper is blocked: the run of the hog must end at the sleeper's wake
+    deadline (no other run queue entry asks for a slice end on CPUs other than 0), or the
+    sleeper never wakes. Every wake-up comes within one slice (10 ms) of its deadline."""
+    qemu_smp = 2
+    bochs_cpus = 2
+    timeout = 180
+    # Placement by load: the heavy idle guest takes CPU 0, the other two go to CPU 1.
+    guests = (guest("anchor", "idle.elf", weight=300), guest("sleeper", "ticker.elf"),
+              guest("hog", "spin.elf"))
+    script = "sleep 6000\nstop hog\nstop anchor\n"
+    expect = (r"guest sleeper: vCPU 0 on CPU 1 \(shared\)", r"guest hog: vCPU 0 on CPU 1 \(shared\)",
+              r"\[sleeper\] ticker: PASS", r"guest hog: exited: stopped from the console")
+    forbid = FORBID
+
+    def check(self, log):
+        done = log.find("[sleeper] ticker: PASS")
+        if done < 0 or done > log.find("shell> stop hog"):
+            return ["the sleeper was not done while the hog ran beside it"]
+        late = re.findall(r"\[sleeper\] ticker: latest wake-up (\d+) us", log)
+        if not late:
+            return ["no wake-up figure from the sleeper"]
+        print("sleeper beside a hog: latest wake-up %s us after its deadline" % late[0])
+        if int(late[0]) > 10000:
+            return ["a wake-up came %s us late (more than one 10 ms slice)" % late[0]]
+        return []
+
+
+SCENARIOS += [SleeperBesideHog("uefi-sched-sleeper-beside-hog")]
+
+
+class BochsSleeperBesideHog(SleeperBesideHog):
+    emulator = "bochs"
+
+
+SCENARIOS.append(BochsSleeperBesideHog("bochs-sched-sleeper-beside-hog"))
+
+
 class Cap(Scenario):
     """A CPU-bound guest capped at 30% of its CPU gets 30% (+-5) even with the CPU otherwise idle."""
     emulator = "bochs"
