@@ -301,6 +301,10 @@ int guests_restart_one(struct guest *g)
 		guest_stop(g, GUEST_EXITED, 0, "restarting");
 		return 0;
 	}
+	if (!is_stopped(g)) { /* ended, its vCPUs still winding down: start it once they have */
+		g->restart_pending = true;
+		return 0;
+	}
 	return guests_start_one(g);
 }
 

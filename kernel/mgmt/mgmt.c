@@ -28,6 +28,7 @@ static struct {
 	const char *script;
 	size_t script_len, script_pos;
 	uint64_t sleep_until; /* TSC */
+	struct guest *waiting_for; /* the script holds until it no longer runs */
 	struct shell_input input;
 } mgmt;
 
@@ -199,6 +200,24 @@ static int op_sleep(void *ctx, uint32_t ms)
 	return 0;
 }
 
+static int op_wait(void *ctx, const char *name)
+{
+	struct guest *g = guests_find(name);
+	if (!g)
+		return -ENOENT;
+	mgmt.waiting_for = g;
+	return 0;
+}
+
+/* Whether a `sleep` or `wait` holds the script now. */
+static bool script_held(void)
+{
+	const struct guest *g = mgmt.waiting_for;
+	if (g && g->state != GUEST_RUNNING && !g->restart_pending) /* a restart: not ended yet */
+		mgmt.waiting_for = NULL;
+	return mgmt.waiting_for || rdtsc() < mgmt.sleep_until;
+}
+
 static const struct shell_ops ops = {
     .out = out,
     .list = op_list,
@@ -210,6 +229,7 @@ static const struct shell_ops ops = {
     .pause = op_pause,
     .resume = op_resume,
     .sleep_ms = op_sleep,
+    .wait = op_wait,
 };
 
 void mgmt_init(const char *script, size_t script_len)
@@ -223,7 +243,7 @@ void mgmt_init(const char *script, size_t script_len)
 /* Run script lines until one sleeps or the script ends. */
 static void script_step(void)
 {
-	while (mgmt.script_pos < mgmt.script_len && rdtsc() >= mgmt.sleep_until) {
+	while (mgmt.script_pos < mgmt.script_len && !script_held()) {
 		const char *line = mgmt.script + mgmt.script_pos;
 		const char *end = memchr(line, '\n', mgmt.script_len - mgmt.script_pos);
 		size_t len = end ? (size_t)(end - line) : mgmt.script_len - mgmt.script_pos;
@@ -243,5 +263,5 @@ void mgmt_poll(void)
 
 bool mgmt_script_done(void)
 {
-	return mgmt.script_pos >= mgmt.script_len && rdtsc() >= mgmt.sleep_until;
+	return mgmt.script_pos >= mgmt.script_len && !script_held();
 }

@@ -44,6 +44,7 @@ enum shell_cmd_id {
 	SHELL_CMD_PAUSE,
 	SHELL_CMD_RESUME,
 	SHELL_CMD_SLEEP,
+	SHELL_CMD_WAIT,
 	SHELL_CMD_ECHO,
 	SHELL_CMD_HELP,
 };
@@ -69,6 +70,7 @@ static const struct shell_cmd shell_cmds[] = {
      "stop running a guest's vCPUs, keeping its state"},
     {"resume", SHELL_CMD_RESUME, SHELL_ARG_GUEST, " <guest>", "run a paused guest again"},
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
+    {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
     {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
     {"help", SHELL_CMD_HELP, SHELL_ARG_NONE, "", "this list"},
 };
@@ -276,6 +278,9 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, uint32_t ms,
 		break;
 	case SHELL_CMD_RESUME:
 		guest_op = ops->resume;
+		break;
+	case SHELL_CMD_WAIT:
+		guest_op = ops->wait;
 		break;
 	}
 	return guest_op ? guest_op(ctx, arg) : -ENOSYS;

@@ -9,7 +9,7 @@
  * comment to the end of the line; blank lines do nothing):
  *   list | info <guest> | stats [guest] | start <guest> | stop <guest> |
  *   restart <guest> | pause <guest> | resume <guest> | help |
- *   sleep <ms> | echo [text]
+ *   sleep <ms> | wait <guest> | echo [text]
  *
  * Messages (exact):
  *   shell: unknown command 'foo' (try help)
@@ -57,6 +57,8 @@ struct shell_ops {
 	int (*resume)(void *ctx, const char *guest);
 	/* Wait @ms milliseconds (scripts); the guests keep running meanwhile. */
 	int (*sleep_ms)(void *ctx, uint32_t ms);
+	/* Hold the script's next line until the guest no longer runs (scripts). */
+	int (*wait)(void *ctx, const char *guest);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

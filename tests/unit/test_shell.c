@@ -122,6 +122,11 @@ static int fake_resume(void *ctx, const char *g)
 	return fake_guest_op("resume", g);
 }
 
+static int fake_wait(void *ctx, const char *g)
+{
+	return fake_guest_op("wait", g);
+}
+
 static int fake_sleep(void *ctx, uint32_t ms)
 {
 	fake.calls++;
@@ -141,6 +146,7 @@ static const struct shell_ops ops = {
     .pause = fake_pause,
     .resume = fake_resume,
     .sleep_ms = fake_sleep,
+    .wait = fake_wait,
 };
 
 static int setup(void **state)
@@ -180,10 +186,11 @@ static void test_commands(void **state)
 	assert_string_equal(run("pause a"), "op pause a\n");
 	assert_string_equal(run("resume a"), "op resume a\n");
 	assert_string_equal(run("sleep 250"), "op sleep 250\n");
+	assert_string_equal(run("wait web-1"), "op wait web-1\n");
 	assert_string_equal(run("echo hello"), "hello\n");
 	/* Blanks anywhere around words; CR/LF at the end (a line read raw). */
 	assert_string_equal(run("  \tstop \t a  \r\n"), "op stop a\n");
-	assert_int_equal(fake.calls, 11);
+	assert_int_equal(fake.calls, 12);
 }
 
 static void test_help(void **state)
@@ -199,6 +206,7 @@ static void test_help(void **state)
 	    "  pause <guest>    stop running a guest's vCPUs, keeping its state\n"
 	    "  resume <guest>   run a paused guest again\n"
 	    "  sleep <ms>       wait, the guests running (scripts)\n"
+	    "  wait <guest>     wait until a guest has ended (scripts)\n"
 	    "  echo [text]      print text (scripts)\n"
 	    "  help             this list\n"
 	    "'#' starts a comment\n";
@@ -228,6 +236,7 @@ static void test_usage_errors(void **state)
 	    {"resume a b c", "shell: usage: resume <guest>"},
 	    {"sleep", "shell: usage: sleep <ms>"},
 	    {"sleep 1 2", "shell: usage: sleep <ms>"},
+	    {"wait", "shell: usage: wait <guest>"},
 	};
 	char expect[128];
 
@@ -254,8 +263,8 @@ static void test_unknown_command(void **state)
 
 static void test_unknown_guest(void **state)
 {
-	static const char *const cmds[] = {"info",    "stats", "start", "stop",
-					   "restart", "pause", "resume"};
+	static const char *const cmds[] = {"info",  "stats",  "start", "stop",
+					   "restart", "pause", "resume", "wait"};
 	char line[64], expect[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
