@@ -140,10 +140,12 @@ bench: deps
 	python3 tools/bench.py --build $(BUILD) --sched
 	python3 tools/bench.py --build $(BUILD) --startup
 
-# The restart soak for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles.
+# Soaks for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles, and
+# CHAOS_RUNS (default 10, over 10^6 exits) chaos walks per backend beside the innocent guest.
 soak: deps
 	@$(MAKE) --no-print-directory all
-	SHOJI_SOAK_CYCLES=$(or $(SOAK_CYCLES),1000) python3 tests/run.py --build $(BUILD) restart-soak
+	SHOJI_SOAK_CYCLES=$(or $(SOAK_CYCLES),1000) SHOJI_CHAOS_RUNS=$(or $(CHAOS_RUNS),10) \
+		python3 tests/run.py --build $(BUILD) restart-soak chaos
 
 system-test: all unit-test
 	python3 tests/run.py --build $(BUILD) $(ONLY)
