@@ -208,6 +208,14 @@ static void test_malformed_lists(void **state)
 	add_mmap(&m, map, 1, 16); /* entries too small for base/length/type */
 	mbi_end(&m);
 	assert_int_equal(parse(&m, &why), -EINVAL);
+
+	/* fuzz_multiboot2: 26-byte entries put the second one's 64-bit fields off alignment. */
+	mbi_start(&m);
+	const uint64_t map2[][3] = {{0, 0x9fc00, 1}, {0x100000, 0x100000, 1}};
+	add_mmap(&m, map2, 2, 26);
+	mbi_end(&m);
+	assert_int_equal(parse(&m, &why), -EINVAL);
+	assert_string_equal(why, "bad memory map tag");
 }
 
 /* fuzz_multiboot2: total_size was read before max_size said it was there. */

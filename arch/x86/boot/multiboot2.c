@@ -96,7 +96,12 @@ static int parse_module(const struct mb2_module *m, struct boot_info *bi, const 
 
 static int parse_mmap(const struct mb2_mmap *t, struct boot_info *bi, const char **why)
 {
-	if (t->size < sizeof(*t) || t->entry_size < sizeof(struct mb2_mmap_entry)) {
+	/*
+	 * Multiboot2 3.6.8: entry_size is a multiple of 8, which keeps every
+	 * entry's 64-bit fields aligned; anything else is a corrupt tag.
+	 */
+	if (t->size < sizeof(*t) || t->entry_size < sizeof(struct mb2_mmap_entry) ||
+	    t->entry_size % MB2_TAG_ALIGN) {
 		*why = "bad memory map tag";
 		return -EINVAL;
 	}
