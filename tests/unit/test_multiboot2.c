@@ -208,6 +208,26 @@ static void test_malformed_lists(void **state)
 	add_mmap(&m, map, 1, 16); /* entries too small for base/length/type */
 	mbi_end(&m);
 	assert_int_equal(parse(&m, &why), -EINVAL);
+
+	/* fuzz_multiboot2: 26-byte entries put the second one's 64-bit fields off alignment. */
+	mbi_start(&m);
+	const uint64_t map2[][3] = {{0, 0x9fc00, 1}, {0x100000, 0x100000, 1}};
+	add_mmap(&m, map2, 2, 26);
+	mbi_end(&m);
+	assert_int_equal(parse(&m, &why), -EINVAL);
+	assert_string_equal(why, "bad memory map tag");
+}
+
+/* fuzz_multiboot2: total_size was read before max_size said it was there. */
+static void test_block_shorter_than_header(void **state)
+{
+	const char *why = NULL;
+	uint8_t *tiny = malloc(1); /* exact size: ASan catches a read past it */
+
+	tiny[0] = 8;
+	assert_int_equal(mb2_parse(tiny, 1, &bi, &why), -EINVAL);
+	assert_string_equal(why, "bad total size");
+	free(tiny);
 }
 
 static void test_too_many_modules(void **state)
@@ -244,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(test_old_acpi_only_and_larger_entry_size),
 	    cmocka_unit_test(test_indexed_framebuffer_ignored),
 	    cmocka_unit_test(test_malformed_lists),
+	    cmocka_unit_test(test_block_shorter_than_header),
 	    cmocka_unit_test(test_too_many_modules),
 	    cmocka_unit_test(test_unterminated_module_string),
 	};

@@ -96,7 +96,12 @@ static int parse_module(const struct mb2_module *m, struct boot_info *bi, const 
 
 static int parse_mmap(const struct mb2_mmap *t, struct boot_info *bi, const char **why)
 {
-	if (t->size < sizeof(*t) || t->entry_size < sizeof(struct mb2_mmap_entry)) {
+	/*
+	 * Multiboot2 3.6.8: entry_size is a multiple of 8, which keeps every
+	 * entry's 64-bit fields aligned; anything else is a corrupt tag.
+	 */
+	if (t->size < sizeof(*t) || t->entry_size < sizeof(struct mb2_mmap_entry) ||
+	    t->entry_size % MB2_TAG_ALIGN) {
 		*why = "bad memory map tag";
 		return -EINVAL;
 	}
@@ -144,10 +149,16 @@ static void parse_rsdp(const struct mb2_tag *t, struct boot_info *bi)
 int mb2_parse(const void *info, uint64_t max_size, struct boot_info *bi, const char **why)
 {
 	const uint8_t *base = info;
-	uint32_t total = *(const uint32_t *)info;
+	uint32_t total;
 	bool have_new_acpi = false;
 
-	if (max_size < MB2_INFO_HEADER || total < MB2_INFO_HEADER || total > max_size) {
+	/* total_size is itself one of the bytes that must be known readable. */
+	if (max_size < MB2_INFO_HEADER) {
+		*why = "bad total size";
+		return -EINVAL;
+	}
+	total = *(const uint32_t *)info;
+	if (total < MB2_INFO_HEADER || total > max_size) {
 		*why = "bad total size";
 		return -EINVAL;
 	}
