@@ -272,8 +272,9 @@ static inline bool mmio_starts_at_page(const struct x86_insn *insn, struct vcpu_
 {
 	uint64_t ea = (uint64_t)insn->disp;
 
-	if (mode != X86_MODE_64 || insn->index != X86_REG_NONE || insn->rip_rel ||
-	    insn->seg == X86_SEG_FS || insn->seg == X86_SEG_GS)
+	/* FS and GS are the last two segments: one compare for both. */
+	if (mode != X86_MODE_64 || insn->seg >= X86_SEG_FS || insn->index != X86_REG_NONE ||
+	    insn->rip_rel)
 		return false;
 	if (insn->base == MMIO_EMU_REG_SP)
 		ea += rsp;
