@@ -92,7 +92,7 @@ static unsigned cpl_of(const struct vcpu_insn_state *st)
 	return (st->cr0 & CR0_PE) ? st->ss_dpl : 0;
 }
 
-/* The rights a data access (a string element, an MMIO operand) is checked with, as the CPU would. */
+/* The rights a data access (string element, MMIO operand) is checked with, as the CPU would. */
 static unsigned data_access(const struct vcpu_insn_state *st, bool write)
 {
 	unsigned access = write ? GUEST_ACCESS_WRITE : 0;
