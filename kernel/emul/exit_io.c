@@ -8,6 +8,7 @@
 #include "kernel/emul/exit_io.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
@@ -27,6 +28,8 @@
 #define VECTOR_AC 17
 #define VECTOR_PF 14
 #define ALL_ONES  (~0ULL)
+#define PAGE_OFFSET_MASK (PAGE_SIZE - 1)
+#define LA32_MASK 0xffffffffULL /* outside 64-bit mode linear addresses wrap at 4 GiB */
 
 /*
  * A device access: the device that claims it (vdev_find) under the guest's
@@ -89,10 +92,10 @@ static unsigned cpl_of(const struct vcpu_insn_state *st)
 	return (st->cr0 & CR0_PE) ? st->ss_dpl : 0;
 }
 
-/* The rights the element's memory access is checked with, as the CPU would. */
-static unsigned string_access(const struct vcpu_insn_state *st, bool in)
+/* The rights a data access (string element, MMIO operand) is checked with, as the CPU would. */
+static unsigned data_access(const struct vcpu_insn_state *st, bool write)
 {
-	unsigned access = in ? GUEST_ACCESS_WRITE : 0;
+	unsigned access = write ? GUEST_ACCESS_WRITE : 0;
 	if (cpl_of(st) == 3)
 		access |= GUEST_ACCESS_USER;
 	if (st->rflags & RFLAGS_AC)
@@ -163,7 +166,7 @@ static void string_io(struct vcpu *v, const struct vcpu_exit *e)
 	unsigned size = e->io.size;
 	if (string_fault(v, &st, seg_id, la, size))
 		return;
-	unsigned access = string_access(&st, e->io.in);
+	unsigned access = data_access(&st, e->io.in);
 	gva_t pf_la;
 	uint32_t pf_error;
 	uint64_t value = 0;
@@ -248,6 +251,195 @@ static inline __attribute__((always_inline)) int mmio_device_access(void *ctx, b
 }
 
 /*
+ * Whether an access of size bytes whose exit reported gpa may straddle a page
+ * boundary: it runs past the end of gpa's page, or gpa starts a page (for a
+ * split access the exit reports the first byte in the page that faulted, so
+ * the access may have begun in the page before). One compare on every exit.
+ */
+static inline bool mmio_may_straddle(gpa_t gpa, unsigned size)
+{
+	return ((gpa - 1) & PAGE_OFFSET_MASK) + size >= PAGE_SIZE;
+}
+
+/*
+ * For an exit at the start of a page: whether the operand certainly starts
+ * there too, worked out cheaply for the common form only (64-bit mode, no
+ * FS/GS base, base register plus displacement). False means "maybe not":
+ * mmio_straddle() then works out the linear address in full.
+ */
+static inline bool mmio_starts_at_page(const struct x86_insn *insn, struct vcpu_regs *regs,
+				       uint64_t rsp, enum x86_mode mode)
+{
+	uint64_t ea = (uint64_t)insn->disp;
+
+	/* FS and GS are the last two segments: one compare for both. */
+	if (mode != X86_MODE_64 || insn->seg >= X86_SEG_FS || insn->index != X86_REG_NONE ||
+	    insn->rip_rel)
+		return false;
+	if (insn->base == MMIO_EMU_REG_SP)
+		ea += rsp;
+	else if (insn->base != X86_REG_NONE)
+		ea += *vcpu_gpr(regs, insn->base);
+	return !(ea & PAGE_OFFSET_MASK);
+}
+
+/* Whether the instruction writes its memory operand (the page walk then checks W). */
+static bool mmio_insn_writes(const struct x86_insn *insn)
+{
+	switch (insn->op) {
+	case X86_OP_MOV_LOAD:
+	case X86_OP_MOVZX:
+	case X86_OP_MOVSX:
+	case X86_OP_CMP:
+	case X86_OP_TEST:
+	case X86_OP_BT:
+	case X86_OP_LODS:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * The operand of an access straddling two linear pages: `first` bytes in the
+ * first page, the rest in the second. Each part is guest RAM (ram[i]) or in
+ * the MMIO window, at its own GPA: paging puts the pages anywhere.
+ */
+struct mmio_split {
+	struct guest *g;
+	unsigned first;
+	gpa_t gpa[2];
+	bool ram[2];
+};
+
+/* len bytes of MMIO at gpa, as naturally aligned device accesses of 1, 2, 4 or 8 bytes. */
+static void mmio_split_device(struct guest *g, gpa_t gpa, bool write, uint8_t *bytes,
+			      unsigned len)
+{
+	while (len) {
+		unsigned n = sizeof(uint64_t);
+		uint64_t val = 0;
+		struct mmio_ctx m = {.g = g, .gpa = gpa};
+
+		while (n > len || (gpa & (n - 1)))
+			n >>= 1;
+		if (write)
+			memcpy(&val, bytes, n);
+		mmio_device_access(&m, write, n, &val);
+		if (!write)
+			memcpy(bytes, &val, n);
+		gpa += n;
+		bytes += n;
+		len -= n;
+	}
+}
+
+/* mmio_access_fn for a straddling operand: each part from or to RAM or the device. */
+static int mmio_split_access(void *ctx, bool write, unsigned size, uint64_t *value)
+{
+	struct mmio_split *m = ctx;
+	uint8_t *bytes = (uint8_t *)value; /* little-endian: byte i of the operand */
+	unsigned off[2] = {0, m->first}, len[2];
+
+	len[0] = MIN(size, m->first);
+	len[1] = size - len[0];
+	if (!write)
+		*value = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!len[i])
+			continue;
+		if (!m->ram[i])
+			mmio_split_device(m->g, m->gpa[i], write, bytes + off[i], len[i]);
+		else if (write)
+			guest_mem_write_gpa(m->g, m->gpa[i], bytes + off[i], len[i]);
+		else
+			guest_mem_read_gpa(m->g, m->gpa[i], bytes + off[i], len[i]);
+	}
+	return 0;
+}
+
+/* After the emulation: stop the guest on an error, else write back flags and RSP, advance RIP. */
+static inline __attribute__((always_inline)) void
+mmio_finish(struct vcpu *v, const struct vcpu_insn_state *st, const struct x86_insn *insn,
+	    gpa_t gpa, int err, uint64_t rflags, uint64_t rsp, bool advance)
+{
+	if (err) {
+		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
+				(unsigned long long)gpa, err);
+		return;
+	}
+	if (rflags != st->rflags || rsp != st->rsp) {
+		/* Arithmetic on a device register: rare enough for the whole state. */
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		s.rflags = rflags;
+		s.rsp = rsp;
+		virt->vcpu_set_sregs(v, &s);
+	}
+	if (advance)
+		virt->vcpu_advance_rip(v, insn->len);
+}
+
+/*
+ * An operand whose linear range crosses a page boundary, one page of it MMIO
+ * (the exit's) and the other RAM or MMIO: both pages are translated as the
+ * CPU would (#PF on either with CR2 = the address in it), then each byte goes
+ * to RAM or to the device at its own GPA. False, with nothing done, if the
+ * operand lies in one page after all (the common case of an access at the
+ * start of a page): the caller carries on with the plain device access.
+ */
+static __attribute__((noinline)) bool mmio_straddle(struct vcpu *v,
+						    const struct vcpu_insn_state *st,
+						    const struct x86_insn *insn, gpa_t gpa)
+{
+	struct guest *g = v->guest;
+	enum x86_mode mode = x86_cpu_mode(st);
+	uint64_t ea, seg_base = 0, la_mask = mode == X86_MODE_64 ? ALL_ONES : LA32_MASK;
+	unsigned size = insn->mem_size;
+
+	if (x86_insn_ea(insn, &v->regs, st->rsp, st->rip, &ea))
+		return false;
+	/* SDM 3A 3.4.4: 64-bit mode adds only the FS and GS bases. */
+	if (mode != X86_MODE_64 || insn->seg == X86_SEG_FS || insn->seg == X86_SEG_GS) {
+		struct vcpu_sregs s;
+		virt->vcpu_get_sregs(v, &s);
+		seg_base = segment_of(&s, insn->seg)->base;
+	}
+	gva_t la = (seg_base + ea) & la_mask;
+	struct mmio_split split = {.g = g, .first = PAGE_SIZE - (la & PAGE_OFFSET_MASK)};
+	if (split.first >= size)
+		return false;
+
+	unsigned access = data_access(st, mmio_insn_writes(insn));
+	for (int i = 0; i < 2; i++) {
+		gva_t page_la = i ? (la + split.first) & la_mask : la;
+		unsigned len = i ? size - split.first : split.first;
+		uint32_t pf_error;
+		int err = guest_mem_translate(g, st, page_la, access, &split.gpa[i], &pf_error);
+
+		if (err == -EFAULT) {
+			virt->vcpu_write_cr(v, 2, page_la);
+			exit_inject_exception(v, VECTOR_PF, true, pf_error);
+			return true;
+		}
+		split.ram[i] = !err && guest_mem_is_ram(g, split.gpa[i], len);
+		if (err || (!split.ram[i] && (split.gpa[i] < GUEST_MMIO_BASE ||
+					       split.gpa[i] + len > GUEST_MMIO_END))) {
+			exit_stop_guest(v, GUEST_CRASHED, -1,
+					"MMIO at GPA 0x%llx straddles linear 0x%llx outside its memory (%d)",
+					(unsigned long long)gpa, (unsigned long long)page_la, err);
+			return true;
+		}
+	}
+
+	bool advance = true;
+	uint64_t rflags = st->rflags, rsp = st->rsp;
+	int err = mmio_emulate(insn, &v->regs, &rsp, &rflags, mmio_split_access, &split, &advance);
+	mmio_finish(v, st, insn, gpa, err, rflags, rsp, advance);
+	return true;
+}
+
+/*
  * Each CPU's last MMIO instruction decoded: a device driver's loop hits the
  * same few instructions. Exact (x86_decode_memo.h); used only with
  * interrupts off, by the CPU that owns it. One cache line apart.
@@ -302,23 +494,15 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 
+	if (__builtin_expect(mmio_may_straddle(gpa, insn->mem_size), 0) &&
+	    !((gpa & PAGE_OFFSET_MASK) == 0 &&
+	      mmio_starts_at_page(insn, &v->regs, st.rsp, fetch.mode)) &&
+	    mmio_straddle(v, &st, insn, gpa))
+		return;
+
 	struct mmio_ctx ctx = {.g = g, .gpa = gpa};
 	bool advance = true;
 	uint64_t rflags = st.rflags, rsp = st.rsp;
 	err = mmio_emulate(insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);
-	if (err) {
-		exit_stop_guest(v, GUEST_CRASHED, -1, "MMIO at GPA 0x%llx: emulation failed (%d)",
-				(unsigned long long)gpa, err);
-		return;
-	}
-	if (rflags != st.rflags || rsp != st.rsp) {
-		/* Arithmetic on a device register: rare enough for the whole state. */
-		struct vcpu_sregs s;
-		virt->vcpu_get_sregs(v, &s);
-		s.rflags = rflags;
-		s.rsp = rsp;
-		virt->vcpu_set_sregs(v, &s);
-	}
-	if (advance)
-		virt->vcpu_advance_rip(v, insn->len);
+	mmio_finish(v, &st, insn, gpa, err, rflags, rsp, advance);
 }

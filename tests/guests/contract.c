@@ -224,6 +224,102 @@ static void check_string_io(void)
 	check_eq("insb #PF error: write, not present", trap_error_code & 3, 2);
 }
 
+#define STRADDLE_LA	  0x0000010000000000ul /* PML4[2]: this guest's own 4 KiB window */
+#define STRADDLE_MMIO_GPA 0xd0000000ul	       /* unclaimed: reads all ones, writes dropped */
+#define PAGE_4K		  4096ul
+#define PTE_P		  1ul
+#define PTE_W		  2ul
+#define PTE_ADDR_MASK	  0x000ffffffffff000ul
+
+static uint64_t straddle_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t straddle_pd[512] __attribute__((aligned(4096)));
+static uint64_t straddle_pt[512] __attribute__((aligned(4096)));
+static uint8_t straddle_ram[4096] __attribute__((aligned(4096)));
+
+/*
+ * A window of 4 KiB pages: RAM, MMIO, the same RAM, MMIO, not present. RAM
+ * and MMIO are far apart in guest-physical space, so a straddling access
+ * exists only through paging. The guest's tables are identity-mapped.
+ */
+static void straddle_map(void)
+{
+	uint64_t cr3;
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(cr3 & PTE_ADDR_MASK);
+	uint64_t ram = (uint64_t)straddle_ram;
+
+	straddle_pt[0] = ram | PTE_P | PTE_W;
+	straddle_pt[1] = STRADDLE_MMIO_GPA | PTE_P | PTE_W;
+	straddle_pt[2] = ram | PTE_P | PTE_W;
+	straddle_pt[3] = (STRADDLE_MMIO_GPA + PAGE_4K) | PTE_P | PTE_W;
+	straddle_pd[0] = (uint64_t)straddle_pt | PTE_P | PTE_W;
+	straddle_pdpt[0] = (uint64_t)straddle_pd | PTE_P | PTE_W;
+	pml4[STRADDLE_LA >> 39] = (uint64_t)straddle_pdpt | PTE_P | PTE_W;
+	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+static void straddle_set32(unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(straddle_ram + off) = v;
+}
+
+static uint64_t straddle_get32(unsigned off)
+{
+	return *(volatile uint32_t *)(straddle_ram + off);
+}
+
+/*
+ * An access straddling a RAM page and an MMIO page (either order) reads and
+ * writes the RAM bytes as RAM; the unclaimed MMIO bytes read all ones and
+ * drop writes. An MMIO page followed by one not present is #PF on the latter.
+ */
+static void check_straddle(void)
+{
+	uint64_t ram_mmio = STRADDLE_LA + PAGE_4K, mmio_ram = STRADDLE_LA + 2 * PAGE_4K;
+	uint64_t v64 = 0;
+	uint32_t v32 = 0;
+	uint16_t v16 = 0;
+
+	straddle_map();
+	straddle_set32(PAGE_4K - 4, 0x11223344);
+	straddle_set32(0, 0xa1b2c3d4);
+
+	check_eq("ram|mmio read64 no fault", (uint64_t)mmio_read64_try(ram_mmio - 4, &v64),
+		 TRAP_NONE);
+	check_eq("ram|mmio read64", v64, 0xffffffff11223344ul);
+	mmio_read32_try(ram_mmio - 2, &v32);
+	check_eq("ram|mmio read32", v32, 0xffff1122u);
+	mmio_read16_try(ram_mmio - 1, &v16);
+	check_eq("ram|mmio read16", v16, 0xff11u);
+	check_eq("ram|mmio write64 no fault",
+		 (uint64_t)mmio_write64_try(ram_mmio - 4, 0x8877665544332211ul), TRAP_NONE);
+	check_eq("ram|mmio write64 ram half", straddle_get32(PAGE_4K - 4), 0x44332211u);
+	mmio_write32_try(ram_mmio - 2, 0x99aabbccu);
+	check_eq("ram|mmio write32 ram half", straddle_get32(PAGE_4K - 4), 0xbbcc2211u);
+	mmio_write16_try(ram_mmio - 1, 0x5a6bu);
+	check_eq("ram|mmio write16 ram half", straddle_get32(PAGE_4K - 4), 0x6bcc2211u);
+
+	check_eq("mmio|ram read64 no fault", (uint64_t)mmio_read64_try(mmio_ram - 4, &v64),
+		 TRAP_NONE);
+	check_eq("mmio|ram read64", v64, 0xa1b2c3d4fffffffful);
+	mmio_read32_try(mmio_ram - 2, &v32);
+	check_eq("mmio|ram read32", v32, 0xc3d4ffffu);
+	mmio_read16_try(mmio_ram - 1, &v16);
+	check_eq("mmio|ram read16", v16, 0xd4ffu);
+	check_eq("mmio|ram write64 no fault",
+		 (uint64_t)mmio_write64_try(mmio_ram - 4, 0x8877665544332211ul), TRAP_NONE);
+	check_eq("mmio|ram write64 ram half", straddle_get32(0), 0x88776655u);
+	mmio_write32_try(mmio_ram - 2, 0x99aabbccu);
+	check_eq("mmio|ram write32 ram half", straddle_get32(0), 0x887799aau);
+	mmio_write16_try(mmio_ram - 1, 0x5a6bu);
+	check_eq("mmio|ram write16 ram half", straddle_get32(0), 0x8877995au);
+
+	check_eq("mmio|not present read64 raises #PF",
+		 (uint64_t)mmio_read64_try(STRADDLE_LA + 4 * PAGE_4K - 4, &v64), TRAP_PF);
+	check_eq("mmio|not present #PF cr2", trap_cr2, STRADDLE_LA + 4 * PAGE_4K);
+	check_eq("mmio|not present #PF error: read, not present", trap_error_code & 3, 0);
+}
+
 int main(void)
 {
 	trap_init("contract");
@@ -236,5 +332,6 @@ int main(void)
 	check_xsetbv();
 	check_software_exceptions();
 	check_string_io();
+	check_straddle();
 	return check_verdict();
 }

@@ -131,4 +131,18 @@ static inline int mmio_write32_try(uint64_t gpa, uint32_t val)
 	return trap_end();
 }
 
+static inline int mmio_write16_try(uint64_t gpa, uint16_t val)
+{
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("movw %0, (%1)") : : "r"(val), "r"(gpa) : "memory");
+	return trap_end();
+}
+
+static inline int mmio_write64_try(uint64_t gpa, uint64_t val)
+{
+	trap_begin();
+	asm volatile(TRAP_SKIPPABLE("movq %0, (%1)") : : "r"(val), "r"(gpa) : "memory");
+	return trap_end();
+}
+
 #endif
