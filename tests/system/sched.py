@@ -212,7 +212,10 @@ class SleeperBesideHog(Scenario):
     """A guest sleeping on its timer shares CPU 1 with a CPU-bound guest that has the CPU to
     itself while the sleeper is blocked: the run of the hog must end at the sleeper's wake
     deadline (no other run queue entry asks for a slice end on CPUs other than 0), or the
-    sleeper never wakes. Every wake-up comes within one slice (10 ms) of its deadline."""
+    sleeper never wakes. Under Bochs (sync=none, time is instructions) every wake-up comes
+    within one slice (10 ms) of its deadline; QEMU's clock is the host's, whose own scheduling
+    shows in it, so there the figure is printed only."""
+    late_limit_us = None
     qemu_smp = 2
     bochs_cpus = 2
     timeout = 180
@@ -232,7 +235,7 @@ class SleeperBesideHog(Scenario):
         if not late:
             return ["no wake-up figure from the sleeper"]
         print("sleeper beside a hog: latest wake-up %s us after its deadline" % late[0])
-        if int(late[0]) > 10000:
+        if self.late_limit_us is not None and int(late[0]) > self.late_limit_us:
             return ["a wake-up came %s us late (more than one 10 ms slice)" % late[0]]
         return []
 
@@ -242,6 +245,7 @@ SCENARIOS += [SleeperBesideHog("uefi-sched-sleeper-beside-hog")]
 
 class BochsSleeperBesideHog(SleeperBesideHog):
     emulator = "bochs"
+    late_limit_us = 10000
 
 
 SCENARIOS.append(BochsSleeperBesideHog("bochs-sched-sleeper-beside-hog"))
