@@ -37,11 +37,15 @@
 #define L7_EBX_PQM     BIT(12)
 #define L7_EBX_PQE     BIT(15)
 #define L7_ECX_WAITPKG BIT(5)
+#define L7_ECX_LA57    BIT(16) /* 5-level paging: the guest page walker knows 4 levels */
+#define L7_ECX_RDPID   BIT(22) /* reads IA32_TSC_AUX, which is not switched per vCPU */
 #define L7_ECX_SGX_LC  BIT(30)
 /* 0x80000001 ECX */
 #define LX1_ECX_SVM	 BIT(2)
 #define LX1_ECX_SKINIT	 BIT(12)
 #define LX1_ECX_MONITORX BIT(29)
+/* 0x80000001 EDX */
+#define LX1_EDX_RDTSCP BIT(27) /* as RDPID: IA32_TSC_AUX is the host's */
 
 #define LEAF_THERMAL	  6
 #define LEAF_EXT_FEATURES 7
@@ -84,7 +88,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 	case LEAF_EXT_FEATURES:
 		if (subleaf == 0) {
 			r.ebx &= ~(L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
-			r.ecx &= ~(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
+			r.ecx &= ~(L7_ECX_WAITPKG | L7_ECX_LA57 | L7_ECX_RDPID | L7_ECX_SGX_LC);
 		}
 		break;
 	case LEAF_TOPOLOGY:
@@ -110,6 +114,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		break;
 	case 0x80000001:
 		r.ecx &= ~(LX1_ECX_SVM | LX1_ECX_SKINIT | LX1_ECX_MONITORX);
+		r.edx &= ~LX1_EDX_RDTSCP;
 		break;
 	case LEAF_SVM:
 		r = (struct cpuid_result){0};

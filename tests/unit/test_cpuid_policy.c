@@ -28,10 +28,21 @@ static void test_leaf1_hides_and_marks(void **state)
 	assert_int_not_equal(r.ecx & (1u << 27), 0);
 }
 
+/* Linux switches to 5-level paging when CPUID offers LA57 (QEMU's TCG does). */
+static void test_leaf7_hides_la57(void **state)
+{
+	struct cpuid_result r = cpuid_policy(7, 0, all_ones, 0, false, 0);
+	assert_int_equal(r.ecx & (1u << 16), 0);
+	assert_int_equal(r.ecx & (1u << 5), 0); /* WAITPKG */
+	assert_int_equal(r.ecx & (1u << 22), 0); /* RDPID: TSC_AUX is not the guest's */
+	assert_int_not_equal(r.ecx & 1u, 0);	/* the rest passes through */
+}
+
 static void test_svm_hidden(void **state)
 {
 	struct cpuid_result r = cpuid_policy(0x80000001, 0, all_ones, 0, false, 0);
 	assert_int_equal(r.ecx & (1u << 2), 0);
+	assert_int_equal(r.edx & (1u << 27), 0); /* RDTSCP */
 	r = cpuid_policy(0x8000000a, 0, all_ones, 0, false, 0);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
@@ -122,6 +133,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_leaf1_hides_and_marks),
+	    cmocka_unit_test(test_leaf7_hides_la57),
 	    cmocka_unit_test(test_svm_hidden),
 	    cmocka_unit_test(test_shoji_leaves),
 	    cmocka_unit_test(test_topology_is_one_thread),
