@@ -264,8 +264,23 @@ static __attribute__((noinline)) void handle_xsetbv(struct vcpu *v, const struct
 	skip(v, e);
 }
 
+/* The vCPU's state where it crashed: what someone debugging the guest asks for first. */
+static void log_crash_state(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	log_err("guest %s: vCPU %u crashed at cs 0x%x (%s) rip 0x%llx rsp 0x%llx rflags 0x%llx "
+		"cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx idt 0x%llx+0x%x",
+		v->guest->name, v->id, s.cs.selector,
+		s.cs.l ? "64-bit" : s.cs.db ? "32-bit" : "16-bit", (unsigned long long)s.rip,
+		(unsigned long long)s.rsp, (unsigned long long)s.rflags, (unsigned long long)s.cr0,
+		(unsigned long long)s.cr2, (unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		(unsigned long long)s.efer, (unsigned long long)s.idtr_base, s.idtr_limit);
+}
+
 static void stop_crashed(struct vcpu *v, const char *what, const struct vcpu_exit *e)
 {
+	log_crash_state(v);
 	exit_stop_guest(v, GUEST_CRASHED, -1, "%s (exit reason %u)", what, e->raw_reason);
 }
 
