@@ -58,21 +58,28 @@ static void config_skip(struct config_scan *out, uint32_t line, const char *why)
 static int config_add_image(struct config_scan *out, struct config_span key, struct config_span v,
 			    bool line_has_nul, uint32_t line, const char **reason)
 {
-	bool is_image = config_span_is(key, "image");
-
+	/* The skip list keeps the message pointers: static strings only. */
+	static const struct {
+		const char *key, *empty, *too_long;
+	} kinds[] = {
+	    {"image", "empty value for 'image'", "image path longer than 63 characters"},
+	    {"kernel", "empty value for 'kernel'", "kernel path longer than 63 characters"},
+	    {"initrd", "empty value for 'initrd'", "initrd path longer than 63 characters"},
+	    {"script", "empty value for 'script'", "script path longer than 63 characters"},
+	};
+	size_t k = 0;
+	while (k + 1 < sizeof(kinds) / sizeof(kinds[0]) && !config_span_is(key, kinds[k].key))
+		k++;
 	if (line_has_nul) {
 		config_skip(out, line, "NUL byte in line");
 		return 0;
 	}
 	if (v.len == 0) {
-		config_skip(out, line,
-			    is_image ? "empty value for 'image'" : "empty value for 'script'");
+		config_skip(out, line, kinds[k].empty);
 		return 0;
 	}
 	if (v.len >= BOOT_MODULE_NAME_MAX) {
-		config_skip(out, line,
-			    is_image ? "image path longer than 63 characters"
-				     : "script path longer than 63 characters");
+		config_skip(out, line, kinds[k].too_long);
 		return 0;
 	}
 	for (uint32_t i = 0; i < out->image_count; i++)
@@ -107,8 +114,9 @@ static int config_scan_line(struct config_scan *out, struct config_span l, bool 
 	struct config_span key = config_trim(l.p, (size_t)(eq - l.p));
 	struct config_span val = config_trim(eq + 1, l.len - (size_t)(eq - l.p) - 1);
 
-	/* Images and the console script both come along as modules named by their path. */
-	if (config_span_is(key, "image") || (*top_level && config_span_is(key, "script")))
+	/* Images, initramfs and the console script come along as modules named by their path. */
+	if (config_span_is(key, "image") || config_span_is(key, "kernel") ||
+	    config_span_is(key, "initrd") || (*top_level && config_span_is(key, "script")))
 		return config_add_image(out, key, val, has_nul, line, reason);
 	if (*top_level && config_span_is(key, "cmdline")) {
 		if (memchr(val.p, '\0', val.len))

@@ -26,8 +26,8 @@
 #define GB_REAL_LIMIT	     0xffffU
 #define GB_REAL_ENTRY_END    0x100000ULL /* CS = entry >> 4 must fit 16 bits */
 
-/* GDT slots (selector / 8): null, code, data, TSS (two slots in IA-32e mode). */
-#define GB_GDT_ENTRIES 5
+/* GDT slots (selector / 8): null, unused, code, data, TSS (two slots in IA-32e mode). */
+#define GB_GDT_ENTRIES 6
 _Static_assert(GUEST_BOOT_SEL_TSS / 8 + 2 == GB_GDT_ENTRIES, "GDT layout");
 _Static_assert(GUEST_BOOT_TSS_OFFSET >= GB_GDT_ENTRIES * 8, "TSS overlaps the GDT");
 

@@ -22,9 +22,10 @@
 
 #define GUEST_BOOT_REASON_MAX 128
 
-#define GUEST_BOOT_SEL_CODE 0x08
-#define GUEST_BOOT_SEL_DATA 0x10
-#define GUEST_BOOT_SEL_TSS  0x18
+/* Linux's boot protocol asks for __BOOT_CS 0x10 and __BOOT_DS 0x18; others take any. */
+#define GUEST_BOOT_SEL_CODE 0x10
+#define GUEST_BOOT_SEL_DATA 0x18
+#define GUEST_BOOT_SEL_TSS  0x20
 
 #define GUEST_BOOT_LONG64_PAGES 7      /* PML4 + PDPT + 4 PDs + GDT/TSS */
 #define GUEST_BOOT_PROT32_PAGES 1      /* GDT/TSS */

@@ -11,6 +11,7 @@
 
 #include "kernel/core/elf.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest_image.h"
 
 /* The fields this module uses, whatever the ELF class. */
@@ -236,6 +237,42 @@ static int gi_inspect_elf(const uint8_t *file, uint64_t size, const struct guest
 	return 0;
 }
 
+/*
+ * A bzImage: its kernel where the setup header allows, the zero page and
+ * command line page, and room for the initramfs; the boot tables of the
+ * long64 start stay above all of them.
+ */
+static int gi_inspect_linux(const uint8_t *file, uint64_t size, const struct guest_image_opts *opts,
+			    uint64_t ram_size, struct guest_image *img, char *reason)
+{
+	char why[LINUX_BOOT_REASON_MAX];
+	int ret;
+
+	img->kind = GUEST_IMAGE_LINUX;
+	if (opts->load_set || opts->entry_set || (opts->mode_set && opts->mode != VCPU_START_LONG64))
+		return gi_fail(reason, -EINVAL,
+			       "a bzImage starts at its 64-bit entry: no 'load', 'entry' or 'mode'");
+	img->usable_end = guest_boot_tables_gpa(VCPU_START_LONG64, ram_size);
+	ret = linux_bzimage_inspect(file, size, img->usable_end, &img->bzimage, why);
+	if (!ret)
+		ret = linux_initrd_place(&img->bzimage, opts->initrd_size, img->usable_end,
+					 &img->initrd_gpa, why);
+	if (ret)
+		return gi_fail(reason, ret, "%s", why);
+	const struct linux_bzimage *bz = &img->bzimage;
+	img->segments[0] = (struct guest_image_segment){bz->load_gpa, bz->setup_size,
+							bz->kernel_size, bz->init_size};
+	img->segments[1] = (struct guest_image_segment){LINUX_ZERO_PAGE_GPA, 0, 0,
+							LINUX_LOW_END - LINUX_ZERO_PAGE_GPA};
+	img->segment_count = 2;
+	if (opts->initrd_size)
+		img->segments[img->segment_count++] =
+		    (struct guest_image_segment){img->initrd_gpa, 0, 0, opts->initrd_size};
+	img->entry_gpa = bz->entry_gpa;
+	img->mode = VCPU_START_LONG64;
+	return 0;
+}
+
 static int gi_inspect_flat(uint64_t size, const struct guest_image_opts *opts, uint64_t ram_size,
 			   struct guest_image *img, char *reason)
 {
@@ -278,10 +315,14 @@ int guest_image_inspect(const void *image, uint64_t size, const struct guest_ima
 	/* Anything that claims to be ELF is held to it, never loaded as flat. */
 	if (size >= sizeof(elf_magic) && memcmp(file, elf_magic, sizeof(elf_magic)) == 0)
 		ret = gi_inspect_elf(file, size, opts, ram_size, img, reason);
+	else if (linux_bzimage_probe(file, size))
+		ret = gi_inspect_linux(file, size, opts, ram_size, img, reason);
 	else
 		ret = gi_inspect_flat(size, opts, ram_size, img, reason);
 	if (ret)
 		return ret;
+	if (opts->initrd_size && img->kind != GUEST_IMAGE_LINUX)
+		return gi_fail(reason, -EINVAL, "an 'initrd' is for a Linux kernel (bzImage) only");
 
 	if (opts->mode_set)
 		img->mode = opts->mode;

@@ -5,6 +5,9 @@
  * unit tests run them. Kinds:
  *   ELF64 x86-64 ET_EXEC  PT_LOADs placed by p_paddr, entry e_entry, mode long64
  *   ELF32 i386 ET_EXEC    same, mode prot32 (Multiboot-style kernels)
+ *   Linux bzImage         kernel placed by its setup header (linux_boot.h),
+ *                         mode long64; also the zero page and the initramfs
+ *                         room as zero-filled segments, filled in by the caller
  *   anything else         flat binary copied to the load GPA, mode real
  * A mode from the config overrides the default (an ELF64 kernel with a
  * 32-bit entry runs as prot32). Load and entry GPAs apply to flat binaries
@@ -16,6 +19,7 @@
 #include <stddef.h>
 
 #include "kernel/core/types.h"
+#include "kernel/guest/linux_boot.h"
 #include "kernel/guest/vcpu.h"
 
 #define GUEST_IMAGE_SEGMENTS_MAX 16
@@ -27,6 +31,7 @@ enum guest_image_kind {
 	GUEST_IMAGE_FLAT,
 	GUEST_IMAGE_ELF32,
 	GUEST_IMAGE_ELF64,
+	GUEST_IMAGE_LINUX,
 };
 
 /* What the config says about the image (struct config_guest's fields). */
@@ -37,6 +42,7 @@ struct guest_image_opts {
 	gpa_t load_gpa;
 	bool entry_set; /* flat: entry_gpa given (else = load_gpa) */
 	gpa_t entry_gpa;
+	uint64_t initrd_size; /* Linux: bytes of the initramfs to make room for (0: none) */
 };
 
 /* One piece of the image in guest RAM: file bytes, then zeroes (bss). */
@@ -55,6 +61,10 @@ struct guest_image {
 	gpa_t end_gpa;	 /* one past the highest byte loaded, bss included */
 	uint32_t segment_count;
 	struct guest_image_segment segments[GUEST_IMAGE_SEGMENTS_MAX];
+	/* GUEST_IMAGE_LINUX: the setup header's facts, and where the initramfs goes */
+	struct linux_bzimage bzimage;
+	gpa_t initrd_gpa;
+	gpa_t usable_end; /* RAM below the boot tables: the e820 map's end */
 };
 
 /*

@@ -19,6 +19,7 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_LOAD] = "load",	   [CFG_KEY_ENTRY] = "entry",	[CFG_KEY_AUTOSTART] = "autostart",
     [CFG_KEY_CMDLINE] = "cmdline", [CFG_KEY_VCPUS] = "vcpus",	[CFG_KEY_CPUS] = "cpus",
     [CFG_KEY_WEIGHT] = "weight",   [CFG_KEY_CAP] = "cap",	[CFG_KEY_DEVICES] = "devices",
+    [CFG_KEY_KERNEL] = "kernel",   [CFG_KEY_INITRD] = "initrd",
 };
 
 static bool cfg_is_blank(char c)

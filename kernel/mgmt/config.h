@@ -13,7 +13,10 @@
  *   script = FILE             console commands run at boot; a module the loader brought
  * Per guest:
  *   [guest NAME]              NAME: 1-31 characters of [A-Za-z0-9_-]
- *   image = PATH              required; a module the loader brought
+ *   image = PATH              required; a module the loader brought: an ELF, a
+ *                             Linux bzImage or a flat binary, told apart by content
+ *   kernel = PATH             the same as image (for Linux guests, as people say it)
+ *   initrd = PATH             Linux: the initramfs, a module the loader brought
  *   cmdline = TEXT            the guest's command line: 0-255 printable characters
  *                             (no '#': it starts a comment); default empty
  *   memory = N[K|M|G]         default 16M; 1M..1G, a multiple of 4K
@@ -68,7 +71,8 @@
 
 struct config_guest {
 	char name[GUEST_NAME_MAX];
-	const struct boot_module *image; /* points into the caller's module list */
+	const struct boot_module *image;  /* points into the caller's module list */
+	const struct boot_module *initrd; /* likewise, or NULL */
 	uint64_t mem_size;
 	/* mode (unset: from the image), load and entry (flat binaries only) */
 	struct guest_image_opts opts;

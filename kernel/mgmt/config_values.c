@@ -128,15 +128,32 @@ const struct boot_module *cfg_find_module(struct cfg_parser *p, struct cfg_span 
 	return NULL;
 }
 
-static int cfg_parse_image(struct cfg_parser *p, struct cfg_span v)
+static int cfg_parse_image(struct cfg_parser *p, const char *key, struct cfg_span v)
 {
 	char q[CFG_QUOTE_MAX + 4];
 
+	if (p->cur.image) {
+		cfg_error(p, "'image' and 'kernel' both given: they name the same file");
+		return -EINVAL;
+	}
 	p->cur.image = cfg_find_module(p, v);
 	if (p->cur.image)
 		return 0;
-	cfg_error(p, "image '%s' was not loaded", cfg_quote(v, q));
+	cfg_error(p, "%s '%s' was not loaded", key, cfg_quote(v, q));
 	return -ENOENT;
+}
+
+static int cfg_parse_initrd(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+
+	p->cur.initrd = cfg_find_module(p, v);
+	if (!p->cur.initrd) {
+		cfg_error(p, "initrd '%s' was not loaded", cfg_quote(v, q));
+		return -ENOENT;
+	}
+	p->cur.opts.initrd_size = p->cur.initrd->size;
+	return 0;
 }
 
 /* A whole value that is one number in [min, max]; @what names it in messages. */
@@ -360,7 +377,11 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 
 	switch (key) {
 	case CFG_KEY_IMAGE:
-		return cfg_parse_image(p, v);
+		return cfg_parse_image(p, "image", v);
+	case CFG_KEY_KERNEL:
+		return cfg_parse_image(p, "kernel", v);
+	case CFG_KEY_INITRD:
+		return cfg_parse_initrd(p, v);
 	case CFG_KEY_MEMORY:
 		return cfg_parse_memory(p, v);
 	case CFG_KEY_MODE:

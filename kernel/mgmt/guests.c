@@ -96,6 +96,28 @@ static int load_populate(struct guest *g, const struct guest_image *img)
 }
 
 /* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
+/* Linux: the initramfs copied into the room the image left for it, then the zero page. */
+static int load_linux_boot_params(struct guest *g, const struct guest_image *img)
+{
+	const struct config_guest *cg = g->config;
+	uint8_t *ram = guest_ram_base(g);
+	char reason[LINUX_BOOT_REASON_MAX];
+
+	if (cg->initrd)
+		memcpy(ram + img->initrd_gpa, phys_to_virt(cg->initrd->base), cg->initrd->size);
+	if (linux_boot_params_write(ram, g->mem_size, img->usable_end,
+				    phys_to_virt(cg->image->base), &img->bzimage, cg->cmdline,
+				    img->initrd_gpa, cg->opts.initrd_size, reason)) {
+		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
+		return -EINVAL;
+	}
+	log_info("guest %s: Linux boot protocol %u.%02u, kernel at 0x%llx, initramfs %llu bytes "
+		 "at 0x%llx", g->name, img->bzimage.version >> 8, img->bzimage.version & 0xff,
+		 (unsigned long long)img->bzimage.load_gpa,
+		 (unsigned long long)cg->opts.initrd_size, (unsigned long long)img->initrd_gpa);
+	return 0;
+}
+
 static int load_guest(struct guest *g)
 {
 	const struct config_guest *cg = g->config;
@@ -122,6 +144,8 @@ static int load_guest(struct guest *g)
 		log_err("guest %s: image %s: %s", g->name, m->name, reason);
 		return -ENOEXEC;
 	}
+	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img))
+		return -EINVAL;
 	struct vcpu_sregs sregs;
 	char why[GUEST_BOOT_REASON_MAX];
 	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
@@ -151,6 +175,8 @@ static int load_guest(struct guest *g)
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
+	if (img.kind == GUEST_IMAGE_LINUX) /* boot.rst: RSI points at the zero page */
+		g->vcpus[0].regs.rsi = LINUX_ZERO_PAGE_GPA;
 	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
 	int err = sched_on_cpu(job.v->se.cpu, set_state_here, &job);
 	if (err || job.err) {

@@ -23,6 +23,8 @@ static const struct boot_module modules[] = {
     {.name = "guests/hello64.elf"},
     {.name = "guests/x.bin"},
     {.name = "boot.sh"},
+    {.name = "linux/vmlinuz", .size = 0x800000},
+    {.name = "linux/initrd.gz", .size = 0x123456},
 };
 
 static struct config cfg;
@@ -253,6 +255,35 @@ static void test_image_not_loaded(void **state)
 	assert_int_equal(parse("[guest a]\nimage = GUESTS/X.BIN\n"), -EINVAL);
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin2\n"), -EINVAL);
 	assert_int_equal(parse("[guest a]\nimage = guests/ x.bin\n"), -EINVAL);
+}
+
+/* A Linux guest: kernel is image by another name; initrd's size goes to the loader. */
+static void test_kernel_and_initrd(void **state)
+{
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ninitrd = linux/initrd.gz\n"
+			       "memory = 128M\n"),
+			 0);
+	assert_int_equal(cfg.guest_count, 1);
+	assert_ptr_equal(cfg.guests[0].image, &modules[4]);
+	assert_ptr_equal(cfg.guests[0].initrd, &modules[5]);
+	assert_int_equal(cfg.guests[0].opts.initrd_size, 0x123456);
+
+	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\nkernel = linux/vmlinuz\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: 'image' and 'kernel' both given: they "
+				      "name the same file\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+	assert_int_equal(parse("[guest l]\nkernel = linux/bzImage\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:2: kernel 'linux/bzImage' was not loaded\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ninitrd = initrd\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: initrd 'initrd' was not loaded\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ninitrd = linux/initrd.gz\n"
+			       "initrd = linux/initrd.gz\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:4: duplicate key 'initrd'\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
 }
 
 static void test_no_image(void **state)
@@ -932,6 +963,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_duplicate_key, teardown),
 	    cmocka_unit_test_teardown(test_memory_suffixes, teardown),
 	    cmocka_unit_test_teardown(test_image_not_loaded, teardown),
+	    cmocka_unit_test_teardown(test_kernel_and_initrd, teardown),
 	    cmocka_unit_test_teardown(test_no_image, teardown),
 	    cmocka_unit_test_teardown(test_several_errors_one_section, teardown),
 	    cmocka_unit_test_teardown(test_key_outside_section, teardown),

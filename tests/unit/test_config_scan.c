@@ -75,6 +75,23 @@ static void test_script_is_loaded(void **state)
 	assert_string_equal(out.images[1], "a.elf");
 }
 
+/* A Linux guest's kernel and initramfs come along too; each skip names its key. */
+static void test_kernel_and_initrd_are_loaded(void **state)
+{
+	const char *reason;
+
+	assert_int_equal(scan("[guest l]\nkernel = linux/vmlinuz\ninitrd = linux/initrd.gz\n"
+			      "[guest m]\ninitrd =\nkernel = \n",
+			      &reason),
+			 0);
+	assert_int_equal(out.image_count, 2);
+	assert_string_equal(out.images[0], "linux/vmlinuz");
+	assert_string_equal(out.images[1], "linux/initrd.gz");
+	assert_int_equal(out.skip_count, 2);
+	assert_string_equal(out.skips[0].reason, "empty value for 'initrd'");
+	assert_string_equal(out.skips[1].reason, "empty value for 'kernel'");
+}
+
 static void test_whitespace_and_crlf(void **state)
 {
 	const char *reason;
@@ -267,6 +284,7 @@ int main(void)
 	    cmocka_unit_test(test_shipped_layout),
 	    cmocka_unit_test(test_section_cmdline_is_not_kernel_cmdline),
 	    cmocka_unit_test(test_script_is_loaded),
+	    cmocka_unit_test(test_kernel_and_initrd_are_loaded),
 	    cmocka_unit_test(test_whitespace_and_crlf),
 	    cmocka_unit_test(test_comments),
 	    cmocka_unit_test(test_unknown_and_malformed_ignored),

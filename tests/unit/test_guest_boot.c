@@ -239,7 +239,7 @@ static void test_long64(void **state)
 	assert_int_equal(sr.tr.limit, 0x67);
 	assert_true(sr.ldtr.unusable);
 	assert_int_equal(sr.gdtr_base, RAM_SIZE - PAGE_SIZE);
-	assert_int_equal(sr.gdtr_limit, 39);
+	assert_int_equal(sr.gdtr_limit, 47); /* 6 slots: null, unused, code 0x10, data 0x18, TSS 0x20 */
 	assert_int_equal(sr.idtr_base, 0);
 	assert_int_equal(sr.idtr_limit, 0);
 	check_vmx_rules(&sr, true);

@@ -4,7 +4,7 @@
  * cross-checks the module's private header layouts. Every rejection is
  * checked by its exact reason and leaves guest RAM untouched.
  */
-/* unit-test-sources: kernel/guest/guest_image.c */
+/* unit-test-sources: kernel/guest/guest_image.c kernel/guest/guest_boot.c kernel/guest/linux_boot.c */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -350,6 +350,48 @@ static void test_elf_rejects_flat_options(void **state)
 	assert_true(ram_untouched());
 }
 
+/* An initramfs goes with a Linux kernel only; a bzImage is placed by its setup header. */
+static void test_initrd_and_bzimage(void **state)
+{
+	struct guest_image_opts opts = {.initrd_size = 0x1000};
+
+	build_elf64();
+	assert_int_equal(load(&opts), -EINVAL);
+	assert_string_equal(reason, "an 'initrd' is for a Linux kernel (bzImage) only");
+	assert_true(ram_untouched());
+
+	/* A bzImage (boot.rst) for a 2.15 kernel: 3 setup sectors, then a 0x200-byte kernel. */
+	static uint8_t bz[0xa00];
+	memset(bz, 0, sizeof(bz));
+	bz[0x1f1] = 3;
+	bz[0x1f4] = 0x20; /* syssize: 0x200 bytes */
+	bz[0x1fe] = 0x55, bz[0x1ff] = 0xaa, bz[0x201] = 0x6a;
+	memcpy(bz + 0x202, "HdrS", 4);
+	bz[0x206] = 0x0f, bz[0x207] = 0x02, bz[0x211] = 1, bz[0x234] = 1, bz[0x236] = 1;
+	bz[0x22d] = 0xff, bz[0x22e] = 0xff, bz[0x22f] = 0x7f; /* initrd_addr_max */
+	bz[0x232] = 0x20;				     /* kernel_alignment 2 MiB */
+	bz[0x25a] = 0x80;				     /* pref_address 8 MiB */
+	bz[0x262] = 0x01;				     /* init_size 64 KiB */
+	memset(bz + 0x800, 0xcc, 0x200);
+	assert_int_equal(guest_image_load(bz, sizeof(bz), &opts, ram, RAM_SIZE, &img, reason), 0);
+	assert_int_equal(img.kind, GUEST_IMAGE_LINUX);
+	assert_int_equal(img.mode, VCPU_START_LONG64);
+	assert_int_equal(img.entry_gpa, 0x800200);
+	assert_int_equal(img.segment_count, 3);
+	assert_int_equal(img.segments[0].gpa, 0x800000);
+	assert_int_equal(img.segments[0].memsz, 0x10000);
+	assert_memory_equal(ram + 0x800000, bz + 0x800, 0x200);
+	assert_int_equal(ram[0x800200], 0); /* init_size beyond the file: zeroed */
+	/* The initramfs room: the highest page below the boot tables. */
+	assert_int_equal(img.initrd_gpa, RAM_SIZE - 7 * PAGE_SIZE - 0x1000);
+	opts.mode_set = true;
+	opts.mode = VCPU_START_PROT32;
+	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason),
+			 -EINVAL);
+	assert_string_equal(reason,
+			    "a bzImage starts at its 64-bit entry: no 'load', 'entry' or 'mode'");
+}
+
 static void test_flat(void **state)
 {
 	static const uint8_t code[] = {0xfa, 0xf4, 0xeb, 0xfd, 'E', 'L', 'F'}; /* cli; hlt; jmp */
@@ -455,6 +497,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_segment_place_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_segment_count_and_entry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_elf_rejects_flat_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initrd_and_bzimage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flat, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flat_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
