@@ -43,7 +43,7 @@ CONFIG ?= tools/shoji.cfg
 DEMO_GUESTS := hello64.elf hello32.elf realmode.bin
 DEMO_FILES = $(foreach f,$(DEMO_GUESTS),$(BUILD)/guests/$(f)=guests/$(f))
 
-.PHONY: all deps run test unit-test system-test bench soak fuzz fuzz-build clean format
+.PHONY: all deps run test unit-test system-test bench soak fuzz fuzz-build linux-artifacts clean format
 all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi guests $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
 
 deps:
@@ -128,8 +128,12 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	python3 tests/run.py --build $(BUILD) --fuzz-seconds $(or $(FUZZ_SECONDS),600) fuzz/
 
+# Debian's cloud kernel for the Linux guest scenarios: from Debian's registry, never committed.
+linux-artifacts:
+	tools/fetch-linux.sh $(BUILD)/linux
+
 test: deps
-	@$(MAKE) --no-print-directory all unit-test fuzz-build
+	@$(MAKE) --no-print-directory all unit-test fuzz-build linux-artifacts
 	python3 tests/run.py --build $(BUILD)
 
 # Exit round trips, scheduling and start-up under Bochs (VT-x, exact instruction counts);

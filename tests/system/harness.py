@@ -50,7 +50,7 @@ class Scenario:
     forbid = (r"PANIC", r"EXCEPTION")
     end_marker = None          # stop the emulator once this regex appears
     expect_status = None       # QEMU exit status; None: don't care
-    requires = None            # callable returning None or a reason to skip
+    requires = None            # requires(build): None, or the reason to skip
 
     def __init__(self, name):
         self.name = name
@@ -67,7 +67,7 @@ def _write_config(path, sc):
         if sc.script is not None:
             f.write("script = scripts/console.txt\n")
         for g in sc.guests:
-            f.write("\n[guest %s]\nimage = guests/%s\n" % (g["name"], g["image"]))
+            f.write("\n[guest %s]\nimage = guests/%s\n" % (g["name"], os.path.basename(g["image"])))
             for key, value in g["keys"].items():
                 f.write("%s = %s\n" % (key, value))
         f.write(sc.config_extra)
@@ -77,8 +77,10 @@ def _files(sc, build):
     """SRC=DEST arguments for mkesp.sh / mkiso.sh: extra files and guest images."""
     out = ["%s=%s" % (os.path.join(ROOT, s) if not os.path.isabs(s) else s, d)
            for s, d in sc.esp_files]
+    # An image is a build/guests/ name, or an absolute path (e.g. Debian's kernel).
     images = sorted({g["image"] for g in sc.guests})
-    out += ["%s=guests/%s" % (os.path.join(build, "guests", i), i) for i in images]
+    out += ["%s=guests/%s" % (i if os.path.isabs(i) else os.path.join(build, "guests", i),
+                              os.path.basename(i)) for i in images]
     if sc.script is not None:
         path = os.path.join(build, "tests", sc.name, "console.txt")
         with open(path, "w") as f:
@@ -180,7 +182,7 @@ def run_bochs(sc, build, work):
 def run(sc, build):
     start = time.monotonic()
     if sc.requires:
-        why = sc.requires()
+        why = sc.requires(build)
         if why:
             return Result(sc.name, "SKIP", why)
     work = os.path.join(build, "tests", sc.name)
