@@ -109,10 +109,12 @@ static EFI_STATUS loader_read_images(EFI_FILE_HANDLE root, struct boot_info *bi)
 			efi_console_error(path, "too many modules (at most %u)", BOOT_MODULES_MAX);
 			return EFI_LOAD_ERROR;
 		}
+		/* As on the GRUB path: the guests naming it are skipped, not the machine. */
 		st = efi_file_read(root, path, EFI_MEM_BELOW_4G, &file, &reason);
 		if (EFI_ERROR(st)) {
-			efi_console_error(path, "%s", reason);
-			return st;
+			efi_console_printf("shoji.efi: warning: %s: %s, the guests naming it are "
+					   "skipped\n", path, reason);
+			continue;
 		}
 		loader_add_module(bi, image, &file);
 	}
