@@ -315,7 +315,7 @@ int guest_image_inspect(const void *image, uint64_t size, const struct guest_ima
 	/* Anything that claims to be ELF is held to it, never loaded as flat. */
 	if (size >= sizeof(elf_magic) && memcmp(file, elf_magic, sizeof(elf_magic)) == 0)
 		ret = gi_inspect_elf(file, size, opts, ram_size, img, reason);
-	else if (linux_bzimage_probe(file, size))
+	else if (linux_bzimage_probe(file, size) || opts->bzimage_only)
 		ret = gi_inspect_linux(file, size, opts, ram_size, img, reason);
 	else
 		ret = gi_inspect_flat(size, opts, ram_size, img, reason);

@@ -43,6 +43,7 @@ struct guest_image_opts {
 	bool entry_set; /* flat: entry_gpa given (else = load_gpa) */
 	gpa_t entry_gpa;
 	uint64_t initrd_size; /* Linux: bytes of the initramfs to make room for (0: none) */
+	bool bzimage_only;    /* named by 'kernel': anything but a bzImage is refused */
 };
 
 /* One piece of the image in guest RAM: file bytes, then zeroes (bss). */

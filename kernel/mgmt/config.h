@@ -15,7 +15,7 @@
  *   [guest NAME]              NAME: 1-31 characters of [A-Za-z0-9_-]
  *   image = PATH              required; a module the loader brought: an ELF, a
  *                             Linux bzImage or a flat binary, told apart by content
- *   kernel = PATH             the same as image (for Linux guests, as people say it)
+ *   kernel = PATH             as image, for a Linux bzImage only (anything else is refused)
  *   initrd = PATH             Linux: the initramfs, a module the loader brought
  *   cmdline = TEXT            the guest's command line: 0-255 printable characters
  *                             (no '#': it starts a comment); default empty

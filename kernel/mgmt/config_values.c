@@ -137,6 +137,7 @@ static int cfg_parse_image(struct cfg_parser *p, const char *key, struct cfg_spa
 		return -EINVAL;
 	}
 	p->cur.image = cfg_find_module(p, v);
+	p->cur.opts.bzimage_only = !strcmp(key, "kernel");
 	if (p->cur.image)
 		return 0;
 	cfg_error(p, "%s '%s' was not loaded", key, cfg_quote(v, q));

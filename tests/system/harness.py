@@ -67,8 +67,10 @@ def _write_config(path, sc):
         if sc.script is not None:
             f.write("script = scripts/console.txt\n")
         for g in sc.guests:
-            f.write("\n[guest %s]\nimage = guests/%s\n" % (g["name"], os.path.basename(g["image"])))
-            for key, value in g["keys"].items():
+            keys = dict(g["keys"])
+            f.write("\n[guest %s]\n%s = guests/%s\n" % (g["name"], keys.pop("image_key", "image"),
+                                                      os.path.basename(g["image"])))
+            for key, value in keys.items():
                 f.write("%s = %s\n" % (key, value))
         f.write(sc.config_extra)
 

@@ -51,3 +51,54 @@ class LinuxEarlyBoot(Scenario):
 
 
 SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot")]
+
+
+def write_variant(build, name, edit):
+    """A broken copy of Debian's kernel in BUILD/linux (made once per run)."""
+    data = bytearray(open(kernel_path(build), "rb").read())
+    data = edit(data)
+    path = os.path.join(build, "linux", name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class LinuxBadKernels(Scenario):
+    """Bad Linux inputs, each a one-line error naming the file and the cause, while a test
+    guest beside them runs: a truncated bzImage, one with a wrong setup-header magic, one
+    claiming boot protocol 2.11, a kernel whose init_size does not fit the guest's memory,
+    an initrd that was not loaded, an initrd given with a non-Linux image."""
+    qemu_smp = 2
+    timeout = 120
+    forbid = (r"PANIC", r"EXCEPTION")
+    expect = (r"guest short: image guests/vmlinuz-short: truncated: the kernel is 0x[0-9a-f]+ "
+              r"bytes, the file holds 0x[0-9a-f]+",
+              r"guest magic: image guests/vmlinuz-magic: not a bzImage \(no boot flag and HdrS "
+              r"header\)",
+              r"guest old: image guests/vmlinuz-old: boot protocol 2\.11 is too old \(need 2\.12\)",
+              r"guest small: image guests/vmlinuz: kernel needs 0x[0-9a-f]+ bytes from 0x200000: "
+              r"guest RAM ends at 0x[0-9a-f]+",
+              r"cfg: shoji\.cfg:\d+: initrd 'guests/nothing\.gz' was not loaded",
+              r"guest elfrd: image guests/hello64\.elf: an 'initrd' is for a Linux kernel "
+              r"\(bzImage\) only",
+              r"\[hello64\] hello64: PASS",
+              r"guests: 1 ran \(1 exited, 0 stopped by the hypervisor\)")
+
+    def requires(self, build):
+        if not os.path.exists(kernel_path(build)):
+            return "needs Debian's cloud kernel at %s (tools/fetch-linux.sh)" % kernel_path(build)
+        short = write_variant(build, "vmlinuz-short", lambda d: d[:len(d) // 2])
+        magic = write_variant(build, "vmlinuz-magic", lambda d: d[:0x202] + b"HdrX" + d[0x206:])
+        old = write_variant(build, "vmlinuz-old", lambda d: d[:0x206] + b"\x0b\x02" + d[0x208:])
+        self.guests = (guest("short", short, memory="128M"),
+                       guest("magic", magic, image_key="kernel"),
+                       guest("old", old, memory="128M"),
+                       guest("small", kernel_path(build), memory="32M"),
+                       guest("noinitrd", kernel_path(build), memory="128M",
+                             initrd="guests/nothing.gz"),
+                       guest("elfrd", "hello64.elf", initrd="guests/hello64.elf"),
+                       guest("hello64"))
+        return None
+
+
+SCENARIOS.append(LinuxBadKernels("uefi-linux-bad-kernels"))

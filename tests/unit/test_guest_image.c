@@ -384,6 +384,17 @@ static void test_initrd_and_bzimage(void **state)
 	assert_int_equal(ram[0x800200], 0); /* init_size beyond the file: zeroed */
 	/* The initramfs room: the highest page below the boot tables. */
 	assert_int_equal(img.initrd_gpa, RAM_SIZE - 7 * PAGE_SIZE - 0x1000);
+	/* Named by 'kernel': a bzImage or nothing, never a flat binary. */
+	opts = (struct guest_image_opts){.bzimage_only = true};
+	memcpy(bz + 0x202, "HdrX", 4);
+	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason),
+			 -ENOEXEC);
+	assert_string_equal(reason, "not a bzImage (no boot flag and HdrS header)");
+	opts.bzimage_only = false;
+	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason), 0);
+	assert_int_equal(img.kind, GUEST_IMAGE_FLAT);
+	memcpy(bz + 0x202, "HdrS", 4);
+	opts.initrd_size = 0x1000;
 	opts.mode_set = true;
 	opts.mode = VCPU_START_PROT32;
 	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason),
