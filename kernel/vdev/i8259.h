@@ -43,7 +43,7 @@ struct vpic_chip {
 	uint8_t irr;   /* interrupt request: edge latches and level lines */
 	uint8_t isr;   /* in service: acknowledged and not yet EOI'd */
 	uint8_t imr;   /* interrupt mask (OCW1) */
-	uint8_t lines; /* input levels as last driven, for edge detection */
+	uint8_t lines; /* input levels as last driven (master IR2: the slave's INT), for edges */
 	uint8_t elcr;  /* ELCR: 1 = level triggered (on a PC this, not ICW1 LTIM, rules) */
 	uint8_t elcr_fixed_edge; /* inputs the chipset keeps edge triggered */
 	uint8_t vector_base;	 /* ICW2 T7-T3: IRn is delivered as vector_base + n */
