@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of fuzz_guest_image, fuzz_acpi, fuzz_multiboot2 and
-fuzz_mmio_emulate (tests/fuzz/corpus/<name>/): a few small valid inputs in each
+"""Writes the seed corpora of fuzz_guest_image, fuzz_acpi, fuzz_multiboot2,
+fuzz_mmio_emulate and fuzz_i8259 (tests/fuzz/corpus/<name>/): a few small valid inputs in each
 harness's input format (see the harness's top comment). Run once; the files
 are committed."""
 import os
@@ -159,3 +159,39 @@ for name, mode, insn in [
     write("mmio_emulate", name, mmio(mode, insn))
 write("mmio_emulate", "mov_load_no_rsp", mmio(M64, b"\x8b\x20", ctl=4))
 write("mmio_emulate", "mov_load_fails", mmio(M64, b"\x8b\x07", ctl=8))
+
+# --- i8259: (op, value) pairs; op = action | target << 3 (see fuzz_i8259.c) -----------------
+
+PIC_WRITE, PIC_READ, PIC_SET_IRQ, PIC_ACK = 0, 1, 2, 3
+MASTER_CMD, MASTER_DATA, SLAVE_CMD, SLAVE_DATA, ELCR_MASTER, ELCR_SLAVE = range(6)
+
+
+def pic(*steps):
+    return b"".join(bytes([action | target << 3, value]) for action, target, value in steps)
+
+
+def out(port, value):
+    return (PIC_WRITE, port, value)
+
+
+def irq(n, level):
+    return (PIC_SET_IRQ, n, level)
+
+
+ACK = (PIC_ACK, 0, 0)
+LINUX_INIT = [out(MASTER_DATA, 0xff), out(SLAVE_DATA, 0xff),
+              out(MASTER_CMD, 0x11), out(MASTER_DATA, 0x20), out(MASTER_DATA, 0x04),
+              out(MASTER_DATA, 0x01), out(SLAVE_CMD, 0x11), out(SLAVE_DATA, 0x28),
+              out(SLAVE_DATA, 0x02), out(SLAVE_DATA, 0x01)]
+write("i8259", "linux_timer", pic(*LINUX_INIT, out(MASTER_DATA, 0xfe), irq(0, 1), irq(0, 0), ACK,
+                                  out(MASTER_CMD, 0x0b), (PIC_READ, MASTER_CMD, 0),
+                                  out(MASTER_CMD, 0x20), irq(0, 1), ACK))
+write("i8259", "slave_level", pic(*LINUX_INIT, out(MASTER_DATA, 0xfb), out(SLAVE_DATA, 0xe6),
+                                  out(ELCR_SLAVE, 0x08), irq(11, 1), irq(12, 1), ACK,
+                                  out(SLAVE_CMD, 0x20), out(MASTER_CMD, 0x20), ACK,
+                                  irq(11, 0), out(SLAVE_CMD, 0x20), out(MASTER_CMD, 0x20), ACK))
+write("i8259", "poll_aeoi_rotate", pic(out(MASTER_CMD, 0x11), out(MASTER_DATA, 0x20),
+                                       out(MASTER_DATA, 0x04), out(MASTER_DATA, 0x03),
+                                       out(MASTER_CMD, 0x80), irq(3, 1), irq(5, 1), ACK, ACK,
+                                       out(MASTER_CMD, 0x68), out(MASTER_CMD, 0x0c),
+                                       irq(6, 1), (PIC_READ, MASTER_CMD, 0)))
