@@ -34,6 +34,7 @@ enum msr_class msr_policy_classify(uint32_t msr)
 	case MSR_MISC_ENABLE:
 	case MSR_MTRRCAP:
 	case MSR_MTRR_DEF_TYPE:
+	case MSR_AMD_INT_PENDING:
 		return MSR_EMULATED;
 	default:
 		return MSR_DENY;
@@ -61,6 +62,10 @@ bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc,
 		break;
 	case MSR_MTRR_DEF_TYPE:
 		fixed = MTRR_DEF_TYPE_WB;
+		break;
+	case MSR_AMD_INT_PENDING:
+		/* No C1E: Linux reads it unguarded on AMD to pick its idle routine. */
+		fixed = 0;
 		break;
 	default:
 		return false;

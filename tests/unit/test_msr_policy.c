@@ -36,6 +36,13 @@ static void test_emulated_values(void **state)
 	assert_false(msr_policy_emulate(MSR_APIC_BASE, true, &v, 0, 0)); /* moving it: #GP */
 	v = 1;
 	assert_false(msr_policy_emulate(MSR_MTRRCAP, true, &v, 0, 0)); /* read-only */
+	/* AMD's C1E message MSR: reads 0, so Linux picks no C1E idle workaround. */
+	assert_int_equal(msr_policy_classify(0xc0010055), MSR_EMULATED);
+	v = 7;
+	assert_true(msr_policy_emulate(0xc0010055, false, &v, 0, 0));
+	assert_int_equal(v, 0);
+	v = 2;
+	assert_false(msr_policy_emulate(0xc0010055, true, &v, 0, 0));
 }
 
 static void test_efer(void **state)
