@@ -310,7 +310,7 @@ static __attribute__((noinline)) void handle_hlt(struct vcpu *v, const struct vc
 		exit_stop_guest(v, GUEST_EXITED, 0, "halted with interrupts disabled");
 		return;
 	}
-	sched_block(&v->se, v->timer_deadline);
+	sched_block(&v->se, virq_wake_deadline(v));
 }
 
 #define X86_OPCODE_HLT 0xf4

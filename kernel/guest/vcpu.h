@@ -203,6 +203,7 @@ struct vcpu {
 	uint8_t irq_vector;
 	bool intr_window;	 /* interrupt-window exiting requested from the backend */
 	uint64_t timer_deadline; /* TSC; 0: not armed */
+	uint64_t chip_deadline;	 /* TSC: poll the guest's irq_chip then (vCPU 0; 0: never) */
 	uint8_t timer_vector;
 	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
 	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START) */

@@ -7,6 +7,7 @@
 #include "drivers/tsc.h"
 #include "drivers/tsc_math.h"
 #include "kernel/sched/sched.h"
+#include "kernel/guest/guest.h"
 #include "kernel/guest/vcpu_event.h"
 #include "kernel/guest/virt.h"
 
@@ -41,9 +42,27 @@ static bool masked_by_tpr(struct vcpu *v)
 	return (v->irq_vector >> 4) <= virt->vcpu_read_cr(v, 8);
 }
 
+/* The guest's interrupt controller, if it has one and v is the vCPU it drives. */
+static struct virq_chip *chip_of(struct vcpu *v)
+{
+	return v->id == 0 ? v->guest->irq_chip : NULL;
+}
+
 bool virq_pending(struct vcpu *v)
 {
-	return v->event_pending || (v->irq_pending && !masked_by_tpr(v));
+	struct virq_chip *chip = chip_of(v);
+	if (chip && v->chip_deadline && rdtsc() >= v->chip_deadline)
+		v->chip_deadline = chip->poll(chip, rdtsc());
+	return v->event_pending || (v->irq_pending && !masked_by_tpr(v)) ||
+	       (chip && chip->pending(chip) >= 0);
+}
+
+uint64_t virq_wake_deadline(struct vcpu *v)
+{
+	uint64_t t = v->timer_deadline, c = chip_of(v) ? v->chip_deadline : 0;
+	if (!t)
+		return c;
+	return (!c || t < c) ? t : c;
 }
 
 void virq_before_entry(struct vcpu *v)
@@ -61,6 +80,19 @@ void virq_before_entry(struct vcpu *v)
 			vcpu_event_queue_interrupt(v, v->irq_vector);
 		} else {
 			want_window = true;
+		}
+	}
+	/* The PIC's interrupt: delivered like the line above, one event per entry. */
+	struct virq_chip *chip = chip_of(v);
+	if (chip) {
+		uint64_t now = rdtsc();
+		if (!v->chip_deadline || now >= v->chip_deadline)
+			v->chip_deadline = chip->poll(chip, now);
+		if (chip->pending(chip) >= 0) {
+			if (!v->event_pending && virt->vcpu_interruptible(v))
+				vcpu_event_queue_interrupt(v, (uint8_t)chip->acknowledge(chip));
+			else
+				want_window = true;
 		}
 	}
 	if (want_window != v->intr_window) {

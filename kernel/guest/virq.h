@@ -12,6 +12,20 @@
 
 #include "kernel/guest/vcpu.h"
 
+/*
+ * A guest's external interrupt controller with its timers (the PC's PIC
+ * pair and PIT, kernel/vdev/pc_platform.c), wired to vCPU 0 as on a PC
+ * without APIC. Implemented above this layer; polled here before entry.
+ */
+struct virq_chip {
+	/* Bring the timers up to now_tsc; the TSC at which to poll again (0: never). */
+	uint64_t (*poll)(struct virq_chip *c, uint64_t now_tsc);
+	/* The vector the next INTA would return, or -1: nothing to deliver. */
+	int (*pending)(struct virq_chip *c);
+	/* The INTA cycle: the vector, now in service. */
+	int (*acknowledge)(struct virq_chip *c);
+};
+
 /* Make `vector` pending for v and wake it if it waits in HLT (any CPU). */
 void virq_raise(struct vcpu *v, uint8_t vector);
 
@@ -23,5 +37,8 @@ void virq_before_entry(struct vcpu *v);
 
 /* Is an interrupt waiting that v can take once IF allows (HLT must not block)? */
 bool virq_pending(struct vcpu *v);
+
+/* When v, blocked in HLT, must wake: its timer or its interrupt chip's (TSC, 0: never). */
+uint64_t virq_wake_deadline(struct vcpu *v);
 
 #endif

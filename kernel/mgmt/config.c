@@ -230,6 +230,9 @@ static void cfg_end_section(struct cfg_parser *p)
 		cfg_error_at(p, p->cur.line, "guest '%s' has no image", p->cur.name);
 		p->cur_bad = true;
 	}
+	/* Linux finds its timer and interrupts on the PC's PIC and PIT unless told otherwise. */
+	if (p->cur.opts.bzimage_only && !(p->cur_keys & (1U << CFG_KEY_DEVICES)))
+		p->cur.devices |= CONFIG_DEV_PC;
 	cfg_check_placement(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */
 	if (!p->cur_bad)

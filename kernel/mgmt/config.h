@@ -32,7 +32,8 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
- *   devices = NAME, ...       from uart, debug-exit; default both; "none" for neither
+ *   devices = NAME, ...       from uart, debug-exit, pc (PIC pair + PIT); default uart and
+ *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
  * Numbers are decimal or 0x-prefixed hex. A guest section with any error is
  * dropped (with its messages); the others are kept, in file order. Checks
@@ -67,6 +68,7 @@
 /* Virtual devices a guest may have (struct config_guest.devices). */
 #define CONFIG_DEV_UART	      (1U << 0) /* "uart": COM1 16550 */
 #define CONFIG_DEV_DEBUG_EXIT (1U << 1) /* "debug-exit": the test exit port */
+#define CONFIG_DEV_PC	      (1U << 2) /* "pc": PIC pair, PIT, port 0x61 (default for 'kernel') */
 #define CONFIG_DEV_DEFAULT    (CONFIG_DEV_UART | CONFIG_DEV_DEBUG_EXIT)
 
 struct config_guest {

@@ -15,6 +15,7 @@ static const struct {
 } cfg_devices[] = {
     {"uart", CONFIG_DEV_UART},
     {"debug-exit", CONFIG_DEV_DEBUG_EXIT},
+    {"pc", CONFIG_DEV_PC},
 };
 
 /*
@@ -261,7 +262,7 @@ static int cfg_parse_devices(struct cfg_parser *p, struct cfg_span v)
 			if (cfg_span_is(item, cfg_devices[d].name))
 				break;
 		if (d == ARRAY_SIZE(cfg_devices)) {
-			cfg_error(p, "unknown device '%s' (expected uart or debug-exit)",
+			cfg_error(p, "unknown device '%s' (expected uart, debug-exit or pc)",
 				  cfg_quote(item, q));
 			return -EINVAL;
 		}

@@ -146,6 +146,7 @@ static int load_guest(struct guest *g)
 	}
 	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img))
 		return -EINVAL;
+	vdev_reset_standard(g);
 	struct vcpu_sregs sregs;
 	char why[GUEST_BOOT_REASON_MAX];
 	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
@@ -161,6 +162,7 @@ static int load_guest(struct guest *g)
 		exit_reset_debug_registers(v);
 		v->irq_pending = false;
 		v->timer_deadline = 0;
+		v->chip_deadline = 0;
 		/* Fresh FPU registers too: nothing of the previous run may show through. */
 		if (vcpu_run_forget_fpu(v)) {
 			log_err("guest %s: a CPU holding vCPU %u's FPU state did not answer",
@@ -193,7 +195,8 @@ static int load_guest(struct guest *g)
 static struct guest *build_guest(const struct config_guest *cg)
 {
 	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
-			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0);
+			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0) |
+			   ((cg->devices & CONFIG_DEV_PC) ? GUEST_DEV_PC : 0);
 	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
 	if (!g)
 		return NULL;

@@ -1,6 +1,7 @@
 /*
  * The standard devices a guest may have (GUEST_DEV_*): the 16550 UART at
- * GUEST_UART_PORT and the debug-exit port. Their storage hangs off the guest.
+ * GUEST_UART_PORT, the debug-exit port and the PC's PIC/PIT (pc_platform.h).
+ * Their storage hangs off the guest.
  */
 #ifndef SHOJI_KERNEL_VDEV_STANDARD_H
 #define SHOJI_KERNEL_VDEV_STANDARD_H
@@ -9,5 +10,8 @@ struct guest;
 
 /* Attach the GUEST_DEV_* devices in `devices` to g: 0 or -errno. */
 int vdev_attach_standard(struct guest *g, unsigned devices);
+
+/* A restart: the devices that keep state between runs back to power-on. */
+void vdev_reset_standard(struct guest *g);
 
 #endif

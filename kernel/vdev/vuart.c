@@ -356,6 +356,11 @@ bool vuart_irq_pending(const struct vuart *u)
 	return vuart_iir_id(u) != VUART_IIR_NO_INT;
 }
 
+bool vuart_irq_line(const struct vuart *u)
+{
+	return (u->mcr & VUART_MCR_OUT2) && vuart_irq_pending(u);
+}
+
 void vuart_flush(struct vuart *u)
 {
 	if (u->line_len)

@@ -115,6 +115,9 @@ unsigned vuart_rx_room(const struct vuart *u);
 /* True while an enabled interrupt condition is pending (IIR bit 0 would read 0). */
 bool vuart_irq_pending(const struct vuart *u);
 
+/* The PC's IRQ line from the UART: a pending interrupt, gated by MCR OUT2 as on a PC board. */
+bool vuart_irq_line(const struct vuart *u);
+
 /* Hand a partial console line (output not ended by '\n') to the guest console. */
 void vuart_flush(struct vuart *u);
 

@@ -104,14 +104,16 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 {
 	volatile bool *work = sched_work_flag();
 	/* The deadline armed; never the current one at first, UINT64_MAX included. */
-	uint64_t timer = ~v->timer_deadline;
+	uint64_t timer = ~earlier(v->timer_deadline, v->chip_deadline);
+	bool chip = v->guest->irq_chip != NULL;
 	struct vcpu_exit exit;
 
 	for (;;) {
-		if (v->irq_pending || v->timer_deadline || v->intr_window)
+		if (v->irq_pending || v->timer_deadline || v->intr_window || chip)
 			virq_before_entry(v);
-		if (v->timer_deadline != timer) {
-			timer = v->timer_deadline;
+		uint64_t due = earlier(v->timer_deadline, v->chip_deadline);
+		if (due != timer) {
+			timer = due;
 			arm_timer(v, earlier(slice_end, timer));
 		}
 		do {
@@ -140,7 +142,7 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 		 * A backend timer shorter than the deadline (VT-x counts 32 bits) ran out
 		 * early: arm what is left, or every entry would exit at once.
 		 */
-		timer = ~v->timer_deadline;
+		timer = ~earlier(v->timer_deadline, v->chip_deadline);
 	}
 }
 

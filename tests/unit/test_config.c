@@ -268,6 +268,9 @@ static void test_kernel_and_initrd(void **state)
 	assert_ptr_equal(cfg.guests[0].initrd, &modules[5]);
 	assert_int_equal(cfg.guests[0].opts.initrd_size, 0x123456);
 	assert_true(cfg.guests[0].opts.bzimage_only);
+	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_DEFAULT | CONFIG_DEV_PC);
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ndevices = uart\n"), 0);
+	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_UART);
 	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\n"), 0);
 	assert_false(cfg.guests[0].opts.bzimage_only);
 
@@ -555,13 +558,13 @@ static void test_new_key_errors(void **state)
 	check_bad_line("cap = 50%%", "bad cap '50%%' (expected a percentage 1..100, or none)");
 	check_bad_line("cap = %", "bad cap '%' (expected a percentage 1..100, or none)");
 	check_bad_line("cap = half", "bad cap 'half' (expected a percentage 1..100, or none)");
-	check_bad_line("devices = vga", "unknown device 'vga' (expected uart or debug-exit)");
+	check_bad_line("devices = vga", "unknown device 'vga' (expected uart, debug-exit or pc)");
 	check_bad_line("devices = uart, UART",
-		       "unknown device 'UART' (expected uart or debug-exit)");
+		       "unknown device 'UART' (expected uart, debug-exit or pc)");
 	check_bad_line("devices = uart,none",
-		       "unknown device 'none' (expected uart or debug-exit)");
+		       "unknown device 'none' (expected uart, debug-exit or pc)");
 	check_bad_line("devices = uart uart",
-		       "unknown device 'uart uart' (expected uart or debug-exit)");
+		       "unknown device 'uart uart' (expected uart, debug-exit or pc)");
 	check_bad_line("devices = debug-exit,uart,debug-exit", "device 'debug-exit' listed twice");
 	check_bad_line("devices = uart,", "bad device list 'uart,'");
 	check_bad_line("devices = ,uart", "bad device list ',uart'");

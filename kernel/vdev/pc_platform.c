@@ -1,0 +1,173 @@
+/* The PC's PIC pair, PIT and port 0x61 for one guest (see pc_platform.h). */
+#include "kernel/vdev/pc_platform.h"
+
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "drivers/tsc_math.h"
+#include "kernel/guest/guest.h"
+#include "kernel/sched/sched.h"
+
+#define PIT_IRQ		    0
+#define COM1_IRQ	    4
+#define PIT_PORTS	    4 /* 0x40-0x43; counter 1 (0x41) answers like an empty bus */
+#define PORT_B_PORTS	    1
+#define PORT_BYTE_MASK	    0xff
+
+static struct pc_platform *of_chip(struct virq_chip *c)
+{
+	return (struct pc_platform *)((char *)c - offsetof(struct pc_platform, chip));
+}
+
+static uint64_t now_ns(uint64_t tsc)
+{
+	return tsc_to_ns(tsc);
+}
+
+/*
+ * Locked: the PIT's edges since the last poll raise IRQ 0 (coalesced, as a
+ * late PC would), and COM1's line is sampled: the UART changes state in the
+ * exits that touch it, the line is looked at here, before each entry.
+ */
+static void pit_to_pic(struct pc_platform *p, uint64_t ns)
+{
+	if (vpit_irq0_edges(&p->pit, ns)) {
+		vpic_set_irq(&p->pic, PIT_IRQ, true);
+		vpic_set_irq(&p->pic, PIT_IRQ, false);
+	}
+	if (p->uart)
+		vpic_set_irq(&p->pic, COM1_IRQ, vuart_irq_line(p->uart));
+}
+
+static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
+{
+	struct pc_platform *p = of_chip(c);
+	uint64_t ns = now_ns(now_tsc);
+	spin_lock(&p->lock);
+	pit_to_pic(p, ns);
+	uint64_t next = vpit_next_irq0_ns(&p->pit, ns);
+	spin_unlock(&p->lock);
+	if (!next)
+		return 0;
+	return now_tsc + tsc_ns_to_ticks(next - ns, tsc_hz());
+}
+
+static int chip_pending(struct virq_chip *c)
+{
+	struct pc_platform *p = of_chip(c);
+	spin_lock(&p->lock);
+	if (p->uart)
+		vpic_set_irq(&p->pic, COM1_IRQ, vuart_irq_line(p->uart));
+	int vector = vpic_pending_vector(&p->pic);
+	spin_unlock(&p->lock);
+	return vector;
+}
+
+static int chip_acknowledge(struct virq_chip *c)
+{
+	struct pc_platform *p = of_chip(c);
+	spin_lock(&p->lock);
+	int vector = vpic_acknowledge(&p->pic);
+	spin_unlock(&p->lock);
+	return vector;
+}
+
+/*
+ * A write may unmask or end an interrupt, or program the PIT: the run loop
+ * must look at the chip before the next entry, which a raised work flag makes
+ * it do (the exit fast path looks at nothing else).
+ */
+static void chip_changed(struct pc_platform *p, struct guest *g)
+{
+	if (g->vcpu_count)
+		sched_kick(&g->vcpus[0].se);
+}
+
+static uint64_t pic_read(struct vdev *d, uint64_t offset, unsigned size)
+{
+	struct pc_platform *p = d->priv;
+	spin_lock(&p->lock);
+	uint8_t v = vpic_read(&p->pic, (uint16_t)(d->base + offset));
+	spin_unlock(&p->lock);
+	return v;
+}
+
+static void pic_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct pc_platform *p = d->priv;
+	spin_lock(&p->lock);
+	vpic_write(&p->pic, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK));
+	spin_unlock(&p->lock);
+	chip_changed(p, d->guest);
+}
+
+static uint64_t pit_read(struct vdev *d, uint64_t offset, unsigned size)
+{
+	struct pc_platform *p = d->priv;
+	uint64_t ns = now_ns(rdtsc());
+	spin_lock(&p->lock);
+	uint8_t v = vpit_read(&p->pit, (uint16_t)(d->base + offset), ns);
+	spin_unlock(&p->lock);
+	return v;
+}
+
+static void pit_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct pc_platform *p = d->priv;
+	uint64_t ns = now_ns(rdtsc());
+	spin_lock(&p->lock);
+	pit_to_pic(p, ns); /* edges of the old programming first */
+	vpit_write(&p->pit, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), ns);
+	spin_unlock(&p->lock);
+	chip_changed(p, d->guest);
+}
+
+static const struct vdev_ops pic_ops = {.read = pic_read, .write = pic_write};
+static const struct vdev_ops pit_ops = {.read = pit_read, .write = pit_write};
+
+static int attach_ports(struct guest *g, struct pc_platform *p, struct vdev *d, const char *name,
+			uint16_t base, unsigned length, const struct vdev_ops *ops)
+{
+	*d = (struct vdev){.name = name,
+			   .space = VDEV_PIO,
+			   .base = base,
+			   .length = length,
+			   .ops = ops,
+			   .priv = p};
+	return vdev_register(g, d);
+}
+
+void pc_platform_reset(struct pc_platform *p)
+{
+	spin_lock(&p->lock);
+	vpic_reset(&p->pic);
+	vpit_reset(&p->pit, now_ns(rdtsc()));
+	spin_unlock(&p->lock);
+}
+
+int pc_platform_attach(struct guest *g, struct pc_platform *p, const struct vuart *uart)
+{
+	p->uart = uart;
+	p->chip = (struct virq_chip){
+	    .poll = chip_poll, .pending = chip_pending, .acknowledge = chip_acknowledge};
+	p->lock = (struct spinlock)SPINLOCK_INIT;
+	pc_platform_reset(p);
+	int err = attach_ports(g, p, &p->pic_master, "pic-master", VPIC_MASTER_CMD, VPIC_CHIP_PORTS,
+			       &pic_ops);
+	if (!err)
+		err = attach_ports(g, p, &p->pic_slave, "pic-slave", VPIC_SLAVE_CMD,
+				   VPIC_CHIP_PORTS, &pic_ops);
+	if (!err)
+		err = attach_ports(g, p, &p->elcr, "elcr", VPIC_ELCR_MASTER, VPIC_CHIP_PORTS,
+				   &pic_ops);
+	if (!err)
+		err = attach_ports(g, p, &p->pit_ports, "pit", VPIT_PORT_COUNTER0, PIT_PORTS,
+				   &pit_ops);
+	if (!err)
+		err = attach_ports(g, p, &p->port_b, "port-b", VPIT_PORT_SYSTEM, PORT_B_PORTS,
+				   &pit_ops);
+	if (!err)
+		g->irq_chip = &p->chip;
+	return err;
+}

@@ -1,0 +1,39 @@
+/*
+ * The PC's legacy interrupt and timer devices for one guest: the i8259 PIC
+ * pair with its ELCR, the i8254 PIT (channels 0 and 2) and port 0x61, wired
+ * as on a PC (PIT OUT0 -> IRQ 0, COM1 -> IRQ 4) and offered to the run loop as the guest's
+ * struct virq_chip (interrupts for vCPU 0). The device models are pure
+ * (i8259.c, i8254.c); this file adds the ports, the clock and a lock, since
+ * any vCPU may touch the ports while vCPU 0 takes the interrupts.
+ */
+#ifndef SHOJI_KERNEL_VDEV_PC_PLATFORM_H
+#define SHOJI_KERNEL_VDEV_PC_PLATFORM_H
+
+#include "kernel/core/spinlock.h"
+#include "kernel/guest/vdev.h"
+#include "kernel/guest/virq.h"
+#include "kernel/vdev/i8254.h"
+#include "kernel/vdev/i8259.h"
+#include "kernel/vdev/vuart.h"
+
+struct guest;
+
+struct pc_platform {
+	struct virq_chip chip;
+	struct spinlock lock;
+	struct vpic pic;
+	struct vpit pit;
+	const struct vuart *uart; /* COM1 on IRQ 4, or NULL */
+	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b;
+};
+
+/*
+ * Attach the devices to g and make them its irq_chip; @uart (or NULL) is
+ * sampled for IRQ 4 whenever the chip is polled. -EBUSY/-ENOSPC from vdev_register.
+ */
+int pc_platform_attach(struct guest *g, struct pc_platform *p, const struct vuart *uart);
+
+/* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left it. */
+void pc_platform_reset(struct pc_platform *p);
+
+#endif
