@@ -46,11 +46,37 @@ class LinuxEarlyBoot(Scenario):
         path = kernel_path(build)
         if not os.path.exists(path):
             return "needs Debian's cloud kernel at %s (tools/fetch-linux.sh)" % path
-        self.guests = (guest("linux", path, memory="128M", cmdline=CMDLINE),)
+        self.guests = (guest("linux", path, image_key="kernel", memory="128M", cmdline=CMDLINE),)
         return None
 
 
-SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot")]
+class LinuxInit(LinuxEarlyBoot):
+    """Debian's kernel with the BusyBox initramfs (tools/mkinitramfs.py) on the PC's PIC and
+    PIT: /init runs, checksums generated data, sleeps a second on the guest's timer and
+    powers off; Shoji reports the guest's end and keeps running."""
+    timeout = 300
+    script = None
+    expect = (r"guest linux: Linux boot protocol 2\.\d\d, kernel at 0x1000000, initramfs \d+ bytes",
+              r"\[linux\] shoji-init: /init running",
+              # sha256 of 4 MiB of zeros, computed by BusyBox in the guest
+              r"\[linux\] shoji-init: sha256 bb9f8df61474d25e",
+              r"\[linux\] shoji-init: slept 1 s",
+              r"\[linux\] shoji-init: done",
+              r"guest linux: exited: halted with interrupts disabled",
+              r"guests: 1 ran")
+
+    def requires(self, build):
+        why = super().requires(build)
+        initrd = os.path.join(build, "linux", "initramfs.cpio.gz")
+        if why or not os.path.exists(initrd):
+            return why or "needs the test initramfs at %s (tools/fetch-linux.sh)" % initrd
+        self.esp_files = ((initrd, "guests/initramfs.cpio.gz"),)
+        self.guests = (guest("linux", kernel_path(build), image_key="kernel", memory="128M",
+                             cmdline=CMDLINE, initrd="guests/initramfs.cpio.gz"),)
+        return None
+
+
+SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot"), LinuxInit("uefi-linux-init")]
 
 
 def write_variant(build, name, edit):
