@@ -35,6 +35,7 @@ enum msr_class msr_policy_classify(uint32_t msr)
 	case MSR_MTRRCAP:
 	case MSR_MTRR_DEF_TYPE:
 	case MSR_AMD_INT_PENDING:
+	case MSR_BIOS_SIGN_ID:
 		return MSR_EMULATED;
 	default:
 		return MSR_DENY;
@@ -65,6 +66,13 @@ bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc,
 		break;
 	case MSR_AMD_INT_PENDING:
 		/* No C1E: Linux reads it unguarded on AMD to pick its idle routine. */
+		fixed = 0;
+		break;
+	case MSR_BIOS_SIGN_ID:
+		/*
+		 * Linux writes 0, runs CPUID 1 and reads the microcode revision here,
+		 * unguarded on Intel: no microcode update is visible to a guest.
+		 */
 		fixed = 0;
 		break;
 	default:

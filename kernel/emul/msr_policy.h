@@ -19,6 +19,7 @@
 #define MSR_PAT		       0x277
 #define MSR_MTRR_DEF_TYPE      0x2ff
 #define MSR_AMD_INT_PENDING    0xc0010055 /* C1E control on AMD family 0x10+: reads 0 */
+#define MSR_BIOS_SIGN_ID       0x8b	  /* Intel microcode revision: reads 0 */
 #define MSR_EFER_NUM	       0xc0000080
 #define MSR_STAR	       0xc0000081
 #define MSR_LSTAR	       0xc0000082

@@ -128,3 +128,13 @@ class LinuxBadKernels(Scenario):
 
 
 SCENARIOS.append(LinuxBadKernels("uefi-linux-bad-kernels"))
+
+
+class BochsLinuxInit(LinuxInit):
+    """The same on VT-x under Bochs (GRUB loads the kernel and initramfs as modules)."""
+    emulator = "bochs"
+    bochs_megs = 512
+    timeout = 900
+
+
+SCENARIOS.append(BochsLinuxInit("bochs-linux-init"))

@@ -43,6 +43,13 @@ static void test_emulated_values(void **state)
 	assert_int_equal(v, 0);
 	v = 2;
 	assert_false(msr_policy_emulate(0xc0010055, true, &v, 0, 0));
+	/* Intel's microcode revision: Linux writes 0, then reads it: 0. */
+	assert_int_equal(msr_policy_classify(0x8b), MSR_EMULATED);
+	v = 0;
+	assert_true(msr_policy_emulate(0x8b, true, &v, 0, 0));
+	v = 9;
+	assert_true(msr_policy_emulate(0x8b, false, &v, 0, 0));
+	assert_int_equal(v, 0);
 }
 
 static void test_efer(void **state)
