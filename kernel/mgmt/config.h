@@ -32,7 +32,7 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
- *   devices = NAME, ...       from uart, debug-exit, pc (PIC pair + PIT); default uart and
+ *   devices = NAME, ...       from uart, debug-exit, pc (PIC pair, PIT, reset ports); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
  * Numbers are decimal or 0x-prefixed hex. A guest section with any error is

@@ -8,12 +8,14 @@
 #include "kernel/guest/hypercall_abi.h"
 #include "kernel/vdev/debug_exit.h"
 #include "kernel/vdev/pc_platform.h"
+#include "kernel/vdev/reset_ports.h"
 #include "kernel/vdev/vuart.h"
 
 struct standard_devices {
 	struct vuart uart;
 	struct vdev debug_exit;
 	struct pc_platform pc;
+	struct reset_ports reset;
 };
 
 int vdev_attach_standard(struct guest *g, unsigned devices)
@@ -29,6 +31,8 @@ int vdev_attach_standard(struct guest *g, unsigned devices)
 	if (!err && (devices & GUEST_DEV_PC))
 		err = pc_platform_attach(g, &devs->pc,
 					 (devices & GUEST_DEV_UART) ? &devs->uart : NULL);
+	if (!err && (devices & GUEST_DEV_PC))
+		err = reset_ports_attach(g, &devs->reset);
 	if (err) {
 		free(devs);
 		return err;
