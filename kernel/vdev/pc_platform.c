@@ -84,6 +84,13 @@ static void chip_changed(struct pc_platform *p, struct guest *g)
 		sched_kick(&g->vcpus[0].se);
 }
 
+/* COM1's line may have risen (vuart.c): vCPU 0 must look before its next entry. */
+static void uart_line_rise(void *ctx)
+{
+	struct pc_platform *p = ctx;
+	chip_changed(p, p->pic_master.guest);
+}
+
 static uint64_t pic_read(struct vdev *d, uint64_t offset, unsigned size)
 {
 	struct pc_platform *p = d->priv;
@@ -146,7 +153,7 @@ void pc_platform_reset(struct pc_platform *p)
 	spin_unlock(&p->lock);
 }
 
-int pc_platform_attach(struct guest *g, struct pc_platform *p, const struct vuart *uart)
+int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart)
 {
 	p->uart = uart;
 	p->chip = (struct virq_chip){
@@ -169,5 +176,10 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, const struct vuar
 				   &pit_ops);
 	if (!err)
 		g->irq_chip = &p->chip;
+	if (!err && uart) {
+		/* The UART is the platform's to wire: IRQ 4, sampled when it says so. */
+		uart->line_ctx = p;
+		uart->line_rise = uart_line_rise;
+	}
 	return err;
 }

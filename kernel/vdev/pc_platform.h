@@ -31,7 +31,7 @@ struct pc_platform {
  * Attach the devices to g and make them its irq_chip; @uart (or NULL) is
  * sampled for IRQ 4 whenever the chip is polled. -EBUSY/-ENOSPC from vdev_register.
  */
-int pc_platform_attach(struct guest *g, struct pc_platform *p, const struct vuart *uart);
+int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart);
 
 /* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left it. */
 void pc_platform_reset(struct pc_platform *p);

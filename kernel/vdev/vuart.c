@@ -161,6 +161,13 @@ static void vuart_console_put(struct vuart *u, uint8_t byte)
 	u->line[u->line_len++] = (byte >= 0x20 && byte < 0x7f) ? (char)byte : '.';
 }
 
+/* An interrupt condition may have appeared: the interrupt controller must look now. */
+static void vuart_tell_line(struct vuart *u)
+{
+	if (u->line_rise && vuart_irq_line(u))
+		u->line_rise(u->line_ctx);
+}
+
 static void vuart_transmit(struct vuart *u, uint8_t byte)
 {
 	/*
@@ -173,6 +180,8 @@ static void vuart_transmit(struct vuart *u, uint8_t byte)
 		vuart_console_put(u, byte);
 	/* The byte left at once: THR is empty again, which is itself an interrupt condition. */
 	u->thre_pending = true;
+	if (u->ier & VUART_IER_ETBEI)
+		vuart_tell_line(u);
 }
 
 static void vuart_write_fcr(struct vuart *u, uint8_t value)
@@ -201,6 +210,7 @@ static void vuart_write_ier(struct vuart *u, uint8_t value)
 	if ((ier ^ u->ier) & VUART_IER_ETBEI)
 		u->thre_pending = ier & VUART_IER_ETBEI;
 	u->ier = ier;
+	vuart_tell_line(u);
 }
 
 static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
@@ -266,6 +276,7 @@ static void vuart_write_reg(struct vuart *u, unsigned reg, uint8_t value)
 	case VUART_MCR:
 		u->mcr = value & VUART_MCR_MASK;
 		vuart_update_msr(u);
+		vuart_tell_line(u); /* OUT2 connects the line */
 		break;
 	case VUART_SCR:
 		u->scr = value;
@@ -342,6 +353,7 @@ void vuart_receive(struct vuart *u, uint8_t byte)
 	if (vuart_loopback(u))
 		return;
 	vuart_rx_push(u, byte);
+	vuart_tell_line(u);
 }
 
 unsigned vuart_rx_room(const struct vuart *u)

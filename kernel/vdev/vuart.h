@@ -97,6 +97,10 @@ struct vuart {
 
 	char line[VUART_LINE_MAX + 1];
 	unsigned line_len;
+
+	/* Whoever wires the IRQ line (pc_platform.c): told when it may have risen, or NULL. */
+	void (*line_rise)(void *ctx);
+	void *line_ctx;
 };
 
 /* Reset u to the chip's power-on state and claim [base, base+8) in g's port space. */

@@ -254,6 +254,36 @@ static void test_iir_priorities(void **state)
 	assert_false(vuart_irq_pending(&uart));
 }
 
+static unsigned line_rises;
+
+static void count_rise(void *ctx)
+{
+	line_rises++;
+}
+
+/* The IRQ line (MCR OUT2 gated) and the hook that tells the interrupt controller it may have risen. */
+static void test_irq_line_and_rise_hook(void **state)
+{
+	line_rises = 0;
+	uart.line_rise = count_rise;
+	outb(VUART_IER, VUART_IER_ETBEI); /* THRE pending, but OUT2 is off: no line */
+	assert_true(vuart_irq_pending(&uart));
+	assert_false(vuart_irq_line(&uart));
+	assert_int_equal(line_rises, 0);
+	outb(VUART_MCR, VUART_MCR_OUT2);
+	assert_true(vuart_irq_line(&uart));
+	assert_int_equal(line_rises, 1);
+	assert_int_equal(inb(VUART_IIR) & VUART_IIR_ID_MASK, VUART_IIR_THRI); /* clears THRE */
+	assert_false(vuart_irq_line(&uart));
+	outb(VUART_THR, 'x'); /* the byte leaves at once: THRE again */
+	assert_true(vuart_irq_line(&uart));
+	assert_int_equal(line_rises, 2);
+	outb(VUART_IER, 0);
+	outb(VUART_THR, 'y'); /* polled output: no interrupt, no hook */
+	assert_int_equal(line_rises, 2);
+	uart.line_rise = NULL;
+}
+
 static void test_thre_clear_only_when_shown(void **state)
 {
 	outb(VUART_IER, VUART_IER_ERBFI | VUART_IER_ETBEI);
@@ -514,6 +544,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_lsr, setup),
 	    cmocka_unit_test_setup(test_fcr, setup),
 	    cmocka_unit_test_setup(test_iir_priorities, setup),
+	    cmocka_unit_test_setup(test_irq_line_and_rise_hook, setup),
 	    cmocka_unit_test_setup(test_thre_clear_only_when_shown, setup),
 	    cmocka_unit_test_setup(test_rx_trigger_and_timeout, setup),
 	    cmocka_unit_test_setup(test_msr_idle, setup),
