@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/emul/x86_decode.c kernel/emul/mmio_emulate.c */
+/* fuzz-sources: kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c kernel/emul/mmio_emulate.c */
 /*
  * libFuzzer: the MMIO emulator against a reference model of its own. Any
  * instruction the decoder accepts with a memory operand and the emulator

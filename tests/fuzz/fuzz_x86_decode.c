@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/emul/x86_decode.c kernel/emul/mmio_emulate.c */
+/* fuzz-sources: kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c kernel/emul/mmio_emulate.c */
 /*
  * libFuzzer: the one x86 decoder on arbitrary bytes in each mode. It never
  * reads past `valid` bytes (ASan: the bytes are an exact-size copy), and a

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/guest_mem.c kernel/emul/guest_paging.c kernel/emul/x86_decode.c */
+/* unit-test-sources: kernel/emul/guest_mem.c kernel/emul/guest_paging.c kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c */
 /*
  * Guest memory access over a fake guest RAM (guest_ram_ptr() is stubbed
  * here with a host buffer): GPA copies and their bounds, GVA copies across

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/guest_paging.c kernel/emul/x86_decode.c */
+/* unit-test-sources: kernel/emul/guest_paging.c kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c */
 /*
  * Guest page walks over a fake guest RAM (a host buffer standing for GPA
  * [0, RAM_SIZE)): each paging mode with 4 KiB and large pages, not-present,

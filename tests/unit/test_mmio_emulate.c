@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/mmio_emulate.c kernel/emul/x86_decode.c */
+/* unit-test-sources: kernel/emul/mmio_emulate.c kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c */
 /*
  * MMIO emulation tests: instructions are given as bytes, decoded, and run
  * against a scripted device that logs every access. Arithmetic flags are

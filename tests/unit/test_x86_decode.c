@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/x86_decode.c kernel/emul/mmio_emulate.c */
+/* unit-test-sources: kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c kernel/emul/mmio_emulate.c */
 /*
  * Instruction decoder tests. Encodings were cross-checked with GNU as and
  * objdump on the host (as --64/--32, .code16; objdump -d [-Mi8086]). Every

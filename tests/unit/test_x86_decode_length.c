@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/x86_decode.c */
+/* unit-test-sources: kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c */
 /*
  * Instruction decoder tests, second part: lengths and the instructions an
  * intercept stops at (what SVM without NRIP-save or decode assists needs).

@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/emul/x86_decode_memo.c kernel/emul/x86_decode.c */
+/* unit-test-sources: kernel/emul/x86_decode_memo.c kernel/emul/x86_decode.c kernel/emul/x86_opcodes.c */
 /*
  * Decode memo tests: every answer equals x86_decode()'s; a remembered entry
  * is used only for the same mode and the same bytes over the instruction's
