@@ -316,6 +316,12 @@ int guests_start_one(struct guest *g)
 
 int guests_stop_one(struct guest *g)
 {
+	if (g->state != GUEST_RUNNING && g->restart_pending) {
+		/* Between a reset (or restart) and its start: it stays stopped. */
+		g->restart_pending = false;
+		log_info("guest %s: stopped from the console before its restart", g->name);
+		return 0;
+	}
 	if (g->state != GUEST_RUNNING)
 		return -EALREADY;
 	guest_stop(g, GUEST_EXITED, 0, "stopped from the console");
