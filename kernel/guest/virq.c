@@ -48,11 +48,19 @@ static struct virq_chip *chip_of(struct vcpu *v)
 	return v->id == 0 ? v->guest->irq_chip : NULL;
 }
 
+/* Bring the chip's timers up to now when its deadline has come (or none is known yet). */
+static void chip_poll_if_due(struct vcpu *v, struct virq_chip *chip)
+{
+	uint64_t now = rdtsc();
+	if (!v->chip_deadline || now >= v->chip_deadline)
+		v->chip_deadline = chip->poll(chip, now);
+}
+
 bool virq_pending(struct vcpu *v)
 {
 	struct virq_chip *chip = chip_of(v);
-	if (chip && v->chip_deadline && rdtsc() >= v->chip_deadline)
-		v->chip_deadline = chip->poll(chip, rdtsc());
+	if (chip)
+		chip_poll_if_due(v, chip);
 	return v->event_pending || (v->irq_pending && !masked_by_tpr(v)) ||
 	       (chip && chip->pending(chip) >= 0);
 }
@@ -85,9 +93,7 @@ void virq_before_entry(struct vcpu *v)
 	/* The PIC's interrupt: delivered like the line above, one event per entry. */
 	struct virq_chip *chip = chip_of(v);
 	if (chip) {
-		uint64_t now = rdtsc();
-		if (!v->chip_deadline || now >= v->chip_deadline)
-			v->chip_deadline = chip->poll(chip, now);
+		chip_poll_if_due(v, chip);
 		if (chip->pending(chip) >= 0) {
 			if (!v->event_pending && virt->vcpu_interruptible(v))
 				vcpu_event_queue_interrupt(v, (uint8_t)chip->acknowledge(chip));

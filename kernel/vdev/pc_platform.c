@@ -20,11 +20,6 @@ static struct pc_platform *of_chip(struct virq_chip *c)
 	return (struct pc_platform *)((char *)c - offsetof(struct pc_platform, chip));
 }
 
-static uint64_t now_ns(uint64_t tsc)
-{
-	return tsc_to_ns(tsc);
-}
-
 /*
  * Locked: the PIT's edges since the last poll raise IRQ 0 (coalesced, as a
  * late PC would), and COM1's line is sampled: the UART changes state in the
@@ -43,7 +38,7 @@ static void pit_to_pic(struct pc_platform *p, uint64_t ns)
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 {
 	struct pc_platform *p = of_chip(c);
-	uint64_t ns = now_ns(now_tsc);
+	uint64_t ns = tsc_to_ns(now_tsc);
 	spin_lock(&p->lock);
 	pit_to_pic(p, ns);
 	uint64_t next = vpit_next_irq0_ns(&p->pit, ns);
@@ -78,7 +73,7 @@ static int chip_acknowledge(struct virq_chip *c)
  * must look at the chip before the next entry, which a raised work flag makes
  * it do (the exit fast path looks at nothing else).
  */
-static void chip_changed(struct pc_platform *p, struct guest *g)
+static void chip_changed(struct guest *g)
 {
 	if (g->vcpu_count)
 		sched_kick(&g->vcpus[0].se);
@@ -88,7 +83,7 @@ static void chip_changed(struct pc_platform *p, struct guest *g)
 static void uart_line_rise(void *ctx)
 {
 	struct pc_platform *p = ctx;
-	chip_changed(p, p->pic_master.guest);
+	chip_changed(p->pic_master.guest);
 }
 
 static uint64_t pic_read(struct vdev *d, uint64_t offset, unsigned size)
@@ -106,13 +101,13 @@ static void pic_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	spin_lock(&p->lock);
 	vpic_write(&p->pic, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK));
 	spin_unlock(&p->lock);
-	chip_changed(p, d->guest);
+	chip_changed(d->guest);
 }
 
 static uint64_t pit_read(struct vdev *d, uint64_t offset, unsigned size)
 {
 	struct pc_platform *p = d->priv;
-	uint64_t ns = now_ns(rdtsc());
+	uint64_t ns = tsc_to_ns(rdtsc());
 	spin_lock(&p->lock);
 	uint8_t v = vpit_read(&p->pit, (uint16_t)(d->base + offset), ns);
 	spin_unlock(&p->lock);
@@ -122,12 +117,12 @@ static uint64_t pit_read(struct vdev *d, uint64_t offset, unsigned size)
 static void pit_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t value)
 {
 	struct pc_platform *p = d->priv;
-	uint64_t ns = now_ns(rdtsc());
+	uint64_t ns = tsc_to_ns(rdtsc());
 	spin_lock(&p->lock);
 	pit_to_pic(p, ns); /* edges of the old programming first */
 	vpit_write(&p->pit, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), ns);
 	spin_unlock(&p->lock);
-	chip_changed(p, d->guest);
+	chip_changed(d->guest);
 }
 
 static const struct vdev_ops pic_ops = {.read = pic_read, .write = pic_write};
@@ -149,7 +144,7 @@ void pc_platform_reset(struct pc_platform *p)
 {
 	spin_lock(&p->lock);
 	vpic_reset(&p->pic);
-	vpit_reset(&p->pit, now_ns(rdtsc()));
+	vpit_reset(&p->pit, tsc_to_ns(rdtsc()));
 	spin_unlock(&p->lock);
 }
 
