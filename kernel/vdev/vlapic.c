@@ -395,8 +395,10 @@ int vlapic_set_apic_base(struct vlapic *l, uint64_t value, unsigned maxphyaddr)
 
 	if (value & reserved)
 		return -EINVAL;
-	/* SDM 3A 11.12.5, Figure 11-27: EXTD alone is invalid, x2APIC is entered from xAPIC only
-	 * and left only to disabled. */
+	/*
+	 * SDM 3A 11.12.5 (Figure 11-27): EXTD without EN is invalid, x2APIC
+	 * mode is entered only from xAPIC mode and left only to disabled.
+	 */
 	if (extd && !en)
 		return -EINVAL;
 	if (extd && !was_en)
