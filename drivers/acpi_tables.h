@@ -232,4 +232,88 @@ _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET layout");
 _Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG layout");
 _Static_assert(sizeof(struct acpi_mcfg_allocation) == 16, "MCFG allocation layout");
 
+/*
+ * Added for the tables the hypervisor writes for its guests
+ * (kernel/guest/guest_acpi.c); layouts of ACPI 6.5 chapter 5.
+ */
+#define ACPI_SIG_DSDT "DSDT"
+#define ACPI_SIG_FACS "FACS"
+
+#define ACPI_MADT_TYPE_ISO	 2 /* 5.2.12.5 Interrupt Source Override */
+#define ACPI_MADT_TYPE_LAPIC_NMI 4 /* 5.2.12.7 Local APIC NMI */
+
+/* ACPI 5.2.12.5 Table 5.26 MPS INTI flags (ISO and NMI entries). */
+#define ACPI_MPS_POLARITY_CONFORMS 0x0
+#define ACPI_MPS_POLARITY_HIGH	   0x1
+#define ACPI_MPS_POLARITY_LOW	   0x3
+#define ACPI_MPS_TRIGGER_CONFORMS  (0x0 << 2)
+#define ACPI_MPS_TRIGGER_EDGE	   (0x1 << 2)
+#define ACPI_MPS_TRIGGER_LEVEL	   (0x3 << 2)
+
+#define ACPI_MADT_BUS_ISA	  0    /* 5.2.12.5: the only defined bus, 0 = ISA */
+#define ACPI_MADT_ALL_PROCESSORS  0xff /* 5.2.12.7: an NMI entry for every processor */
+
+/* ACPI 5.2.12.5 Interrupt Source Override Structure. */
+struct acpi_madt_iso {
+	struct acpi_madt_entry entry;
+	uint8_t bus;
+	uint8_t source;
+	uint32_t gsi;
+	uint16_t flags;
+} __attribute__((packed));
+
+/* ACPI 5.2.12.7 Local APIC NMI Structure. */
+struct acpi_madt_lapic_nmi {
+	struct acpi_madt_entry entry;
+	uint8_t processor_uid;
+	uint16_t flags;
+	uint8_t lint;
+} __attribute__((packed));
+
+/* ACPI 5.2.9 Table 5.10 Fixed ACPI Description Table Fixed Feature Flags. */
+#define ACPI_FADT_WBINVD	  (1U << 0)
+#define ACPI_FADT_PROC_C1	  (1U << 2)
+#define ACPI_FADT_PWR_BUTTON	  (1U << 4)
+#define ACPI_FADT_SLP_BUTTON	  (1U << 5)
+#define ACPI_FADT_FIX_RTC	  (1U << 6)
+#define ACPI_FADT_RESET_REG_SUP	  (1U << 10)
+#define ACPI_FADT_HW_REDUCED_ACPI (1U << 20)
+
+/* ACPI 5.2.9.3 Table 5.11 IA-PC Boot Architecture Flags. */
+#define ACPI_FADT_BOOT_LEGACY_DEVICES	    (1U << 0)
+#define ACPI_FADT_BOOT_8042		    (1U << 1)
+#define ACPI_FADT_BOOT_VGA_NOT_PRESENT	    (1U << 2)
+#define ACPI_FADT_BOOT_MSI_NOT_SUPPORTED    (1U << 3)
+#define ACPI_FADT_BOOT_PCIE_ASPM_CONTROLS   (1U << 4)
+#define ACPI_FADT_BOOT_CMOS_RTC_NOT_PRESENT (1U << 5)
+
+/* ACPI 5.2.3.2 Table 5.1 Generic Address Structure access sizes. */
+#define ACPI_GAS_ACCESS_UNDEFINED 0
+#define ACPI_GAS_ACCESS_BYTE	  1
+#define ACPI_GAS_ACCESS_WORD	  2
+#define ACPI_GAS_ACCESS_DWORD	  3
+
+/* ACPI 5.2.10 Firmware ACPI Control Structure (64 bytes, 64-byte aligned, no checksum). */
+struct acpi_facs {
+	char signature[4];
+	uint32_t length;
+	uint32_t hardware_signature;
+	uint32_t firmware_waking_vector;
+	uint32_t global_lock;
+	uint32_t flags;
+	uint64_t x_firmware_waking_vector;
+	uint8_t version;
+	uint8_t reserved[3];
+	uint32_t ospm_flags;
+	uint8_t reserved1[24];
+} __attribute__((packed));
+
+#define ACPI_FACS_ALIGN 64
+
+_Static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT ISO layout");
+_Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT LAPIC NMI layout");
+_Static_assert(sizeof(struct acpi_facs) == 64, "FACS layout");
+_Static_assert(__builtin_offsetof(struct acpi_fadt, sleep_control_reg) == 244,
+	       "FADT SLEEP_CONTROL_REG");
+
 #endif
