@@ -10,6 +10,7 @@
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_TSC		 0x10
 #define MSR_IA32_PAT		 0x277
+#define MSR_IA32_TSC_DEADLINE	 0x6e0
 #define MSR_X2APIC_BASE		 0x800 /* x2APIC registers: 0x800 + (xAPIC offset >> 4) */
 #define MSR_EFER		 0xc0000080
 #define MSR_FS_BASE		 0xc0000100

@@ -59,7 +59,8 @@
 #define TOPO_LEVEL_CORE	  2
 
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
-				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn)
+				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn,
+				 bool local_apic)
 {
 	struct cpuid_result r = host;
 
@@ -71,9 +72,13 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		r.ecx |= L1_ECX_HYPERVISOR;
 		if (guest_cr4_osxsave)
 			r.ecx |= L1_ECX_OSXSAVE;
-		/* No virtual local APIC yet: a guest must not look for one. */
 		r.edx &=
 		    ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
+		/* A guest with the PC platform has local APICs (kernel/vdev/apic_bus.c); others none. */
+		if (local_apic) {
+			r.edx |= L1_EDX_APIC;
+			r.ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
+		}
 		/* EBX: initial APIC ID (31:24) and one logical processor (23:16). */
 		r.ebx = (r.ebx & 0xffff) | (1u << 16) | ((vcpu_id & 0xff) << 24);
 		break;
@@ -140,7 +145,7 @@ static bool cacheable(uint32_t leaf)
 }
 
 static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max, uint32_t hc_insn,
-		       struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
+		       bool local_apic, struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
 {
 	for (uint32_t i = 0; i < CPUID_CACHE_SLOTS; i++) {
 		uint32_t leaf = base + i;
@@ -151,17 +156,17 @@ static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max, ui
 		slots[i] = (struct cpuid_slot){
 		    .valid = true,
 		    .subleaf0_only = leaf == LEAF_EXT_FEATURES,
-		    .r = cpuid_policy(leaf, 0, h, 0, false, hc_insn),
+		    .r = cpuid_policy(leaf, 0, h, 0, false, hc_insn, local_apic),
 		};
 	}
 }
 
-void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn,
+void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn, bool local_apic,
 			     struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
 {
-	fill_range(c->basic, 0, host(0, 0).eax, hc_insn, host);
+	fill_range(c->basic, 0, host(0, 0).eax, hc_insn, local_apic, host);
 	/* Shoji's own range: 0x40000000-1 answered, the rest of the 16 zero. */
 	fill_range(c->hv, SHOJI_CPUID_BASE, SHOJI_CPUID_BASE + CPUID_CACHE_SLOTS - 1, hc_insn,
-		   host);
-	fill_range(c->ext, 0x80000000, host(0x80000000, 0).eax, hc_insn, host);
+		   local_apic, host);
+	fill_range(c->ext, 0x80000000, host(0x80000000, 0).eax, hc_insn, local_apic, host);
 }

@@ -9,11 +9,14 @@
 
 /*
  * Filter the host's answer `host` for (leaf, subleaf) as guest vCPU `vcpu_id`
- * should see it. `guest_cr4_osxsave` mirrors the guest's CR4.OSXSAVE, and
- * `hc_insn` is SHOJI_HC_INSN_VMCALL or _VMMCALL. Pure: unit-tested on the host.
+ * should see it. `guest_cr4_osxsave` mirrors the guest's CR4.OSXSAVE,
+ * `hc_insn` is SHOJI_HC_INSN_VMCALL or _VMMCALL, `local_apic` says whether
+ * the guest has local APICs (x2APIC and TSC-deadline capable). Pure:
+ * unit-tested on the host.
  */
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
-				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn);
+				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn,
+				 bool local_apic);
 
 /*
  * Fill c with the answers that do not change while a guest runs: the
@@ -21,7 +24,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
  * host's maximum of each range. host is the host CPU's CPUID (a parameter
  * so that tests can give another machine's).
  */
-void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn,
+void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn, bool local_apic,
 			     struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf));
 
 #endif

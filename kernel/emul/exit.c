@@ -68,7 +68,8 @@ static struct cpuid_result host_cpuid(uint32_t leaf, uint32_t subleaf)
 
 void exit_guest_init(struct guest *g)
 {
-	cpuid_policy_fill_cache(&g->cpuid, virt->hypercall_insn, host_cpuid);
+	cpuid_policy_fill_cache(&g->cpuid, virt->hypercall_insn, g->device_mask & GUEST_DEV_PC,
+				host_cpuid);
 }
 
 /* The guest's answer for any leaf (the guest's XCR0 is loaded now, for leaf 0xD). */
@@ -77,7 +78,7 @@ static struct cpuid_result guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t s
 	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read otherwise. */
 	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
 	return cpuid_policy(leaf, subleaf, host_cpuid(leaf, subleaf), v->id, osxsave,
-			    virt->hypercall_insn);
+			    virt->hypercall_insn, v->guest->device_mask & GUEST_DEV_PC);
 }
 
 /* Leaves that depend on the vCPU, CR4 or XCR0. */
@@ -194,8 +195,11 @@ static __attribute__((noinline)) void handle_cr(struct vcpu *v, const struct vcp
 		inject_gp(v);
 		return;
 	}
+	/* CR8 is the local APIC's TPR: the chip keeps the same value. */
+	if (cr == 8 && v->irq_chip && v->irq_chip->set_tpr)
+		v->irq_chip->set_tpr(v->irq_chip, (uint8_t)value);
 	/* A lower TPR may unmask a pending interrupt: the run loop looks again. */
-	if (cr == 8 && v->irq_pending)
+	if (cr == 8 && (v->irq_pending || v->irq_chip))
 		sched_kick(&v->se);
 	skip(v, e);
 }

@@ -18,6 +18,7 @@
 #include "kernel/core/log.h"
 #include "kernel/emul/mmio_emulate.h"
 #include "kernel/emul/msr_policy.h"
+#include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
 #include "kernel/emul/x86_decode.h"
 #include "kernel/emul/x86_decode_memo.h"
@@ -222,9 +223,23 @@ void exit_io_port(struct vcpu *v, const struct vcpu_exit *e)
 }
 
 struct mmio_ctx {
+	struct vcpu *v;
 	struct guest *g;
 	gpa_t gpa;
 };
+
+/* Not a device's: the vCPU's own local APIC page, or the empty bus. Off the hot path. */
+static __attribute__((noinline)) void mmio_unclaimed(struct mmio_ctx *m, bool write,
+						    unsigned size, uint64_t *value)
+{
+	struct virq_chip *chip = m->v->irq_chip;
+	if (chip && chip->mmio && chip->mmio(chip, m->gpa, size, write, value))
+		return;
+	if (write)
+		unclaimed_access(size, &m->g->unclaimed_mmio);
+	else
+		*value = unclaimed_access(size, &m->g->unclaimed_mmio);
+}
 
 /* Out of line: the unclaimed answer needs no registers saved for a device's handler. */
 static __attribute__((noinline)) void
@@ -243,10 +258,8 @@ static inline __attribute__((always_inline)) int mmio_device_access(void *ctx, b
 	struct vdev *d = vdev_find(&m->g->vdevs, VDEV_MMIO, m->gpa, size);
 	if (d)
 		mmio_claimed_access(m, d, write, size, value);
-	else if (write)
-		unclaimed_access(size, &m->g->unclaimed_mmio);
 	else
-		*value = unclaimed_access(size, &m->g->unclaimed_mmio);
+		mmio_unclaimed(m, write, size, value);
 	return 0;
 }
 
@@ -306,6 +319,7 @@ static bool mmio_insn_writes(const struct x86_insn *insn)
  * the MMIO window, at its own GPA: paging puts the pages anywhere.
  */
 struct mmio_split {
+	struct vcpu *v;
 	struct guest *g;
 	unsigned first;
 	gpa_t gpa[2];
@@ -313,13 +327,13 @@ struct mmio_split {
 };
 
 /* len bytes of MMIO at gpa, as naturally aligned device accesses of 1, 2, 4 or 8 bytes. */
-static void mmio_split_device(struct guest *g, gpa_t gpa, bool write, uint8_t *bytes,
+static void mmio_split_device(struct vcpu *v, gpa_t gpa, bool write, uint8_t *bytes,
 			      unsigned len)
 {
 	while (len) {
 		unsigned n = sizeof(uint64_t);
 		uint64_t val = 0;
-		struct mmio_ctx m = {.g = g, .gpa = gpa};
+		struct mmio_ctx m = {.v = v, .g = v->guest, .gpa = gpa};
 
 		while (n > len || (gpa & (n - 1)))
 			n >>= 1;
@@ -349,7 +363,7 @@ static int mmio_split_access(void *ctx, bool write, unsigned size, uint64_t *val
 		if (!len[i])
 			continue;
 		if (!m->ram[i])
-			mmio_split_device(m->g, m->gpa[i], write, bytes + off[i], len[i]);
+			mmio_split_device(m->v, m->gpa[i], write, bytes + off[i], len[i]);
 		else if (write)
 			guest_mem_write_gpa(m->g, m->gpa[i], bytes + off[i], len[i]);
 		else
@@ -406,7 +420,7 @@ static __attribute__((noinline)) bool mmio_straddle(struct vcpu *v,
 		seg_base = segment_of(&s, insn->seg)->base;
 	}
 	gva_t la = (seg_base + ea) & la_mask;
-	struct mmio_split split = {.g = g, .first = PAGE_SIZE - (la & PAGE_OFFSET_MASK)};
+	struct mmio_split split = {.v = v, .g = g, .first = PAGE_SIZE - (la & PAGE_OFFSET_MASK)};
 	if (split.first >= size)
 		return false;
 
@@ -500,7 +514,7 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	    mmio_straddle(v, &st, insn, gpa))
 		return;
 
-	struct mmio_ctx ctx = {.g = g, .gpa = gpa};
+	struct mmio_ctx ctx = {.v = v, .g = g, .gpa = gpa};
 	bool advance = true;
 	uint64_t rflags = st.rflags, rsp = st.rsp;
 	err = mmio_emulate(insn, &v->regs, &rsp, &rflags, mmio_device_access, &ctx, &advance);

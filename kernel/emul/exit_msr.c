@@ -1,12 +1,15 @@
 /* The MSR exits (see exit_msr.h). */
 #include "kernel/emul/exit_msr.h"
 
+#include <errno.h>
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/exit.h"
 #include "kernel/emul/msr_policy.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
 
 #define VECTOR_GP    13
@@ -94,6 +97,28 @@ static bool write_vcpu_msr(struct vcpu *v, uint32_t msr, uint64_t value)
 	return true;
 }
 
+/*
+ * One MSR access by the rules: the vCPU's interrupt controller first (the
+ * APIC's MSRs are its), then the allow-list. False: #GP.
+ */
+static bool msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+{
+	struct virq_chip *chip = v->irq_chip;
+	int chip_err = chip && chip->msr ? chip->msr(chip, msr, write, value) : -ENOENT;
+	if (chip_err != -ENOENT)
+		return chip_err == 0;
+	switch (msr_policy_classify(msr)) {
+	case MSR_VCPU:
+		return write ? write_vcpu_msr(v, msr, *value)
+			     : virt->vcpu_msr(v, msr, false, value) == 0;
+	case MSR_EMULATED:
+		return msr_policy_emulate(msr, write, value, rdtsc(), v->id);
+	case MSR_DENY:
+		break;
+	}
+	return false;
+}
+
 /* Everything but a read of a kept MSR. */
 static __attribute__((noinline)) void msr_slow(struct vcpu *v, const struct vcpu_exit *e)
 {
@@ -101,19 +126,8 @@ static __attribute__((noinline)) void msr_slow(struct vcpu *v, const struct vcpu
 	uint32_t msr = e->msr.index;
 	bool write = e->kind == VEXIT_MSR_WRITE;
 	uint64_t value = write ? ((r->rdx << 32) | (uint32_t)r->rax) : 0;
-	bool ok = false;
+	bool ok = msr_access(v, msr, write, &value);
 
-	switch (msr_policy_classify(msr)) {
-	case MSR_VCPU:
-		ok = write ? write_vcpu_msr(v, msr, value)
-			   : virt->vcpu_msr(v, msr, false, &value) == 0;
-		break;
-	case MSR_EMULATED:
-		ok = msr_policy_emulate(msr, write, &value, rdtsc(), v->id);
-		break;
-	case MSR_DENY:
-		break;
-	}
 	if (!ok) {
 		v->guest->msr_gp++;
 		log_debug("guest %s: %s of MSR 0x%x refused (#GP)", v->guest->name,

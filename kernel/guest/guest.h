@@ -56,7 +56,6 @@ struct guest {
 
 	struct vdev_table vdevs;
 	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
-	struct virq_chip *irq_chip; /* external interrupts for vCPU 0, or NULL */
 	unsigned device_mask; /* GUEST_DEV_* attached */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
@@ -66,7 +65,7 @@ struct guest {
 /* Standard devices a guest may have (vdev_attach_standard's `devices`). */
 #define GUEST_DEV_UART	     (1u << 0) /* 16550 at GUEST_UART_PORT */
 #define GUEST_DEV_DEBUG_EXIT (1u << 1) /* GUEST_DEBUG_EXIT_PORT */
-#define GUEST_DEV_PC	     (1u << 2) /* PIC pair, ELCR, PIT, port 0x61: guest->irq_chip */
+#define GUEST_DEV_PC	     (1u << 2) /* PIC pair, ELCR, PIT, port 0x61, local APICs, I/O APIC */
 
 /*
  * Host bytes that back mem_size bytes of guest RAM: whole 2 MiB pages, so that

@@ -283,3 +283,16 @@ int guest_boot_setup(uint8_t *ram, uint64_t ram_size, enum vcpu_start_mode mode,
 	}
 	return gb_real(entry_gpa, sregs, reason);
 }
+
+void guest_boot_sipi_state(uint8_t vector, struct vcpu_sregs *sregs)
+{
+	char unused[GUEST_BOOT_REASON_MAX];
+
+	memset(sregs, 0, sizeof(*sregs));
+	sregs->ldtr.unusable = true;
+	sregs->rflags = GB_RFLAGS_FIXED;
+	sregs->xcr0 = GB_XCR0_X87;
+	/* SDM 3A 8.4.4.1: CS = vector << 8, IP = 0; below 1 MiB by construction, so no failure. */
+	gb_real((gpa_t)vector << PAGE_SHIFT, sregs, unused);
+	sregs->rsp = 0; /* SDM 3A Table 9-1: after INIT, RSP is 0 */
+}

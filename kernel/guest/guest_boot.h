@@ -47,4 +47,11 @@ int guest_boot_setup(uint8_t *ram, uint64_t ram_size, enum vcpu_start_mode mode,
 		     gpa_t image_end_gpa, struct vcpu_sregs *sregs,
 		     char reason[GUEST_BOOT_REASON_MAX]);
 
+/*
+ * The state a STARTUP IPI with @vector gives a vCPU waiting for SIPI (SDM 3A
+ * 8.4.4.1, 10.6.1): real mode at @vector << 12 (CS = vector << 8, IP = 0),
+ * otherwise as after INIT.
+ */
+void guest_boot_sipi_state(uint8_t vector, struct vcpu_sregs *sregs);
+
 #endif

@@ -35,6 +35,7 @@
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE  0x0c4
 #define ZP_EXT_CMD_LINE_PTR  0x0c8
+#define ZP_ACPI_RSDP_ADDR    0x070 /* boot.rst: 2.14+, the RSDP without a scan */
 #define ZP_E820_ENTRIES	     0x1e8
 #define ZP_E820_TABLE	     0x2d0
 #define ZP_SIZE		     0x1000
@@ -199,7 +200,7 @@ static unsigned e820_add(uint8_t *zp, unsigned n, uint64_t start, uint64_t end, 
 
 int linux_boot_params_write(uint8_t *ram, uint64_t ram_size, uint64_t usable_end,
 			    const uint8_t *file, const struct linux_bzimage *bz, const char *cmdline,
-			    gpa_t initrd_gpa, uint64_t initrd_size,
+			    gpa_t initrd_gpa, uint64_t initrd_size, gpa_t rsdp_gpa,
 			    char reason[LINUX_BOOT_REASON_MAX])
 {
 	size_t len = strlen(cmdline);
@@ -222,6 +223,7 @@ int linux_boot_params_write(uint8_t *ram, uint64_t ram_size, uint64_t usable_end
 	put_le(zp + HDR_RAMDISK_SIZE, (uint32_t)initrd_size, 4);
 	put_le(zp + ZP_EXT_RAMDISK_IMAGE, initrd_gpa >> 32, 4);
 	put_le(zp + ZP_EXT_RAMDISK_SIZE, initrd_size >> 32, 4);
+	put_le(zp + ZP_ACPI_RSDP_ADDR, rsdp_gpa, 8);
 
 	unsigned n = 0;
 	n = e820_add(zp, n, 0, LOW_RAM_END, E820_RAM);

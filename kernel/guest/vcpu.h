@@ -12,6 +12,7 @@
 #include "kernel/core/types.h"
 
 struct guest;
+struct virq_chip;
 
 /* General-purpose registers; the entry stubs load and save them around each run. */
 struct vcpu_regs {
@@ -203,10 +204,13 @@ struct vcpu {
 	uint8_t irq_vector;
 	bool intr_window;	 /* interrupt-window exiting requested from the backend */
 	uint64_t timer_deadline; /* TSC; 0: not armed */
-	uint64_t chip_deadline;	 /* TSC: poll the guest's irq_chip then (vCPU 0; 0: never) */
+	uint64_t chip_deadline;	 /* TSC: poll irq_chip then (0: never) */
+	struct virq_chip *irq_chip; /* this vCPU's interrupt controller (PIC, local APIC), or NULL */
 	uint8_t timer_vector;
 	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
-	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START) */
+	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START, SIPI) */
+	volatile bool sipi_pending; /* started by a STARTUP IPI: real mode at sipi_vector << 12 */
+	uint8_t sipi_vector;
 };
 
 #endif

@@ -42,10 +42,9 @@ static bool masked_by_tpr(struct vcpu *v)
 	return (v->irq_vector >> 4) <= virt->vcpu_read_cr(v, 8);
 }
 
-/* The guest's interrupt controller, if it has one and v is the vCPU it drives. */
 static struct virq_chip *chip_of(struct vcpu *v)
 {
-	return v->id == 0 ? v->guest->irq_chip : NULL;
+	return v->irq_chip;
 }
 
 /* Bring the chip's timers up to now when its deadline has come (or none is known yet). */
@@ -105,4 +104,22 @@ void virq_before_entry(struct vcpu *v)
 		v->intr_window = want_window;
 		virt->vcpu_intr_window(v, want_window);
 	}
+}
+
+bool virq_startup_ipi(struct vcpu *t, uint8_t vector)
+{
+	struct guest *g = t->guest;
+	spin_lock(&g->lock);
+	bool waiting = t->se.state == SCHED_STOPPED && !t->started && g->state == GUEST_RUNNING;
+	if (waiting) {
+		t->started = true;
+		t->sipi_vector = vector;
+		t->sipi_pending = true;
+	}
+	spin_unlock(&g->lock);
+	if (!waiting)
+		return false;
+	__atomic_fetch_add(&g->vcpus_started, 1, __ATOMIC_SEQ_CST);
+	sched_wake(&t->se);
+	return true;
 }

@@ -13,9 +13,11 @@
 #include "kernel/guest/vcpu.h"
 
 /*
- * A guest's external interrupt controller with its timers (the PC's PIC
- * pair and PIT, kernel/vdev/pc_platform.c), wired to vCPU 0 as on a PC
- * without APIC. Implemented above this layer; polled here before entry.
+ * A vCPU's interrupt controller: the PC's PIC pair and PIT wired to vCPU 0
+ * as on a PC without APIC (kernel/vdev/pc_platform.c), or the vCPU's local
+ * APIC with the PIC behind its LINT0 (kernel/vdev/apic_bus.c). Implemented
+ * above this layer; polled here before entry. The register hooks are NULL
+ * for a chip without registers of its own (the PIC is reached by ports).
  */
 struct virq_chip {
 	/* Bring the timers up to now_tsc; the TSC at which to poll again (0: never). */
@@ -24,6 +26,15 @@ struct virq_chip {
 	int (*pending)(struct virq_chip *c);
 	/* The INTA cycle: the vector, now in service. */
 	int (*acknowledge)(struct virq_chip *c);
+	/*
+	 * RDMSR/WRMSR of the vCPU's own controller (APIC base, x2APIC, TSC
+	 * deadline): 0, -ENOENT (not one of its MSRs) or -EINVAL (#GP).
+	 */
+	int (*msr)(struct virq_chip *c, uint32_t msr, bool write, uint64_t *value);
+	/* An MMIO access no device claimed: the chip's if it lies in its page (true). */
+	bool (*mmio)(struct virq_chip *c, gpa_t gpa, unsigned size, bool write, uint64_t *value);
+	/* The guest wrote CR8 (the TPR's priority class). */
+	void (*set_tpr)(struct virq_chip *c, uint8_t cr8);
 };
 
 /* Make `vector` pending for v and wake it if it waits in HLT (any CPU). */
@@ -40,5 +51,13 @@ bool virq_pending(struct vcpu *v);
 
 /* When v, blocked in HLT, must wake: its timer or its interrupt chip's (TSC, 0: never). */
 uint64_t virq_wake_deadline(struct vcpu *v);
+
+/*
+ * A STARTUP IPI for t: if t has not run since its guest started (it waits
+ * for SIPI), it starts in real mode at vector << 12 (its run loop sets the
+ * state on its own CPU). Otherwise ignored, as by a CPU already running
+ * (SDM 3A 10.4.4.1). Returns whether t was started.
+ */
+bool virq_startup_ipi(struct vcpu *t, uint8_t vector);
 
 #endif

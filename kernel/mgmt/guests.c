@@ -21,6 +21,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest_image.h"
 #include "kernel/guest/isolation.h"
@@ -35,6 +36,8 @@
 #include "kernel/guest/virt.h"
 
 #define CONFIG_MODULE "shoji.cfg"
+#define ACPI_TABLES_GPA 0xe0000ULL /* the BIOS area up to 1 MiB, reserved in e820 */
+#define ACPI_TABLES_ROOM 0x20000ULL
 
 static struct config cfg;
 static struct guest *guests[CONFIG_GUESTS_MAX];
@@ -96,8 +99,37 @@ static int load_populate(struct guest *g, const struct guest_image *img)
 }
 
 /* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
+/*
+ * A PC guest's ACPI tables, in the BIOS area where legacy scanners look for
+ * the RSDP (ACPI 6.5 5.2.5.1) and which the e820 map reserves. *rsdp = 0: none
+ * (no PC platform, or an image that occupies that area).
+ */
+static int load_acpi_tables(struct guest *g, const struct guest_image *img, gpa_t *rsdp)
+{
+	struct guest_acpi_config cfg;
+	*rsdp = 0;
+	if (vdev_standard_acpi(g, &cfg))
+		return 0;
+	for (uint32_t i = 0; i < img->segment_count; i++) {
+		const struct guest_image_segment *s = &img->segments[i];
+		if (s->gpa < ACPI_TABLES_GPA + ACPI_TABLES_ROOM &&
+		    s->gpa + s->memsz > ACPI_TABLES_GPA) {
+			log_warn("guest %s: no ACPI tables: its image occupies 0x%llx", g->name,
+				 (unsigned long long)ACPI_TABLES_GPA);
+			return 0;
+		}
+	}
+	int err = guest_ram_populate(g, ACPI_TABLES_GPA, ACPI_TABLES_ROOM);
+	if (!err)
+		err = guest_acpi_write(guest_ram_base(g), g->mem_size, ACPI_TABLES_GPA,
+				       ACPI_TABLES_ROOM, &cfg, rsdp);
+	if (err)
+		log_err("guest %s: cannot write its ACPI tables (%d)", g->name, err);
+	return err;
+}
+
 /* Linux: the initramfs copied into the room the image left for it, then the zero page. */
-static int load_linux_boot_params(struct guest *g, const struct guest_image *img)
+static int load_linux_boot_params(struct guest *g, const struct guest_image *img, gpa_t rsdp)
 {
 	const struct config_guest *cg = g->config;
 	uint8_t *ram = guest_ram_base(g);
@@ -107,7 +139,7 @@ static int load_linux_boot_params(struct guest *g, const struct guest_image *img
 		memcpy(ram + img->initrd_gpa, phys_to_virt(cg->initrd->base), cg->initrd->size);
 	if (linux_boot_params_write(ram, g->mem_size, img->usable_end,
 				    phys_to_virt(cg->image->base), &img->bzimage, cg->cmdline,
-				    img->initrd_gpa, cg->opts.initrd_size, reason)) {
+				    img->initrd_gpa, cg->opts.initrd_size, rsdp, reason)) {
 		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
 		return -EINVAL;
 	}
@@ -144,7 +176,10 @@ static int load_guest(struct guest *g)
 		log_err("guest %s: image %s: %s", g->name, m->name, reason);
 		return -ENOEXEC;
 	}
-	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img))
+	gpa_t rsdp;
+	if (load_acpi_tables(g, &img, &rsdp))
+		return -EINVAL;
+	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img, rsdp))
 		return -EINVAL;
 	vdev_reset_standard(g);
 	struct vcpu_sregs sregs;
@@ -159,6 +194,7 @@ static int load_guest(struct guest *g)
 		v->event_pending = false;
 		v->halted_if0 = false;
 		v->started = false;
+		v->sipi_pending = false;
 		exit_reset_debug_registers(v);
 		v->irq_pending = false;
 		v->timer_deadline = 0;
@@ -200,11 +236,11 @@ static struct guest *build_guest(const struct config_guest *cg)
 	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
 	if (!g)
 		return NULL;
-	exit_guest_init(g);
 	if (vdev_attach_standard(g, devices)) {
 		log_err("guest %s: cannot attach its devices", g->name);
 		return NULL;
 	}
+	exit_guest_init(g); /* its CPUID follows its devices (a local APIC or none) */
 	g->config = cg;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];

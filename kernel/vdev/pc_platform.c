@@ -10,7 +10,8 @@
 #include "kernel/sched/sched.h"
 
 #define PIT_IRQ		    0
-#define COM1_IRQ	    4
+#define COM1_IRQ	    4 /* GSI 4 too: ISA IRQs 1-15 map 1:1 but for the PIT */
+#define PIT_GSI		    2
 #define PIT_PORTS	    4 /* 0x40-0x43; counter 1 (0x41) answers like an empty bus */
 #define PORT_B_PORTS	    1
 #define PORT_BYTE_MASK	    0xff
@@ -22,17 +23,19 @@ static struct pc_platform *of_chip(struct virq_chip *c)
 
 /*
  * Locked: the PIT's edges since the last poll raise IRQ 0 (coalesced, as a
- * late PC would), and COM1's line is sampled: the UART changes state in the
- * exits that touch it, the line is looked at here, before each entry.
+ * late PC would) on the PIC and, through the I/O APIC, GSI 2 (the MADT's
+ * interrupt source override says so).
  */
-static void pit_to_pic(struct pc_platform *p, uint64_t ns)
+static void pit_edges(struct pc_platform *p, uint64_t ns)
 {
-	if (vpit_irq0_edges(&p->pit, ns)) {
-		vpic_set_irq(&p->pic, PIT_IRQ, true);
-		vpic_set_irq(&p->pic, PIT_IRQ, false);
+	if (!vpit_irq0_edges(&p->pit, ns))
+		return;
+	vpic_set_irq(&p->pic, PIT_IRQ, true);
+	vpic_set_irq(&p->pic, PIT_IRQ, false);
+	if (p->apic) {
+		apic_bus_set_irq(p->apic, PIT_GSI, true);
+		apic_bus_set_irq(p->apic, PIT_GSI, false);
 	}
-	if (p->uart)
-		vpic_set_irq(&p->pic, COM1_IRQ, vuart_irq_line(p->uart));
 }
 
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
@@ -40,7 +43,7 @@ static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 	struct pc_platform *p = of_chip(c);
 	uint64_t ns = tsc_to_ns(now_tsc);
 	spin_lock(&p->lock);
-	pit_to_pic(p, ns);
+	pit_edges(p, ns);
 	uint64_t next = vpit_next_irq0_ns(&p->pit, ns);
 	spin_unlock(&p->lock);
 	if (!next)
@@ -52,8 +55,6 @@ static int chip_pending(struct virq_chip *c)
 {
 	struct pc_platform *p = of_chip(c);
 	spin_lock(&p->lock);
-	if (p->uart)
-		vpic_set_irq(&p->pic, COM1_IRQ, vuart_irq_line(p->uart));
 	int vector = vpic_pending_vector(&p->pic);
 	spin_unlock(&p->lock);
 	return vector;
@@ -79,11 +80,17 @@ static void chip_changed(struct guest *g)
 		sched_kick(&g->vcpus[0].se);
 }
 
-/* COM1's line may have risen (vuart.c): vCPU 0 must look before its next entry. */
-static void uart_line_rise(void *ctx)
+/* COM1's line moved (vuart.c): IRQ 4 on the PIC, GSI 4 on the I/O APIC. */
+static void uart_line_change(void *ctx, bool level)
 {
 	struct pc_platform *p = ctx;
-	chip_changed(p->pic_master.guest);
+	spin_lock(&p->lock);
+	vpic_set_irq(&p->pic, COM1_IRQ, level);
+	spin_unlock(&p->lock);
+	if (p->apic)
+		apic_bus_set_irq(p->apic, COM1_IRQ, level);
+	if (level)
+		chip_changed(p->pic_master.guest);
 }
 
 static uint64_t pic_read(struct vdev *d, uint64_t offset, unsigned size)
@@ -119,7 +126,7 @@ static void pit_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	struct pc_platform *p = d->priv;
 	uint64_t ns = tsc_to_ns(rdtsc());
 	spin_lock(&p->lock);
-	pit_to_pic(p, ns); /* edges of the old programming first */
+	pit_edges(p, ns); /* edges of the old programming first */
 	vpit_write(&p->pit, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), ns);
 	spin_unlock(&p->lock);
 	chip_changed(d->guest);
@@ -150,7 +157,7 @@ void pc_platform_reset(struct pc_platform *p)
 
 int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart)
 {
-	p->uart = uart;
+	p->apic = NULL;
 	p->chip = (struct virq_chip){
 	    .poll = chip_poll, .pending = chip_pending, .acknowledge = chip_acknowledge};
 	p->lock = (struct spinlock)SPINLOCK_INIT;
@@ -169,12 +176,12 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
 	if (!err)
 		err = attach_ports(g, p, &p->port_b, "port-b", VPIT_PORT_SYSTEM, PORT_B_PORTS,
 				   &pit_ops);
-	if (!err)
-		g->irq_chip = &p->chip;
+	if (!err && g->vcpu_count)
+		g->vcpus[0].irq_chip = &p->chip;
 	if (!err && uart) {
 		/* The UART is the platform's to wire: IRQ 4, sampled when it says so. */
 		uart->line_ctx = p;
-		uart->line_rise = uart_line_rise;
+		uart->line_change = uart_line_change;
 	}
 	return err;
 }

@@ -10,6 +10,7 @@
 #define SHOJI_KERNEL_VDEV_PC_PLATFORM_H
 
 #include "kernel/core/spinlock.h"
+#include "kernel/vdev/apic_bus.h"
 #include "kernel/guest/vdev.h"
 #include "kernel/guest/virq.h"
 #include "kernel/vdev/i8254.h"
@@ -23,13 +24,13 @@ struct pc_platform {
 	struct spinlock lock;
 	struct vpic pic;
 	struct vpit pit;
-	const struct vuart *uart; /* COM1 on IRQ 4, or NULL */
+	struct apic_bus *apic; /* the I/O APIC the ISA lines also drive, or NULL */
 	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b;
 };
 
 /*
- * Attach the devices to g and make them its irq_chip; @uart (or NULL) is
- * sampled for IRQ 4 whenever the chip is polled. -EBUSY/-ENOSPC from vdev_register.
+ * Attach the devices to g and make them vCPU 0's irq_chip; @uart (or NULL)
+ * drives IRQ 4. Set p->apic afterwards to wire the ISA lines to an I/O APIC. -EBUSY/-ENOSPC from vdev_register.
  */
 int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart);
 

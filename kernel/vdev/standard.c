@@ -5,7 +5,10 @@
 #include <stdlib.h>
 
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/hypercall_abi.h"
+#include "kernel/vdev/acpi_sleep.h"
+#include "kernel/vdev/apic_bus.h"
 #include "kernel/vdev/debug_exit.h"
 #include "kernel/vdev/pc_platform.h"
 #include "kernel/vdev/reset_ports.h"
@@ -15,8 +18,12 @@ struct standard_devices {
 	struct vuart uart;
 	struct vdev debug_exit;
 	struct pc_platform pc;
+	struct apic_bus apic;
 	struct reset_ports reset;
+	struct vdev acpi_sleep;
 };
+
+#define RESET_VALUE_HARD (0x02 | 0x04) /* 0xcf9: SYS_RST | RST_CPU, what the FADT asks for */
 
 int vdev_attach_standard(struct guest *g, unsigned devices)
 {
@@ -32,7 +39,13 @@ int vdev_attach_standard(struct guest *g, unsigned devices)
 		err = pc_platform_attach(g, &devs->pc,
 					 (devices & GUEST_DEV_UART) ? &devs->uart : NULL);
 	if (!err && (devices & GUEST_DEV_PC))
+		err = apic_bus_attach(g, &devs->apic, &devs->pc.chip);
+	if (!err && (devices & GUEST_DEV_PC)) {
+		devs->pc.apic = &devs->apic;
 		err = reset_ports_attach(g, &devs->reset);
+	}
+	if (!err && (devices & GUEST_DEV_PC))
+		err = acpi_sleep_attach(g, &devs->acpi_sleep);
 	if (err) {
 		free(devs);
 		return err;
@@ -45,6 +58,31 @@ int vdev_attach_standard(struct guest *g, unsigned devices)
 void vdev_reset_standard(struct guest *g)
 {
 	struct standard_devices *devs = g->devices;
-	if (devs && (g->device_mask & GUEST_DEV_PC))
+	if (devs && (g->device_mask & GUEST_DEV_PC)) {
 		pc_platform_reset(&devs->pc);
+		apic_bus_reset(&devs->apic);
+	}
+}
+
+int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
+{
+	const struct standard_devices *devs = g->devices;
+	if (!devs || !(g->device_mask & GUEST_DEV_PC))
+		return -ENOENT;
+	/*
+	 * Hardware-reduced ACPI: no SCI, no PM timer or GPE blocks to emulate;
+	 * the OS times with the local APIC (TSC deadline) and powers off
+	 * through the sleep control register.
+	 */
+	*cfg = (struct guest_acpi_config){
+	    .vcpus = g->vcpu_count,
+	    .lapic_gpa = APIC_BUS_LAPIC_GPA,
+	    .ioapic_gpa = APIC_BUS_IOAPIC_GPA,
+	    .ioapic_id = devs->apic.ioapic_id,
+	    .hw_reduced = true,
+	    .sleep_port = ACPI_SLEEP_PORT,
+	    .reset_port = RESET_CONTROL_PORT,
+	    .reset_value = RESET_VALUE_HARD,
+	};
+	return 0;
 }

@@ -7,11 +7,19 @@
 #define SHOJI_KERNEL_VDEV_STANDARD_H
 
 struct guest;
+struct guest_acpi_config;
 
 /* Attach the GUEST_DEV_* devices in `devices` to g: 0 or -errno. */
 int vdev_attach_standard(struct guest *g, unsigned devices);
 
 /* A restart: the devices that keep state between runs back to power-on. */
 void vdev_reset_standard(struct guest *g);
+
+/*
+ * What g's ACPI tables must say about its PC platform (devices = pc): its
+ * vCPUs' local APICs, the I/O APIC, the sleep and reset registers. 0, or
+ * -ENOENT for a guest without the PC platform (it gets no tables).
+ */
+int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg);
 
 #endif

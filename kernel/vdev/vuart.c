@@ -161,11 +161,16 @@ static void vuart_console_put(struct vuart *u, uint8_t byte)
 	u->line[u->line_len++] = (byte >= 0x20 && byte < 0x7f) ? (char)byte : '.';
 }
 
-/* An interrupt condition may have appeared: the interrupt controller must look now. */
+/* After an access or arrival: tell the interrupt controller if the line moved. */
 static void vuart_tell_line(struct vuart *u)
 {
-	if (u->line_rise && vuart_irq_line(u))
-		u->line_rise(u->line_ctx);
+	if (!u->line_change)
+		return;
+	bool level = vuart_irq_line(u);
+	if (level != u->line_told) {
+		u->line_told = level;
+		u->line_change(u->line_ctx, level);
+	}
 }
 
 static void vuart_transmit(struct vuart *u, uint8_t byte)
@@ -180,8 +185,6 @@ static void vuart_transmit(struct vuart *u, uint8_t byte)
 		vuart_console_put(u, byte);
 	/* The byte left at once: THR is empty again, which is itself an interrupt condition. */
 	u->thre_pending = true;
-	if (u->ier & VUART_IER_ETBEI)
-		vuart_tell_line(u);
 }
 
 static void vuart_write_fcr(struct vuart *u, uint8_t value)
@@ -210,7 +213,6 @@ static void vuart_write_ier(struct vuart *u, uint8_t value)
 	if ((ier ^ u->ier) & VUART_IER_ETBEI)
 		u->thre_pending = ier & VUART_IER_ETBEI;
 	u->ier = ier;
-	vuart_tell_line(u);
 }
 
 static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
@@ -275,8 +277,7 @@ static void vuart_write_reg(struct vuart *u, unsigned reg, uint8_t value)
 		break;
 	case VUART_MCR:
 		u->mcr = value & VUART_MCR_MASK;
-		vuart_update_msr(u);
-		vuart_tell_line(u); /* OUT2 connects the line */
+		vuart_update_msr(u); /* and OUT2 connects the line */
 		break;
 	case VUART_SCR:
 		u->scr = value;
@@ -302,7 +303,10 @@ static __attribute__((noinline)) uint64_t vuart_read_wide(struct vuart *u, uint6
 static uint64_t vuart_read(struct vdev *d, uint64_t offset, unsigned size)
 {
 	/* INB, nearly every access, takes no byte loop. */
-	return size == 1 ? vuart_read_reg(d->priv, offset) : vuart_read_wide(d->priv, offset, size);
+	uint64_t value =
+	    size == 1 ? vuart_read_reg(d->priv, offset) : vuart_read_wide(d->priv, offset, size);
+	vuart_tell_line(d->priv); /* reading IIR, RBR or LSR may lower it */
+	return value;
 }
 
 static __attribute__((noinline)) void vuart_write_wide(struct vuart *u, uint64_t offset,
@@ -318,6 +322,7 @@ static void vuart_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t
 		vuart_write_reg(d->priv, offset, value);
 	else
 		vuart_write_wide(d->priv, offset, size, value);
+	vuart_tell_line(d->priv);
 }
 
 static void vuart_stop(struct vdev *d)

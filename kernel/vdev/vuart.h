@@ -98,9 +98,14 @@ struct vuart {
 	char line[VUART_LINE_MAX + 1];
 	unsigned line_len;
 
-	/* Whoever wires the IRQ line (pc_platform.c): told when it may have risen, or NULL. */
-	void (*line_rise)(void *ctx);
+	/*
+	 * Whoever wires the IRQ line (pc_platform.c), or NULL: told each time
+	 * the line changes, with its new level, at the end of the access or
+	 * arrival that changed it.
+	 */
+	void (*line_change)(void *ctx, bool level);
 	void *line_ctx;
+	bool line_told; /* the level line_change last reported */
 };
 
 /* Reset u to the chip's power-on state and claim [base, base+8) in g's port space. */

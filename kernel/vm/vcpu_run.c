@@ -11,10 +11,13 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "kernel/core/pcpu.h"
 #include "kernel/emul/exit.h"
+#include "kernel/emul/exit_msr.h"
+#include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
@@ -105,7 +108,7 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 	volatile bool *work = sched_work_flag();
 	/* The deadline armed; never the current one at first, UINT64_MAX included. */
 	uint64_t timer = ~earlier(v->timer_deadline, v->chip_deadline);
-	bool chip = v->guest->irq_chip != NULL;
+	bool chip = v->irq_chip != NULL;
 	struct vcpu_exit exit;
 
 	for (;;) {
@@ -156,6 +159,26 @@ void vcpu_run_reload(struct sched_entity *se)
 	virt->vcpu_load(vcpu_of(se));
 }
 
+/*
+ * A STARTUP IPI woke v (virq_startup_ipi): take the SIPI state here, on
+ * v's own CPU with its state loaded, as the CPU itself would. False if
+ * the backend refused it (the guest is then stopped).
+ */
+static bool start_from_sipi(struct vcpu *v)
+{
+	struct vcpu_sregs sregs;
+	v->sipi_pending = false;
+	guest_boot_sipi_state(v->sipi_vector, &sregs);
+	memset(&v->regs, 0, sizeof(v->regs));
+	int err = exit_msr_reset(v);
+	if (!err)
+		err = virt->vcpu_set_sregs(v, &sregs);
+	if (err)
+		guest_stop(v->guest, GUEST_CRASHED, -1, "vCPU %u: STARTUP IPI state refused (%d)",
+			   v->id, err);
+	return !err;
+}
+
 void vcpu_run_entity(struct sched_entity *se)
 {
 	struct vcpu *v = vcpu_of(se);
@@ -173,7 +196,8 @@ void vcpu_run_entity(struct sched_entity *se)
 	virt->vcpu_load(v);
 	uint64_t start = rdtsc();
 	se->run_since = start;
-	run_inner(v, sched_run_deadline(se, start));
+	if (!v->sipi_pending || start_from_sipi(v))
+		run_inner(v, sched_run_deadline(se, start));
 	arm_timer(v, 0);
 	virt->vcpu_put(v);
 	if (g->state != GUEST_RUNNING) {

@@ -76,7 +76,37 @@ class LinuxInit(LinuxEarlyBoot):
         return None
 
 
-SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot"), LinuxInit("uefi-linux-init")]
+PC_CMDLINE = "earlyprintk=serial,ttyS0,115200 console=ttyS0 nokaslr panic=-1 reboot=t"
+
+
+class LinuxPc(LinuxInit):
+    """Debian's kernel in its default configuration (ACPI and APIC on) on the virtual PC:
+    it finds the RSDP through the zero page, takes its vCPUs and the I/O APIC from the
+    MADT, times with the local APIC's TSC deadline, gets COM1's interrupts through the I/O
+    APIC and powers off through the hardware-reduced ACPI sleep register."""
+    vcpus = 1
+    expect = (r"guest linux: Linux boot protocol 2\.\d\d, kernel at 0x1000000, initramfs \d+ bytes",
+              LinuxEarlyBoot.K + r"ACPI: RSDP 0x00000000000E0000",
+              LinuxEarlyBoot.K + r"IOAPIC\[0\]: apic_id \d+, version 32, address 0xfec00000, GSI 0-23",
+              r"\[linux\] shoji-init: /init running",
+              r"\[linux\] shoji-init: sha256 bb9f8df61474d25e",
+              r"\[linux\] shoji-init: slept 1 s",
+              r"\[linux\] shoji-init: done",
+              r"guest linux: exited: powered off \(ACPI S5\)",
+              r"guests: 1 ran")
+
+    def requires(self, build):
+        why = super().requires(build)
+        if why:
+            return why
+        self.guests = (guest("linux", kernel_path(build), image_key="kernel", memory="128M",
+                             cmdline=PC_CMDLINE, initrd="guests/initramfs.cpio.gz",
+                             vcpus=self.vcpus),)
+        return None
+
+
+SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot"), LinuxInit("uefi-linux-init"),
+             LinuxPc("uefi-linux-pc")]
 
 
 def write_variant(build, name, edit):

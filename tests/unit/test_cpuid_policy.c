@@ -14,7 +14,7 @@ static const struct cpuid_result all_ones = {~0u, ~0u, ~0u, ~0u};
 
 static void test_leaf1_hides_and_marks(void **state)
 {
-	struct cpuid_result r = cpuid_policy(1, 0, all_ones, 3, false, SHOJI_HC_INSN_VMCALL);
+	struct cpuid_result r = cpuid_policy(1, 0, all_ones, 3, false, SHOJI_HC_INSN_VMCALL, false);
 	assert_int_equal(r.ecx & (1u << 5), 0);	     /* VMX */
 	assert_int_equal(r.ecx & (1u << 21), 0);     /* x2APIC */
 	assert_int_equal(r.ecx & (1u << 27), 0);     /* OSXSAVE follows the guest's CR4 */
@@ -24,14 +24,20 @@ static void test_leaf1_hides_and_marks(void **state)
 	assert_int_equal((r.ebx >> 16) & 0xff, 1);   /* one logical processor */
 	assert_int_equal(r.eax, ~0u);		     /* family/model pass through */
 
-	r = cpuid_policy(1, 0, all_ones, 0, true, SHOJI_HC_INSN_VMCALL);
+	r = cpuid_policy(1, 0, all_ones, 0, true, SHOJI_HC_INSN_VMCALL, false);
 	assert_int_not_equal(r.ecx & (1u << 27), 0);
+	assert_int_equal(r.edx & (1u << 9), 0); /* no APIC without the PC platform */
+	assert_int_equal(r.ecx & ((1u << 21) | (1u << 24)), 0);
+	r = cpuid_policy(1, 0, (struct cpuid_result){0}, 2, false, SHOJI_HC_INSN_VMCALL, true);
+	assert_int_equal(r.edx & (1u << 9), 1u << 9); /* APIC, x2APIC, TSC deadline offered */
+	assert_int_equal(r.ecx & ((1u << 21) | (1u << 24)), (1u << 21) | (1u << 24));
+	assert_int_equal(r.ebx >> 24, 2);
 }
 
 /* Linux switches to 5-level paging when CPUID offers LA57 (QEMU's TCG does). */
 static void test_leaf7_hides_la57(void **state)
 {
-	struct cpuid_result r = cpuid_policy(7, 0, all_ones, 0, false, 0);
+	struct cpuid_result r = cpuid_policy(7, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.ecx & (1u << 16), 0);
 	assert_int_equal(r.ecx & (1u << 5), 0); /* WAITPKG */
 	assert_int_equal(r.ecx & (1u << 22), 0); /* RDPID: TSC_AUX is not the guest's */
@@ -40,47 +46,47 @@ static void test_leaf7_hides_la57(void **state)
 
 static void test_svm_hidden(void **state)
 {
-	struct cpuid_result r = cpuid_policy(0x80000001, 0, all_ones, 0, false, 0);
+	struct cpuid_result r = cpuid_policy(0x80000001, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.ecx & (1u << 2), 0);
 	assert_int_equal(r.edx & (1u << 27), 0); /* RDTSCP */
-	r = cpuid_policy(0x8000000a, 0, all_ones, 0, false, 0);
+	r = cpuid_policy(0x8000000a, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void test_shoji_leaves(void **state)
 {
-	struct cpuid_result r = cpuid_policy(SHOJI_CPUID_BASE, 0, all_ones, 0, false, 0);
+	struct cpuid_result r = cpuid_policy(SHOJI_CPUID_BASE, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax, SHOJI_CPUID_ABI);
 	char sig[13] = {0};
 	__builtin_memcpy(sig, &r.ebx, 4);
 	__builtin_memcpy(sig + 4, &r.ecx, 4);
 	__builtin_memcpy(sig + 8, &r.edx, 4);
 	assert_string_equal(sig, "ShojiShoji");
-	r = cpuid_policy(SHOJI_CPUID_ABI, 0, all_ones, 0, false, SHOJI_HC_INSN_VMMCALL);
+	r = cpuid_policy(SHOJI_CPUID_ABI, 0, all_ones, 0, false, SHOJI_HC_INSN_VMMCALL, false);
 	assert_int_equal(r.eax, SHOJI_ABI_VERSION);
 	assert_int_equal(r.ebx, SHOJI_HC_INSN_VMMCALL);
 	/* Leaves above ours in the hypervisor range are empty, not the host's. */
-	r = cpuid_policy(0x40000005, 0, all_ones, 0, false, 0);
+	r = cpuid_policy(0x40000005, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void test_topology_is_one_thread(void **state)
 {
-	struct cpuid_result r = cpuid_policy(0xb, 0, all_ones, 7, false, 0);
+	struct cpuid_result r = cpuid_policy(0xb, 0, all_ones, 7, false, 0, false);
 	assert_int_equal(r.ebx, 1);
 	assert_int_equal(r.ecx, 0x100);
 	assert_int_equal(r.edx, 7);
-	r = cpuid_policy(0xb, 2, all_ones, 7, false, 0);
+	r = cpuid_policy(0xb, 2, all_ones, 7, false, 0, false);
 	assert_int_equal(r.ebx, 0);
 	assert_int_equal(r.ecx, 2); /* invalid level */
-	r = cpuid_policy(4, 0, all_ones, 0, false, 0);
+	r = cpuid_policy(4, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax, 0x3fff); /* no sharing, one core */
 }
 
 static void test_other_leaves_pass_through(void **state)
 {
 	struct cpuid_result host = {0x12, 0x34, 0x56, 0x78};
-	struct cpuid_result r = cpuid_policy(0, 0, host, 0, false, 0);
+	struct cpuid_result r = cpuid_policy(0, 0, host, 0, false, 0, false);
 	assert_memory_equal(&r, &host, sizeof(r));
 }
 
@@ -97,7 +103,7 @@ static struct cpuid_result fake_host(uint32_t leaf, uint32_t subleaf)
 static void test_cache_matches_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, fake_host);
+	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, false, fake_host);
 	static const uint32_t kept[] = {0,	    2,		3,	    5,		6,
 					7,	    0xa,	0xc,	    0x40000000, 0x40000001,
 					0x40000005, 0x80000000, 0x80000001, 0x80000008};
@@ -105,7 +111,7 @@ static void test_cache_matches_policy(void **state)
 		const struct cpuid_result *r = cpuid_cache_find(&c, kept[i], 0);
 		assert_non_null(r);
 		struct cpuid_result want =
-		    cpuid_policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL);
+		    cpuid_policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL, false);
 		assert_memory_equal(r, &want, sizeof(want));
 	}
 }
@@ -113,7 +119,7 @@ static void test_cache_matches_policy(void **state)
 static void test_cache_leaves_dynamic_leaves_to_the_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, fake_host);
+	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, false, fake_host);
 	/* Per vCPU, CR4- or XCR0-dependent, sub-leaf dependent, beyond the host's maximum. */
 	assert_null(cpuid_cache_find(&c, 1, 0));
 	assert_null(cpuid_cache_find(&c, 4, 0));

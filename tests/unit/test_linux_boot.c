@@ -170,7 +170,8 @@ static void test_zero_page(void **state)
 	assert_non_null(ram);
 	assert_int_equal(inspect(FILE_SIZE, TABLES, &bz), 0);
 	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz,
-						 "console=ttyS0 quiet", 0x3000000, 0x1234, reason),
+						 "console=ttyS0 quiet", 0x3000000, 0x1234, 0xe0000,
+						 reason),
 			 0);
 	const uint8_t *zp = ram + LINUX_ZERO_PAGE_GPA;
 	assert_int_equal(get(zp + 0x202, 4), 0x53726448); /* the header, copied */
@@ -181,6 +182,7 @@ static void test_zero_page(void **state)
 	assert_int_equal(get(zp + 0x218, 4), 0x3000000);
 	assert_int_equal(get(zp + 0x21c, 4), 0x1234);
 	assert_int_equal(zp[0x26c], 0); /* nothing past the header's end */
+	assert_int_equal(get(zp + 0x70, 8), 0xe0000); /* acpi_rsdp_addr */
 	static const uint64_t e820[][3] = {{0, 0x9f000, 1},
 					   {0x9f000, 0x100000 - 0x9f000, 2},
 					   {0x100000, TABLES - 0x100000, 1},
@@ -197,7 +199,7 @@ static void test_zero_page(void **state)
 	memset(long_line, 'a', sizeof(long_line) - 1);
 	long_line[sizeof(long_line) - 1] = '\0';
 	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, long_line, 0,
-						 0, reason),
+						 0, 0, reason),
 			 -EINVAL);
 	assert_string_equal(reason, "command line of 2099 bytes: this kernel takes at most 2047");
 	free(ram);

@@ -254,34 +254,45 @@ static void test_iir_priorities(void **state)
 	assert_false(vuart_irq_pending(&uart));
 }
 
-static unsigned line_rises;
+static unsigned line_changes;
+static bool line_level;
 
-static void count_rise(void *ctx)
+static void record_change(void *ctx, bool level)
 {
-	line_rises++;
+	line_changes++;
+	line_level = level;
 }
 
-/* The IRQ line (MCR OUT2 gated) and the hook that tells the interrupt controller it may have risen. */
-static void test_irq_line_and_rise_hook(void **state)
+/* The IRQ line (MCR OUT2 gated) and the hook that tells the interrupt controller each change. */
+static void test_irq_line_and_change_hook(void **state)
 {
-	line_rises = 0;
-	uart.line_rise = count_rise;
+	line_changes = 0;
+	uart.line_change = record_change;
+	uart.line_told = false;
 	outb(VUART_IER, VUART_IER_ETBEI); /* THRE pending, but OUT2 is off: no line */
 	assert_true(vuart_irq_pending(&uart));
 	assert_false(vuart_irq_line(&uart));
-	assert_int_equal(line_rises, 0);
+	assert_int_equal(line_changes, 0);
 	outb(VUART_MCR, VUART_MCR_OUT2);
 	assert_true(vuart_irq_line(&uart));
-	assert_int_equal(line_rises, 1);
+	assert_int_equal(line_changes, 1);
+	assert_true(line_level);
 	assert_int_equal(inb(VUART_IIR) & VUART_IIR_ID_MASK, VUART_IIR_THRI); /* clears THRE */
 	assert_false(vuart_irq_line(&uart));
+	assert_int_equal(line_changes, 2);
+	assert_false(line_level);
 	outb(VUART_THR, 'x'); /* the byte leaves at once: THRE again */
 	assert_true(vuart_irq_line(&uart));
-	assert_int_equal(line_rises, 2);
+	assert_int_equal(line_changes, 3);
+	assert_true(line_level);
+	outb(VUART_THR, 'y'); /* still high: no change to tell */
+	assert_int_equal(line_changes, 3);
 	outb(VUART_IER, 0);
-	outb(VUART_THR, 'y'); /* polled output: no interrupt, no hook */
-	assert_int_equal(line_rises, 2);
-	uart.line_rise = NULL;
+	assert_int_equal(line_changes, 4);
+	assert_false(line_level);
+	outb(VUART_THR, 'z'); /* polled output: no interrupt, no hook */
+	assert_int_equal(line_changes, 4);
+	uart.line_change = NULL;
 }
 
 static void test_thre_clear_only_when_shown(void **state)
@@ -544,7 +555,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_lsr, setup),
 	    cmocka_unit_test_setup(test_fcr, setup),
 	    cmocka_unit_test_setup(test_iir_priorities, setup),
-	    cmocka_unit_test_setup(test_irq_line_and_rise_hook, setup),
+	    cmocka_unit_test_setup(test_irq_line_and_change_hook, setup),
 	    cmocka_unit_test_setup(test_thre_clear_only_when_shown, setup),
 	    cmocka_unit_test_setup(test_rx_trigger_and_timeout, setup),
 	    cmocka_unit_test_setup(test_msr_idle, setup),
