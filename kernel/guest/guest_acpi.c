@@ -310,7 +310,7 @@ static void dsdt_virtio(struct aml *a, unsigned n, uint32_t gpa, uint32_t size, 
 /* The DSDT's definition block (what follows its header). */
 static void dsdt_body(struct aml *a, const struct guest_acpi_config *cfg)
 {
-	/* Name(_S5_, Package(){5, 5, 0, 0}): 7.4.2 SLP_TYPa, SLP_TYPb, reserved */
+	/* Name(_S5_, Package(){5, 5, 0, 0}): \_Sx is SLP_TYPa, SLP_TYPb, reserved (ch. 7) */
 	aml_name(a, "_S5_");
 	aml_byte(a, AML_PACKAGE);
 	uint64_t pkg = aml_pkg_open(a);
@@ -431,12 +431,12 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 		  ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP;
 	/* 5.2.9.3: no VGA, no MSI (no PCI); the CMOS RTC is there. */
 	f.iapc_boot_arch = ACPI_FADT_BOOT_VGA_NOT_PRESENT | ACPI_FADT_BOOT_MSI_NOT_SUPPORTED;
-	/* 4.8.4.6: RESET_REG is 8 bits wide at offset 0. */
+	/* ACPI 4.8 "Reset Register": 8 bits wide at bit offset 0. */
 	f.reset_reg = gas_io(cfg->reset_port, 8, ACPI_GAS_ACCESS_BYTE);
 	f.reset_value = cfg->reset_value;
 
 	if (cfg->hw_reduced) {
-		/* 4.1: no fixed hardware, no FACS; 4.8.3.7: sleep control/status bytes. */
+		/* 4.1: no fixed hardware, no FACS; 4.8 "Sleep Control and Status Registers". */
 		f.flags |= ACPI_FADT_HW_REDUCED_ACPI;
 		f.sleep_control_reg = gas_io(cfg->sleep_port, 8, ACPI_GAS_ACCESS_BYTE);
 		f.sleep_status_reg =
@@ -449,7 +449,7 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 		/* 5.2.9: below 4 GiB FIRMWARE_CTRL holds the FACS and X_FIRMWARE_CTRL stays 0. */
 		f.firmware_ctrl = (uint32_t)(base + l->facs);
 		f.sci_int = GUEST_ACPI_SCI_IRQ;
-		/* SMI_CMD 0: no SMM, ACPI mode is always on (4.8.2.1 SCI_EN reads 1). */
+		/* SMI_CMD 0: no SMM, ACPI mode is always on (PM1 Control SCI_EN reads 1). */
 		f.pm1a_evt_blk = evt;
 		f.pm1_evt_len = GUEST_ACPI_PM1_EVT_LEN;
 		f.pm1a_cnt_blk = cnt;
@@ -480,7 +480,7 @@ static void write_madt(uint8_t *t, const struct guest_acpi_config *cfg, uint32_t
 	memset(&madt, 0, sizeof(madt));
 	sdt_header(&madt.header, ACPI_SIG_MADT, len, MADT_REVISION);
 	madt.lapic_address = (uint32_t)cfg->lapic_gpa;
-	/* 5.2.12 Table 5.20: PCAT_COMPAT = dual 8259s present (the legacy PC). */
+	/* 5.2.12 MADT flags: PCAT_COMPAT = dual 8259s present (the legacy PC). */
 	madt.flags = cfg->hw_reduced ? 0 : ACPI_MADT_PCAT_COMPAT;
 	memcpy(t, &madt, sizeof(madt));
 
