@@ -39,7 +39,7 @@
 
 #define SLEEP_STATUS_OFF 1 /* of sleep_port: SLEEP_STATUS_REG (hw-reduced) */
 #define SLEEP_PORTS_HWR	 2
-#define SLEEP_PORTS_PM1	 (GUEST_ACPI_PM1_CNT_OFF + GUEST_ACPI_PM1_CNT_LEN)
+#define SLEEP_PORTS_PM1	 (GUEST_ACPI_PM_TMR_OFF + GUEST_ACPI_PM_TMR_LEN) /* 12: PM1a, PM_TMR */
 
 /* A PC's PIT drives ISA IRQ 0, wired to IOAPIC pin 2 (the 8259 cascade takes pin 0). */
 #define PIT_ISA_IRQ 0
@@ -425,7 +425,7 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 	/*
 	 * 5.2.9 Table 5.10: WBINVD works (required of new systems), HLT is C1,
 	 * no fixed-feature buttons and no RTC wake status (no PM1 bits for them).
-	 * PM timer absent: PM_TMR_LEN 0 and TMR_VAL_EXT clear.
+	 * The PM timer (full fixed hardware only) sets TMR_VAL_EXT below.
 	 */
 	f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 		  ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP;
@@ -444,6 +444,7 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 	} else {
 		uint32_t evt = cfg->sleep_port + GUEST_ACPI_PM1_EVT_OFF;
 		uint32_t cnt = cfg->sleep_port + GUEST_ACPI_PM1_CNT_OFF;
+		uint32_t tmr = cfg->sleep_port + GUEST_ACPI_PM_TMR_OFF;
 
 		f.iapc_boot_arch |= ACPI_FADT_BOOT_LEGACY_DEVICES | ACPI_FADT_BOOT_8042;
 		/* 5.2.9: below 4 GiB FIRMWARE_CTRL holds the FACS and X_FIRMWARE_CTRL stays 0. */
@@ -456,6 +457,11 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 		f.pm1_cnt_len = GUEST_ACPI_PM1_CNT_LEN;
 		f.x_pm1a_evt_blk = gas_io(evt, GUEST_ACPI_PM1_EVT_LEN * 8, ACPI_GAS_ACCESS_WORD);
 		f.x_pm1a_cnt_blk = gas_io(cnt, GUEST_ACPI_PM1_CNT_LEN * 8, ACPI_GAS_ACCESS_WORD);
+		/* 4.8 "Power Management Timer": a 32-bit counter (TMR_VAL_EXT), read as a dword. */
+		f.flags |= ACPI_FADT_TMR_VAL_EXT;
+		f.pm_tmr_blk = tmr;
+		f.pm_tmr_len = GUEST_ACPI_PM_TMR_LEN;
+		f.x_pm_tmr_blk = gas_io(tmr, GUEST_ACPI_PM_TMR_LEN * 8, ACPI_GAS_ACCESS_DWORD);
 	}
 	memcpy(t, &f, sizeof(f));
 	table_finish(t, sizeof(f));
