@@ -267,12 +267,12 @@ static void test_kernel_and_initrd(void **state)
 	assert_ptr_equal(cfg.guests[0].image, &modules[4]);
 	assert_ptr_equal(cfg.guests[0].initrd, &modules[5]);
 	assert_int_equal(cfg.guests[0].opts.initrd_size, 0x123456);
-	assert_true(cfg.guests[0].opts.bzimage_only);
+	assert_true(cfg.guests[0].opts.kernel_only);
 	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_DEFAULT | CONFIG_DEV_PC);
 	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ndevices = uart\n"), 0);
 	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_UART);
 	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\n"), 0);
-	assert_false(cfg.guests[0].opts.bzimage_only);
+	assert_false(cfg.guests[0].opts.kernel_only);
 
 	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\nkernel = linux/vmlinuz\n"),
 			 -EINVAL);
