@@ -371,6 +371,14 @@ int multiboot_guest_aout(const struct multiboot_guest_header *hdr, uint64_t size
 	return 0;
 }
 
+/* Where @len bytes go from @at: past the legacy hole if they would reach into it. */
+static uint64_t mbg_skip_hole(uint64_t at, uint64_t len)
+{
+	if (at < MBG_HIGH_RAM && MAX(len, 1) > MBG_LOW_RAM_END - MIN(at, MBG_LOW_RAM_END))
+		return MBG_HIGH_RAM;
+	return at;
+}
+
 int multiboot_guest_place(struct multiboot_guest_layout *mb, gpa_t image_end, uint64_t usable_end,
 			  const uint64_t *sizes, uint32_t count,
 			  char reason[MULTIBOOT_GUEST_REASON_MAX])
@@ -385,8 +393,11 @@ int multiboot_guest_place(struct multiboot_guest_layout *mb, gpa_t image_end, ui
 	if (image_end > usable_end)
 		return mbg_fail(reason, -EFBIG, "kernel ends at 0x%llx, above usable RAM (0x%llx)",
 				(unsigned long long)image_end, (unsigned long long)usable_end);
-	mb->region_gpa = at;
 	for (uint32_t i = 0; i < count; i++) {
+		if (sizes[i] <= usable_end)
+			at = mbg_skip_hole(at, sizes[i]);
+		if (i == 0)
+			mb->region_gpa = at;
 		if (sizes[i] > usable_end || at > usable_end - sizes[i])
 			return mbg_fail(reason, -EFBIG,
 					"module %u (%llu bytes) does not fit in guest memory: it "
@@ -398,6 +409,9 @@ int multiboot_guest_place(struct multiboot_guest_layout *mb, gpa_t image_end, ui
 		mb->module_size[i] = sizes[i];
 		at = ALIGN_UP(at + sizes[i], PAGE_SIZE);
 	}
+	at = mbg_skip_hole(at, MULTIBOOT_GUEST_INFO_SIZE);
+	if (count == 0)
+		mb->region_gpa = at;
 	end = at + MULTIBOOT_GUEST_INFO_SIZE;
 	if (end > usable_end)
 		return mbg_fail(reason, -EFBIG,
@@ -415,15 +429,30 @@ uint32_t multiboot_guest_eax(const struct multiboot_guest_layout *mb)
 	return mb->hdr.version == 2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC;
 }
 
-/* [0, 0x9f000) RAM, the legacy hole, [1 MiB, usable_end) RAM, the boot tables; no empty ones. */
+/*
+ * [0, 0x9f000) RAM, the legacy hole, [1 MiB, usable_end) RAM, the boot
+ * tables; no empty ones. A guest of 1 MiB or less has its usable RAM below
+ * the hole, whose rest is then reserved up to the tables.
+ */
+static uint64_t mbg_low_end(uint64_t usable_end)
+{
+	return MIN(usable_end, MBG_LOW_RAM_END);
+}
+
+static uint64_t mbg_high_end(uint64_t usable_end)
+{
+	return MAX(usable_end, MBG_HIGH_RAM);
+}
+
 static unsigned mbg_memory_map(uint64_t usable_end, uint64_t ram_size,
 			       struct mbg_range map[MBG_MAP_MAX])
 {
+	uint64_t low = mbg_low_end(usable_end), high = mbg_high_end(usable_end);
 	const struct mbg_range all[MBG_MAP_MAX] = {
-	    {0, MBG_LOW_RAM_END, MB2_MEMORY_AVAILABLE},
-	    {MBG_LOW_RAM_END, MBG_HIGH_RAM - MBG_LOW_RAM_END, MB_MEMORY_RESERVED},
-	    {MBG_HIGH_RAM, usable_end - MBG_HIGH_RAM, MB2_MEMORY_AVAILABLE},
-	    {usable_end, ram_size - usable_end, MB_MEMORY_RESERVED},
+	    {0, low, MB2_MEMORY_AVAILABLE},
+	    {low, MIN(MBG_HIGH_RAM, ram_size) - low, MB_MEMORY_RESERVED},
+	    {MBG_HIGH_RAM, high - MBG_HIGH_RAM, MB2_MEMORY_AVAILABLE},
+	    {high, ram_size > high ? ram_size - high : 0, MB_MEMORY_RESERVED},
 	};
 	unsigned n = 0;
 
@@ -505,8 +534,8 @@ static int mbg_write_mb1(struct mbg_writer *w, const struct multiboot_guest_layo
 		    MB1_INFO_LOADER_NAME,
 		4);
 	/* MB1 3.3: KiB of lower memory from 0, of upper memory from 1 MiB to the first hole. */
-	mbg_put(info + MB1_INFO_MEM_LOWER, MBG_LOW_RAM_END / 1024, 4);
-	mbg_put(info + MB1_INFO_MEM_UPPER, (mb->usable_end - MBG_HIGH_RAM) / 1024, 4);
+	mbg_put(info + MB1_INFO_MEM_LOWER, mbg_low_end(mb->usable_end) / 1024, 4);
+	mbg_put(info + MB1_INFO_MEM_UPPER, (mbg_high_end(mb->usable_end) - MBG_HIGH_RAM) / 1024, 4);
 	mbg_put(info + MB1_INFO_CMDLINE_PTR, cmdline, 4);
 	mbg_put(info + MB1_INFO_MODS_COUNT, mb->module_count, 4);
 	mbg_put(info + MB1_INFO_MODS_ADDR, mods_gpa, 4);
@@ -564,8 +593,8 @@ static int mbg_write_mb2(struct mbg_writer *w, const struct multiboot_guest_layo
 	t = mbg_tag(w, MB2_TAG_BASIC_MEMINFO, 8);
 	if (!t)
 		return -E2BIG;
-	mbg_put(t, MBG_LOW_RAM_END / 1024, 4);
-	mbg_put(t + 4, (mb->usable_end - MBG_HIGH_RAM) / 1024, 4);
+	mbg_put(t, mbg_low_end(mb->usable_end) / 1024, 4);
+	mbg_put(t + 4, (mbg_high_end(mb->usable_end) - MBG_HIGH_RAM) / 1024, 4);
 	t = mbg_tag(w, MB2_TAG_MMAP, 8 + MB2_MMAP_ENTRY_SIZE * map_count);
 	if (!t)
 		return -E2BIG;
@@ -605,8 +634,7 @@ int multiboot_guest_write_info(uint8_t *ram, uint64_t ram_size,
 	if (p->module_count != mb->module_count)
 		return mbg_fail(reason, -EINVAL, "%u modules given, %u placed", p->module_count,
 				mb->module_count);
-	if (mb->usable_end < MBG_HIGH_RAM || mb->usable_end > ram_size ||
-	    mb->info_gpa > mb->usable_end ||
+	if (mb->usable_end > ram_size || mb->info_gpa > mb->usable_end ||
 	    mb->usable_end - mb->info_gpa < MULTIBOOT_GUEST_INFO_SIZE)
 		return mbg_fail(reason, -EINVAL, "information page 0x%llx outside usable RAM",
 				(unsigned long long)mb->info_gpa);

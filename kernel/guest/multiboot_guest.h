@@ -11,9 +11,11 @@
  * Guest-physical layout: the kernel where its header or ELF headers say;
  * from the first page boundary after it each module on its own page
  * boundary, then one page holding the information structure and its
- * strings, all below the prot32 boot tables (guest_boot.h). The memory map
+ * strings (each moved to 1 MiB if it would reach into the legacy hole),
+ * all below the prot32 boot tables (guest_boot.h). The memory map
  * handed over is the one linux_boot gives as e820: [0, 0x9f000) RAM, the
- * legacy hole reserved, [1 MiB, usable_end) RAM, the boot tables reserved.
+ * legacy hole reserved, [1 MiB, usable_end) RAM, the boot tables reserved
+ * (a guest of 1 MiB has RAM below the hole only).
  *
  * Entry (MB1 3.2, MB2 3.3): VCPU_START_PROT32 (flat 32-bit segments, paging
  * off, IF=0) with EAX = multiboot_guest_eax() and EBX = info_gpa.

@@ -394,6 +394,40 @@ static void test_place(void **state)
 	assert_int_equal(multiboot_guest_place(&mb, 0x107000, USABLE, sizes, 9, reason), -E2BIG);
 	assert_string_equal(reason, "9 modules (at most 8)");
 	assert_int_equal(multiboot_guest_place(&mb, USABLE + 1, USABLE, sizes, 0, reason), -EFBIG);
+	/* A kernel in low memory: what would reach into the legacy hole goes to 1 MiB. */
+	uint64_t low[2] = {0x1000, 0x2000};
+	assert_int_equal(multiboot_guest_place(&mb, 0x9c800, USABLE, low, 2, reason), 0);
+	assert_int_equal(mb.module_gpa[0], 0x9d000);
+	assert_int_equal(mb.region_gpa, 0x9d000);
+	assert_int_equal(mb.module_gpa[1], 0x100000);
+	assert_int_equal(mb.info_gpa, 0x102000);
+	assert_int_equal(multiboot_guest_place(&mb, 0x9e000, USABLE, NULL, 0, reason), 0);
+	assert_int_equal(mb.info_gpa, 0x9e000);
+	assert_int_equal(multiboot_guest_place(&mb, 0x9e001, USABLE, NULL, 0, reason), 0);
+	assert_int_equal(mb.info_gpa, 0x100000);
+	assert_int_equal(mb.region_gpa, 0x100000);
+	/* A 1 MiB guest: no RAM above the hole, so no room past it. */
+	assert_int_equal(multiboot_guest_place(&mb, 0x9e001, SZ_1M - PAGE_SIZE, NULL, 0, reason),
+			 -EFBIG);
+}
+
+/* A guest of 1 MiB: its RAM all below the hole, the rest of it reserved. */
+static void test_info_small_guest(void **state)
+{
+	struct multiboot_guest_layout mb = {.hdr.version = 1};
+	struct multiboot_guest_params p = {.cmdline = ""};
+
+	assert_int_equal(multiboot_guest_place(&mb, 0x9000, SZ_1M - PAGE_SIZE, NULL, 0, reason), 0);
+	assert_int_equal(multiboot_guest_write_info(ram, SZ_1M, &mb, &p, reason), 0);
+	const uint8_t *info = ram + mb.info_gpa, *mmap = ram + get32(info + 48);
+	assert_int_equal(get32(info + 4), 636);
+	assert_int_equal(get32(info + 8), 0);
+	assert_int_equal(get32(info + 44), 2 * 24);
+	assert_int_equal(get64(mmap + 4), 0);
+	assert_int_equal(get64(mmap + 12), 0x9f000);
+	assert_int_equal(get64(mmap + 24 + 4), 0x9f000);
+	assert_int_equal(get64(mmap + 24 + 12), SZ_1M - 0x9f000);
+	assert_int_equal(get32(mmap + 24 + 20), 2);
 }
 
 static const char mod0[] = "module zero";
@@ -646,6 +680,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_info_mb1, setup),
 	    cmocka_unit_test_setup(test_info_mb2, setup),
 	    cmocka_unit_test_setup(test_info_refused, setup),
+	    cmocka_unit_test_setup(test_info_small_guest, setup),
 	    cmocka_unit_test_setup(test_map_matches_linux_e820, setup),
 	    cmocka_unit_test_setup(test_guest_image_multiboot, setup),
 	};
