@@ -134,6 +134,23 @@ static bool flat(uint16_t sel, bool code)
 	       !!(d & DESC_CODE) == code;
 }
 
+/*
+ * A20 on: with the gate closed, bit 20 of every address reads as 0, so a
+ * word above 1 MiB would alias the one 1 MiB below it. Two different values
+ * written above must not both show below.
+ */
+static bool a20_on(void)
+{
+	static volatile uint32_t probe; /* in .bss, above 1 MiB */
+	volatile uint32_t *alias = (volatile uint32_t *)((uintptr_t)&probe ^ (uintptr_t)HIGH_RAM);
+
+	probe = 0x5a5a1234;
+	if (*alias != probe)
+		return true;
+	probe = 0xa5a5edcb;
+	return *alias != probe;
+}
+
 int mb_check_entry(const char *who, uint32_t magic)
 {
 	static const char *const names[6] = {"CS", "DS", "ES", "FS", "GS", "SS"};
@@ -144,6 +161,8 @@ int mb_check_entry(const char *who, uint32_t magic)
 		return mb_fail(who, "CR0 PE=1 PG=0", mb_entry_cr0);
 	if (mb_entry_eflags & (EFLAGS_IF | EFLAGS_VM))
 		return mb_fail(who, "EFLAGS IF=0 VM=0", mb_entry_eflags);
+	if (!a20_on())
+		return mb_fail(who, "A20 on", 0);
 	for (int i = 0; i < 6; i++) {
 		if (!flat(mb_entry_sel[i], i == 0)) {
 			mb_print(who);

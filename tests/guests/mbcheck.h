@@ -40,7 +40,7 @@ int mb_fail(const char *who, const char *what, uint32_t value);
 void mb_print(const char *s);
 void mb_print_hex(uint32_t v);
 
-/* Entry state common to both specs: @magic in EAX, PE=1 PG=0, IF=0 VM=0, flat segments. */
+/* Entry state common to both specs: @magic in EAX, PE=1 PG=0, IF=0 VM=0, A20, flat segments. */
 int mb_check_entry(const char *who, uint32_t magic);
 
 /* Everything in @f against the command line's expectations; prints PASS on success. */

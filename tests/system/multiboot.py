@@ -5,7 +5,8 @@ memory sizes and map, the module's content, size and string, the loader's name) 
 PASS, beside a plain test guest. The bad cases: a header with a bad checksum, a required
 flag Shoji cannot honour, a file with no header at all, a module that was not loaded and
 a module not fitting the guest's memory: each one exact line, the
-other guests unaffected."""
+other guests unaffected. The same mb1.elf named by 'image' (a plain ELF32 guest, no
+information) shows the kernel's checks failing as they should."""
 import os
 import struct
 import zlib
@@ -89,8 +90,10 @@ class MultibootBad(Scenario):
               r"cfg: shoji\.cfg:\d+: guest 'nomod' skipped",
               r"guest tight: image guests/mb2\.elf: module 1 \(1048576 bytes\) does not fit in "
               r"guest memory: it would end at 0x2[0-9a-f]{5}, usable RAM ends at 0x1ff000",
+              # Named by 'image', mb1.elf is a plain ELF32: no magic, and the kernel says so.
+              r"\[plain\] mb1: FAIL EAX magic \(0x00000000\)",
               r"\[hello64\] hello64: PASS",
-              r"guests: 1 ran \(1 exited, 0 stopped by the hypervisor\), 4 failed to start")
+              r"guests: 2 ran \(2 exited, 0 stopped by the hypervisor\), 4 failed to start")
 
     def requires(self, build):
         self.esp_files = ((module_path(build), MODULE),)
@@ -107,7 +110,7 @@ class MultibootBad(Scenario):
                        mb_guest(build, "nomod", "mb2.elf", module="guests/nothing.txt"),
                        mb_guest(build, "tight", "mb2.elf", memory_kib=2048,
                                 module="guests/mbbig.bin"),
-                       guest("hello64"))
+                       guest("plain", "mb1.elf"), guest("hello64"))
         return None
 
 
