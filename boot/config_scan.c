@@ -65,6 +65,7 @@ static int config_add_image(struct config_scan *out, struct config_span key, str
 	    {"image", "empty value for 'image'", "image path longer than 63 characters"},
 	    {"kernel", "empty value for 'kernel'", "kernel path longer than 63 characters"},
 	    {"initrd", "empty value for 'initrd'", "initrd path longer than 63 characters"},
+	    {"module", "empty value for 'module'", "module path longer than 63 characters"},
 	    {"script", "empty value for 'script'", "script path longer than 63 characters"},
 	};
 	size_t k = 0;
@@ -114,9 +115,18 @@ static int config_scan_line(struct config_scan *out, struct config_span l, bool 
 	struct config_span key = config_trim(l.p, (size_t)(eq - l.p));
 	struct config_span val = config_trim(eq + 1, l.len - (size_t)(eq - l.p) - 1);
 
-	/* Images, initramfs and the console script come along as modules named by their path. */
+	/* "module = PATH ARGS": the file is PATH, the first word (kernel/mgmt/config_values.c). */
+	if (config_span_is(key, "module")) {
+		size_t n = 0;
+
+		while (n < val.len && val.p[n] != ' ' && val.p[n] != '\t')
+			n++;
+		val.len = n;
+	}
+	/* Images, initramfs, modules and the script come along as modules named by their path. */
 	if (config_span_is(key, "image") || config_span_is(key, "kernel") ||
-	    config_span_is(key, "initrd") || (*top_level && config_span_is(key, "script")))
+	    config_span_is(key, "module") || config_span_is(key, "initrd") ||
+	    (*top_level && config_span_is(key, "script")))
 		return config_add_image(out, key, val, has_nul, line, reason);
 	if (*top_level && config_span_is(key, "cmdline")) {
 		if (memchr(val.p, '\0', val.len))

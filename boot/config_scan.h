@@ -1,6 +1,7 @@
 /*
  * What the loader needs from shoji.cfg, found by a pure scan of its text:
- * the top-level "cmdline" and "script", and every "image" path in any section. The kernel
+ * the top-level "cmdline" and "script", and every "image", "kernel", "initrd" and
+ * "module" path (a module line's first word) in any section. The kernel
  * parses and validates the whole file itself; this scan ignores every other
  * key and every line it does not understand.
  */

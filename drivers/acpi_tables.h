@@ -242,7 +242,7 @@ _Static_assert(sizeof(struct acpi_mcfg_allocation) == 16, "MCFG allocation layou
 #define ACPI_MADT_TYPE_ISO	 2 /* 5.2.12.5 Interrupt Source Override */
 #define ACPI_MADT_TYPE_LAPIC_NMI 4 /* 5.2.12.7 Local APIC NMI */
 
-/* ACPI 5.2.12.5 Table 5.26 MPS INTI flags (ISO and NMI entries). */
+/* ACPI 5.2.12.5 MPS INTI flags (ISO and NMI entries). */
 #define ACPI_MPS_POLARITY_CONFORMS 0x0
 #define ACPI_MPS_POLARITY_HIGH	   0x1
 #define ACPI_MPS_POLARITY_LOW	   0x3
@@ -250,8 +250,8 @@ _Static_assert(sizeof(struct acpi_mcfg_allocation) == 16, "MCFG allocation layou
 #define ACPI_MPS_TRIGGER_EDGE	   (0x1 << 2)
 #define ACPI_MPS_TRIGGER_LEVEL	   (0x3 << 2)
 
-#define ACPI_MADT_BUS_ISA	  0    /* 5.2.12.5: the only defined bus, 0 = ISA */
-#define ACPI_MADT_ALL_PROCESSORS  0xff /* 5.2.12.7: an NMI entry for every processor */
+#define ACPI_MADT_BUS_ISA	 0    /* 5.2.12.5: the only defined bus, 0 = ISA */
+#define ACPI_MADT_ALL_PROCESSORS 0xff /* 5.2.12.7: an NMI entry for every processor */
 
 /* ACPI 5.2.12.5 Interrupt Source Override Structure. */
 struct acpi_madt_iso {
@@ -279,7 +279,7 @@ struct acpi_madt_lapic_nmi {
 #define ACPI_FADT_RESET_REG_SUP	  (1U << 10)
 #define ACPI_FADT_HW_REDUCED_ACPI (1U << 20)
 
-/* ACPI 5.2.9.3 Table 5.11 IA-PC Boot Architecture Flags. */
+/* ACPI 5.2.9.3 IA-PC Boot Architecture Flags. */
 #define ACPI_FADT_BOOT_LEGACY_DEVICES	    (1U << 0)
 #define ACPI_FADT_BOOT_8042		    (1U << 1)
 #define ACPI_FADT_BOOT_VGA_NOT_PRESENT	    (1U << 2)
@@ -287,7 +287,7 @@ struct acpi_madt_lapic_nmi {
 #define ACPI_FADT_BOOT_PCIE_ASPM_CONTROLS   (1U << 4)
 #define ACPI_FADT_BOOT_CMOS_RTC_NOT_PRESENT (1U << 5)
 
-/* ACPI 5.2.3.2 Table 5.1 Generic Address Structure access sizes. */
+/* ACPI 5.2.3.2 Generic Address Structure access sizes. */
 #define ACPI_GAS_ACCESS_UNDEFINED 0
 #define ACPI_GAS_ACCESS_BYTE	  1
 #define ACPI_GAS_ACCESS_WORD	  2

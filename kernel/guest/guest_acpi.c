@@ -39,7 +39,7 @@
 
 #define SLEEP_STATUS_OFF 1 /* of sleep_port: SLEEP_STATUS_REG (hw-reduced) */
 #define SLEEP_PORTS_HWR	 2
-#define SLEEP_PORTS_PM1	 (GUEST_ACPI_PM1_CNT_OFF + GUEST_ACPI_PM1_CNT_LEN)
+#define SLEEP_PORTS_PM1	 (GUEST_ACPI_PM_TMR_OFF + GUEST_ACPI_PM_TMR_LEN) /* 12: PM1a, PM_TMR */
 
 /* A PC's PIT drives ISA IRQ 0, wired to IOAPIC pin 2 (the 8259 cascade takes pin 0). */
 #define PIT_ISA_IRQ 0
@@ -310,7 +310,7 @@ static void dsdt_virtio(struct aml *a, unsigned n, uint32_t gpa, uint32_t size, 
 /* The DSDT's definition block (what follows its header). */
 static void dsdt_body(struct aml *a, const struct guest_acpi_config *cfg)
 {
-	/* Name(_S5_, Package(){5, 5, 0, 0}): 7.4.2 SLP_TYPa, SLP_TYPb, reserved */
+	/* Name(_S5_, Package(){5, 5, 0, 0}): \_Sx is SLP_TYPa, SLP_TYPb, reserved (ch. 7) */
 	aml_name(a, "_S5_");
 	aml_byte(a, AML_PACKAGE);
 	uint64_t pkg = aml_pkg_open(a);
@@ -425,18 +425,18 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 	/*
 	 * 5.2.9 Table 5.10: WBINVD works (required of new systems), HLT is C1,
 	 * no fixed-feature buttons and no RTC wake status (no PM1 bits for them).
-	 * PM timer absent: PM_TMR_LEN 0 and TMR_VAL_EXT clear.
+	 * The PM timer (full fixed hardware only) sets TMR_VAL_EXT below.
 	 */
 	f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 		  ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP;
 	/* 5.2.9.3: no VGA, no MSI (no PCI); the CMOS RTC is there. */
 	f.iapc_boot_arch = ACPI_FADT_BOOT_VGA_NOT_PRESENT | ACPI_FADT_BOOT_MSI_NOT_SUPPORTED;
-	/* 4.8.4.6: RESET_REG is 8 bits wide at offset 0. */
+	/* ACPI 4.8 "Reset Register": 8 bits wide at bit offset 0. */
 	f.reset_reg = gas_io(cfg->reset_port, 8, ACPI_GAS_ACCESS_BYTE);
 	f.reset_value = cfg->reset_value;
 
 	if (cfg->hw_reduced) {
-		/* 4.1: no fixed hardware, no FACS; 4.8.3.7: sleep control/status bytes. */
+		/* 4.1: no fixed hardware, no FACS; 4.8 "Sleep Control and Status Registers". */
 		f.flags |= ACPI_FADT_HW_REDUCED_ACPI;
 		f.sleep_control_reg = gas_io(cfg->sleep_port, 8, ACPI_GAS_ACCESS_BYTE);
 		f.sleep_status_reg =
@@ -444,18 +444,24 @@ static void write_fadt(uint8_t *t, const struct guest_acpi_config *cfg, gpa_t ba
 	} else {
 		uint32_t evt = cfg->sleep_port + GUEST_ACPI_PM1_EVT_OFF;
 		uint32_t cnt = cfg->sleep_port + GUEST_ACPI_PM1_CNT_OFF;
+		uint32_t tmr = cfg->sleep_port + GUEST_ACPI_PM_TMR_OFF;
 
 		f.iapc_boot_arch |= ACPI_FADT_BOOT_LEGACY_DEVICES | ACPI_FADT_BOOT_8042;
 		/* 5.2.9: below 4 GiB FIRMWARE_CTRL holds the FACS and X_FIRMWARE_CTRL stays 0. */
 		f.firmware_ctrl = (uint32_t)(base + l->facs);
 		f.sci_int = GUEST_ACPI_SCI_IRQ;
-		/* SMI_CMD 0: no SMM, ACPI mode is always on (4.8.2.1 SCI_EN reads 1). */
+		/* SMI_CMD 0: no SMM, ACPI mode is always on (PM1 Control SCI_EN reads 1). */
 		f.pm1a_evt_blk = evt;
 		f.pm1_evt_len = GUEST_ACPI_PM1_EVT_LEN;
 		f.pm1a_cnt_blk = cnt;
 		f.pm1_cnt_len = GUEST_ACPI_PM1_CNT_LEN;
 		f.x_pm1a_evt_blk = gas_io(evt, GUEST_ACPI_PM1_EVT_LEN * 8, ACPI_GAS_ACCESS_WORD);
 		f.x_pm1a_cnt_blk = gas_io(cnt, GUEST_ACPI_PM1_CNT_LEN * 8, ACPI_GAS_ACCESS_WORD);
+		/* 4.8 "Power Management Timer": a 32-bit counter (TMR_VAL_EXT), read as a dword. */
+		f.flags |= ACPI_FADT_TMR_VAL_EXT;
+		f.pm_tmr_blk = tmr;
+		f.pm_tmr_len = GUEST_ACPI_PM_TMR_LEN;
+		f.x_pm_tmr_blk = gas_io(tmr, GUEST_ACPI_PM_TMR_LEN * 8, ACPI_GAS_ACCESS_DWORD);
 	}
 	memcpy(t, &f, sizeof(f));
 	table_finish(t, sizeof(f));
@@ -480,7 +486,7 @@ static void write_madt(uint8_t *t, const struct guest_acpi_config *cfg, uint32_t
 	memset(&madt, 0, sizeof(madt));
 	sdt_header(&madt.header, ACPI_SIG_MADT, len, MADT_REVISION);
 	madt.lapic_address = (uint32_t)cfg->lapic_gpa;
-	/* 5.2.12 Table 5.20: PCAT_COMPAT = dual 8259s present (the legacy PC). */
+	/* 5.2.12 MADT flags: PCAT_COMPAT = dual 8259s present (the legacy PC). */
 	madt.flags = cfg->hw_reduced ? 0 : ACPI_MADT_PCAT_COMPAT;
 	memcpy(t, &madt, sizeof(madt));
 

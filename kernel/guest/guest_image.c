@@ -273,6 +273,88 @@ static int gi_inspect_linux(const uint8_t *file, uint64_t size, const struct gue
 	return 0;
 }
 
+/*
+ * A Multiboot kernel: its header's address fields, or else its ELF headers
+ * (an entry address tag overriding e_entry); then the modules and the
+ * information page above it, one zero-filled segment.
+ */
+static int gi_inspect_multiboot(const uint8_t *file, uint64_t size,
+				const struct guest_image_opts *opts, uint64_t ram_size,
+				struct guest_image *img, char *reason)
+{
+	static const uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
+	struct multiboot_guest_layout *mb = &img->multiboot;
+	char why[MULTIBOOT_GUEST_REASON_MAX];
+	int ret;
+
+	ret = multiboot_guest_find(file, size, &mb->hdr, why);
+	if (ret == -ENOENT)
+		return gi_fail(reason, -ENOEXEC,
+			       "neither a bzImage (no boot flag and HdrS header) nor a Multiboot "
+			       "kernel (no Multiboot header)");
+	if (ret)
+		return gi_fail(reason, ret, "%s", why);
+	if (opts->load_set || opts->entry_set ||
+	    (opts->mode_set && opts->mode != VCPU_START_PROT32))
+		return gi_fail(reason, -EINVAL,
+			       "a Multiboot kernel starts in 32-bit protected mode: no 'load', "
+			       "'entry' or 'mode'");
+	if (mb->hdr.has_address) {
+		struct multiboot_guest_aout aout;
+
+		ret = multiboot_guest_aout(&mb->hdr, size, &aout, why);
+		if (ret)
+			return gi_fail(reason, ret, "Multiboot %u header: %s", mb->hdr.version,
+				       why);
+		struct gi_phdr ph = {PT_LOAD, aout.offset, aout.load_gpa, aout.load_gpa,
+				     aout.filesz, aout.memsz};
+		ret = gi_add_segment(img, &ph, size, ram_size, reason);
+		if (ret)
+			return ret;
+		img->entry_gpa = aout.entry_gpa;
+	} else {
+		if (size < sizeof(elf_magic) || memcmp(file, elf_magic, sizeof(elf_magic)))
+			return gi_fail(reason, -ENOEXEC,
+				       "Multiboot %u header without load addresses (%s), and not "
+				       "an ELF file", mb->hdr.version,
+				       mb->hdr.version == 1 ? "flags bit 16" : "address tag");
+		ret = gi_inspect_elf(file, size, opts, ram_size, img, reason);
+		if (ret)
+			return ret;
+		if (mb->hdr.has_entry) { /* MB2 3.1.6: the physical address to jump to */
+			bool inside = false;
+
+			for (uint32_t i = 0; i < img->segment_count; i++) {
+				const struct guest_image_segment *s = &img->segments[i];
+				inside |= mb->hdr.entry_addr >= s->gpa &&
+					  mb->hdr.entry_addr - s->gpa < s->filesz;
+			}
+			if (!inside)
+				return gi_fail(reason, -ENOEXEC,
+					       "entry address 0x%x not inside a loaded segment",
+					       mb->hdr.entry_addr);
+			img->entry_gpa = mb->hdr.entry_addr;
+		}
+	}
+	img->kind = GUEST_IMAGE_MULTIBOOT;
+	img->mode = VCPU_START_PROT32;
+
+	gpa_t end = 0;
+	for (uint32_t i = 0; i < img->segment_count; i++)
+		end = MAX(end, img->segments[i].gpa + img->segments[i].memsz);
+	img->usable_end = guest_boot_tables_gpa(VCPU_START_PROT32, ram_size);
+	ret = multiboot_guest_place(mb, end, img->usable_end, opts->module_sizes,
+				    opts->module_count, why);
+	if (ret)
+		return gi_fail(reason, ret, "%s", why);
+	if (img->segment_count == GUEST_IMAGE_SEGMENTS_MAX)
+		return gi_fail(reason, -ENOEXEC, "more than %u PT_LOAD segments",
+			       GUEST_IMAGE_SEGMENTS_MAX - 1);
+	img->segments[img->segment_count++] = (struct guest_image_segment){
+	    mb->region_gpa, 0, 0, mb->info_gpa + MULTIBOOT_GUEST_INFO_SIZE - mb->region_gpa};
+	return 0;
+}
+
 static int gi_inspect_flat(uint64_t size, const struct guest_image_opts *opts, uint64_t ram_size,
 			   struct guest_image *img, char *reason)
 {
@@ -312,10 +394,17 @@ int guest_image_inspect(const void *image, uint64_t size, const struct guest_ima
 		return gi_fail(reason, -EINVAL, "guest RAM (%s) overlaps the MMIO window (0x%llx)",
 			       gi_size(ram_size, sz), (unsigned long long)GUEST_MMIO_BASE);
 
-	/* Anything that claims to be ELF is held to it, never loaded as flat. */
-	if (size >= sizeof(elf_magic) && memcmp(file, elf_magic, sizeof(elf_magic)) == 0)
+	/*
+	 * 'kernel' names a bzImage or a Multiboot kernel; 'image' keeps its
+	 * meaning (a Multiboot ELF is a plain ELF there). Anything that
+	 * claims to be ELF is held to it, never loaded as flat.
+	 */
+	if (opts->kernel_only && !linux_bzimage_probe(file, size))
+		ret = gi_inspect_multiboot(file, size, opts, ram_size, img, reason);
+	else if (!opts->kernel_only && size >= sizeof(elf_magic) &&
+		 memcmp(file, elf_magic, sizeof(elf_magic)) == 0)
 		ret = gi_inspect_elf(file, size, opts, ram_size, img, reason);
-	else if (linux_bzimage_probe(file, size) || opts->bzimage_only)
+	else if (linux_bzimage_probe(file, size))
 		ret = gi_inspect_linux(file, size, opts, ram_size, img, reason);
 	else
 		ret = gi_inspect_flat(size, opts, ram_size, img, reason);
@@ -323,6 +412,8 @@ int guest_image_inspect(const void *image, uint64_t size, const struct guest_ima
 		return ret;
 	if (opts->initrd_size && img->kind != GUEST_IMAGE_LINUX)
 		return gi_fail(reason, -EINVAL, "an 'initrd' is for a Linux kernel (bzImage) only");
+	if (opts->module_count && img->kind != GUEST_IMAGE_MULTIBOOT)
+		return gi_fail(reason, -EINVAL, "a 'module' is for a Multiboot kernel only");
 
 	if (opts->mode_set)
 		img->mode = opts->mode;

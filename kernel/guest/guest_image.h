@@ -8,6 +8,10 @@
  *   Linux bzImage         kernel placed by its setup header (linux_boot.h),
  *                         mode long64; also the zero page and the initramfs
  *                         room as zero-filled segments, filled in by the caller
+ *   Multiboot 1/2 kernel  named by 'kernel' only: placed by its header's
+ *                         address fields or its ELF headers (multiboot_guest.h),
+ *                         mode prot32; the modules and the information page
+ *                         as one zero-filled segment, filled in by the caller
  *   anything else         flat binary copied to the load GPA, mode real
  * A mode from the config overrides the default (an ELF64 kernel with a
  * 32-bit entry runs as prot32). Load and entry GPAs apply to flat binaries
@@ -20,6 +24,7 @@
 
 #include "kernel/core/types.h"
 #include "kernel/guest/linux_boot.h"
+#include "kernel/guest/multiboot_guest.h"
 #include "kernel/guest/vcpu.h"
 
 #define GUEST_IMAGE_SEGMENTS_MAX 16
@@ -32,6 +37,7 @@ enum guest_image_kind {
 	GUEST_IMAGE_ELF32,
 	GUEST_IMAGE_ELF64,
 	GUEST_IMAGE_LINUX,
+	GUEST_IMAGE_MULTIBOOT,
 };
 
 /* What the config says about the image (struct config_guest's fields). */
@@ -43,7 +49,10 @@ struct guest_image_opts {
 	bool entry_set; /* flat: entry_gpa given (else = load_gpa) */
 	gpa_t entry_gpa;
 	uint64_t initrd_size; /* Linux: bytes of the initramfs to make room for (0: none) */
-	bool bzimage_only;    /* named by 'kernel': anything but a bzImage is refused */
+	bool kernel_only;     /* named by 'kernel': a bzImage or a Multiboot kernel, else refused */
+	/* Multiboot: the modules' sizes, to place them (0 modules: none) */
+	uint32_t module_count;
+	uint64_t module_sizes[MULTIBOOT_GUEST_MODULES_MAX];
 };
 
 /* One piece of the image in guest RAM: file bytes, then zeroes (bss). */
@@ -66,6 +75,8 @@ struct guest_image {
 	struct linux_bzimage bzimage;
 	gpa_t initrd_gpa;
 	gpa_t usable_end; /* RAM below the boot tables: the e820 map's end */
+	/* GUEST_IMAGE_MULTIBOOT: the header, and where the modules and the information go */
+	struct multiboot_guest_layout multiboot;
 };
 
 /*

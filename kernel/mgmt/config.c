@@ -19,7 +19,7 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_LOAD] = "load",	   [CFG_KEY_ENTRY] = "entry",	[CFG_KEY_AUTOSTART] = "autostart",
     [CFG_KEY_CMDLINE] = "cmdline", [CFG_KEY_VCPUS] = "vcpus",	[CFG_KEY_CPUS] = "cpus",
     [CFG_KEY_WEIGHT] = "weight",   [CFG_KEY_CAP] = "cap",	[CFG_KEY_DEVICES] = "devices",
-    [CFG_KEY_KERNEL] = "kernel",   [CFG_KEY_INITRD] = "initrd",
+    [CFG_KEY_KERNEL] = "kernel",   [CFG_KEY_INITRD] = "initrd", [CFG_KEY_MODULE] = "module",
 };
 
 static bool cfg_is_blank(char c)
@@ -115,7 +115,7 @@ static void cfg_key_value(struct cfg_parser *p, struct cfg_span key, struct cfg_
 		p->cur_bad = true;
 		return;
 	}
-	if (p->cur_keys & (1U << k)) {
+	if ((p->cur_keys & (1U << k)) && k != CFG_KEY_MODULE) {
 		cfg_error(p, "duplicate key '%s'", cfg_key_names[k]);
 		p->cur_bad = true;
 		return;
@@ -231,7 +231,7 @@ static void cfg_end_section(struct cfg_parser *p)
 		p->cur_bad = true;
 	}
 	/* Linux finds its timer and interrupts on the PC's PIC and PIT unless told otherwise. */
-	if (p->cur.opts.bzimage_only && !(p->cur_keys & (1U << CFG_KEY_DEVICES)))
+	if (p->cur.opts.kernel_only && !(p->cur_keys & (1U << CFG_KEY_DEVICES)))
 		p->cur.devices |= CONFIG_DEV_PC;
 	cfg_check_placement(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */

@@ -15,8 +15,12 @@
  *   [guest NAME]              NAME: 1-31 characters of [A-Za-z0-9_-]
  *   image = PATH              required; a module the loader brought: an ELF, a
  *                             Linux bzImage or a flat binary, told apart by content
- *   kernel = PATH             as image, for a Linux bzImage only (anything else is refused)
+ *   kernel = PATH             as image, for a Linux bzImage or a Multiboot 1/2 kernel
+ *                             (anything else is refused)
  *   initrd = PATH             Linux: the initramfs, a module the loader brought
+ *   module = PATH [ARGS]      Multiboot: a boot module, a module the loader brought;
+ *                             repeatable (up to 8), in order; its Multiboot string is
+ *                             "PATH ARGS" (printable ASCII, up to 191 characters)
  *   cmdline = TEXT            the guest's command line: 0-255 printable characters
  *                             (no '#': it starts a comment); default empty
  *   memory = N[K|M|G]         default 16M; 1M..1G, a multiple of 4K
@@ -58,6 +62,8 @@
 #define CONFIG_FLAT_LOAD_DEFAULT GUEST_IMAGE_FLAT_LOAD_DEFAULT
 #define CONFIG_CMDLINE_MAX	 255 /* characters of a guest's cmdline, without the NUL */
 #define CONFIG_VCPUS_MAX	 8
+#define CONFIG_MODULES_MAX	 MULTIBOOT_GUEST_MODULES_MAX
+#define CONFIG_MODULE_STRING_MAX 191 /* "path args" of a module, without the NUL */
 #define CONFIG_WEIGHT_DEFAULT	 100
 #define CONFIG_WEIGHT_MAX	 1000
 /* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
@@ -75,6 +81,10 @@ struct config_guest {
 	char name[GUEST_NAME_MAX];
 	const struct boot_module *image;  /* points into the caller's module list */
 	const struct boot_module *initrd; /* likewise, or NULL */
+	/* Multiboot modules in config order, each a loaded module and its string */
+	uint32_t module_count;
+	const struct boot_module *modules[CONFIG_MODULES_MAX];
+	char module_strings[CONFIG_MODULES_MAX][CONFIG_MODULE_STRING_MAX + 1];
 	uint64_t mem_size;
 	/* mode (unset: from the image), load and entry (flat binaries only) */
 	struct guest_image_opts opts;

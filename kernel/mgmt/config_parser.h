@@ -25,6 +25,8 @@ struct cfg_span {
 _Static_assert(CONFIG_VCPUS_MAX == 8, "update the vCPU count messages");
 _Static_assert(CONFIG_WEIGHT_MAX == 1000, "update the weight message");
 _Static_assert(CONFIG_CMDLINE_MAX == 255, "update the cmdline message");
+_Static_assert(CONFIG_MODULES_MAX == 8 && CONFIG_MODULE_STRING_MAX == 191,
+	       "update the module messages");
 _Static_assert(CONFIG_CONSOLE_PCPU == 0, "update the console CPU messages");
 
 /* Guest section keys. */
@@ -43,6 +45,7 @@ enum cfg_key {
 	CFG_KEY_DEVICES,
 	CFG_KEY_KERNEL,
 	CFG_KEY_INITRD,
+	CFG_KEY_MODULE, /* the one key given more than once */
 	CFG_KEY_COUNT,
 };
 

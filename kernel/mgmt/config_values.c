@@ -138,7 +138,7 @@ static int cfg_parse_image(struct cfg_parser *p, const char *key, struct cfg_spa
 		return -EINVAL;
 	}
 	p->cur.image = cfg_find_module(p, v);
-	p->cur.opts.bzimage_only = !strcmp(key, "kernel");
+	p->cur.opts.kernel_only = !strcmp(key, "kernel");
 	if (p->cur.image)
 		return 0;
 	cfg_error(p, "%s '%s' was not loaded", key, cfg_quote(v, q));
@@ -155,6 +155,54 @@ static int cfg_parse_initrd(struct cfg_parser *p, struct cfg_span v)
 		return -ENOENT;
 	}
 	p->cur.opts.initrd_size = p->cur.initrd->size;
+	return 0;
+}
+
+/* "PATH [ARGS]": the module the loader brought for PATH, and its string "PATH ARGS". */
+static int cfg_parse_module(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	struct config_guest *g = &p->cur;
+	size_t n = 0;
+
+	if (g->module_count == CONFIG_MODULES_MAX) {
+		cfg_error(p, "more than 8 modules");
+		return -E2BIG;
+	}
+	while (n < v.len && v.p[n] != ' ' && v.p[n] != '\t')
+		n++;
+	struct cfg_span path = {v.p, n};
+	struct cfg_span args = cfg_trim((struct cfg_span){v.p + n, v.len - n});
+	const struct boot_module *m = cfg_find_module(p, path);
+	if (!m) {
+		cfg_error(p, "module '%s' was not loaded", cfg_quote(path, q));
+		return -ENOENT;
+	}
+	size_t len = path.len + (args.len ? 1 + args.len : 0);
+	if (len > CONFIG_MODULE_STRING_MAX) {
+		cfg_error(p, "module line is %llu characters (at most 191)",
+			  (unsigned long long)len);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < args.len; i++) {
+		unsigned char c = (unsigned char)args.p[i];
+
+		if (c < 0x20 || c >= 0x7f) {
+			cfg_error(p, "bad byte 0x%02x in module arguments (printable ASCII only)",
+				  c);
+			return -EINVAL;
+		}
+	}
+	char *s = g->module_strings[g->module_count];
+	memcpy(s, path.p, path.len);
+	if (args.len) {
+		s[path.len] = ' ';
+		memcpy(s + path.len + 1, args.p, args.len);
+	}
+	s[len] = '\0';
+	g->modules[g->module_count] = m;
+	g->opts.module_sizes[g->module_count] = m->size;
+	g->opts.module_count = ++g->module_count;
 	return 0;
 }
 
@@ -384,6 +432,8 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 		return cfg_parse_image(p, "kernel", v);
 	case CFG_KEY_INITRD:
 		return cfg_parse_initrd(p, v);
+	case CFG_KEY_MODULE:
+		return cfg_parse_module(p, v);
 	case CFG_KEY_MEMORY:
 		return cfg_parse_memory(p, v);
 	case CFG_KEY_MODE:

@@ -150,6 +150,29 @@ static int load_linux_boot_params(struct guest *g, const struct guest_image *img
 	return 0;
 }
 
+/* Multiboot: the modules copied above the kernel, then the information structure. */
+static int load_multiboot_info(struct guest *g, const struct guest_image *img)
+{
+	const struct config_guest *cg = g->config;
+	const struct multiboot_guest_layout *mb = &img->multiboot;
+	struct multiboot_guest_params params = {.cmdline = cg->cmdline,
+						.module_count = cg->module_count};
+	char reason[MULTIBOOT_GUEST_REASON_MAX];
+
+	for (uint32_t i = 0; i < cg->module_count; i++)
+		params.modules[i] =
+		    (struct multiboot_guest_module){phys_to_virt(cg->modules[i]->base),
+						    cg->modules[i]->size, cg->module_strings[i]};
+	if (multiboot_guest_write_info(guest_ram_base(g), g->mem_size, mb, &params, reason)) {
+		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
+		return -EINVAL;
+	}
+	log_info("guest %s: Multiboot %u kernel, %u module%s, information at 0x%llx", g->name,
+		 mb->hdr.version, mb->module_count, mb->module_count == 1 ? "" : "s",
+		 (unsigned long long)mb->info_gpa);
+	return 0;
+}
+
 static int load_guest(struct guest *g)
 {
 	const struct config_guest *cg = g->config;
@@ -180,6 +203,8 @@ static int load_guest(struct guest *g)
 	if (load_acpi_tables(g, &img, &rsdp))
 		return -EINVAL;
 	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img, rsdp))
+		return -EINVAL;
+	if (img.kind == GUEST_IMAGE_MULTIBOOT && load_multiboot_info(g, &img))
 		return -EINVAL;
 	vdev_reset_standard(g);
 	struct vcpu_sregs sregs;
@@ -215,6 +240,10 @@ static int load_guest(struct guest *g)
 		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
 	if (img.kind == GUEST_IMAGE_LINUX) /* boot.rst: RSI points at the zero page */
 		g->vcpus[0].regs.rsi = LINUX_ZERO_PAGE_GPA;
+	if (img.kind == GUEST_IMAGE_MULTIBOOT) { /* MB1 3.2, MB2 3.3: the magic, the information */
+		g->vcpus[0].regs.rax = multiboot_guest_eax(&img.multiboot);
+		g->vcpus[0].regs.rbx = img.multiboot.info_gpa;
+	}
 	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
 	int err = sched_on_cpu(job.v->se.cpu, set_state_here, &job);
 	if (err || job.err) {

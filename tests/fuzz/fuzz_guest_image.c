@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/guest/guest_image.c kernel/guest/guest_boot.c kernel/guest/linux_boot.c boot/elf_load.c */
+/* fuzz-sources: kernel/guest/guest_image.c kernel/guest/guest_boot.c kernel/guest/linux_boot.c kernel/guest/multiboot_guest.c boot/elf_load.c */
 /*
  * libFuzzer: the two ELF loaders on arbitrary image bytes. The guest image
  * loader (flat, ELF32, ELF64 guests) copies into a guest RAM buffer of exact

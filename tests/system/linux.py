@@ -129,8 +129,8 @@ class LinuxBadKernels(Scenario):
     forbid = (r"PANIC", r"EXCEPTION")
     expect = (r"guest short: image guests/vmlinuz-short: truncated: the kernel is 0x[0-9a-f]+ "
               r"bytes, the file holds 0x[0-9a-f]+",
-              r"guest magic: image guests/vmlinuz-magic: not a bzImage \(no boot flag and HdrS "
-              r"header\)",
+              r"guest magic: image guests/vmlinuz-magic: neither a bzImage \(no boot flag and "
+              r"HdrS header\) nor a Multiboot kernel \(no Multiboot header\)",
               r"guest old: image guests/vmlinuz-old: boot protocol 2\.11 is too old \(need 2\.12\)",
               r"guest small: image guests/vmlinuz: kernel needs 0x[0-9a-f]+ bytes from 0x200000: "
               r"guest RAM ends at 0x[0-9a-f]+",

@@ -267,12 +267,12 @@ static void test_kernel_and_initrd(void **state)
 	assert_ptr_equal(cfg.guests[0].image, &modules[4]);
 	assert_ptr_equal(cfg.guests[0].initrd, &modules[5]);
 	assert_int_equal(cfg.guests[0].opts.initrd_size, 0x123456);
-	assert_true(cfg.guests[0].opts.bzimage_only);
+	assert_true(cfg.guests[0].opts.kernel_only);
 	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_DEFAULT | CONFIG_DEV_PC);
 	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ndevices = uart\n"), 0);
 	assert_int_equal(cfg.guests[0].devices, CONFIG_DEV_UART);
 	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\n"), 0);
-	assert_false(cfg.guests[0].opts.bzimage_only);
+	assert_false(cfg.guests[0].opts.kernel_only);
 
 	assert_int_equal(parse("[guest l]\nimage = linux/vmlinuz\nkernel = linux/vmlinuz\n"),
 			 -EINVAL);
@@ -290,6 +290,64 @@ static void test_kernel_and_initrd(void **state)
 			 -EINVAL);
 	assert_string_equal(log_text, "cfg: shoji.cfg:4: duplicate key 'initrd'\n"
 				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+}
+
+/* Multiboot modules: repeatable, in order, "PATH ARGS" kept, sizes handed to the loader. */
+static void test_modules(void **state)
+{
+	assert_int_equal(
+	    parse("[guest m]\nkernel = guests/x.bin\nmodule = linux/initrd.gz  a  b=1\n"
+		  "module=guests/hello64.elf\nmodule = linux/initrd.gz\t x\n"),
+	    0);
+	const struct config_guest *g = &cfg.guests[0];
+	assert_int_equal(g->module_count, 3);
+	assert_ptr_equal(g->modules[0], &modules[5]);
+	assert_ptr_equal(g->modules[1], &modules[1]);
+	assert_ptr_equal(g->modules[2], &modules[5]);
+	assert_string_equal(g->module_strings[0], "linux/initrd.gz a  b=1");
+	assert_string_equal(g->module_strings[1], "guests/hello64.elf");
+	assert_string_equal(g->module_strings[2], "linux/initrd.gz x");
+	assert_int_equal(g->opts.module_count, 3);
+	assert_int_equal(g->opts.module_sizes[0], 0x123456);
+	assert_int_equal(g->opts.module_sizes[2], 0x123456);
+
+	/* A file the loader did not bring: the line and the path, the guest dropped. */
+	assert_int_equal(parse("[guest m]\nkernel = guests/x.bin\nmodule = guests/nothing.txt a\n"
+			       "[guest ok]\nimage = guests/x.bin\n"),
+			 -EINVAL);
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:3: module 'guests/nothing.txt' was not loaded\n"
+			    "cfg: shoji.cfg:1: guest 'm' skipped\n");
+	assert_int_equal(cfg.guest_count, 1);
+	assert_string_equal(cfg.guests[0].name, "ok");
+	/* At most 8. */
+	assert_int_equal(parse("[guest m]\nkernel = guests/x.bin\n"
+			       "module = boot.sh\nmodule = boot.sh\nmodule = boot.sh\n"
+			       "module = boot.sh\nmodule = boot.sh\nmodule = boot.sh\n"
+			       "module = boot.sh\nmodule = boot.sh\nmodule = boot.sh\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:11: more than 8 modules\n"
+				      "cfg: shoji.cfg:1: guest 'm' skipped\n");
+	/* Empty, control bytes, too long. */
+	assert_int_equal(parse("[guest m]\nkernel = guests/x.bin\nmodule =\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: empty value for 'module'\n"
+				      "cfg: shoji.cfg:1: guest 'm' skipped\n");
+	assert_int_equal(parse("[guest m]\nkernel = guests/x.bin\nmodule = boot.sh a\x01\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: bad byte 0x01 in module arguments "
+				      "(printable ASCII only)\n"
+				      "cfg: shoji.cfg:1: guest 'm' skipped\n");
+	char line[300] = "[guest m]\nkernel = guests/x.bin\nmodule = boot.sh ";
+	size_t n = strlen(line);
+	memset(line + n, 'y', 184); /* "boot.sh " + 184 = 192 characters */
+	line[n + 184] = '\0';
+	assert_int_equal(parse(line), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: module line is 192 characters (at most "
+				      "191)\n"
+				      "cfg: shoji.cfg:1: guest 'm' skipped\n");
+	line[n + 183] = '\0';
+	assert_int_equal(parse(line), 0);
+	assert_int_equal(strlen(cfg.guests[0].module_strings[0]), 191);
 }
 
 static void test_no_image(void **state)
@@ -970,6 +1028,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_memory_suffixes, teardown),
 	    cmocka_unit_test_teardown(test_image_not_loaded, teardown),
 	    cmocka_unit_test_teardown(test_kernel_and_initrd, teardown),
+	    cmocka_unit_test_teardown(test_modules, teardown),
 	    cmocka_unit_test_teardown(test_no_image, teardown),
 	    cmocka_unit_test_teardown(test_several_errors_one_section, teardown),
 	    cmocka_unit_test_teardown(test_key_outside_section, teardown),

@@ -92,6 +92,24 @@ static void test_kernel_and_initrd_are_loaded(void **state)
 	assert_string_equal(out.skips[1].reason, "empty value for 'kernel'");
 }
 
+/* A module line's file is its first word; the arguments are the kernel's business. */
+static void test_modules_are_loaded(void **state)
+{
+	const char *reason;
+
+	assert_int_equal(scan("[guest m]\nkernel = mb.elf\nmodule = mods/a.txt  x y\n"
+			      "module=mods/b\tz\nmodule = mods/a.txt\nmodule =\n",
+			      &reason),
+			 0);
+	assert_int_equal(out.image_count, 3);
+	assert_string_equal(out.images[0], "mb.elf");
+	assert_string_equal(out.images[1], "mods/a.txt");
+	assert_string_equal(out.images[2], "mods/b");
+	assert_int_equal(out.skip_count, 1);
+	assert_int_equal(out.skips[0].line, 6);
+	assert_string_equal(out.skips[0].reason, "empty value for 'module'");
+}
+
 static void test_whitespace_and_crlf(void **state)
 {
 	const char *reason;
@@ -285,6 +303,7 @@ int main(void)
 	    cmocka_unit_test(test_section_cmdline_is_not_kernel_cmdline),
 	    cmocka_unit_test(test_script_is_loaded),
 	    cmocka_unit_test(test_kernel_and_initrd_are_loaded),
+	    cmocka_unit_test(test_modules_are_loaded),
 	    cmocka_unit_test(test_whitespace_and_crlf),
 	    cmocka_unit_test(test_comments),
 	    cmocka_unit_test(test_unknown_and_malformed_ignored),

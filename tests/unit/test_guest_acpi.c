@@ -214,8 +214,11 @@ static void assert_fadt_common(const struct acpi_fadt *f)
 	assert_int_equal(f->header.revision, 6);
 	assert_int_equal(f->minor_version, 5);
 	assert_true(f->flags & ACPI_FADT_RESET_REG_SUP);
-	/* The whole set: WBINVD works, C1 = HLT, no fixed-feature buttons or RTC status. */
-	assert_int_equal(f->flags & ~ACPI_FADT_HW_REDUCED_ACPI,
+	/*
+	 * The whole set: WBINVD works, C1 = HLT, no fixed-feature buttons or RTC status;
+	 * plus HW_REDUCED_ACPI or TMR_VAL_EXT (the PM timer), checked per mode.
+	 */
+	assert_int_equal(f->flags & ~(ACPI_FADT_HW_REDUCED_ACPI | ACPI_FADT_TMR_VAL_EXT),
 			 ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 			     ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP);
 	assert_gas_io(&f->reset_reg, RESET_PORT, 8, ACPI_GAS_ACCESS_BYTE);
@@ -225,11 +228,6 @@ static void assert_fadt_common(const struct acpi_fadt *f)
 	assert_true(f->iapc_boot_arch & ACPI_FADT_BOOT_MSI_NOT_SUPPORTED);
 	assert_false(f->iapc_boot_arch & ACPI_FADT_BOOT_CMOS_RTC_NOT_PRESENT);
 	assert_false(f->iapc_boot_arch & ACPI_FADT_BOOT_PCIE_ASPM_CONTROLS);
-	/* No PM timer. */
-	assert_int_equal(f->pm_tmr_blk, 0);
-	assert_int_equal(f->pm_tmr_len, 0);
-	assert_gas_zero(&f->x_pm_tmr_blk);
-	assert_false(f->flags & ACPI_FADT_TMR_VAL_EXT);
 	/* No SMM: ACPI mode is always on. */
 	assert_int_equal(f->smi_cmd, 0);
 	assert_int_equal(f->acpi_enable, 0);
@@ -266,6 +264,11 @@ static void test_fadt_hw_reduced(void **state)
 	assert_int_equal(f->pm1a_cnt_blk, 0);
 	assert_gas_zero(&f->x_pm1a_evt_blk);
 	assert_gas_zero(&f->x_pm1a_cnt_blk);
+	/* No PM timer either (a fixed-hardware register). */
+	assert_int_equal(f->pm_tmr_blk, 0);
+	assert_int_equal(f->pm_tmr_len, 0);
+	assert_gas_zero(&f->x_pm_tmr_blk);
+	assert_false(f->flags & ACPI_FADT_TMR_VAL_EXT);
 }
 
 static void test_fadt_legacy(void **state)
@@ -289,6 +292,25 @@ static void test_fadt_legacy(void **state)
 		      ACPI_GAS_ACCESS_WORD);
 	assert_gas_io(&f->x_pm1a_cnt_blk, SLEEP_PORT + GUEST_ACPI_PM1_CNT_OFF, 16,
 		      ACPI_GAS_ACCESS_WORD);
+	/* PM timer: 4 bytes at sleep_port + 8, a 32-bit counter read as one dword. */
+	assert_int_equal(GUEST_ACPI_PM_TMR_OFF, 8);
+	assert_int_equal(f->pm_tmr_blk, SLEEP_PORT + 8);
+	assert_int_equal(f->pm_tmr_len, 4);
+	assert_gas_io(&f->x_pm_tmr_blk, SLEEP_PORT + 8, 32, ACPI_GAS_ACCESS_DWORD);
+	assert_true(f->flags & ACPI_FADT_TMR_VAL_EXT);
+	/* The raw bytes an OS reads: PM_TMR_BLK at 76, PM_TMR_LEN at 91, X_PM_TMR_BLK at 208. */
+	static const uint8_t x_pm_tmr[12] = {
+	    ACPI_GAS_SYSTEM_IO,	     /* address space */
+	    32,			     /* bit width */
+	    0,			     /* bit offset */
+	    ACPI_GAS_ACCESS_DWORD,   /* access size */
+	    (SLEEP_PORT + 8) & 0xff, /* 64-bit address, little-endian */
+	    (SLEEP_PORT + 8) >> 8,
+	};
+	assert_int_equal(get(t.fadt + 76, 4), SLEEP_PORT + 8);
+	assert_int_equal(t.fadt[91], 4);
+	assert_memory_equal(t.fadt + 208, x_pm_tmr, sizeof(x_pm_tmr));
+	assert_int_equal(get(t.fadt + 112, 4) & (1U << 8), 1U << 8); /* Flags bit 8: TMR_VAL_EXT */
 	/* P_LVL2/3 latencies say "no C2/C3". */
 	assert_true(f->p_lvl2_lat > 100);
 	assert_true(f->p_lvl3_lat > 1000);
@@ -892,7 +914,7 @@ static void test_einval_config(void **state)
 		cfg = config(hwr, 1, 0);
 		cfg.sleep_port = 0;
 		expect_err(&cfg, RAM_SIZE, BASE, ROOM, -EINVAL);
-		unsigned span = hwr ? 2 : 6;
+		unsigned span = hwr ? 2 : 12; /* PM1a_EVT, PM1a_CNT, 2 unused, PM_TMR */
 		cfg.sleep_port = (uint16_t)(0x10000 - span + 1);
 		expect_err(&cfg, RAM_SIZE, BASE, ROOM, -EINVAL);
 		cfg.sleep_port = (uint16_t)(0x10000 - span);
@@ -901,7 +923,7 @@ static void test_einval_config(void **state)
 		if (hwr)
 			assert_int_equal(f->sleep_status_reg.address, 0xffff);
 		else
-			assert_int_equal(f->x_pm1a_cnt_blk.address + 2, 0x10000);
+			assert_int_equal(f->x_pm_tmr_blk.address + 4, 0x10000);
 	}
 }
 

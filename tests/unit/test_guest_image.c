@@ -4,7 +4,7 @@
  * cross-checks the module's private header layouts. Every rejection is
  * checked by its exact reason and leaves guest RAM untouched.
  */
-/* unit-test-sources: kernel/guest/guest_image.c kernel/guest/guest_boot.c kernel/guest/linux_boot.c */
+/* unit-test-sources: kernel/guest/guest_image.c kernel/guest/guest_boot.c kernel/guest/linux_boot.c kernel/guest/multiboot_guest.c */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -384,13 +384,14 @@ static void test_initrd_and_bzimage(void **state)
 	assert_int_equal(ram[0x800200], 0); /* init_size beyond the file: zeroed */
 	/* The initramfs room: the highest page below the boot tables. */
 	assert_int_equal(img.initrd_gpa, RAM_SIZE - 7 * PAGE_SIZE - 0x1000);
-	/* Named by 'kernel': a bzImage or nothing, never a flat binary. */
-	opts = (struct guest_image_opts){.bzimage_only = true};
+	/* Named by 'kernel': a bzImage or a Multiboot kernel, never a flat binary. */
+	opts = (struct guest_image_opts){.kernel_only = true};
 	memcpy(bz + 0x202, "HdrX", 4);
 	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason),
 			 -ENOEXEC);
-	assert_string_equal(reason, "not a bzImage (no boot flag and HdrS header)");
-	opts.bzimage_only = false;
+	assert_string_equal(reason, "neither a bzImage (no boot flag and HdrS header) nor a "
+				    "Multiboot kernel (no Multiboot header)");
+	opts.kernel_only = false;
 	assert_int_equal(guest_image_inspect(bz, sizeof(bz), &opts, RAM_SIZE, &img, reason), 0);
 	assert_int_equal(img.kind, GUEST_IMAGE_FLAT);
 	memcpy(bz + 0x202, "HdrS", 4);
