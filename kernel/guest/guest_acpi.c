@@ -339,10 +339,17 @@ struct acpi_layout {
 	uint32_t madt_len, dsdt_len;
 };
 
-static uint32_t madt_length(unsigned vcpus)
+/* Interrupt source overrides: the PIT's, and the SCI's where there is one. */
+static unsigned madt_isos(const struct guest_acpi_config *cfg)
 {
-	return (uint32_t)(sizeof(struct acpi_madt) + vcpus * sizeof(struct acpi_madt_lapic) +
-			  sizeof(struct acpi_madt_ioapic) + sizeof(struct acpi_madt_iso) +
+	return cfg->hw_reduced ? 1 : 2;
+}
+
+static uint32_t madt_length(const struct guest_acpi_config *cfg)
+{
+	return (uint32_t)(sizeof(struct acpi_madt) + cfg->vcpus * sizeof(struct acpi_madt_lapic) +
+			  sizeof(struct acpi_madt_ioapic) +
+			  madt_isos(cfg) * sizeof(struct acpi_madt_iso) +
 			  sizeof(struct acpi_madt_lapic_nmi));
 }
 
@@ -352,7 +359,7 @@ static void layout_place(const struct guest_acpi_config *cfg, gpa_t base, struct
 
 	dsdt_body(&measure, cfg);
 	l->dsdt_len = (uint32_t)(sizeof(struct acpi_sdt_header) + measure.pos);
-	l->madt_len = madt_length(cfg->vcpus);
+	l->madt_len = madt_length(cfg);
 
 	l->xsdt = ALIGN_UP(sizeof(struct acpi_rsdp), TABLE_ALIGN);
 	l->fadt =
@@ -520,6 +527,18 @@ static void write_madt(uint8_t *t, const struct guest_acpi_config *cfg, uint32_t
 	};
 	memcpy(t + off, &iso, sizeof(iso));
 	off += sizeof(iso);
+	/*
+	 * The SCI, IRQ 9, without an override would be level and active low
+	 * (5.2.12.5): an undriven line would then read as asserted. It is level
+	 * and active high here, as QEMU's tables say; it is never raised.
+	 */
+	if (!cfg->hw_reduced) {
+		iso.source = GUEST_ACPI_SCI_IRQ;
+		iso.gsi = GUEST_ACPI_SCI_IRQ;
+		iso.flags = ACPI_MPS_TRIGGER_LEVEL | ACPI_MPS_POLARITY_HIGH;
+		memcpy(t + off, &iso, sizeof(iso));
+		off += sizeof(iso);
+	}
 
 	/* 5.2.12.7: every processor's LINT1 is its NMI input. */
 	struct acpi_madt_lapic_nmi nmi = {

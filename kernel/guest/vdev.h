@@ -31,10 +31,10 @@ struct vdev {
 	void *priv;
 };
 
-#define GUEST_MAX_VDEVS 16
+#define GUEST_MAX_VDEVS 24
 
 /*
- * A guest's devices, in registration order and per space. At most 16: a
+ * A guest's devices, in registration order and per space. At most 24: a
  * linear scan of one space (an MMIO exit never walks the port devices) is
  * cheaper than any index at that size.
  */

@@ -18,6 +18,7 @@
 #include "arch/x86/stacks.h"
 #include "drivers/acpi.h"
 #include "drivers/hpet.h"
+#include "drivers/wallclock.h"
 #include "drivers/i8259.h"
 #include "drivers/ioapic.h"
 #include "drivers/lapic.h"
@@ -127,6 +128,7 @@ void kernel_main(const struct boot_info *loader_bi)
 	lapic_timer_calibrate_start();
 	tsc_init();
 	lapic_timer_calibrate();
+	wallclock_init();
 	pci_init(&acpi);
 	pci_print_devices();
 

@@ -21,6 +21,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
+#include "drivers/acpi_tables.h"
 #include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest_image.h"
@@ -151,12 +152,16 @@ static int load_linux_boot_params(struct guest *g, const struct guest_image *img
 }
 
 /* Multiboot: the modules copied above the kernel, then the information structure. */
-static int load_multiboot_info(struct guest *g, const struct guest_image *img)
+static int load_multiboot_info(struct guest *g, const struct guest_image *img, gpa_t rsdp)
 {
 	const struct config_guest *cg = g->config;
 	const struct multiboot_guest_layout *mb = &img->multiboot;
 	struct multiboot_guest_params params = {.cmdline = cg->cmdline,
 						.module_count = cg->module_count};
+	if (rsdp) { /* MB2: a copy of the ACPI 2.0 RSDP (tag 15) */
+		params.rsdp = guest_ram_base(g) + rsdp;
+		params.rsdp_length = sizeof(struct acpi_rsdp);
+	}
 	char reason[MULTIBOOT_GUEST_REASON_MAX];
 
 	for (uint32_t i = 0; i < cg->module_count; i++)
@@ -204,7 +209,7 @@ static int load_guest(struct guest *g)
 		return -EINVAL;
 	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img, rsdp))
 		return -EINVAL;
-	if (img.kind == GUEST_IMAGE_MULTIBOOT && load_multiboot_info(g, &img))
+	if (img.kind == GUEST_IMAGE_MULTIBOOT && load_multiboot_info(g, &img, rsdp))
 		return -EINVAL;
 	vdev_reset_standard(g);
 	struct vcpu_sregs sregs;

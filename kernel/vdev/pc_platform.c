@@ -6,12 +6,19 @@
 #include "arch/x86/cpu.h"
 #include "drivers/tsc.h"
 #include "drivers/tsc_math.h"
+#include "drivers/wallclock.h"
 #include "kernel/guest/guest.h"
 #include "kernel/sched/sched.h"
 
 #define PIT_IRQ		    0
 #define COM1_IRQ	    4 /* GSI 4 too: ISA IRQs 1-15 map 1:1 but for the PIT */
 #define PIT_GSI		    2
+#define RTC_PORTS	    2 /* 0x70 index, 0x71 data */
+#define CMOS_BASE_MEM_LO    0x15 /* KiB below 1 MiB (IBM AT CMOS map) */
+#define CMOS_EXT_MEM_LO	    0x17 /* KiB from 1 MiB, at most 65535; mirrored at 0x30 */
+#define CMOS_EXT_MEM2_LO    0x30
+#define CMOS_HIGH_MEM_LO    0x34 /* 64 KiB units above 16 MiB (SeaBIOS/QEMU) */
+#define BASE_MEM_KIB	    640
 #define PIT_PORTS	    4 /* 0x40-0x43; counter 1 (0x41) answers like an empty bus */
 #define PORT_B_PORTS	    1
 #define PORT_BYTE_MASK	    0xff
@@ -38,17 +45,40 @@ static void pit_edges(struct pc_platform *p, uint64_t ns)
 	}
 }
 
+/* Locked: IRQ 8 follows the RTC's IRQF (on the PIC, and GSI 8 on the I/O APIC). */
+static void rtc_line(struct pc_platform *p, uint64_t wall_ns)
+{
+	bool level = vrtc_irq_line(&p->rtc, wall_ns);
+	if (level == p->rtc_line)
+		return;
+	p->rtc_line = level;
+	vpic_set_irq(&p->pic, VRTC_IRQ, level);
+	if (p->apic)
+		apic_bus_set_irq(p->apic, VRTC_IRQ, level);
+}
+
+/* The earlier of two TSC deadlines, 0 meaning none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : (!b || a < b) ? a : b;
+}
+
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 {
 	struct pc_platform *p = of_chip(c);
-	uint64_t ns = tsc_to_ns(now_tsc);
+	uint64_t ns = tsc_to_ns(now_tsc), wall = wallclock_ns(now_tsc);
 	spin_lock(&p->lock);
 	pit_edges(p, ns);
-	uint64_t next = vpit_next_irq0_ns(&p->pit, ns);
+	rtc_line(p, wall);
+	uint64_t pit_ns = vpit_next_irq0_ns(&p->pit, ns);
+	uint64_t rtc_ns = vrtc_next_event_ns(&p->rtc, wall);
 	spin_unlock(&p->lock);
-	if (!next)
-		return 0;
-	return now_tsc + tsc_ns_to_ticks(next - ns, tsc_hz());
+	uint64_t next = 0;
+	if (pit_ns)
+		next = now_tsc + tsc_ns_to_ticks(pit_ns - ns, tsc_hz());
+	if (rtc_ns)
+		next = earliest(next, now_tsc + tsc_ns_to_ticks(rtc_ns - wall, tsc_hz()));
+	return next;
 }
 
 static int chip_pending(struct virq_chip *c)
@@ -132,6 +162,29 @@ static void pit_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	chip_changed(d->guest);
 }
 
+static uint64_t rtc_read(struct vdev *d, uint64_t offset, unsigned size)
+{
+	struct pc_platform *p = d->priv;
+	uint64_t wall = wallclock_ns(rdtsc());
+	spin_lock(&p->lock);
+	uint8_t v = vrtc_read(&p->rtc, (uint16_t)(d->base + offset), wall);
+	rtc_line(p, wall); /* reading register C lowers it */
+	spin_unlock(&p->lock);
+	return v;
+}
+
+static void rtc_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct pc_platform *p = d->priv;
+	uint64_t wall = wallclock_ns(rdtsc());
+	spin_lock(&p->lock);
+	vrtc_write(&p->rtc, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), wall);
+	rtc_line(p, wall);
+	spin_unlock(&p->lock);
+	chip_changed(d->guest); /* an interrupt enabled: poll for its time */
+}
+
+static const struct vdev_ops rtc_ops = {.read = rtc_read, .write = rtc_write};
 static const struct vdev_ops pic_ops = {.read = pic_read, .write = pic_write};
 static const struct vdev_ops pit_ops = {.read = pit_read, .write = pit_write};
 
@@ -147,11 +200,31 @@ static int attach_ports(struct guest *g, struct pc_platform *p, struct vdev *d, 
 	return vdev_register(g, d);
 }
 
+static void cmos_put16(struct vrtc *r, uint8_t index, uint64_t value)
+{
+	uint16_t v = value > UINT16_MAX ? UINT16_MAX : (uint16_t)value;
+	vrtc_set_cmos(r, index, (uint8_t)v);
+	vrtc_set_cmos(r, (uint8_t)(index + 1), (uint8_t)(v >> 8));
+}
+
+/* The RTC at the host's time, its RAM saying how much memory there is, as a BIOS leaves it. */
+static void rtc_reset(struct pc_platform *p, uint64_t mem_size)
+{
+	vrtc_reset(&p->rtc, wallclock_ns(rdtsc()));
+	uint64_t ext_kib = mem_size > SZ_1M ? (mem_size - SZ_1M) / 1024 : 0;
+	cmos_put16(&p->rtc, CMOS_BASE_MEM_LO, BASE_MEM_KIB);
+	cmos_put16(&p->rtc, CMOS_EXT_MEM_LO, ext_kib);
+	cmos_put16(&p->rtc, CMOS_EXT_MEM2_LO, ext_kib);
+	cmos_put16(&p->rtc, CMOS_HIGH_MEM_LO, mem_size > 16 * SZ_1M ? (mem_size - 16 * SZ_1M) >> 16 : 0);
+	p->rtc_line = false;
+}
+
 void pc_platform_reset(struct pc_platform *p)
 {
 	spin_lock(&p->lock);
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_to_ns(rdtsc()));
+	rtc_reset(p, p->pic_master.guest ? p->pic_master.guest->mem_size : 0);
 	spin_unlock(&p->lock);
 }
 
@@ -176,6 +249,10 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
 	if (!err)
 		err = attach_ports(g, p, &p->port_b, "port-b", VPIT_PORT_SYSTEM, PORT_B_PORTS,
 				   &pit_ops);
+	if (!err)
+		err = attach_ports(g, p, &p->rtc_ports, "rtc", VRTC_PORT_INDEX, RTC_PORTS, &rtc_ops);
+	if (!err)
+		pc_platform_reset(p); /* the RTC's RAM holds the guest's memory size */
 	if (!err && g->vcpu_count)
 		g->vcpus[0].irq_chip = &p->chip;
 	if (!err && uart) {

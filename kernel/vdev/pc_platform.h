@@ -1,8 +1,10 @@
 /*
  * The PC's legacy interrupt and timer devices for one guest: the i8259 PIC
- * pair with its ELCR, the i8254 PIT (channels 0 and 2) and port 0x61, wired
- * as on a PC (PIT OUT0 -> IRQ 0, COM1 -> IRQ 4) and offered to the run loop as the guest's
- * struct virq_chip (interrupts for vCPU 0). The device models are pure
+ * pair with its ELCR, the i8254 PIT (channels 0 and 2) and port 0x61, the
+ * CMOS RTC (time of the host's wall clock), wired as on a PC (PIT OUT0 ->
+ * IRQ 0, COM1 -> IRQ 4, RTC -> IRQ 8, each also to the I/O APIC when there
+ * is one) and offered to the run loop as vCPU 0's struct virq_chip (behind
+ * its local APIC's LINT0 when it has one). The device models are pure
  * (i8259.c, i8254.c); this file adds the ports, the clock and a lock, since
  * any vCPU may touch the ports while vCPU 0 takes the interrupts.
  */
@@ -15,6 +17,7 @@
 #include "kernel/guest/virq.h"
 #include "kernel/vdev/i8254.h"
 #include "kernel/vdev/i8259.h"
+#include "kernel/vdev/vrtc.h"
 #include "kernel/vdev/vuart.h"
 
 struct guest;
@@ -24,8 +27,10 @@ struct pc_platform {
 	struct spinlock lock;
 	struct vpic pic;
 	struct vpit pit;
+	struct vrtc rtc;
+	bool rtc_line; /* IRQ 8 as last driven */
 	struct apic_bus *apic; /* the I/O APIC the ISA lines also drive, or NULL */
-	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b;
+	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b, rtc_ports;
 };
 
 /*

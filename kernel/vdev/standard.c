@@ -7,11 +7,11 @@
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/hypercall_abi.h"
-#include "kernel/vdev/acpi_sleep.h"
+#include "kernel/vdev/acpi_pm.h"
 #include "kernel/vdev/apic_bus.h"
 #include "kernel/vdev/debug_exit.h"
 #include "kernel/vdev/pc_platform.h"
-#include "kernel/vdev/reset_ports.h"
+#include "kernel/vdev/pc_ports.h"
 #include "kernel/vdev/vuart.h"
 
 struct standard_devices {
@@ -19,8 +19,8 @@ struct standard_devices {
 	struct vdev debug_exit;
 	struct pc_platform pc;
 	struct apic_bus apic;
-	struct reset_ports reset;
-	struct vdev acpi_sleep;
+	struct pc_ports ports;
+	struct acpi_pm acpi_pm;
 };
 
 #define RESET_VALUE_HARD (0x02 | 0x04) /* 0xcf9: SYS_RST | RST_CPU, what the FADT asks for */
@@ -42,10 +42,10 @@ int vdev_attach_standard(struct guest *g, unsigned devices)
 		err = apic_bus_attach(g, &devs->apic, &devs->pc.chip);
 	if (!err && (devices & GUEST_DEV_PC)) {
 		devs->pc.apic = &devs->apic;
-		err = reset_ports_attach(g, &devs->reset);
+		err = pc_ports_attach(g, &devs->ports);
 	}
 	if (!err && (devices & GUEST_DEV_PC))
-		err = acpi_sleep_attach(g, &devs->acpi_sleep);
+		err = acpi_pm_attach(g, &devs->acpi_pm);
 	if (err) {
 		free(devs);
 		return err;
@@ -61,6 +61,8 @@ void vdev_reset_standard(struct guest *g)
 	if (devs && (g->device_mask & GUEST_DEV_PC)) {
 		pc_platform_reset(&devs->pc);
 		apic_bus_reset(&devs->apic);
+		acpi_pm_reset(&devs->acpi_pm);
+		pc_ports_reset(&devs->ports);
 	}
 }
 
@@ -70,17 +72,17 @@ int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
 	if (!devs || !(g->device_mask & GUEST_DEV_PC))
 		return -ENOENT;
 	/*
-	 * Hardware-reduced ACPI: no SCI, no PM timer or GPE blocks to emulate;
-	 * the OS times with the local APIC (TSC deadline) and powers off
-	 * through the sleep control register.
+	 * Full fixed hardware, as on a PC: the PM timer gives the guest a
+	 * reference to calibrate its TSC and local APIC timer against (the PIT
+	 * is too slow to poll under emulation), the PIC and PIT stay in use.
 	 */
 	*cfg = (struct guest_acpi_config){
 	    .vcpus = g->vcpu_count,
 	    .lapic_gpa = APIC_BUS_LAPIC_GPA,
 	    .ioapic_gpa = APIC_BUS_IOAPIC_GPA,
 	    .ioapic_id = devs->apic.ioapic_id,
-	    .hw_reduced = true,
-	    .sleep_port = ACPI_SLEEP_PORT,
+	    .hw_reduced = false,
+	    .sleep_port = ACPI_PM_PORT,
 	    .reset_port = RESET_CONTROL_PORT,
 	    .reset_value = RESET_VALUE_HARD,
 	};

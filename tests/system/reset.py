@@ -1,4 +1,4 @@
-"""Reset through the PC's ports (kernel/vdev/reset_ports.c): a restart of the guest."""
+"""Reset through the PC's ports (kernel/vdev/pc_ports.c): a restart of the guest."""
 import re
 
 from harness import Scenario, guest
