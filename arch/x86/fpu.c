@@ -37,6 +37,13 @@ static inline int xsetbv0(uint64_t v)
 	return (int)rax;
 }
 
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* XRSTOR of every component: 0, or -EFAULT if the CPU refused the image. */
 static inline int xrstor_all(void *area)
 {
@@ -100,6 +107,21 @@ int fpu_state_init(struct fpu_state *s)
 static void save(struct fpu_state *s)
 {
 	if (have_xsave) {
+		/*
+		 * The CPU's XCR0 is the guest's: an emulator that does not honour the
+		 * XSETBV intercept (QEMU 7.2's TCG SVM) lets the guest set it without
+		 * an exit. Saving with a stale value would drop its AVX/PKRU state
+		 * and restore it under an XCR0 its XRSTORs fault on.
+		 */
+		uint64_t live = xgetbv0();
+		if (live != s->xcr0) {
+			static bool told;
+			if (!told)
+				log_warn("fpu: a guest set XCR0 to 0x%llx without an XSETBV exit; "
+					 "taken as its value", (unsigned long long)live);
+			told = true;
+			s->xcr0 = live;
+		}
 		xsetbv0(s->xcr0 | XCR0_X87_SSE);
 		__asm__ volatile("xsave64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
 	} else {

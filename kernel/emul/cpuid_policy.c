@@ -32,6 +32,7 @@
 #define L1_EDX_TM   BIT(29)
 #define L1_EDX_PBE  BIT(31)
 /* Leaf 7.0 EBX / ECX */
+#define L7_EBX_TSC_ADJ BIT(1) /* IA32_TSC_ADJUST: the guest's TSC is the host's, not adjustable */
 #define L7_EBX_SGX     BIT(2)
 #define L7_EBX_RTM     BIT(11)
 #define L7_EBX_PQM     BIT(12)
@@ -92,7 +93,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		break;
 	case LEAF_EXT_FEATURES:
 		if (subleaf == 0) {
-			r.ebx &= ~(L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
+			r.ebx &= ~(L7_EBX_TSC_ADJ | L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
 			r.ecx &= ~(L7_ECX_WAITPKG | L7_ECX_LA57 | L7_ECX_RDPID | L7_ECX_SGX_LC);
 		}
 		break;

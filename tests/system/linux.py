@@ -1,9 +1,9 @@
 """Debian's own kernel (linux-image-cloud-amd64, fetched by tools/fetch-linux.sh into
 BUILD/linux, never committed) as a guest: loaded through the Linux boot protocol (bzImage
 setup header, zero page with e820 and command line, 64-bit entry) and printing through the
-virtual UART. The platform Linux needs beyond that (PIC, PIT, APIC, ...) is the next step of
-issue 10: these scenarios check what a correct loader shows, the kernel's own account of the
-memory map and command line it was given."""
+virtual UART, on the virtual PC (devices = pc): with ACPI and the APICs off (PIC and PIT
+only) and in the kernel's default configuration (ACPI tables, local APICs, I/O APIC, PM timer,
+RTC, PCI host bridge), with one and two vCPUs, two kernels at once, and broken kernels."""
 import os
 
 from harness import Scenario, guest
@@ -105,8 +105,26 @@ class LinuxPc(LinuxInit):
         return None
 
 
+class LinuxSmp(LinuxPc):
+    """Two vCPUs: the kernel starts the second through its own INIT and STARTUP IPIs
+    (real mode at the SIPI vector), and both run its scheduler, timers and IPIs."""
+    vcpus = 2
+    expect = LinuxPc.expect[:3] + (
+        LinuxEarlyBoot.K + r"smpboot: Allowing 2 CPUs, 0 hotplug CPUs",
+        LinuxEarlyBoot.K + r"smp: Brought up 1 node, 2 CPUs",
+        r"\[linux\] shoji-init: cpus 2") + LinuxPc.expect[3:]
+
+
+class LinuxSmpOneCpu(LinuxSmp):
+    """Both vCPUs on one physical CPU: every switch between them saves and restores their
+    FPU state under XCR0s QEMU lets the guest set without an XSETBV exit (a stale XCR0
+    made the kernel's XRSTORs fault), and IPIs reach a vCPU that is not running."""
+    qemu_smp = 1
+
+
 SCENARIOS = [LinuxEarlyBoot("uefi-linux-early-boot"), LinuxInit("uefi-linux-init"),
-             LinuxPc("uefi-linux-pc")]
+             LinuxPc("uefi-linux-pc"), LinuxSmp("uefi-linux-smp"),
+             LinuxSmpOneCpu("uefi-linux-smp-one-cpu")]
 
 
 def write_variant(build, name, edit):
@@ -168,3 +186,47 @@ class BochsLinuxInit(LinuxInit):
 
 
 SCENARIOS.append(BochsLinuxInit("bochs-linux-init"))
+
+
+class BochsLinuxSmp(LinuxSmp):
+    """The default-configuration kernel with 2 vCPUs on VT-x: the second vCPU starts in
+    real mode from the guest's STARTUP IPI under unrestricted guest."""
+    emulator = "bochs"
+    bochs_megs = 512
+    bochs_cpus = 2
+    timeout = 900
+
+
+SCENARIOS.append(BochsLinuxSmp("bochs-linux-smp"))
+
+
+class LinuxTwo(LinuxPc):
+    """Two Linux guests (one with 2 vCPUs) and a test guest at once, each console line
+    prefixed with its guest's name; both kernels power off and the test guest passes."""
+    qemu_smp = 2
+    qemu_mem = "768M"
+    timeout = 400
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.expect = tuple(
+            r"\[%s\] shoji-init: %s" % (g, m) for g in ("linux-a", "linux-b")
+            for m in ("/init running", "cpus %d" % (1 if g == "linux-a" else 2),
+                      "sha256 bb9f8df61474d25e", "slept 1 s", "done")) + (
+            r"guest linux-a: exited: powered off \(ACPI S5\)",
+            r"guest linux-b: exited: powered off \(ACPI S5\)",
+            r"\[hello64\] hello64: PASS",
+            r"guests: 3 ran \(3 exited, 0 stopped by the hypervisor\)")
+
+    def requires(self, build):
+        why = super().requires(build)
+        if why:
+            return why
+        self.guests = tuple(
+            guest(name, kernel_path(build), image_key="kernel", memory="128M",
+                  cmdline=PC_CMDLINE, initrd="guests/initramfs.cpio.gz", vcpus=n)
+            for name, n in (("linux-a", 1), ("linux-b", 2))) + (guest("hello64"),)
+        return None
+
+
+SCENARIOS.append(LinuxTwo("uefi-linux-two"))

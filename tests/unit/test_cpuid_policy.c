@@ -42,6 +42,7 @@ static void test_leaf7_hides_la57(void **state)
 	assert_int_equal(r.ecx & (1u << 5), 0); /* WAITPKG */
 	assert_int_equal(r.ecx & (1u << 22), 0); /* RDPID: TSC_AUX is not the guest's */
 	assert_int_not_equal(r.ecx & 1u, 0);	/* the rest passes through */
+	assert_int_equal(r.ebx & (1u << 1), 0); /* TSC_ADJUST: Linux would read MSR 0x3b */
 }
 
 static void test_svm_hidden(void **state)
