@@ -58,10 +58,10 @@
 #define LEAF_SVM	  0x8000000a
 #define TOPO_LEVEL_SMT	  1
 #define TOPO_LEVEL_CORE	  2
+#define SHOJI_CPUID_HV_END 0x40010000u /* the range hypervisors share: above it, not ours */
 
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
-				 unsigned vcpu_id, bool guest_cr4_osxsave, uint32_t hc_insn,
-				 bool local_apic)
+				 const struct cpuid_guest *g)
 {
 	struct cpuid_result r = host;
 
@@ -71,17 +71,17 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 			   L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_DCA | L1_ECX_X2APIC |
 			   L1_ECX_TSC_DEADLINE | L1_ECX_OSXSAVE);
 		r.ecx |= L1_ECX_HYPERVISOR;
-		if (guest_cr4_osxsave)
+		if (g->cr4_osxsave)
 			r.ecx |= L1_ECX_OSXSAVE;
 		r.edx &=
 		    ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
 		/* A guest with the PC platform has local APICs (kernel/vdev/apic_bus.c); others none. */
-		if (local_apic) {
+		if (g->local_apic) {
 			r.edx |= L1_EDX_APIC;
 			r.ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
 		}
 		/* EBX: initial APIC ID (31:24) and one logical processor (23:16). */
-		r.ebx = (r.ebx & 0xffff) | (1u << 16) | ((vcpu_id & 0xff) << 24);
+		r.ebx = (r.ebx & 0xffff) | (1u << 16) | ((g->vcpu_id & 0xff) << 24);
 		break;
 	case LEAF_CACHE:
 		/* One core, no sharing: EAX 31:26 and 25:14 are "count - 1". */
@@ -100,7 +100,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 	case LEAF_TOPOLOGY:
 	case LEAF_TOPOLOGY_V2:
 		/* One thread on one core; EDX is the x2APIC ID. */
-		r = (struct cpuid_result){.ecx = subleaf & 0xff, .edx = vcpu_id};
+		r = (struct cpuid_result){.ecx = subleaf & 0xff, .edx = g->vcpu_id};
 		if (subleaf == 0) {
 			r.ebx = 1;
 			r.ecx |= TOPO_LEVEL_SMT << 8;
@@ -110,13 +110,21 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		}
 		break;
 	case SHOJI_CPUID_BASE:
-		r = (struct cpuid_result){.eax = SHOJI_CPUID_ABI,
+		r = (struct cpuid_result){.eax = SHOJI_CPUID_TIMING,
 					  .ebx = SHOJI_CPUID_SIG_EBX,
 					  .ecx = SHOJI_CPUID_SIG_ECX,
 					  .edx = SHOJI_CPUID_SIG_EDX};
 		break;
 	case SHOJI_CPUID_ABI:
-		r = (struct cpuid_result){.eax = SHOJI_ABI_VERSION, .ebx = hc_insn};
+		r = (struct cpuid_result){.eax = SHOJI_ABI_VERSION, .ebx = g->hc_insn};
+		break;
+	case SHOJI_CPUID_TIMING:
+		/*
+		 * The timing leaf VMware defined and other hypervisors copy: the TSC's
+		 * frequency and the local APIC timer's (the same: it counts the TSC),
+		 * in kHz, so a guest that reads it needs no calibration.
+		 */
+		r = (struct cpuid_result){.eax = g->tsc_khz, .ebx = g->local_apic ? g->tsc_khz : 0};
 		break;
 	case 0x80000001:
 		r.ecx &= ~(LX1_ECX_SVM | LX1_ECX_SKINIT | LX1_ECX_MONITORX);
@@ -127,7 +135,7 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		break;
 	default:
 		/* Other hypervisor leaves are not ours to answer. */
-		if (leaf > SHOJI_CPUID_ABI && leaf < 0x40010000)
+		if (leaf > SHOJI_CPUID_ABI && leaf < SHOJI_CPUID_HV_END)
 			r = (struct cpuid_result){0};
 		break;
 	}
@@ -145,8 +153,9 @@ static bool cacheable(uint32_t leaf)
 	       leaf != LEAF_TOPOLOGY_V2;
 }
 
-static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max, uint32_t hc_insn,
-		       bool local_apic, struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
+static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max,
+		       const struct cpuid_guest *g,
+		       struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
 {
 	for (uint32_t i = 0; i < CPUID_CACHE_SLOTS; i++) {
 		uint32_t leaf = base + i;
@@ -157,17 +166,16 @@ static void fill_range(struct cpuid_slot *slots, uint32_t base, uint32_t max, ui
 		slots[i] = (struct cpuid_slot){
 		    .valid = true,
 		    .subleaf0_only = leaf == LEAF_EXT_FEATURES,
-		    .r = cpuid_policy(leaf, 0, h, 0, false, hc_insn, local_apic),
+		    .r = cpuid_policy(leaf, 0, h, g),
 		};
 	}
 }
 
-void cpuid_policy_fill_cache(struct cpuid_cache *c, uint32_t hc_insn, bool local_apic,
+void cpuid_policy_fill_cache(struct cpuid_cache *c, const struct cpuid_guest *g,
 			     struct cpuid_result (*host)(uint32_t leaf, uint32_t subleaf))
 {
-	fill_range(c->basic, 0, host(0, 0).eax, hc_insn, local_apic, host);
+	fill_range(c->basic, 0, host(0, 0).eax, g, host);
 	/* Shoji's own range: 0x40000000-1 answered, the rest of the 16 zero. */
-	fill_range(c->hv, SHOJI_CPUID_BASE, SHOJI_CPUID_BASE + CPUID_CACHE_SLOTS - 1, hc_insn,
-		   local_apic, host);
-	fill_range(c->ext, 0x80000000, host(0x80000000, 0).eax, hc_insn, local_apic, host);
+	fill_range(c->hv, SHOJI_CPUID_BASE, SHOJI_CPUID_BASE + CPUID_CACHE_SLOTS - 1, g, host);
+	fill_range(c->ext, 0x80000000, host(0x80000000, 0).eax, g, host);
 }

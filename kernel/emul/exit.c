@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
 #include "arch/x86/msr.h"
 #include "kernel/emul/cpuid_policy.h"
 #include "kernel/emul/exit_io.h"
@@ -66,10 +67,19 @@ static struct cpuid_result host_cpuid(uint32_t leaf, uint32_t subleaf)
 	return (struct cpuid_result){h.eax, h.ebx, h.ecx, h.edx};
 }
 
+static struct cpuid_guest cpuid_view(const struct guest *g, unsigned vcpu_id, bool osxsave)
+{
+	return (struct cpuid_guest){.vcpu_id = vcpu_id,
+				    .cr4_osxsave = osxsave,
+				    .hc_insn = virt->hypercall_insn,
+				    .local_apic = g->device_mask & GUEST_DEV_PC,
+				    .tsc_khz = (uint32_t)(tsc_hz() / 1000)};
+}
+
 void exit_guest_init(struct guest *g)
 {
-	cpuid_policy_fill_cache(&g->cpuid, virt->hypercall_insn, g->device_mask & GUEST_DEV_PC,
-				host_cpuid);
+	struct cpuid_guest view = cpuid_view(g, 0, false);
+	cpuid_policy_fill_cache(&g->cpuid, &view, host_cpuid);
 }
 
 /* The guest's answer for any leaf (the guest's XCR0 is loaded now, for leaf 0xD). */
@@ -77,8 +87,8 @@ static struct cpuid_result guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t s
 {
 	/* Only leaf 1 mirrors CR4.OSXSAVE: skip the CR4 read otherwise. */
 	bool osxsave = leaf == 1 && (virt->vcpu_read_cr(v, 4) & CR4_OSXSAVE);
-	return cpuid_policy(leaf, subleaf, host_cpuid(leaf, subleaf), v->id, osxsave,
-			    virt->hypercall_insn, v->guest->device_mask & GUEST_DEV_PC);
+	struct cpuid_guest view = cpuid_view(v->guest, v->id, osxsave);
+	return cpuid_policy(leaf, subleaf, host_cpuid(leaf, subleaf), &view);
 }
 
 /* Leaves that depend on the vCPU, CR4 or XCR0. */

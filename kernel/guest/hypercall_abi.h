@@ -13,6 +13,7 @@
 
 #define SHOJI_CPUID_BASE    0x40000000u
 #define SHOJI_CPUID_ABI	    0x40000001u
+#define SHOJI_CPUID_TIMING  0x40000010u /* EAX: TSC kHz, EBX: local APIC timer kHz (0: none) */
 #define SHOJI_CPUID_SIG_EBX 0x6a6f6853u /* "Shoj" */
 #define SHOJI_CPUID_SIG_ECX 0x6f685369u /* "iSho" */
 #define SHOJI_CPUID_SIG_EDX 0x0000696au /* "ji\0\0" */

@@ -40,6 +40,11 @@ static void check_cpuid(void)
 		   r.ebx == SHOJI_HC_INSN_VMCALL || r.ebx == SHOJI_HC_INSN_VMMCALL, r.ebx,
 		   SHOJI_HC_INSN_VMCALL);
 
+	/* The timing leaf: a TSC frequency a CPU can have (1 MHz .. 100 GHz); no APIC here. */
+	r = cpuid(SHOJI_CPUID_TIMING, 0);
+	check_true("cpuid 0x40000010 tsc khz", r.eax >= 1000 && r.eax <= 100000000, r.eax, 1000);
+	check_eq("cpuid 0x40000010 apic timer khz", r.ebx, 0);
+
 	r = cpuid(1, 0);
 	check_eq("cpuid 1 ecx hypervisor bit", r.ecx & CPUID1_ECX_HYPERVISOR,
 		 CPUID1_ECX_HYPERVISOR);

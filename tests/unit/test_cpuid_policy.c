@@ -8,13 +8,24 @@
 #include <cmocka.h>
 
 #include "kernel/emul/cpuid_policy.h"
+
+static struct cpuid_result policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
+				  unsigned vcpu_id, bool osxsave, uint32_t hc_insn, bool local_apic)
+{
+	struct cpuid_guest g = {.vcpu_id = vcpu_id,
+				.cr4_osxsave = osxsave,
+				.hc_insn = hc_insn,
+				.local_apic = local_apic,
+				.tsc_khz = 2000000};
+	return cpuid_policy(leaf, subleaf, host, &g);
+}
 #include "kernel/guest/hypercall_abi.h"
 
 static const struct cpuid_result all_ones = {~0u, ~0u, ~0u, ~0u};
 
 static void test_leaf1_hides_and_marks(void **state)
 {
-	struct cpuid_result r = cpuid_policy(1, 0, all_ones, 3, false, SHOJI_HC_INSN_VMCALL, false);
+	struct cpuid_result r = policy(1, 0, all_ones, 3, false, SHOJI_HC_INSN_VMCALL, false);
 	assert_int_equal(r.ecx & (1u << 5), 0);	     /* VMX */
 	assert_int_equal(r.ecx & (1u << 21), 0);     /* x2APIC */
 	assert_int_equal(r.ecx & (1u << 27), 0);     /* OSXSAVE follows the guest's CR4 */
@@ -24,11 +35,11 @@ static void test_leaf1_hides_and_marks(void **state)
 	assert_int_equal((r.ebx >> 16) & 0xff, 1);   /* one logical processor */
 	assert_int_equal(r.eax, ~0u);		     /* family/model pass through */
 
-	r = cpuid_policy(1, 0, all_ones, 0, true, SHOJI_HC_INSN_VMCALL, false);
+	r = policy(1, 0, all_ones, 0, true, SHOJI_HC_INSN_VMCALL, false);
 	assert_int_not_equal(r.ecx & (1u << 27), 0);
 	assert_int_equal(r.edx & (1u << 9), 0); /* no APIC without the PC platform */
 	assert_int_equal(r.ecx & ((1u << 21) | (1u << 24)), 0);
-	r = cpuid_policy(1, 0, (struct cpuid_result){0}, 2, false, SHOJI_HC_INSN_VMCALL, true);
+	r = policy(1, 0, (struct cpuid_result){0}, 2, false, SHOJI_HC_INSN_VMCALL, true);
 	assert_int_equal(r.edx & (1u << 9), 1u << 9); /* APIC, x2APIC, TSC deadline offered */
 	assert_int_equal(r.ecx & ((1u << 21) | (1u << 24)), (1u << 21) | (1u << 24));
 	assert_int_equal(r.ebx >> 24, 2);
@@ -37,7 +48,7 @@ static void test_leaf1_hides_and_marks(void **state)
 /* Linux switches to 5-level paging when CPUID offers LA57 (QEMU's TCG does). */
 static void test_leaf7_hides_la57(void **state)
 {
-	struct cpuid_result r = cpuid_policy(7, 0, all_ones, 0, false, 0, false);
+	struct cpuid_result r = policy(7, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.ecx & (1u << 16), 0);
 	assert_int_equal(r.ecx & (1u << 5), 0); /* WAITPKG */
 	assert_int_equal(r.ecx & (1u << 22), 0); /* RDPID: TSC_AUX is not the guest's */
@@ -47,47 +58,55 @@ static void test_leaf7_hides_la57(void **state)
 
 static void test_svm_hidden(void **state)
 {
-	struct cpuid_result r = cpuid_policy(0x80000001, 0, all_ones, 0, false, 0, false);
+	struct cpuid_result r = policy(0x80000001, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.ecx & (1u << 2), 0);
 	assert_int_equal(r.edx & (1u << 27), 0); /* RDTSCP */
-	r = cpuid_policy(0x8000000a, 0, all_ones, 0, false, 0, false);
+	r = policy(0x8000000a, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void test_shoji_leaves(void **state)
 {
-	struct cpuid_result r = cpuid_policy(SHOJI_CPUID_BASE, 0, all_ones, 0, false, 0, false);
-	assert_int_equal(r.eax, SHOJI_CPUID_ABI);
+	struct cpuid_result r = policy(SHOJI_CPUID_BASE, 0, all_ones, 0, false, 0, false);
+	assert_int_equal(r.eax, SHOJI_CPUID_TIMING); /* the highest leaf of ours */
 	char sig[13] = {0};
 	__builtin_memcpy(sig, &r.ebx, 4);
 	__builtin_memcpy(sig + 4, &r.ecx, 4);
 	__builtin_memcpy(sig + 8, &r.edx, 4);
 	assert_string_equal(sig, "ShojiShoji");
-	r = cpuid_policy(SHOJI_CPUID_ABI, 0, all_ones, 0, false, SHOJI_HC_INSN_VMMCALL, false);
+	r = policy(SHOJI_CPUID_ABI, 0, all_ones, 0, false, SHOJI_HC_INSN_VMMCALL, false);
 	assert_int_equal(r.eax, SHOJI_ABI_VERSION);
 	assert_int_equal(r.ebx, SHOJI_HC_INSN_VMMCALL);
 	/* Leaves above ours in the hypervisor range are empty, not the host's. */
-	r = cpuid_policy(0x40000005, 0, all_ones, 0, false, 0, false);
+	r = policy(0x40000005, 0, all_ones, 0, false, 0, false);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	/* The timing leaf: TSC kHz, and the APIC timer's only where there is an APIC. */
+	r = policy(SHOJI_CPUID_TIMING, 0, all_ones, 0, false, 0, false);
+	assert_int_equal(r.eax, 2000000);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+	r = policy(SHOJI_CPUID_TIMING, 0, all_ones, 0, false, 0, true);
+	assert_int_equal(r.ebx, 2000000);
+	r = policy(SHOJI_CPUID_TIMING + 1, 0, all_ones, 0, false, 0, true);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void test_topology_is_one_thread(void **state)
 {
-	struct cpuid_result r = cpuid_policy(0xb, 0, all_ones, 7, false, 0, false);
+	struct cpuid_result r = policy(0xb, 0, all_ones, 7, false, 0, false);
 	assert_int_equal(r.ebx, 1);
 	assert_int_equal(r.ecx, 0x100);
 	assert_int_equal(r.edx, 7);
-	r = cpuid_policy(0xb, 2, all_ones, 7, false, 0, false);
+	r = policy(0xb, 2, all_ones, 7, false, 0, false);
 	assert_int_equal(r.ebx, 0);
 	assert_int_equal(r.ecx, 2); /* invalid level */
-	r = cpuid_policy(4, 0, all_ones, 0, false, 0, false);
+	r = policy(4, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.eax, 0x3fff); /* no sharing, one core */
 }
 
 static void test_other_leaves_pass_through(void **state)
 {
 	struct cpuid_result host = {0x12, 0x34, 0x56, 0x78};
-	struct cpuid_result r = cpuid_policy(0, 0, host, 0, false, 0, false);
+	struct cpuid_result r = policy(0, 0, host, 0, false, 0, false);
 	assert_memory_equal(&r, &host, sizeof(r));
 }
 
@@ -104,7 +123,7 @@ static struct cpuid_result fake_host(uint32_t leaf, uint32_t subleaf)
 static void test_cache_matches_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, false, fake_host);
+	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL}, fake_host);
 	static const uint32_t kept[] = {0,	    2,		3,	    5,		6,
 					7,	    0xa,	0xc,	    0x40000000, 0x40000001,
 					0x40000005, 0x80000000, 0x80000001, 0x80000008};
@@ -112,7 +131,7 @@ static void test_cache_matches_policy(void **state)
 		const struct cpuid_result *r = cpuid_cache_find(&c, kept[i], 0);
 		assert_non_null(r);
 		struct cpuid_result want =
-		    cpuid_policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL, false);
+		    policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL, false);
 		assert_memory_equal(r, &want, sizeof(want));
 	}
 }
@@ -120,7 +139,7 @@ static void test_cache_matches_policy(void **state)
 static void test_cache_leaves_dynamic_leaves_to_the_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, SHOJI_HC_INSN_VMCALL, false, fake_host);
+	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL}, fake_host);
 	/* Per vCPU, CR4- or XCR0-dependent, sub-leaf dependent, beyond the host's maximum. */
 	assert_null(cpuid_cache_find(&c, 1, 0));
 	assert_null(cpuid_cache_find(&c, 4, 0));
