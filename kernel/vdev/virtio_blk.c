@@ -36,6 +36,7 @@ int virtio_blk_init(struct virtio_blk *b, uint8_t *data, uint64_t size, bool rea
 	b->capacity = size / VIRTIO_BLK_SECTOR_SIZE;
 	b->read_only = read_only;
 	put_le(b->config + VIRTIO_BLK_CFG_CAPACITY, b->capacity, 8);
+	put_le(b->config + VIRTIO_BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX, 4);
 	put_le(b->config + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX, 4);
 	return 0;
 }
@@ -43,7 +44,8 @@ int virtio_blk_init(struct virtio_blk *b, uint8_t *data, uint64_t size, bool rea
 static uint64_t blk_features(void *ctx)
 {
 	const struct virtio_blk *b = ctx;
-	uint64_t f = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_FLUSH;
+	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		     1ULL << VIRTIO_BLK_F_FLUSH;
 
 	if (b->read_only)
 		f |= 1ULL << VIRTIO_BLK_F_RO;
@@ -58,12 +60,16 @@ static void blk_config_read(void *ctx, uint32_t offset, void *buf, uint32_t len)
 	memcpy(buf, b->config + offset, len);
 }
 
-/* The image bytes of [sector, sector + len/512), or NULL if not whole sectors on the disk. */
+/*
+ * The image bytes of [sector, sector + len/512), or NULL if that is not whole
+ * sectors on the disk, or more than a request may carry.
+ */
 static uint8_t *blk_range(struct virtio_blk *b, uint64_t sector, uint64_t len)
 {
 	uint64_t count = len / VIRTIO_BLK_SECTOR_SIZE;
 
-	if (len % VIRTIO_BLK_SECTOR_SIZE || sector > b->capacity || count > b->capacity - sector)
+	if (len % VIRTIO_BLK_SECTOR_SIZE || len > VIRTIO_BLK_MAX_TRANSFER || sector > b->capacity ||
+	    count > b->capacity - sector)
 		return NULL;
 	return b->data + sector * VIRTIO_BLK_SECTOR_SIZE;
 }

@@ -10,8 +10,8 @@
  *
  * Requests served: T_IN, T_OUT, T_FLUSH (offered, nothing to do in memory),
  * T_GET_ID ("shoji-virtio-blk"); others answer UNSUPP. A transfer that is not
- * whole sectors or leaves the disk answers IOERR. A request without room for
- * its header or status byte cannot be answered: the device needs a reset.
+ * whole sectors, leaves the disk or exceeds VIRTIO_BLK_MAX_TRANSFER answers IOERR. A request
+ * without room for its header or status byte cannot be answered: the device needs a reset.
  */
 #ifndef SHOJI_KERNEL_VDEV_VIRTIO_BLK_H
 #define SHOJI_KERNEL_VDEV_VIRTIO_BLK_H
@@ -22,9 +22,10 @@
 #define VIRTIO_ID_BLOCK 2 /* 5 "Device Types" */
 
 /* 5.2.3 feature bits. */
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO	     5
-#define VIRTIO_BLK_F_FLUSH   9
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO	      5
+#define VIRTIO_BLK_F_FLUSH    9
 
 /* 5.2.6 request types and status values. */
 #define VIRTIO_BLK_T_IN	    0
@@ -42,10 +43,19 @@
 
 /* 5.2.4 config layout: the offsets this device fills, and the size it shows. */
 #define VIRTIO_BLK_CFG_CAPACITY 0x00 /* le64, in 512-byte sectors */
+#define VIRTIO_BLK_CFG_SIZE_MAX 0x08 /* le32 */
 #define VIRTIO_BLK_CFG_SEG_MAX	0x0c /* le32 */
 #define VIRTIO_BLK_CONFIG_SIZE	0x3c /* through write_zeroes_may_unmap and its padding */
 /* 2.7.5.3.1 chains are at most the queue long; Linux adds header and status to seg_max. */
 #define VIRTIO_BLK_SEG_MAX (VIRTIO_MMIO_QUEUE_MAX - 2)
+/*
+ * Largest segment offered (size_max). With seg_max it bounds what a driver
+ * that honours both sends in one request, and the device refuses more
+ * (IOERR): each request is copied within one exit, with the CPU's other
+ * work waiting, so a hostile driver must not make one request copy the disk.
+ */
+#define VIRTIO_BLK_SIZE_MAX	PAGE_SIZE
+#define VIRTIO_BLK_MAX_TRANSFER (VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX)
 
 struct virtio_blk {
 	uint8_t *data;	   /* the image, capacity * 512 bytes of it used */

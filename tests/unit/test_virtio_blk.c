@@ -198,12 +198,15 @@ static void test_config_and_features(void **state)
 	assert_int_equal(virtio_mmio_read(&dev, VIRTIO_MMIO_CONFIG + 4, 4), 0);
 	assert_int_equal(virtio_mmio_read(&dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_SEG_MAX, 4),
 			 VIRTIO_MMIO_QUEUE_MAX - 2);
+	assert_int_equal(virtio_mmio_read(&dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_SIZE_MAX, 4),
+			 4096);
 	assert_int_equal(virtio_mmio_read(&dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SIZE, 1),
 			 ~0ULL);
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	uint32_t f = rd(VIRTIO_MMIO_DEVICE_FEATURES);
 	assert_true(f & 1u << VIRTIO_BLK_F_FLUSH);
 	assert_true(f & 1u << VIRTIO_BLK_F_SEG_MAX);
+	assert_true(f & 1u << VIRTIO_BLK_F_SIZE_MAX);
 	assert_false(f & 1u << VIRTIO_BLK_F_RO);
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES), 1u << (VIRTIO_F_VERSION_1 - 32));
@@ -358,6 +361,44 @@ static void test_malformed_requests(void **state)
 	assert_memory_equal(disk, before, sizeof(disk));
 }
 
+/*
+ * A request larger than seg_max * size_max: IOERR before any byte moves, even
+ * on a disk big enough for it; the largest allowed one is served.
+ */
+static void test_transfer_cap(void **state)
+{
+	static uint8_t big[2 * 1024 * 1024];
+	uint32_t cap = VIRTIO_BLK_MAX_TRANSFER;
+
+	assert_int_equal(cap, 254 * 4096);
+	assert_int_equal(virtio_blk_init(&blk, big, sizeof(big), false), 0);
+	virtio_mmio_init(&dev, &virtio_blk_backend, &blk, &mem_ops, NULL);
+	memset(ram, 0, sizeof(ram));
+	avail_idx = 0;
+	bad_accesses = 0;
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + DESC_OFF));
+	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + AVAIL_OFF));
+	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED_OFF));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	/* The data descriptor points past the test's RAM: only the cap can stop it safely. */
+	memset(big, 0x77, sizeof(big));
+	assert_int_equal(submit(VIRTIO_BLK_T_OUT, 0, 1, cap + SECTOR), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(submit(VIRTIO_BLK_T_IN, 0, 1, cap + SECTOR), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(bad_accesses, 0);
+	for (size_t i = 0; i < sizeof(big); i++)
+		assert_int_equal(big[i], 0x77);
+	/* 32 sectors in 8 descriptors of 4 KiB is fine. */
+	assert_int_equal(submit(VIRTIO_BLK_T_IN, 10, 8, 4096), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA_OFF, big + 10 * SECTOR, 8 * 4096);
+}
+
 static void test_init_errors(void **state)
 {
 	struct virtio_blk b;
@@ -379,6 +420,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_out_of_range, setup_rw),
 	    cmocka_unit_test_setup(test_get_id_flush_unsupported, setup_rw),
 	    cmocka_unit_test_setup(test_malformed_requests, setup_rw),
+	    cmocka_unit_test(test_transfer_cap),
 	    cmocka_unit_test(test_init_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
