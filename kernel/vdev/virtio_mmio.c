@@ -77,15 +77,16 @@ bool virtio_mmio_irq_line(const struct virtio_mmio *m)
 
 /*
  * 2.1.2: an error the device cannot report otherwise sets NEEDS_RESET and,
- * the driver being live (DRIVER_OK: we only process queues then), sends a
- * configuration change notification.
+ * once the driver is live (DRIVER_OK), sends a configuration change
+ * notification; before that the driver sees the bit when it reads Status.
  */
 static void needs_reset(struct virtio_mmio *m)
 {
 	if (!(m->status & VIRTIO_STATUS_NEEDS_RESET))
 		m->bad_rings++;
 	m->status |= VIRTIO_STATUS_NEEDS_RESET;
-	m->isr |= VIRTIO_MMIO_INT_CONFIG;
+	if (m->status & VIRTIO_STATUS_DRIVER_OK)
+		m->isr |= VIRTIO_MMIO_INT_CONFIG;
 }
 
 /* Little-endian fields of guest memory (the rings are little-endian in 1.x, 2.4). */
@@ -257,9 +258,12 @@ bad:
 
 static void notify(struct virtio_mmio *m, uint32_t qi)
 {
-	/* 2.1.2: nothing is consumed before DRIVER_OK, nor after NEEDS_RESET until reset. */
-	if ((m->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET)) !=
-	    VIRTIO_STATUS_DRIVER_OK)
+	/*
+	 * 2.1.2: nothing is consumed before DRIVER_OK, nor after NEEDS_RESET
+	 * until reset; 3.1.1: nor without FEATURES_OK (features not agreed).
+	 */
+	const uint32_t live = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
+	if ((m->status & (live | VIRTIO_STATUS_NEEDS_RESET)) != live)
 		return;
 	if (qi >= m->backend->num_queues || qi >= VIRTIO_MMIO_MAX_QUEUES || !m->queues[qi].ready)
 		return;

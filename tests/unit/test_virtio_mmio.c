@@ -404,6 +404,20 @@ static void test_notify_before_driver_ok(void **state)
 	assert_int_equal(used_idx(), 1);
 }
 
+static void test_driver_ok_without_features_ok(void **state)
+{
+	/* A driver that skips the feature handshake (3.1.1) gets nothing served. */
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	setup_queue(QSIZE);
+	driver_ok();
+	echo_chain(0, 1);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(echo_requests, 0);
+	assert_int_equal(used_idx(), 0);
+	assert_false(virtio_mmio_irq_line(&dev));
+}
+
 static void test_queue_registers_frozen_while_ready(void **state)
 {
 	bring_up();
@@ -431,7 +445,14 @@ static void bad_queue_param(uint32_t num, uint32_t desc_low, uint32_t desc_high)
 	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED_OFF));
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
-	assert_needs_reset();
+	/* Before DRIVER_OK the driver learns it from Status, with no interrupt (2.1.2). */
+	assert_true(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(virtio_mmio_irq_line(&dev));
+	/* DRIVER_OK afterwards serves nothing. */
+	driver_ok();
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(echo_requests, 0);
 }
 
 static void test_bad_queue_parameters(void **state)
@@ -597,6 +618,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_batch_and_no_interrupt, setup),
 	    cmocka_unit_test_setup(test_index_wraparound, setup),
 	    cmocka_unit_test_setup(test_notify_before_driver_ok, setup),
+	    cmocka_unit_test_setup(test_driver_ok_without_features_ok, setup),
 	    cmocka_unit_test_setup(test_queue_registers_frozen_while_ready, setup),
 	    cmocka_unit_test_setup(test_bad_queue_parameters, setup),
 	    cmocka_unit_test_setup(test_hostile_rings, setup),
