@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/vdev/virtio_blk.c kernel/vdev/virtio_mmio.c */
+/* unit-test-sources: kernel/vdev/virtio_blk.c kernel/vdev/virtio_mmio.c kernel/vdev/virtio_mmio_dev.c kernel/guest/vdev.c */
 /*
  * The virtio block device behind the virtio-mmio transport, driven as
  * Linux's virtio_blk does: config (capacity, seg_max) and features (RO,
@@ -7,6 +7,9 @@
  * types, sectors past the end and partial sectors (IOERR), writes to a
  * read-only disk (IOERR, image untouched), and requests with no header or
  * no status byte, or data outside guest RAM (the device needs a reset).
+ * Last, the vdev glue (virtio_mmio_dev.c) on a guest's MMIO bus: accesses
+ * routed by vdev_access, guest RAM through a guest_ram_ptr() stub over the
+ * same buffer, the level line reported on each change, reset, attach errors.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,8 +20,10 @@
 
 #include <cmocka.h>
 
+#include "kernel/guest/guest.h"
 #include "kernel/vdev/virtio_blk.h"
 #include "kernel/vdev/virtio_mmio.h"
+#include "kernel/vdev/virtio_mmio_dev.h"
 
 #define RAM_BASE	 0x100000ULL
 #define RAM_SIZE	 0x20000ULL
@@ -66,6 +71,20 @@ static int mem_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 }
 
 static const struct virtio_mem_ops mem_ops = {.read = mem_read, .write = mem_write};
+
+/* --- stub for kernel/guest/guest_ram.c: guest RAM is the same buffer ------------- */
+
+static struct guest guest;
+
+void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	assert_ptr_equal(g, &guest);
+	if (!in_ram(gpa, len)) {
+		bad_accesses++;
+		return NULL;
+	}
+	return ram + (gpa - RAM_BASE);
+}
 
 static uint32_t rd(uint64_t off)
 {
@@ -399,6 +418,109 @@ static void test_transfer_cap(void **state)
 	assert_memory_equal(ram + DATA_OFF, big + 10 * SECTOR, 8 * 4096);
 }
 
+/* --- the vdev glue ---------------------------------------------------------- */
+
+static struct virtio_mmio_dev vdev_blk;
+static bool line_levels[16];
+static unsigned line_calls;
+
+static void record_line(void *ctx, bool level)
+{
+	assert_ptr_equal(ctx, &vdev_blk);
+	assert_true(line_calls < ARRAY_SIZE(line_levels));
+	line_levels[line_calls++] = level;
+}
+
+static uint32_t bus_rd(uint64_t off)
+{
+	uint64_t v = 0;
+	assert_true(vdev_access(&guest, VDEV_MMIO, VIRTIO_MMIO_DEV_GPA + off, 4, false, &v));
+	return (uint32_t)v;
+}
+
+static void bus_wr(uint64_t off, uint32_t v)
+{
+	uint64_t value = v;
+	assert_true(vdev_access(&guest, VDEV_MMIO, VIRTIO_MMIO_DEV_GPA + off, 4, true, &value));
+}
+
+static void test_vdev_glue(void **state)
+{
+	memset(&guest, 0, sizeof(guest));
+	strcpy(guest.name, "t");
+	memset(ram, 0, sizeof(ram));
+	fill_disk();
+	bad_accesses = 0;
+	line_calls = 0;
+	assert_int_equal(virtio_mmio_dev_attach_blk(&guest, &vdev_blk, VIRTIO_MMIO_DEV_GPA, disk,
+						    sizeof(disk), false, record_line, &vdev_blk),
+			 0);
+	/* The window is 0x200 bytes: an access straddling its end is not claimed. */
+	uint64_t v;
+	assert_false(vdev_access(&guest, VDEV_MMIO, VIRTIO_MMIO_DEV_GPA + VIRTIO_MMIO_SIZE - 2, 4,
+				 false, &v));
+	assert_int_equal(bus_rd(VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
+	assert_int_equal(bus_rd(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	assert_int_equal(bus_rd(VIRTIO_MMIO_CONFIG), DISK_SECTORS);
+
+	/* Linux's probe, then one read of sector 2. */
+	bus_wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	bus_wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	bus_wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	bus_wr(VIRTIO_MMIO_STATUS,
+	       VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	bus_wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	bus_wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + DESC_OFF));
+	bus_wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + AVAIL_OFF));
+	bus_wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED_OFF));
+	bus_wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	bus_wr(VIRTIO_MMIO_STATUS, bus_rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	put_le(ram + HDR_OFF, VIRTIO_BLK_T_IN, 4);
+	put_le(ram + HDR_OFF + 8, 2, 8);
+	put_desc(0, RAM_BASE + HDR_OFF, VIRTIO_BLK_HEADER_SIZE, VIRTQ_DESC_F_NEXT, 1);
+	put_desc(1, RAM_BASE + DATA_OFF, SECTOR, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	put_desc(2, RAM_BASE + STATUS_OFF, 1, VIRTQ_DESC_F_WRITE, 0);
+	put_le(ram + AVAIL_OFF + 4, 0, 2);
+	put_le(ram + AVAIL_OFF + 2, 1, 2);
+	assert_int_equal(line_calls, 0);
+	bus_wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(), 1);
+	assert_int_equal(ram[STATUS_OFF], VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA_OFF, disk + 2 * SECTOR, SECTOR);
+	/* The line rose once; the handler's status read does not move it; ACK lowers it. */
+	assert_int_equal(line_calls, 1);
+	assert_true(line_levels[0]);
+	assert_int_equal(bus_rd(VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(line_calls, 1);
+	bus_wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(line_calls, 2);
+	assert_false(line_levels[1]);
+	/* A write that changes nothing reports nothing. */
+	bus_wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(line_calls, 2);
+
+	/* A broken ring: NEEDS_RESET raises the line (config change); a platform reset drops it. */
+	put_le(ram + AVAIL_OFF + 2, 1 + QSIZE + 1, 2);
+	bus_wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(bus_rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(line_calls, 3);
+	assert_true(line_levels[2]);
+	virtio_mmio_dev_reset(&vdev_blk);
+	assert_int_equal(line_calls, 4);
+	assert_false(line_levels[3]);
+	assert_int_equal(bus_rd(VIRTIO_MMIO_STATUS), 0);
+	assert_int_equal(bad_accesses, 0);
+
+	/* A second device on the same range is refused; an image under a sector too. */
+	static struct virtio_mmio_dev other;
+	assert_int_equal(virtio_mmio_dev_attach_blk(&guest, &other, VIRTIO_MMIO_DEV_GPA + 0x100,
+						    disk, sizeof(disk), true, NULL, NULL),
+			 -EBUSY);
+	assert_int_equal(virtio_mmio_dev_attach_blk(&guest, &other, VIRTIO_MMIO_DEV_GPA + 0x1000,
+						    disk, 100, true, NULL, NULL),
+			 -EINVAL);
+}
+
 static void test_init_errors(void **state)
 {
 	struct virtio_blk b;
@@ -421,6 +543,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_get_id_flush_unsupported, setup_rw),
 	    cmocka_unit_test_setup(test_malformed_requests, setup_rw),
 	    cmocka_unit_test(test_transfer_cap),
+	    cmocka_unit_test(test_vdev_glue),
 	    cmocka_unit_test(test_init_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
