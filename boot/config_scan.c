@@ -66,6 +66,7 @@ static int config_add_image(struct config_scan *out, struct config_span key, str
 	    {"kernel", "empty value for 'kernel'", "kernel path longer than 63 characters"},
 	    {"initrd", "empty value for 'initrd'", "initrd path longer than 63 characters"},
 	    {"module", "empty value for 'module'", "module path longer than 63 characters"},
+	    {"disk", "empty value for 'disk'", "disk path longer than 63 characters"},
 	    {"script", "empty value for 'script'", "script path longer than 63 characters"},
 	};
 	size_t k = 0;
@@ -126,6 +127,7 @@ static int config_scan_line(struct config_scan *out, struct config_span l, bool 
 	/* Images, initramfs, modules and the script come along as modules named by their path. */
 	if (config_span_is(key, "image") || config_span_is(key, "kernel") ||
 	    config_span_is(key, "module") || config_span_is(key, "initrd") ||
+	    config_span_is(key, "disk") ||
 	    (*top_level && config_span_is(key, "script")))
 		return config_add_image(out, key, val, has_nul, line, reason);
 	if (*top_level && config_span_is(key, "cmdline")) {

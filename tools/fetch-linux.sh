@@ -3,12 +3,15 @@
 # tools/fetch-linux.sh DIR puts Debian's cloud kernel at DIR/vmlinuz (its
 # version in DIR/version; resolved through the linux-image-cloud-amd64
 # metapackage) and a BusyBox initramfs (busybox-static, tools/mkinitramfs.py)
-# at DIR/initramfs.cpio.gz. Idempotent: what is there is kept.
+# at DIR/initramfs.cpio.gz with the kernel's virtio-mmio and virtio-blk modules
+# (DIR/modules/). Idempotent: what is there is kept.
 set -e
 
 dir=${1:?usage: tools/fetch-linux.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-[ -s "$dir/vmlinuz" ] && [ -s "$dir/initramfs.cpio.gz" ] && exit 0
+MODULES="virtio_ring virtio virtio_mmio virtio_blk" # in load order (each needs the ones before)
+[ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/virtio_blk.ko" ] && [ -s "$dir/initramfs.cpio.gz" ] &&
+	exit 0
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -27,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$dir"
 [ -n "$(kernel_package)" ] || $SUDO apt-get update -qq
 
-if [ ! -s "$dir/vmlinuz" ]; then
+if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/modules/virtio_blk.ko" ]; then
 	pkg=$(kernel_package)
 	[ -n "$pkg" ] || { echo "fetch-linux: no linux-image-cloud-amd64 in apt" >&2; exit 1; }
 	echo "fetch-linux: $pkg"
@@ -35,10 +38,17 @@ if [ ! -s "$dir/vmlinuz" ]; then
 	cp "$tmp"/root/boot/vmlinuz-* "$dir/vmlinuz.part"
 	mv "$dir/vmlinuz.part" "$dir/vmlinuz"
 	echo "${pkg#linux-image-}" >"$dir/version"
+	mkdir -p "$dir/modules"
+	for m in $MODULES; do
+		find "$tmp/root/lib/modules" -name "$m.ko" -exec cp {} "$dir/modules/" \;
+		[ -s "$dir/modules/$m.ko" ] || { echo "fetch-linux: no $m.ko in $pkg" >&2; exit 1; }
+	done
+	rm -f "$dir/initramfs.cpio.gz" # rebuilt with these modules
 fi
 if [ ! -s "$dir/initramfs.cpio.gz" ]; then
 	echo "fetch-linux: busybox-static"
 	fetch busybox-static
-	python3 "$here/mkinitramfs.py" "$tmp/root/bin/busybox" "$dir/initramfs.cpio.gz.part"
+	python3 "$here/mkinitramfs.py" "$tmp/root/bin/busybox" "$dir/initramfs.cpio.gz.part" \
+		$(for m in $MODULES; do echo "$dir/modules/$m.ko"; done)
 	mv "$dir/initramfs.cpio.gz.part" "$dir/initramfs.cpio.gz"
 fi

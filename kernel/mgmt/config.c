@@ -20,6 +20,7 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_CMDLINE] = "cmdline", [CFG_KEY_VCPUS] = "vcpus",	[CFG_KEY_CPUS] = "cpus",
     [CFG_KEY_WEIGHT] = "weight",   [CFG_KEY_CAP] = "cap",	[CFG_KEY_DEVICES] = "devices",
     [CFG_KEY_KERNEL] = "kernel",   [CFG_KEY_INITRD] = "initrd", [CFG_KEY_MODULE] = "module",
+    [CFG_KEY_DISK] = "disk",
 };
 
 static bool cfg_is_blank(char c)
@@ -233,6 +234,12 @@ static void cfg_end_section(struct cfg_parser *p)
 	/* Linux finds its timer and interrupts on the PC's PIC and PIT unless told otherwise. */
 	if (p->cur.opts.kernel_only && !(p->cur_keys & (1U << CFG_KEY_DEVICES)))
 		p->cur.devices |= CONFIG_DEV_PC;
+	/* The disk is a device of the virtual PC: its interrupt and ACPI entry are the PC's. */
+	if (p->cur.disk && !(p->cur.devices & CONFIG_DEV_PC) && !p->cur_bad) {
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_DISK),
+			     "a 'disk' needs the PC platform (devices = pc)");
+		p->cur_bad = true;
+	}
 	cfg_check_placement(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */
 	if (!p->cur_bad)

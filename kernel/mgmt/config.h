@@ -21,6 +21,9 @@
  *   module = PATH [ARGS]      Multiboot: a boot module, a module the loader brought;
  *                             repeatable (up to 8), in order; its Multiboot string is
  *                             "PATH ARGS" (printable ASCII, up to 191 characters)
+ *   disk = PATH               a virtio-blk disk (virtio-mmio) over the file, a module the
+ *                             loader brought; needs devices = pc; one guest per file;
+ *                             writes stay in memory until the hypervisor restarts
  *   cmdline = TEXT            the guest's command line: 0-255 printable characters
  *                             (no '#': it starts a comment); default empty
  *   memory = N[K|M|G]         default 16M; 1M..1G, a multiple of 4K
@@ -36,7 +39,7 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
- *   devices = NAME, ...       from uart, debug-exit, pc (PIC pair, PIT, reset ports); default uart and
+ *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
  * Numbers are decimal or 0x-prefixed hex. A guest section with any error is
@@ -81,6 +84,7 @@ struct config_guest {
 	char name[GUEST_NAME_MAX];
 	const struct boot_module *image;  /* points into the caller's module list */
 	const struct boot_module *initrd; /* likewise, or NULL */
+	const struct boot_module *disk;	  /* likewise, or NULL: the virtio-blk disk's image */
 	/* Multiboot modules in config order, each a loaded module and its string */
 	uint32_t module_count;
 	const struct boot_module *modules[CONFIG_MODULES_MAX];

@@ -46,6 +46,7 @@ enum cfg_key {
 	CFG_KEY_KERNEL,
 	CFG_KEY_INITRD,
 	CFG_KEY_MODULE, /* the one key given more than once */
+	CFG_KEY_DISK,
 	CFG_KEY_COUNT,
 };
 

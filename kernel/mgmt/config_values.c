@@ -145,6 +145,29 @@ static int cfg_parse_image(struct cfg_parser *p, const char *key, struct cfg_spa
 	return -ENOENT;
 }
 
+/*
+ * A disk is written by its guest: one guest per file, or one guest's writes
+ * would show in another's disk.
+ */
+static int cfg_parse_disk(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+
+	p->cur.disk = cfg_find_module(p, v);
+	if (!p->cur.disk) {
+		cfg_error(p, "disk '%s' was not loaded", cfg_quote(v, q));
+		return -ENOENT;
+	}
+	for (uint32_t i = 0; i < p->out->guest_count; i++)
+		if (p->out->guests[i].disk == p->cur.disk) {
+			cfg_error(p, "disk '%s' is already guest '%s''s", cfg_quote(v, q),
+				  p->out->guests[i].name);
+			p->cur.disk = NULL;
+			return -EBUSY;
+		}
+	return 0;
+}
+
 static int cfg_parse_initrd(struct cfg_parser *p, struct cfg_span v)
 {
 	char q[CFG_QUOTE_MAX + 4];
@@ -434,6 +457,8 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 		return cfg_parse_initrd(p, v);
 	case CFG_KEY_MODULE:
 		return cfg_parse_module(p, v);
+	case CFG_KEY_DISK:
+		return cfg_parse_disk(p, v);
 	case CFG_KEY_MEMORY:
 		return cfg_parse_memory(p, v);
 	case CFG_KEY_MODE:

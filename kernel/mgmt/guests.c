@@ -274,6 +274,11 @@ static struct guest *build_guest(const struct config_guest *cg)
 		log_err("guest %s: cannot attach its devices", g->name);
 		return NULL;
 	}
+	if (cg->disk && vdev_attach_disk(g, phys_to_virt(cg->disk->base), cg->disk->size)) {
+		log_err("guest %s: disk %s: not a disk image (under 512 bytes) or no room for it",
+			g->name, cg->disk->name);
+		return NULL;
+	}
 	exit_guest_init(g); /* its CPUID follows its devices (a local APIC or none) */
 	g->config = cg;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {

@@ -110,17 +110,21 @@ static void chip_changed(struct guest *g)
 		sched_kick(&g->vcpus[0].se);
 }
 
+void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level)
+{
+	spin_lock(&p->lock);
+	vpic_set_irq(&p->pic, irq, level);
+	spin_unlock(&p->lock);
+	if (p->apic)
+		apic_bus_set_irq(p->apic, irq, level);
+	if (level)
+		chip_changed(p->pic_master.guest);
+}
+
 /* COM1's line moved (vuart.c): IRQ 4 on the PIC, GSI 4 on the I/O APIC. */
 static void uart_line_change(void *ctx, bool level)
 {
-	struct pc_platform *p = ctx;
-	spin_lock(&p->lock);
-	vpic_set_irq(&p->pic, COM1_IRQ, level);
-	spin_unlock(&p->lock);
-	if (p->apic)
-		apic_bus_set_irq(p->apic, COM1_IRQ, level);
-	if (level)
-		chip_changed(p->pic_master.guest);
+	pc_platform_set_irq(ctx, COM1_IRQ, level);
 }
 
 static uint64_t pic_read(struct vdev *d, uint64_t offset, unsigned size)

@@ -39,6 +39,12 @@ struct pc_platform {
  */
 int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart);
 
+/*
+ * A device's interrupt line @irq (an ISA IRQ and the I/O APIC input of the
+ * same number; the PIT's IRQ 0 is not one of them) moved to @level. Any CPU.
+ */
+void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level);
+
 /* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left it. */
 void pc_platform_reset(struct pc_platform *p);
 

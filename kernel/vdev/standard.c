@@ -12,6 +12,7 @@
 #include "kernel/vdev/debug_exit.h"
 #include "kernel/vdev/pc_platform.h"
 #include "kernel/vdev/pc_ports.h"
+#include "kernel/vdev/virtio_mmio_dev.h"
 #include "kernel/vdev/vuart.h"
 
 struct standard_devices {
@@ -21,6 +22,8 @@ struct standard_devices {
 	struct apic_bus apic;
 	struct pc_ports ports;
 	struct acpi_pm acpi_pm;
+	struct virtio_mmio_dev disk;
+	bool has_disk;
 };
 
 #define RESET_VALUE_HARD (0x02 | 0x04) /* 0xcf9: SYS_RST | RST_CPU, what the FADT asks for */
@@ -63,7 +66,25 @@ void vdev_reset_standard(struct guest *g)
 		apic_bus_reset(&devs->apic);
 		acpi_pm_reset(&devs->acpi_pm);
 		pc_ports_reset(&devs->ports);
+		if (devs->has_disk)
+			virtio_mmio_dev_reset(&devs->disk);
 	}
+}
+
+static void disk_line(void *ctx, bool level)
+{
+	pc_platform_set_irq(ctx, VIRTIO_MMIO_DEV_GSI, level);
+}
+
+int vdev_attach_disk(struct guest *g, uint8_t *image, uint64_t size)
+{
+	struct standard_devices *devs = g->devices;
+	if (!devs || !(g->device_mask & GUEST_DEV_PC))
+		return -ENOENT;
+	int err = virtio_mmio_dev_attach_blk(g, &devs->disk, VIRTIO_MMIO_DEV_GPA, image, size,
+					     false, disk_line, &devs->pc);
+	devs->has_disk = !err;
+	return err;
 }
 
 int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
@@ -86,5 +107,11 @@ int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
 	    .reset_port = RESET_CONTROL_PORT,
 	    .reset_value = RESET_VALUE_HARD,
 	};
+	if (devs->has_disk) {
+		cfg->virtio_count = 1;
+		cfg->virtio[0].gpa = VIRTIO_MMIO_DEV_GPA;
+		cfg->virtio[0].size = VIRTIO_MMIO_SIZE;
+		cfg->virtio[0].gsi = VIRTIO_MMIO_DEV_GSI;
+	}
 	return 0;
 }

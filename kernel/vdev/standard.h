@@ -6,6 +6,8 @@
 #ifndef SHOJI_KERNEL_VDEV_STANDARD_H
 #define SHOJI_KERNEL_VDEV_STANDARD_H
 
+#include "kernel/core/types.h"
+
 struct guest;
 struct guest_acpi_config;
 
@@ -14,6 +16,14 @@ int vdev_attach_standard(struct guest *g, unsigned devices);
 
 /* A restart: the devices that keep state between runs back to power-on. */
 void vdev_reset_standard(struct guest *g);
+
+/*
+ * A virtio-blk disk (virtio-mmio at VIRTIO_MMIO_DEV_GPA, GSI 10) over
+ * image[0, size), which the guest reads and writes; for a guest with the PC
+ * platform only (-ENOENT otherwise). 0, -EINVAL (less than a sector), or
+ * -EBUSY/-ENOSPC.
+ */
+int vdev_attach_disk(struct guest *g, uint8_t *image, uint64_t size);
 
 /*
  * What g's ACPI tables must say about its PC platform (devices = pc): its

@@ -4,6 +4,7 @@ setup header, zero page with e820 and command line, 64-bit entry) and printing t
 virtual UART, on the virtual PC (devices = pc): with ACPI and the APICs off (PIC and PIT
 only) and in the kernel's default configuration (ACPI tables, local APICs, I/O APIC, PM timer,
 RTC, PCI host bridge), with one and two vCPUs, two kernels at once, and broken kernels."""
+import hashlib
 import os
 
 from harness import Scenario, guest
@@ -79,12 +80,27 @@ class LinuxInit(LinuxEarlyBoot):
 PC_CMDLINE = "earlyprintk=serial,ttyS0,115200 console=ttyS0 nokaslr panic=-1 reboot=t"
 
 
+DISK_SECTORS = 2048  # a 1 MiB virtio-blk disk with a known pattern
+
+
+def disk_image(build):
+    """BUILD/linux/disk.img and the first 16 hex digits of its sha256."""
+    data = bytes((i * 7 + i // 4096) & 0xff for i in range(DISK_SECTORS * 512))
+    path = os.path.join(build, "linux", "disk.img")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path, hashlib.sha256(data).hexdigest()[:16]
+
+
 class LinuxPc(LinuxInit):
     """Debian's kernel in its default configuration (ACPI and APIC on) on the virtual PC:
     it finds the RSDP through the zero page, takes its vCPUs and the I/O APIC from the
-    MADT, times with the local APIC's TSC deadline, gets COM1's interrupts through the I/O
-    APIC and powers off through the hardware-reduced ACPI sleep register."""
+    MADT, calibrates against the PM timer, times with the local APIC's TSC deadline, gets
+    COM1's interrupts through the I/O APIC, reads the RTC, finds the virtio-blk disk in the
+    DSDT (its own virtio_mmio and virtio_blk modules from the initramfs), checksums it,
+    writes and reads back a sector, and powers off through ACPI S5."""
     vcpus = 1
+    disk = True
     expect = (r"guest linux: Linux boot protocol 2\.\d\d, kernel at 0x1000000, initramfs \d+ bytes",
               LinuxEarlyBoot.K + r"ACPI: RSDP 0x00000000000E0000",
               LinuxEarlyBoot.K + r"IOAPIC\[0\]: apic_id \d+, version 32, address 0xfec00000, GSI 0-23",
@@ -99,9 +115,17 @@ class LinuxPc(LinuxInit):
         why = super().requires(build)
         if why:
             return why
+        keys = {}
+        if self.disk:
+            path, digest = disk_image(build)
+            self.esp_files += ((path, "guests/disk.img"),)
+            keys["disk"] = "guests/disk.img"
+            self.expect = self.expect + (
+                r"\[linux\] shoji-init: vda %d sectors, sha256 %s" % (DISK_SECTORS, digest),
+                r"\[linux\] shoji-init: vda sector 1 reads shoji-disk")
         self.guests = (guest("linux", kernel_path(build), image_key="kernel", memory="128M",
                              cmdline=PC_CMDLINE, initrd="guests/initramfs.cpio.gz",
-                             vcpus=self.vcpus),)
+                             vcpus=self.vcpus, **keys),)
         return None
 
 
@@ -116,6 +140,8 @@ class LinuxSmp(LinuxPc):
 
 
 class LinuxSmpOneCpu(LinuxSmp):
+    disk = False
+
     """Both vCPUs on one physical CPU: every switch between them saves and restores their
     FPU state under XCR0s QEMU lets the guest set without an XSETBV exit (a stale XCR0
     made the kernel's XRSTORs fault), and IPIs reach a vCPU that is not running."""
@@ -206,6 +232,7 @@ class LinuxTwo(LinuxPc):
     qemu_smp = 2
     qemu_mem = "768M"
     timeout = 400
+    disk = False
 
     def __init__(self, name):
         super().__init__(name)

@@ -25,6 +25,7 @@ static const struct boot_module modules[] = {
     {.name = "boot.sh"},
     {.name = "linux/vmlinuz", .size = 0x800000},
     {.name = "linux/initrd.gz", .size = 0x123456},
+    {.name = "disk.img", .size = 0x100000},
 };
 
 static struct config cfg;
@@ -290,6 +291,27 @@ static void test_kernel_and_initrd(void **state)
 			 -EINVAL);
 	assert_string_equal(log_text, "cfg: shoji.cfg:4: duplicate key 'initrd'\n"
 				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+}
+
+/* A disk: a loaded file, on the PC platform, one guest's alone. */
+static void test_disk(void **state)
+{
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ndisk = disk.img\n"), 0);
+	assert_ptr_equal(cfg.guests[0].disk, &modules[6]);
+	assert_int_equal(parse("[guest l]\nkernel = linux/vmlinuz\ndisk = nodisk.img\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: disk 'nodisk.img' was not loaded\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+	assert_int_equal(parse("[guest l]\nimage = guests/hello64.elf\ndisk = disk.img\n"),
+			 -EINVAL);
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:3: a 'disk' needs the PC platform (devices = pc)\n"
+			    "cfg: shoji.cfg:1: guest 'l' skipped\n");
+	assert_int_equal(parse("[guest a]\nkernel = linux/vmlinuz\ndisk = disk.img\n"
+			       "[guest b]\nkernel = linux/vmlinuz\ndisk = disk.img\n"),
+			 -EINVAL);
+	assert_int_equal(cfg.guest_count, 1);
+	assert_string_equal(log_text, "cfg: shoji.cfg:6: disk 'disk.img' is already guest 'a''s\n"
+				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
 }
 
 /* Multiboot modules: repeatable, in order, "PATH ARGS" kept, sizes handed to the loader. */
@@ -1028,6 +1050,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_memory_suffixes, teardown),
 	    cmocka_unit_test_teardown(test_image_not_loaded, teardown),
 	    cmocka_unit_test_teardown(test_kernel_and_initrd, teardown),
+	    cmocka_unit_test_teardown(test_disk, teardown),
 	    cmocka_unit_test_teardown(test_modules, teardown),
 	    cmocka_unit_test_teardown(test_no_image, teardown),
 	    cmocka_unit_test_teardown(test_several_errors_one_section, teardown),
