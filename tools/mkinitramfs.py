@@ -46,13 +46,14 @@ exec </dev/console >/dev/console 2>&1
 # exit(0): mov $60,%eax; xor %edi,%edi; syscall.
 MARK_CODE = bytes.fromhex("6687db" "b83c000000" "31ff" "0f05")
 MARK_VADDR = 0x400000
+MARK_ENTRY_OFFSET = 64 + 56  # the code follows the ELF header and the one program header
 
 
 def mark_elf():
     """A minimal static x86-64 ELF executable: ELF header, one PT_LOAD (R+X) over the whole
     file, the code right after the headers (ELF-64 Object File Format, 1.5)."""
     ehsize, phsize = 64, 56
-    entry_off = ehsize + phsize
+    entry_off = MARK_ENTRY_OFFSET
     size = entry_off + len(MARK_CODE)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)  # 64-bit, little-endian, v1, SysV
     ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 0x3e, 1, MARK_VADDR + entry_off, ehsize, 0,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # mkiso-linux.sh ISO VMLINUZ INITRD CMDLINE: a GRUB 2 rescue ISO (legacy BIOS, as mkiso.sh
 # makes them) that boots a Linux bzImage natively, without Shoji: `linux /vmlinuz CMDLINE`
-# and `initrd /initramfs.cpio.gz`. The boot benchmark's native column (tools/bench.py --linux).
+# and `initrd /initrd` (INITRD as given: GRUB's initrd does not gunzip). The boot benchmark's native column (tools/bench.py --linux).
 set -e
 [ $# -eq 4 ] || { echo "usage: $0 ISO VMLINUZ INITRD CMDLINE" >&2; exit 2; }
 iso=$1 kernel=$2 initrd=$3 cmdline=$4
@@ -9,7 +9,7 @@ tree=$iso.tree
 rm -rf "$tree"
 mkdir -p "$tree/boot/grub"
 cp "$kernel" "$tree/vmlinuz"
-cp "$initrd" "$tree/initramfs.cpio.gz"
+cp "$initrd" "$tree/initrd"
 {
 	echo 'set timeout=0'
 	echo 'set default=0'
@@ -18,7 +18,7 @@ cp "$initrd" "$tree/initramfs.cpio.gz"
 	echo 'terminal_output serial console'
 	echo 'menuentry "Linux" {'
 	echo "	linux /vmlinuz $cmdline"
-	echo '	initrd /initramfs.cpio.gz'
+	echo '	initrd /initrd'
 	echo '	boot'
 	echo '}'
 } >"$tree/boot/grub/grub.cfg"
