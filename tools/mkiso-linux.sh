@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkiso-linux.sh ISO VMLINUZ INITRD CMDLINE: a GRUB 2 rescue ISO (legacy BIOS, as mkiso.sh
 # makes them) that boots a Linux bzImage natively, without Shoji: `linux /vmlinuz CMDLINE`
-# and `initrd /initrd` (INITRD as given: GRUB's initrd does not gunzip). The boot benchmark's native column (tools/bench.py --linux).
+# and `initrd /initrd` (INITRD as given: GRUB's initrd does not gunzip). The boot
+# benchmark's native column (tools/bench.py --linux).
 set -e
 [ $# -eq 4 ] || { echo "usage: $0 ISO VMLINUZ INITRD CMDLINE" >&2; exit 2; }
 iso=$1 kernel=$2 initrd=$3 cmdline=$4
