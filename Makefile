@@ -137,12 +137,14 @@ test: deps
 	python3 tests/run.py --build $(BUILD)
 
 # Exit round trips, scheduling and start-up under Bochs (VT-x, exact instruction counts);
-# BACKEND=svm for QEMU's exit round trips.
+# BACKEND=svm for QEMU's exit round trips; Debian's kernel booting natively and as a guest
+# (Bochs and QEMU, results also in BUILD/bench/linux-boot.json).
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all linux-artifacts
 	python3 tools/bench.py --build $(BUILD) --backend $(or $(BACKEND),vmx)
 	python3 tools/bench.py --build $(BUILD) --sched
 	python3 tools/bench.py --build $(BUILD) --startup
+	python3 tools/bench.py --build $(BUILD) --linux
 
 # Soaks for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles, and
 # CHAOS_RUNS (default 10, over 10^6 exits) chaos walks per backend beside the innocent guest.

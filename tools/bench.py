@@ -9,8 +9,10 @@ scheduling decision costs with 1, 8 and 64 runnable vCPUs on one CPU, and
 per vCPU switch (exit of one vCPU to entry of the next) with two CPU-bound
 guests sharing a CPU. With --startup: Shoji's first instruction to the first
 guest's first instruction (entry.S and the startup guest each read the TSC
-there), and what each further 1 MiB guest adds.
-Usage: tools/bench.py --build DIR [--backend vmx|svm] [--sched] [--startup]
+there), and what each further 1 MiB guest adds. With --linux: Debian's kernel booting to
+its /init, natively and as a Shoji guest, under Bochs (emulated instructions) and QEMU TCG
+(wall time), with the guest's exits per reason (tools/linux_boot.py).
+Usage: tools/bench.py --build DIR [--backend vmx|svm] [--sched] [--startup] [--linux]
 """
 import argparse
 import os
@@ -125,8 +127,14 @@ def main():
     ap.add_argument("--backend", default="vmx", choices=("vmx", "svm"))
     ap.add_argument("--sched", action="store_true")
     ap.add_argument("--startup", action="store_true")
+    ap.add_argument("--linux", action="store_true",
+                    help="Linux boot figures (tools/linux_boot.py; needs make linux-artifacts)")
+    ap.add_argument("--runs", type=int, default=3, help="QEMU runs per column (--linux)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    if args.linux:
+        import linux_boot
+        return linux_boot.main(build, args.runs)
     if args.sched:
         return sched_bench(build)
     if args.startup:
