@@ -36,6 +36,10 @@ if [ -b /dev/vda ]; then
     blockdev --flushbufs /dev/vda
     echo "shoji-init: vda sector 1 reads $(dd if=/dev/vda bs=512 skip=1 count=1 2>/dev/null | head -c 10)"
 fi
+if grep -q shoji.read /proc/cmdline; then
+    echo "shoji-init: type a line"
+    if read -t 120 line; then echo "shoji-init: read '$line'"; else echo "shoji-init: read nothing"; fi
+fi
 t0=$(cut -d' ' -f1 /proc/uptime)
 sleep 1
 echo "shoji-init: slept 1 s: uptime $t0 -> $(cut -d' ' -f1 /proc/uptime)"

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "arch/x86/cpu.h"
@@ -180,6 +181,9 @@ void guest_console_line(struct guest *g, const char *text)
 {
 	/* The guest's own output, not the hypervisor's chatter: loglevel=warn keeps it. */
 	log_warn("[%s] %s", g->name, text);
+	const char *watch = g->console_watch;
+	if (watch && strstr(text, watch))
+		g->console_seen = true;
 }
 
 void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])

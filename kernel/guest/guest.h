@@ -55,6 +55,9 @@ struct guest {
 	const void *config;	  /* its struct config_guest, to build it again on restart */
 
 	struct vdev_table vdevs;
+	/* The console's `waitfor`: a line of the guest's output holding this text was seen. */
+	const char *volatile console_watch;
+	volatile bool console_seen;
 	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
 	unsigned device_mask; /* GUEST_DEV_* attached */
 

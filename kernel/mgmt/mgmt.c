@@ -21,6 +21,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/mgmt/shell.h"
+#include "kernel/vdev/standard.h"
 
 #define TENTHS_PER_UNIT 1000 /* shares are printed as percent with one decimal */
 
@@ -29,6 +30,11 @@ static struct {
 	size_t script_len, script_pos;
 	uint64_t sleep_until; /* TSC */
 	struct guest *waiting_for; /* the script holds until it no longer runs */
+	struct guest *watching;	   /* the script holds until it prints watch_text */
+	char watch_text[SHELL_LINE_MAX + 1];
+	struct guest *typing; /* `type`: the rest of type_text goes to its serial port */
+	char type_text[SHELL_LINE_MAX + 2];
+	size_t type_len, type_pos;
 	struct shell_input input;
 } mgmt;
 
@@ -209,12 +215,89 @@ static int op_wait(void *ctx, const char *name)
 	return 0;
 }
 
-/* Whether a `sleep` or `wait` holds the script now. */
+/*
+ * Feed what `type` still has to send, as the guest's receive FIFO drains: a
+ * serial line delivers at the pace of its reader, not all at once into a
+ * 16-byte FIFO. True while bytes remain.
+ */
+static bool type_progress(void)
+{
+	struct guest *g = mgmt.typing;
+	if (!g)
+		return false;
+	int n = g->state == GUEST_RUNNING
+		    ? vdev_console_input(g, mgmt.type_text + mgmt.type_pos,
+					 mgmt.type_len - mgmt.type_pos)
+		    : -EINVAL;
+	if (n > 0)
+		mgmt.type_pos += (size_t)n;
+	if (n >= 0 && mgmt.type_pos < mgmt.type_len)
+		return true;
+	if (n < 0)
+		log_info("shell: type %s: the guest stopped reading; %zu bytes not sent", g->name,
+			 mgmt.type_len - mgmt.type_pos);
+	mgmt.typing = NULL;
+	return false;
+}
+
+static int op_type(void *ctx, const char *name, const char *text)
+{
+	struct guest *g = guests_find(name);
+	if (!g)
+		return -ENOENT;
+	if (g->state != GUEST_RUNNING)
+		return -EINVAL;
+	if (!(g->device_mask & GUEST_DEV_UART))
+		return -ENODEV;
+	if (mgmt.typing)
+		return -EAGAIN; /* the previous line is still on its way */
+	/* The line and its carriage return, as a terminal sends Enter. */
+	mgmt.type_len = (size_t)snprintf(mgmt.type_text, sizeof(mgmt.type_text), "%s\r", text);
+	mgmt.type_pos = 0;
+	mgmt.typing = g;
+	type_progress();
+	return 0;
+}
+
+static int op_wait_for(void *ctx, const char *name, const char *text)
+{
+	struct guest *g = guests_find(name);
+	if (!g)
+		return -ENOENT;
+	if (g->state != GUEST_RUNNING)
+		return -EINVAL;
+	snprintf(mgmt.watch_text, sizeof(mgmt.watch_text), "%s", text);
+	g->console_seen = false;
+	g->console_watch = mgmt.watch_text;
+	mgmt.watching = g;
+	return 0;
+}
+
+/* `waitfor`: the text came, or the guest ended without it (said, and the script goes on). */
+static bool watch_held(void)
+{
+	struct guest *g = mgmt.watching;
+	if (!g)
+		return false;
+	bool ended = g->state != GUEST_RUNNING && !g->restart_pending;
+	if (!g->console_seen && !ended)
+		return true;
+	if (!g->console_seen)
+		log_info("shell: waitfor %s: the guest ended before printing '%s'", g->name,
+			 mgmt.watch_text);
+	g->console_watch = NULL;
+	mgmt.watching = NULL;
+	return false;
+}
+
+/* Whether a `sleep`, `wait` or `waitfor` holds the script now. */
 static bool script_held(void)
 {
 	const struct guest *g = mgmt.waiting_for;
 	if (g && g->state != GUEST_RUNNING && !g->restart_pending) /* a restart: not ended yet */
 		mgmt.waiting_for = NULL;
+	if (watch_held() || type_progress())
+		return true;
 	return mgmt.waiting_for || rdtsc() < mgmt.sleep_until;
 }
 
@@ -230,6 +313,8 @@ static const struct shell_ops ops = {
     .resume = op_resume,
     .sleep_ms = op_sleep,
     .wait = op_wait,
+    .type = op_type,
+    .wait_for = op_wait_for,
 };
 
 void mgmt_init(const char *script, size_t script_len)
@@ -258,6 +343,7 @@ void mgmt_poll(void)
 	int c;
 	while ((c = uart16550_getc()) >= 0)
 		shell_input_byte(&mgmt.input, (uint8_t)c, &ops, NULL);
+	type_progress();
 	script_step();
 }
 

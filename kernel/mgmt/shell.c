@@ -32,6 +32,7 @@ enum shell_arg {
 	SHELL_ARG_OPT_GUEST, /* zero or one guest name */
 	SHELL_ARG_MS,	     /* a number of milliseconds */
 	SHELL_ARG_TEXT,	     /* the rest of the line, verbatim */
+	SHELL_ARG_GUEST_TEXT, /* a guest name, then the rest of the line (at least a word) */
 };
 
 enum shell_cmd_id {
@@ -46,6 +47,8 @@ enum shell_cmd_id {
 	SHELL_CMD_SLEEP,
 	SHELL_CMD_WAIT,
 	SHELL_CMD_ECHO,
+	SHELL_CMD_TYPE,
+	SHELL_CMD_WAITFOR,
 	SHELL_CMD_HELP,
 };
 
@@ -72,6 +75,10 @@ static const struct shell_cmd shell_cmds[] = {
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
     {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
+    {"type", SHELL_CMD_TYPE, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
+     "send a line to a guest's serial port"},
+    {"waitfor", SHELL_CMD_WAITFOR, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
+     "wait until a guest prints a line with text (scripts)"},
     {"help", SHELL_CMD_HELP, SHELL_ARG_NONE, "", "this list"},
 };
 
@@ -90,6 +97,10 @@ static const struct {
     {"pause", -EINVAL, "not running"},
     {"resume", -EALREADY, "already running"},
     {"resume", -EINVAL, "not paused"},
+    {"type", -ENODEV, "the guest has no serial port"},
+    {"type", -EAGAIN, "still sending the previous line"},
+    {"type", -EINVAL, "not running"},
+    {"waitfor", -EINVAL, "not running"},
     {NULL, -EBUSY, "already running"},
     {NULL, -EALREADY, "already in that state"},
     {NULL, -EINVAL, "not possible in the guest's present state"},
@@ -205,10 +216,10 @@ static void shell_help(const struct shell_ops *ops, void *ctx)
 {
 	ops->out(ctx, "commands:");
 	for (size_t i = 0; i < ARRAY_SIZE(shell_cmds); i++) {
-		char syntax[32];
+		char syntax[40];
 
 		snprintf(syntax, sizeof(syntax), "%s%s", shell_cmds[i].name, shell_cmds[i].usage);
-		shell_printf(ops, ctx, "  %-16s %s", syntax, shell_cmds[i].help);
+		shell_printf(ops, ctx, "  %-22s %s", syntax, shell_cmds[i].help);
 	}
 	ops->out(ctx, "'#' starts a comment");
 }
@@ -242,8 +253,8 @@ static int shell_parse_ms(const char *s, uint32_t *ms)
 	return 0;
 }
 
-static int shell_call(const struct shell_cmd *cmd, const char *arg, uint32_t ms,
-		      const struct shell_ops *ops, void *ctx)
+static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *text,
+		      uint32_t ms, const struct shell_ops *ops, void *ctx)
 {
 	int (*guest_op)(void *, const char *) = NULL;
 
@@ -258,6 +269,10 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, uint32_t ms,
 	case SHELL_CMD_ECHO:
 		shell_echo(arg, ops, ctx);
 		return 0;
+	case SHELL_CMD_TYPE:
+		return ops->type ? ops->type(ctx, arg, text) : -ENOSYS;
+	case SHELL_CMD_WAITFOR:
+		return ops->wait_for ? ops->wait_for(ctx, arg, text) : -ENOSYS;
 	case SHELL_CMD_INFO:
 		guest_op = ops->info;
 		break;
@@ -291,7 +306,7 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 	char buf[SHELL_LINE_MAX + 1], q[SHELL_QUOTE_MAX + 4], q2[SHELL_QUOTE_MAX + 4], why[24];
 	size_t n = strnlen(line, SHELL_LINE_MAX + 1);
 	const struct shell_cmd *cmd = NULL;
-	char *rest, *name, *arg = NULL, *extra = NULL;
+	char *rest, *name, *arg = NULL, *extra = NULL, *text = NULL;
 	uint32_t ms = 0;
 	int ret;
 
@@ -320,6 +335,18 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 		while (*rest && shell_is_blank(*rest))
 			rest++;
 		arg = rest;
+	} else if (cmd->arg == SHELL_ARG_GUEST_TEXT) {
+		arg = shell_next_word(&rest);
+		while (*rest && shell_is_blank(*rest))
+			rest++;
+		text = rest;
+		size_t t = strlen(text);
+		while (t > 0 && shell_is_blank(text[t - 1]))
+			text[--t] = '\0';
+		if (!arg || !*text) {
+			shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
+			return;
+		}
 	} else {
 		arg = shell_next_word(&rest);
 		extra = arg ? shell_next_word(&rest) : NULL;
@@ -336,11 +363,13 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 	_Static_assert(SHELL_SLEEP_MAX == 600000, "update the bad time message");
 
 	/* A word that cannot be a guest's name names no guest: the op never sees it. */
-	if (arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_OPT_GUEST) &&
+	if (arg &&
+	    (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_OPT_GUEST ||
+	     cmd->arg == SHELL_ARG_GUEST_TEXT) &&
 	    !shell_guest_name_ok(arg))
 		ret = -ENOENT;
 	else
-		ret = shell_call(cmd, arg, ms, ops, ctx);
+		ret = shell_call(cmd, arg, text, ms, ops, ctx);
 	if (!ret)
 		return;
 	if (ret == -ENOENT && arg && cmd->arg != SHELL_ARG_MS)

@@ -59,6 +59,10 @@ struct shell_ops {
 	int (*sleep_ms)(void *ctx, uint32_t ms);
 	/* Hold the script's next line until the guest no longer runs (scripts). */
 	int (*wait)(void *ctx, const char *guest);
+	/* Send @text and a carriage return to the guest's serial port, as typed. */
+	int (*type)(void *ctx, const char *guest, const char *text);
+	/* Hold the script's next line until the guest prints a line holding @text (scripts). */
+	int (*wait_for)(void *ctx, const char *guest, const char *text);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

@@ -71,6 +71,19 @@ void vdev_reset_standard(struct guest *g)
 	}
 }
 
+int vdev_console_input(struct guest *g, const char *bytes, size_t len)
+{
+	struct standard_devices *devs = g->devices;
+	if (!devs || !(g->device_mask & GUEST_DEV_UART))
+		return -ENODEV;
+	size_t n = 0;
+	spin_lock(&g->dev_lock);
+	while (n < len && vuart_rx_room(&devs->uart))
+		vuart_receive(&devs->uart, (uint8_t)bytes[n++]);
+	spin_unlock(&g->dev_lock);
+	return (int)n;
+}
+
 static void disk_line(void *ctx, bool level)
 {
 	pc_platform_set_irq(ctx, VIRTIO_MMIO_DEV_GSI, level);

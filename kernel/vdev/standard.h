@@ -18,6 +18,14 @@ int vdev_attach_standard(struct guest *g, unsigned devices);
 void vdev_reset_standard(struct guest *g);
 
 /*
+ * Bytes arriving at the guest's serial port (the console's `type`): as many
+ * of @bytes[0, @len) as its receive FIFO has room for now. Returns how many
+ * it took (the caller sends the rest once the guest has read some), or
+ * -ENODEV: no UART.
+ */
+int vdev_console_input(struct guest *g, const char *bytes, size_t len);
+
+/*
  * A virtio-blk disk (virtio-mmio at VIRTIO_MMIO_DEV_GPA, GSI 10) over
  * image[0, size), which the guest reads and writes; for a guest with the PC
  * platform only (-ENOENT otherwise). 0, -EINVAL (less than a sector), or

@@ -101,6 +101,10 @@ class LinuxPc(LinuxInit):
     writes and reads back a sector, and powers off through ACPI S5."""
     vcpus = 1
     disk = True
+    # /init reads a line from its console (shoji.read): the console types it once asked.
+    script = ("waitfor linux shoji-init: type a line\n"
+              "type linux hello from the console\n")
+    cmdline_extra = " shoji.read"
     expect = (r"guest linux: Linux boot protocol 2\.\d\d, kernel at 0x1000000, initramfs \d+ bytes",
               LinuxEarlyBoot.K + r"ACPI: RSDP 0x00000000000E0000",
               LinuxEarlyBoot.K + r"IOAPIC\[0\]: apic_id \d+, version 32, address 0xfec00000, GSI 0-23",
@@ -110,6 +114,7 @@ class LinuxPc(LinuxInit):
               r"\[linux\] shoji-init: done",
               r"guest linux: exited: powered off \(ACPI S5\)",
               r"guests: 1 ran")
+    reads = (r"\[linux\] shoji-init: read 'hello from the console'",)
 
     def requires(self, build):
         why = super().requires(build)
@@ -123,9 +128,11 @@ class LinuxPc(LinuxInit):
             self.expect = self.expect + (
                 r"\[linux\] shoji-init: vda %d sectors, sha256 %s" % (DISK_SECTORS, digest),
                 r"\[linux\] shoji-init: vda sector 1 reads shoji-disk")
+        if self.script:
+            self.expect = self.expect + self.reads
         self.guests = (guest("linux", kernel_path(build), image_key="kernel", memory="128M",
-                             cmdline=PC_CMDLINE, initrd="guests/initramfs.cpio.gz",
-                             vcpus=self.vcpus, **keys),)
+                             cmdline=PC_CMDLINE + self.cmdline_extra,
+                             initrd="guests/initramfs.cpio.gz", vcpus=self.vcpus, **keys),)
         return None
 
 
@@ -167,8 +174,10 @@ class LinuxBadKernels(Scenario):
     """Bad Linux inputs, each a one-line error naming the file and the cause, while a test
     guest beside them runs: a truncated bzImage, one with a wrong setup-header magic, one
     claiming boot protocol 2.11, a kernel whose init_size does not fit the guest's memory,
-    an initrd that was not loaded, an initrd given with a non-Linux image."""
+    an initrd that was not loaded, an initrd given with a non-Linux image, an initrd too
+    large for the memory above the kernel."""
     qemu_smp = 2
+    qemu_mem = "768M"  # every guest asks for its memory before it fails
     timeout = 120
     forbid = (r"PANIC", r"EXCEPTION")
     expect = (r"guest short: image guests/vmlinuz-short: truncated: the kernel is 0x[0-9a-f]+ "
@@ -181,6 +190,8 @@ class LinuxBadKernels(Scenario):
               r"cfg: shoji\.cfg:\d+: initrd 'guests/nothing\.gz' was not loaded",
               r"guest elfrd: image guests/hello64\.elf: an 'initrd' is for a Linux kernel "
               r"\(bzImage\) only",
+              r"guest bigrd: image guests/vmlinuz: initramfs of \d+ bytes does not fit between "
+              r"the kernel \(ends 0x[0-9a-f]+\) and 0x[0-9a-f]+",
               r"\[hello64\] hello64: PASS",
               r"guests: 1 ran \(1 exited, 0 stopped by the hypervisor\)")
 
@@ -197,6 +208,9 @@ class LinuxBadKernels(Scenario):
                        guest("noinitrd", kernel_path(build), memory="128M",
                              initrd="guests/nothing.gz"),
                        guest("elfrd", "hello64.elf", initrd="guests/hello64.elf"),
+                       # the kernel itself as its initramfs: 14 MB where 12.5 MB are left
+                       guest("bigrd", kernel_path(build), image_key="kernel", memory="80M",
+                             initrd="guests/vmlinuz"),
                        guest("hello64"))
         return None
 
@@ -233,6 +247,7 @@ class LinuxTwo(LinuxPc):
     qemu_mem = "768M"
     timeout = 400
     disk = False
+    script = None
 
     def __init__(self, name):
         super().__init__(name)

@@ -127,6 +127,24 @@ static int fake_wait(void *ctx, const char *g)
 	return fake_guest_op("wait", g);
 }
 
+static int fake_text_op(const char *op, const char *g, const char *text)
+{
+	int ret = fake_guest_op(op, g);
+	if (!ret)
+		fake_log("text '%s'\n", text);
+	return ret;
+}
+
+static int fake_type(void *ctx, const char *g, const char *text)
+{
+	return fake_text_op("type", g, text);
+}
+
+static int fake_wait_for(void *ctx, const char *g, const char *text)
+{
+	return fake_text_op("waitfor", g, text);
+}
+
 static int fake_sleep(void *ctx, uint32_t ms)
 {
 	fake.calls++;
@@ -147,6 +165,8 @@ static const struct shell_ops ops = {
     .resume = fake_resume,
     .sleep_ms = fake_sleep,
     .wait = fake_wait,
+    .type = fake_type,
+    .wait_for = fake_wait_for,
 };
 
 static int setup(void **state)
@@ -197,23 +217,43 @@ static void test_help(void **state)
 {
 	static const char help[] =
 	    "commands:\n"
-	    "  list             guests and their state\n"
-	    "  info <guest>     a guest's configuration and state\n"
-	    "  stats [guest]    exits and cycles per reason, CPU time share\n"
-	    "  start <guest>    start a guest that is not running\n"
-	    "  stop <guest>     stop a guest\n"
-	    "  restart <guest>  stop a guest, start it afresh\n"
-	    "  pause <guest>    stop running a guest's vCPUs, keeping its state\n"
-	    "  resume <guest>   run a paused guest again\n"
-	    "  sleep <ms>       wait, the guests running (scripts)\n"
-	    "  wait <guest>     wait until a guest has ended (scripts)\n"
-	    "  echo [text]      print text (scripts)\n"
-	    "  help             this list\n"
+	    "  list                   guests and their state\n"
+	    "  info <guest>           a guest's configuration and state\n"
+	    "  stats [guest]          exits and cycles per reason, CPU time share\n"
+	    "  start <guest>          start a guest that is not running\n"
+	    "  stop <guest>           stop a guest\n"
+	    "  restart <guest>        stop a guest, start it afresh\n"
+	    "  pause <guest>          stop running a guest's vCPUs, keeping its state\n"
+	    "  resume <guest>         run a paused guest again\n"
+	    "  sleep <ms>             wait, the guests running (scripts)\n"
+	    "  wait <guest>           wait until a guest has ended (scripts)\n"
+	    "  echo [text]            print text (scripts)\n"
+	    "  type <guest> <text>    send a line to a guest's serial port\n"
+	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
+	    "  help                   this list\n"
 	    "'#' starts a comment\n";
 
 	assert_string_equal(run("help"), help);
 	assert_string_equal(run(" help # me"), help);
 	assert_int_equal(fake.calls, 0);
+}
+
+/* type and waitfor: a guest, then the rest of the line as the text (trailing blanks cut). */
+static void test_guest_text_commands(void **state)
+{
+	assert_string_equal(run("type a  hello  world  "), "op type a\ntext 'hello  world'\n");
+	assert_string_equal(run("waitfor web-1 shoji-init: read"),
+			    "op waitfor web-1\ntext 'shoji-init: read'\n");
+	assert_string_equal(run("type a"), "shell: usage: type <guest> <text>\n");
+	assert_string_equal(run("waitfor"), "shell: usage: waitfor <guest> <text>\n");
+	assert_string_equal(run("type nobody hi"), "shell: no guest 'nobody'\n");
+	assert_string_equal(run("type a#b hi"), "shell: no guest 'a#b'\n");
+	fake.ret = -EAGAIN;
+	assert_string_equal(run("type a hi"),
+			    "op type a\nshell: type a: still sending the previous line\n");
+	fake.ret = -ENODEV;
+	assert_string_equal(run("type a hi"),
+			    "op type a\nshell: type a: the guest has no serial port\n");
 }
 
 static void test_usage_errors(void **state)
@@ -634,6 +674,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_commands, setup),
 	    cmocka_unit_test_setup(test_help, setup),
 	    cmocka_unit_test_setup(test_usage_errors, setup),
+	    cmocka_unit_test_setup(test_guest_text_commands, setup),
 	    cmocka_unit_test_setup(test_unknown_command, setup),
 	    cmocka_unit_test_setup(test_unknown_guest, setup),
 	    cmocka_unit_test_setup(test_op_errors, setup),
