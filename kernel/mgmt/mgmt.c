@@ -27,8 +27,8 @@
 static struct {
 	const char *script;
 	size_t script_len, script_pos;
-	uint64_t sleep_until; /* TSC */
-	struct guest *waiting_for; /* the script holds until it no longer runs */
+	uint64_t sleep_until;		  /* TSC */
+	char waiting_for[GUEST_NAME_MAX]; /* the script holds until it no longer runs ("": none) */
 	struct shell_input input;
 } mgmt;
 
@@ -85,8 +85,9 @@ static void print_vcpu_events(const struct guest *g, unsigned i, const struct vc
 	if (v->se.wake_deadline)
 		snprintf(wake, sizeof(wake), "in %lld us", us_until(v->se.wake_deadline));
 	log_info("mgmt: guest %s vcpu %u: timer %s, wake-up %s, interrupt %s (vector %u), "
-		 "event %s", g->name, i, timer, wake, v->irq_pending ? "pending" : "none",
-		 v->irq_vector, v->event_pending ? "pending" : "none");
+		 "event %s",
+		 g->name, i, timer, wake, v->irq_pending ? "pending" : "none", v->irq_vector,
+		 v->event_pending ? "pending" : "none");
 }
 
 static int op_info(void *ctx, const char *name)
@@ -205,17 +206,30 @@ static int op_wait(void *ctx, const char *name)
 	struct guest *g = guests_find(name);
 	if (!g)
 		return -ENOENT;
-	mgmt.waiting_for = g;
+	snprintf(mgmt.waiting_for, sizeof(mgmt.waiting_for), "%s", g->name);
 	return 0;
 }
 
-/* Whether a `sleep` or `wait` holds the script now. */
+static int op_scale(void *ctx, const char *name, uint32_t count)
+{
+	char reply[96] = "";
+	int err = guests_scale(name, count, reply, sizeof(reply));
+	if (reply[0])
+		log_info("mgmt: %s", reply);
+	return err;
+}
+
+/*
+ * Whether a `sleep`, a `wait` or a scale-in (until the instances are
+ * destroyed) holds the script now. `wait` goes by name: a guest scaled in
+ * meanwhile is gone, and no longer waited for.
+ */
 static bool script_held(void)
 {
-	const struct guest *g = mgmt.waiting_for;
-	if (g && g->state != GUEST_RUNNING && !g->restart_pending) /* a restart: not ended yet */
-		mgmt.waiting_for = NULL;
-	return mgmt.waiting_for || rdtsc() < mgmt.sleep_until;
+	const struct guest *g = mgmt.waiting_for[0] ? guests_find(mgmt.waiting_for) : NULL;
+	if (!g || (g->state != GUEST_RUNNING && !g->restart_pending)) /* a restart: not ended */
+		mgmt.waiting_for[0] = '\0';
+	return mgmt.waiting_for[0] || guests_scaling() || rdtsc() < mgmt.sleep_until;
 }
 
 static const struct shell_ops ops = {
@@ -230,6 +244,7 @@ static const struct shell_ops ops = {
     .resume = op_resume,
     .sleep_ms = op_sleep,
     .wait = op_wait,
+    .scale = op_scale,
 };
 
 void mgmt_init(const char *script, size_t script_len)
