@@ -619,7 +619,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 			err = -EEXIST;
 		if (!err) {
 			g = build_guest(cg, iname, number);
-			err = g ? 0 : -ENOMEM;
+			err = g ? 0 : -EIO; /* why is logged */
 		}
 		if (err) {
 			log_err("guest %s: instance %u not started (%d)", cg->name, highest, err);
@@ -631,7 +631,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 	}
 	snprintf(reply, reply_size, "scale %s: %u -> %u instances (%u started)", cg->name, before,
 		 before + changed, changed);
-	return err == -ENOMEM || err == -ENOSPC ? err : (err ? -EINVAL : 0);
+	return err == -EIO || err == -ENOSPC ? err : (err ? -EINVAL : 0);
 }
 
 /* CPU 0, between slices. */

@@ -36,8 +36,10 @@ int guests_resume_one(struct guest *g);
  * instances up to N, or stop the highest-numbered ones above N (destroyed by
  * housekeeping once down). A one-line summary goes into reply, also when an
  * instance could not be built. 0, -ENOENT (no such config guest), -EPERM
- * (pinned or with a disk: one instance only), -EINVAL (isolation check on,
- * name too long or taken), -ENOMEM / -ENOSPC (no room for another).
+ * (pinned or with a disk: one instance only), -EAGAIN (scaled-in instances
+ * still stopping), -EINVAL (isolation check on, name too long or taken),
+ * -ENOSPC (guest table full), -EIO (an instance could not be built: logged,
+ * and what it had was given back).
  */
 int guests_scale(const char *name, unsigned target, char *reply, size_t reply_size);
 
