@@ -118,6 +118,10 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 	case SHOJI_CPUID_ABI:
 		r = (struct cpuid_result){.eax = SHOJI_ABI_VERSION, .ebx = g->hc_insn};
 		break;
+	case SHOJI_CPUID_INSTANCE:
+		/* Instances of one config guest are otherwise identical: this tells them apart. */
+		r = (struct cpuid_result){.eax = g->instance};
+		break;
 	case SHOJI_CPUID_TIMING:
 		/*
 		 * The timing leaf VMware defined and other hypervisors copy: the TSC's

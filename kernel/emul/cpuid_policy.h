@@ -10,10 +10,11 @@
 /* What a guest's CPUID answers depend on besides the host's. */
 struct cpuid_guest {
 	unsigned vcpu_id;
-	bool cr4_osxsave; /* mirrors the guest's CR4.OSXSAVE (leaf 1) */
-	uint32_t hc_insn; /* SHOJI_HC_INSN_VMCALL or _VMMCALL */
-	bool local_apic;  /* the guest has local APICs (x2APIC, TSC-deadline capable) */
-	uint32_t tsc_khz; /* the TSC's (and the APIC timer's) frequency: leaf 0x40000010 */
+	bool cr4_osxsave;  /* mirrors the guest's CR4.OSXSAVE (leaf 1) */
+	uint32_t hc_insn;  /* SHOJI_HC_INSN_VMCALL or _VMMCALL */
+	bool local_apic;   /* the guest has local APICs (x2APIC, TSC-deadline capable) */
+	uint32_t tsc_khz;  /* the TSC's (and the APIC timer's) frequency: leaf 0x40000010 */
+	uint32_t instance; /* its instance number (leaf 0x40000002), 0: a plain guest */
 };
 
 /*

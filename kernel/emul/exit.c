@@ -73,7 +73,8 @@ static struct cpuid_guest cpuid_view(const struct guest *g, unsigned vcpu_id, bo
 				    .cr4_osxsave = osxsave,
 				    .hc_insn = virt->hypercall_insn,
 				    .local_apic = g->device_mask & GUEST_DEV_PC,
-				    .tsc_khz = (uint32_t)(tsc_hz() / 1000)};
+				    .tsc_khz = (uint32_t)(tsc_hz() / 1000),
+				    .instance = g->instance};
 }
 
 void exit_guest_init(struct guest *g)

@@ -106,6 +106,31 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
 	return err;
 }
 
+void guest_destroy(struct guest *g)
+{
+	/*
+	 * VMX: translations tagged with g's EPTP outlive its vCPUs on the CPUs
+	 * they ran on, and a new guest's root may reuse the frame (SDM 3C
+	 * 29.4.3.1): every CPU invalidates before the tables go.
+	 */
+	for (unsigned cpu = 0; g->arch_mm && cpu < MAX_CPUS; cpu++) {
+		if (!smp_cpu_online(cpu))
+			continue;
+		if (sched_on_cpu(cpu, flush_here, g))
+			log_err("guest %s: CPU %u did not confirm the final flush", g->name, cpu);
+	}
+	if (g->arch_mm)
+		virt->guest_destroy(g);
+	guest_ram_release(g);
+	if (g->mem_hpa && pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE))
+		log_err("guest %s: its RAM frames were not all in use", g->name);
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		free(g->vcpus[i].fpu.area);
+	log_info("guest %s: destroyed, %llu MiB returned", g->name,
+		 (unsigned long long)(g->mem_size / SZ_1M));
+	free(g);
+}
+
 void guest_on_stopped(void (*hook)(struct guest *g))
 {
 	stopped_hook = hook;

@@ -35,6 +35,7 @@ enum guest_state {
 struct guest {
 	char name[GUEST_NAME_MAX];
 	unsigned id;
+	unsigned instance; /* 1..64 of its config guest's instances; 0: a plain guest (CPUID) */
 	volatile enum guest_state state;
 	int exit_code;
 	char stop_reason[160];
@@ -49,6 +50,7 @@ struct guest {
 	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
 	volatile bool paused;
 	bool restart_pending;	  /* start again once every vCPU has stopped */
+	bool destroy_pending;	  /* scaled in: destroyed once every vCPU has stopped (mgmt) */
 	uint64_t start_tsc;	  /* when it last started */
 	struct spinlock lock;	  /* state changes (vCPUs may run on several CPUs) */
 	struct spinlock dev_lock; /* its virtual devices */
@@ -86,6 +88,16 @@ static inline uint64_t guest_ram_footprint(uint64_t mem_size)
  * (guest_ram.h), and the loader populates what it writes.
  */
 struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
+
+/*
+ * Free what guest_create gave g, and g itself: its RAM frames (scrubbed
+ * first, guest_ram_release: nothing of g reaches their next owner), its
+ * EPT/NPT tables (after every CPU has dropped its cached translations of
+ * g), the vCPUs' FPU areas. The caller has made sure that no vCPU of g runs
+ * or will run again and has freed what lies above this layer: each vCPU's
+ * backend state and scheduler entry, the devices (kernel/mgmt/guests.c).
+ */
+void guest_destroy(struct guest *g);
 
 /* Mark g running and make vCPU 0 runnable (its state must be loaded). */
 void guest_start(struct guest *g);

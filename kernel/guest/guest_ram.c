@@ -53,6 +53,24 @@ int guest_ram_init(struct guest *g)
 	return g->ram.page_zeroed ? 0 : -ENOMEM;
 }
 
+void guest_ram_release(struct guest *g)
+{
+	uint64_t pages = g->mem_size / PAGE_SIZE;
+	for (uint64_t page = 0; g->ram.page_zeroed && page < pages;) {
+		if (!page_zeroed(g, page)) {
+			page++;
+			continue;
+		}
+		uint64_t run = page + 1;
+		while (run < pages && page_zeroed(g, run))
+			run++;
+		zero_qwords(host_ptr(g, page * PAGE_SIZE), (run - page) * PAGE_SIZE / 8);
+		page = run;
+	}
+	free(g->ram.page_zeroed);
+	g->ram.page_zeroed = NULL;
+}
+
 uint8_t *guest_ram_base(struct guest *g)
 {
 	return host_ptr(g, 0);

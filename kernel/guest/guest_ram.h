@@ -64,6 +64,14 @@ uint8_t *guest_ram_base(struct guest *g);
 int guest_ram_scrub_all(struct guest *g);
 
 /*
+ * g goes away: zero every page of its RAM that this run zeroed (and so may
+ * have written), so that its frames carry nothing of it to their next
+ * owner, and free the RAM state. Pages never zeroed were never written in
+ * this run. Its vCPUs never run again; the caller frees the frames.
+ */
+void guest_ram_release(struct guest *g);
+
+/*
  * An EPT violation / nested page fault of g at gpa. False if gpa is not
  * RAM. True if it is: the chunk is zeroed and mapped and the guest may
  * retry the access, or, when the hypervisor had no memory for page tables,

@@ -5,18 +5,21 @@
  * CPUID 0x40000000: EAX = highest Shoji leaf, EBX:ECX:EDX = "ShojiShoji\0\0".
  * CPUID 0x40000001: EAX = ABI version, EBX = hypercall instruction
  *                   (SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL).
+ * CPUID 0x40000002: EAX = instance number (1..64) of a guest started as one
+ *                   of a config guest's instances (NAME-N), 0 for a plain guest.
  * Hypercall: RAX = number, RDI, RSI, RDX = arguments; result in RAX
  * (>= 0 success, negative errno). Other registers are preserved.
  */
 #ifndef SHOJI_KERNEL_HYPERCALL_ABI_H
 #define SHOJI_KERNEL_HYPERCALL_ABI_H
 
-#define SHOJI_CPUID_BASE    0x40000000u
-#define SHOJI_CPUID_ABI	    0x40000001u
-#define SHOJI_CPUID_TIMING  0x40000010u /* EAX: TSC kHz, EBX: local APIC timer kHz (0: none) */
-#define SHOJI_CPUID_SIG_EBX 0x6a6f6853u /* "Shoj" */
-#define SHOJI_CPUID_SIG_ECX 0x6f685369u /* "iSho" */
-#define SHOJI_CPUID_SIG_EDX 0x0000696au /* "ji\0\0" */
+#define SHOJI_CPUID_BASE     0x40000000u
+#define SHOJI_CPUID_ABI	     0x40000001u
+#define SHOJI_CPUID_INSTANCE 0x40000002u /* EAX: instance number, 0: a plain guest */
+#define SHOJI_CPUID_TIMING   0x40000010u /* EAX: TSC kHz, EBX: local APIC timer kHz (0: none) */
+#define SHOJI_CPUID_SIG_EBX  0x6a6f6853u /* "Shoj" */
+#define SHOJI_CPUID_SIG_ECX  0x6f685369u /* "iSho" */
+#define SHOJI_CPUID_SIG_EDX  0x0000696au /* "ji\0\0" */
 
 #define SHOJI_ABI_VERSION     0x00010000u
 #define SHOJI_HC_INSN_VMCALL  1u /* Intel: 0f 01 c1 */

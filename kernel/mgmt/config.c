@@ -15,12 +15,23 @@
 #include "kernel/core/log.h"
 
 static const char *const cfg_key_names[CFG_KEY_COUNT] = {
-    [CFG_KEY_IMAGE] = "image",	   [CFG_KEY_MEMORY] = "memory", [CFG_KEY_MODE] = "mode",
-    [CFG_KEY_LOAD] = "load",	   [CFG_KEY_ENTRY] = "entry",	[CFG_KEY_AUTOSTART] = "autostart",
-    [CFG_KEY_CMDLINE] = "cmdline", [CFG_KEY_VCPUS] = "vcpus",	[CFG_KEY_CPUS] = "cpus",
-    [CFG_KEY_WEIGHT] = "weight",   [CFG_KEY_CAP] = "cap",	[CFG_KEY_DEVICES] = "devices",
-    [CFG_KEY_KERNEL] = "kernel",   [CFG_KEY_INITRD] = "initrd", [CFG_KEY_MODULE] = "module",
+    [CFG_KEY_IMAGE] = "image",
+    [CFG_KEY_MEMORY] = "memory",
+    [CFG_KEY_MODE] = "mode",
+    [CFG_KEY_LOAD] = "load",
+    [CFG_KEY_ENTRY] = "entry",
+    [CFG_KEY_AUTOSTART] = "autostart",
+    [CFG_KEY_CMDLINE] = "cmdline",
+    [CFG_KEY_VCPUS] = "vcpus",
+    [CFG_KEY_CPUS] = "cpus",
+    [CFG_KEY_WEIGHT] = "weight",
+    [CFG_KEY_CAP] = "cap",
+    [CFG_KEY_DEVICES] = "devices",
+    [CFG_KEY_KERNEL] = "kernel",
+    [CFG_KEY_INITRD] = "initrd",
+    [CFG_KEY_MODULE] = "module",
     [CFG_KEY_DISK] = "disk",
+    [CFG_KEY_INSTANCES] = "instances",
 };
 
 static bool cfg_is_blank(char c)
@@ -200,12 +211,14 @@ static const char *cfg_size(uint64_t bytes, char buf[24])
 static void cfg_check_memory(struct cfg_parser *p)
 {
 	char need[24], left[24], asked[24];
-	uint64_t used = 0, remain, footprint = guest_ram_footprint(p->cur.mem_size);
+	uint64_t used = 0, remain;
+	uint64_t footprint = guest_ram_footprint(p->cur.mem_size) * p->cur.instances;
 
 	if (!p->free_memory)
 		return;
 	for (uint32_t i = 0; i < p->out->guest_count; i++)
-		used += guest_ram_footprint(p->out->guests[i].mem_size); /* each was checked */
+		used += guest_ram_footprint(p->out->guests[i].mem_size) *
+			p->out->guests[i].instances; /* each was checked */
 	remain = p->free_memory - used;
 	if (footprint <= remain)
 		return;
@@ -220,6 +233,41 @@ static void cfg_check_memory(struct cfg_parser *p)
 			     "remain",
 			     p->cur.name, need, cfg_size(p->cur.mem_size, asked), left);
 	p->cur_bad = true;
+}
+
+int config_instance_name(char out[GUEST_NAME_MAX], const char *base, unsigned number)
+{
+	if (number < 1 || number > CONFIG_INSTANCES_MAX)
+		return -EINVAL;
+	int n = snprintf(out, GUEST_NAME_MAX, "%s-%u", base, number);
+	if (n < 0 || n >= GUEST_NAME_MAX) {
+		out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Instances share one placement and everything the config gives the guest. */
+static void cfg_check_instances(struct cfg_parser *p)
+{
+	struct config_guest *g = &p->cur;
+	uint32_t line = cfg_key_line(p, CFG_KEY_INSTANCES);
+
+	if (!cfg_key_good(p, CFG_KEY_INSTANCES) || g->instances == 1)
+		return;
+	if (strlen(g->name) + CONFIG_INSTANCE_SUFFIX_MAX >= GUEST_NAME_MAX) {
+		cfg_error_at(p, line, "instances need a name of at most %u characters ('%s')",
+			     (unsigned)(GUEST_NAME_MAX - 1 - CONFIG_INSTANCE_SUFFIX_MAX), g->name);
+		p->cur_bad = true;
+	}
+	if (g->pinned) {
+		cfg_error_at(p, line, "instances share their CPUs: no 'cpus' list");
+		p->cur_bad = true;
+	}
+	if (g->disk) {
+		cfg_error_at(p, line, "instances cannot share a disk");
+		p->cur_bad = true;
+	}
 }
 
 /* Close the current section: keep the guest or say it was dropped. */
@@ -241,6 +289,7 @@ static void cfg_end_section(struct cfg_parser *p)
 		p->cur_bad = true;
 	}
 	cfg_check_placement(p);
+	cfg_check_instances(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */
 	if (!p->cur_bad)
 		cfg_check_memory(p);
@@ -312,6 +361,7 @@ static void cfg_section(struct cfg_parser *p, struct cfg_span l)
 	p->cur.vcpus = 1;
 	p->cur.weight = CONFIG_WEIGHT_DEFAULT;
 	p->cur.devices = CONFIG_DEV_DEFAULT;
+	p->cur.instances = 1;
 	p->cur_bad = false;
 	p->cur_keys = 0;
 	p->cur_bad_keys = 0;

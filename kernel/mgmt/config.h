@@ -39,6 +39,10 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
+ *   instances = N             1..64, default 1: N identical instances NAME-1 .. NAME-N
+ *                             (N > 1; NAME then at most 28 characters), each with its
+ *                             number in CPUID 0x40000002; shared placement, no disk;
+ *                             memory is charged N times. The console's `scale` changes N.
  *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
@@ -69,6 +73,9 @@
 #define CONFIG_MODULE_STRING_MAX 191 /* "path args" of a module, without the NUL */
 #define CONFIG_WEIGHT_DEFAULT	 100
 #define CONFIG_WEIGHT_MAX	 1000
+#define CONFIG_INSTANCES_MAX	 64
+/* "-64": what an instance number adds to its config guest's name. */
+#define CONFIG_INSTANCE_SUFFIX_MAX 3
 /* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
 #define CONFIG_PCPU_MAX 64
 /* pCPU 0 runs the management console: it takes shared vCPUs but is never pinned. */
@@ -107,6 +114,7 @@ struct config_guest {
 	uint32_t weight;      /* 1..CONFIG_WEIGHT_MAX; CONFIG_WEIGHT_DEFAULT if pinned */
 	uint32_t cap_percent; /* 1..100 of one pCPU per vCPU; 0: no cap */
 	uint32_t devices;     /* CONFIG_DEV_* bits */
+	uint32_t instances;   /* 1..CONFIG_INSTANCES_MAX: > 1 makes NAME-1 .. NAME-N */
 };
 
 struct config {
@@ -126,6 +134,13 @@ struct config {
  * guests. Returns 0 if the file had no error, -EINVAL if any was logged
  * (@out still holds the guests that were fine).
  */
+/*
+ * The name of instance @number (1..CONFIG_INSTANCES_MAX) of config guest
+ * @base: "base-number", into @out. 0, -EINVAL (number out of range) or
+ * -ENAMETOOLONG (it would not fit GUEST_NAME_MAX with its NUL).
+ */
+int config_instance_name(char out[GUEST_NAME_MAX], const char *base, unsigned number);
+
 int config_parse(const char *file, const char *text, size_t len, const struct boot_module *modules,
 		 uint32_t module_count, uint32_t cpu_count, uint64_t free_memory,
 		 struct config *out);

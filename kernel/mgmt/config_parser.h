@@ -47,6 +47,7 @@ enum cfg_key {
 	CFG_KEY_INITRD,
 	CFG_KEY_MODULE, /* the one key given more than once */
 	CFG_KEY_DISK,
+	CFG_KEY_INSTANCES,
 	CFG_KEY_COUNT,
 };
 

@@ -498,6 +498,9 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 		return cfg_parse_cap(p, v);
 	case CFG_KEY_DEVICES:
 		return cfg_parse_devices(p, v);
+	case CFG_KEY_INSTANCES:
+		return cfg_parse_range(p, "instance count", v, 1, CONFIG_INSTANCES_MAX,
+				       &p->cur.instances);
 	case CFG_KEY_COUNT:
 		break;
 	}

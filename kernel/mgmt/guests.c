@@ -5,12 +5,18 @@
  * restarts, the end of a test run). A guest that cannot be built is
  * reported and skipped; the others run.
  *
+ * A config guest with `instances = N` is built N times (NAME-1 .. NAME-N);
+ * the console's `scale` builds more or stops and destroys the highest-numbered
+ * ones (guests_scale). Destroying a guest gives back everything it holds
+ * (teardown_guest), and a build that fails half-way is destroyed the same way.
+ *
  * With "isolation-check" on the command line the guests run one after the
  * other, each framed by fingerprints of the hypervisor and the other guests.
  */
 #include "kernel/mgmt/guests.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +42,15 @@
 #include "kernel/core/test_exit.h"
 #include "kernel/guest/virt.h"
 
-#define CONFIG_MODULE "shoji.cfg"
-#define ACPI_TABLES_GPA 0xe0000ULL /* the BIOS area up to 1 MiB, reserved in e820 */
+#define CONFIG_MODULE	 "shoji.cfg"
+#define ACPI_TABLES_GPA	 0xe0000ULL /* the BIOS area up to 1 MiB, reserved in e820 */
 #define ACPI_TABLES_ROOM 0x20000ULL
 
+/* The guest table: the config's guests and their instances, in config order. */
+#define GUESTS_MAX 128
+
 static struct config cfg;
-static struct guest *guests[CONFIG_GUESTS_MAX];
+static struct guest *guests[GUESTS_MAX];
 static unsigned guest_count, failed_count;
 static bool sequential, finished;
 static int sequential_current = -1;
@@ -145,7 +154,8 @@ static int load_linux_boot_params(struct guest *g, const struct guest_image *img
 		return -EINVAL;
 	}
 	log_info("guest %s: Linux boot protocol %u.%02u, kernel at 0x%llx, initramfs %llu bytes "
-		 "at 0x%llx", g->name, img->bzimage.version >> 8, img->bzimage.version & 0xff,
+		 "at 0x%llx",
+		 g->name, img->bzimage.version >> 8, img->bzimage.version & 0xff,
 		 (unsigned long long)img->bzimage.load_gpa,
 		 (unsigned long long)cg->opts.initrd_size, (unsigned long long)img->initrd_gpa);
 	return 0;
@@ -262,22 +272,61 @@ static int load_guest(struct guest *g)
 	return 0;
 }
 
-static struct guest *build_guest(const struct config_guest *cg)
+/* On v's home CPU, between runs: its VMCS/VMCB goes, and the scheduler forgets it. */
+static void destroy_vcpu_here(void *arg)
+{
+	struct vcpu *v = arg;
+	if (v->arch)
+		virt->vcpu_destroy(v);
+	sched_unplace(&v->se);
+}
+
+/*
+ * Give back all g holds; its first `placed` vCPUs have a home CPU. g must be
+ * stopped (or never started). A CPU that does not answer keeps a vCPU's
+ * state in use: g is then left as it is (leaked, logged) rather than freed
+ * under that CPU's feet.
+ */
+static int teardown_guest(struct guest *g, unsigned placed)
+{
+	for (unsigned i = 0; i < placed; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		int err = vcpu_run_forget_fpu(v);
+		if (!err)
+			err = sched_on_cpu(v->se.cpu, destroy_vcpu_here, v);
+		if (err) {
+			log_err("guest %s: CPU %u did not release vCPU %u (%d): guest kept",
+				g->name, v->se.cpu, i, err);
+			return err;
+		}
+	}
+	vdev_detach_standard(g);
+	guest_destroy(g);
+	return 0;
+}
+
+/*
+ * Build `name`, instance `instance` (0: a plain guest) of config guest cg;
+ * NULL on failure, with everything built so far given back.
+ */
+static struct guest *build_guest(const struct config_guest *cg, const char *name, unsigned instance)
 {
 	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
 			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0) |
 			   ((cg->devices & CONFIG_DEV_PC) ? GUEST_DEV_PC : 0);
-	struct guest *g = guest_create(cg->name, cg->mem_size, cg->vcpus);
+	struct guest *g = guest_create(name, cg->mem_size, cg->vcpus);
+	unsigned placed = 0;
 	if (!g)
 		return NULL;
+	g->instance = instance;
 	if (vdev_attach_standard(g, devices)) {
 		log_err("guest %s: cannot attach its devices", g->name);
-		return NULL;
+		goto fail;
 	}
 	if (cg->disk && vdev_attach_disk(g, phys_to_virt(cg->disk->base), cg->disk->size)) {
 		log_err("guest %s: disk %s: not a disk image (under 512 bytes) or no room for it",
 			g->name, cg->disk->name);
-		return NULL;
+		goto fail;
 	}
 	exit_guest_init(g); /* its CPUID follows its devices (a local APIC or none) */
 	g->config = cg;
@@ -287,20 +336,47 @@ static struct guest *build_guest(const struct config_guest *cg)
 		int cpu = sched_place(&v->se, pinned, cg->weight, cg->cap_percent);
 		if (cpu < 0) {
 			log_err("guest %s: no CPU for vCPU %u (%d)", g->name, i, cpu);
-			return NULL;
+			goto fail;
 		}
+		placed++;
 		struct vcpu_job job = {.v = v};
 		int err = sched_on_cpu(cpu, create_vcpu_here, &job);
 		if (err || job.err) {
 			log_err("guest %s: vCPU %u set-up failed on CPU %d", g->name, i, cpu);
-			return NULL;
+			goto fail;
 		}
 		log_info("guest %s: vCPU %u on CPU %d (%s)", g->name, i, cpu,
 			 cg->pinned ? "pinned" : "shared");
 	}
 	if (load_guest(g))
-		return NULL;
+		goto fail;
 	return g;
+fail:
+	teardown_guest(g, placed);
+	return NULL;
+}
+
+/*
+ * Instance `number` (1..) of cg: its name and CPUID instance number. A
+ * config guest without instances (instances = 1) is itself instance 1, under
+ * its plain name and with number 0; scaled out, the others are NAME-2 ...
+ */
+static int instance_identity(const struct config_guest *cg, unsigned number,
+			     char name[GUEST_NAME_MAX], unsigned *cpuid_number)
+{
+	if (cg->instances == 1 && number == 1) {
+		snprintf(name, GUEST_NAME_MAX, "%s", cg->name);
+		*cpuid_number = 0;
+		return 0;
+	}
+	*cpuid_number = number;
+	return config_instance_name(name, cg->name, number);
+}
+
+/* Its instance's number among cg's (1..). */
+static unsigned instance_number(const struct guest *g)
+{
+	return g->instance ? g->instance : 1;
 }
 
 static void start_guest(struct guest *g)
@@ -383,6 +459,8 @@ int guests_start_one(struct guest *g)
 {
 	if (g->state == GUEST_RUNNING || !is_stopped(g))
 		return -EALREADY;
+	if (g->destroy_pending)
+		return -EINVAL;
 	if (g->state != GUEST_CREATED && load_guest(g))
 		return -EIO;
 	start_guest(g);
@@ -406,6 +484,8 @@ int guests_stop_one(struct guest *g)
 /* A running guest is stopped first; housekeeping starts it again once it is down. */
 int guests_restart_one(struct guest *g)
 {
+	if (g->destroy_pending)
+		return -EINVAL;
 	if (g->state == GUEST_RUNNING) {
 		g->restart_pending = true;
 		guest_stop(g, GUEST_EXITED, 0, "restarting");
@@ -436,10 +516,129 @@ int guests_resume_one(struct guest *g)
 	return 0;
 }
 
+/* Scaled-in guests that have stopped leave the table and give back all they hold. */
+static void reap_scaled_in(void)
+{
+	for (unsigned i = 0; i < guest_count;) {
+		struct guest *g = guests[i];
+		if (!g->destroy_pending || !is_stopped(g)) {
+			i++;
+			continue;
+		}
+		if (teardown_guest(g, g->vcpu_count)) {
+			g->destroy_pending = false; /* kept, stopped: a leak, logged once */
+			continue;
+		}
+		memmove(&guests[i], &guests[i + 1], (guest_count - i - 1) * sizeof(guests[0]));
+		guests[--guest_count] = NULL;
+	}
+}
+
+bool guests_scaling(void)
+{
+	for (unsigned i = 0; i < guest_count; i++)
+		if (guests[i]->destroy_pending)
+			return true;
+	return false;
+}
+
+static const struct config_guest *config_find(const char *name)
+{
+	for (uint32_t i = 0; i < cfg.guest_count; i++)
+		if (!strcmp(cfg.guests[i].name, name))
+			return &cfg.guests[i];
+	return NULL;
+}
+
+/* Instances of cg not on their way out, and the highest instance number among them. */
+static unsigned instances_of(const struct config_guest *cg, unsigned *highest)
+{
+	unsigned count = 0;
+	*highest = 0;
+	for (unsigned i = 0; i < guest_count; i++) {
+		const struct guest *g = guests[i];
+		if (g->config != cg || g->destroy_pending)
+			continue;
+		count++;
+		if (instance_number(g) > *highest)
+			*highest = instance_number(g);
+	}
+	return count;
+}
+
+/* Scale in: stop the highest-numbered instance of cg; housekeeping destroys it once down. */
+static void retire_highest(const struct config_guest *cg)
+{
+	struct guest *victim = NULL;
+	for (unsigned i = 0; i < guest_count; i++) {
+		struct guest *g = guests[i];
+		if (g->config == cg && !g->destroy_pending &&
+		    (!victim || instance_number(g) > instance_number(victim)))
+			victim = g;
+	}
+	if (!victim)
+		return;
+	victim->destroy_pending = true;
+	victim->restart_pending = false;
+	if (victim->state == GUEST_RUNNING)
+		guest_stop(victim, GUEST_EXITED, 0, "scaled in");
+}
+
+int guests_scale(const char *name, unsigned target, char *reply, size_t reply_size)
+{
+	const struct config_guest *cg = config_find(name);
+	if (!cg)
+		return -ENOENT;
+	if (target > CONFIG_INSTANCES_MAX || sequential)
+		return -EINVAL;
+	/* Pinned CPUs and a disk are one guest's alone (config.h). */
+	if (target > 1 && (cg->pinned || cg->disk))
+		return -EPERM;
+	unsigned highest, before = instances_of(cg, &highest), changed = 0;
+	int err = 0;
+	/* Names of instances still stopping are not free yet. */
+	if (target > before && guests_scaling())
+		return -EAGAIN;
+	if (target < before) {
+		for (unsigned n = before; n > target; n--, changed++)
+			retire_highest(cg);
+		snprintf(reply, reply_size, "scale %s: %u -> %u instances (%u stopped)", cg->name,
+			 before, target, changed);
+		return 0;
+	}
+	for (unsigned n = before; n < target; n++) {
+		char iname[GUEST_NAME_MAX];
+		unsigned number;
+		struct guest *g = NULL;
+		if (guest_count == GUESTS_MAX) {
+			err = -ENOSPC;
+			break;
+		}
+		err = instance_identity(cg, ++highest, iname, &number);
+		if (!err && guests_find(iname))
+			err = -EEXIST;
+		if (!err) {
+			g = build_guest(cg, iname, number);
+			err = g ? 0 : -EIO; /* why is logged */
+		}
+		if (err) {
+			log_err("guest %s: instance %u not started (%d)", cg->name, highest, err);
+			break;
+		}
+		guests[guest_count++] = g;
+		start_guest(g);
+		changed++;
+	}
+	snprintf(reply, reply_size, "scale %s: %u -> %u instances (%u started)", cg->name, before,
+		 before + changed, changed);
+	return err == -EIO || err == -ENOSPC ? err : (err ? -EINVAL : 0);
+}
+
 /* CPU 0, between slices. */
 static void housekeeping(void)
 {
 	mgmt_poll();
+	reap_scaled_in();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
 		if (g->restart_pending && is_stopped(g)) {
@@ -477,20 +676,43 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 	if (!virt)
 		return;
 
-	/* Pinned guests first: shared vCPUs must not take the CPUs they own. */
-	struct guest *built[CONFIG_GUESTS_MAX] = {0};
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t i = 0; i < cfg.guest_count; i++) {
-			if (cfg.guests[i].pinned != (pass == 0))
-				continue;
-			built[i] = build_guest(&cfg.guests[i]);
-			if (!built[i])
+	/*
+	 * Pinned guests first: shared vCPUs must not take the CPUs they own.
+	 * Pinned guests have one instance (config.h); the table keeps config order.
+	 */
+	struct guest *pinned[CONFIG_GUESTS_MAX] = {0};
+	for (uint32_t i = 0; i < cfg.guest_count; i++) {
+		if (!cfg.guests[i].pinned)
+			continue;
+		pinned[i] = build_guest(&cfg.guests[i], cfg.guests[i].name, 0);
+		if (!pinned[i])
+			failed_count++;
+	}
+	for (uint32_t i = 0; i < cfg.guest_count; i++) {
+		const struct config_guest *cg = &cfg.guests[i];
+		if (cg->pinned) {
+			if (pinned[i])
+				guests[guest_count++] = pinned[i];
+			continue;
+		}
+		for (unsigned k = 1; k <= cg->instances; k++) {
+			char name[GUEST_NAME_MAX];
+			unsigned number;
+			struct guest *g = NULL;
+			if (guest_count == GUESTS_MAX)
+				log_err("guest %s: no room in the guest table (%u guests)",
+					cg->name, GUESTS_MAX);
+			else if (instance_identity(cg, k, name, &number) || guests_find(name))
+				log_err("guest %s: instance %u: its name is taken or too long",
+					cg->name, k);
+			else
+				g = build_guest(cg, name, number);
+			if (g)
+				guests[guest_count++] = g;
+			else
 				failed_count++;
 		}
 	}
-	for (uint32_t i = 0; i < cfg.guest_count; i++)
-		if (built[i])
-			guests[guest_count++] = built[i];
 	if (cfg.script)
 		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
 	else

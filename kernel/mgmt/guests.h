@@ -2,6 +2,9 @@
 #ifndef SHOJI_KERNEL_GUESTS_H
 #define SHOJI_KERNEL_GUESTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "kernel/core/boot_info.h"
 
 /*
@@ -27,5 +30,20 @@ int guests_stop_one(struct guest *g);
 int guests_restart_one(struct guest *g);
 int guests_pause_one(struct guest *g);
 int guests_resume_one(struct guest *g);
+
+/*
+ * Console `scale NAME N` (N 0..64) on config guest NAME: build and start
+ * instances up to N, or stop the highest-numbered ones above N (destroyed by
+ * housekeeping once down). A one-line summary goes into reply, also when an
+ * instance could not be built. 0, -ENOENT (no such config guest), -EPERM
+ * (pinned or with a disk: one instance only), -EAGAIN (scaled-in instances
+ * still stopping), -EINVAL (isolation check on, name too long or taken),
+ * -ENOSPC (guest table full), -EIO (an instance could not be built: logged,
+ * and what it had was given back).
+ */
+int guests_scale(const char *name, unsigned target, char *reply, size_t reply_size);
+
+/* True while scaled-in guests are stopping and not yet destroyed (scripts wait). */
+bool guests_scaling(void);
 
 #endif

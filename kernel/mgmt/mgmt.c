@@ -28,11 +28,11 @@
 static struct {
 	const char *script;
 	size_t script_len, script_pos;
-	uint64_t sleep_until; /* TSC */
-	struct guest *waiting_for; /* the script holds until it no longer runs */
-	struct guest *watching;	   /* the script holds until it prints watch_text */
+	uint64_t sleep_until;		  /* TSC */
+	char waiting_for[GUEST_NAME_MAX]; /* the script holds until it no longer runs ("": none) */
+	char watching[GUEST_NAME_MAX];	  /* the script holds until it prints watch_text ("") */
 	char watch_text[SHELL_LINE_MAX + 1];
-	struct guest *typing; /* `type`: the rest of type_text goes to its serial port */
+	char typing[GUEST_NAME_MAX]; /* `type`: the rest of type_text goes to its serial port */
 	char type_text[SHELL_LINE_MAX + 2];
 	size_t type_len, type_pos;
 	struct shell_input input;
@@ -91,8 +91,9 @@ static void print_vcpu_events(const struct guest *g, unsigned i, const struct vc
 	if (v->se.wake_deadline)
 		snprintf(wake, sizeof(wake), "in %lld us", us_until(v->se.wake_deadline));
 	log_info("mgmt: guest %s vcpu %u: timer %s, wake-up %s, interrupt %s (vector %u), "
-		 "event %s", g->name, i, timer, wake, v->irq_pending ? "pending" : "none",
-		 v->irq_vector, v->event_pending ? "pending" : "none");
+		 "event %s",
+		 g->name, i, timer, wake, v->irq_pending ? "pending" : "none", v->irq_vector,
+		 v->event_pending ? "pending" : "none");
 }
 
 static int op_info(void *ctx, const char *name)
@@ -211,7 +212,7 @@ static int op_wait(void *ctx, const char *name)
 	struct guest *g = guests_find(name);
 	if (!g)
 		return -ENOENT;
-	mgmt.waiting_for = g;
+	snprintf(mgmt.waiting_for, sizeof(mgmt.waiting_for), "%s", g->name);
 	return 0;
 }
 
@@ -222,10 +223,10 @@ static int op_wait(void *ctx, const char *name)
  */
 static bool type_progress(void)
 {
-	struct guest *g = mgmt.typing;
-	if (!g)
+	if (!mgmt.typing[0])
 		return false;
-	int n = g->state == GUEST_RUNNING
+	struct guest *g = guests_find(mgmt.typing); /* gone if scaled in meanwhile */
+	int n = g && g->state == GUEST_RUNNING
 		    ? vdev_console_input(g, mgmt.type_text + mgmt.type_pos,
 					 mgmt.type_len - mgmt.type_pos)
 		    : -EINVAL;
@@ -234,9 +235,9 @@ static bool type_progress(void)
 	if (n >= 0 && mgmt.type_pos < mgmt.type_len)
 		return true;
 	if (n < 0)
-		log_info("shell: type %s: the guest stopped reading; %zu bytes not sent", g->name,
-			 mgmt.type_len - mgmt.type_pos);
-	mgmt.typing = NULL;
+		log_info("shell: type %s: the guest stopped reading; %zu bytes not sent",
+			 mgmt.typing, mgmt.type_len - mgmt.type_pos);
+	mgmt.typing[0] = '\0';
 	return false;
 }
 
@@ -249,12 +250,12 @@ static int op_type(void *ctx, const char *name, const char *text)
 		return -EINVAL;
 	if (!(g->device_mask & GUEST_DEV_UART))
 		return -ENODEV;
-	if (mgmt.typing)
+	if (mgmt.typing[0])
 		return -EAGAIN; /* the previous line is still on its way */
 	/* The line and its carriage return, as a terminal sends Enter. */
 	mgmt.type_len = (size_t)snprintf(mgmt.type_text, sizeof(mgmt.type_text), "%s\r", text);
 	mgmt.type_pos = 0;
-	mgmt.typing = g;
+	snprintf(mgmt.typing, sizeof(mgmt.typing), "%s", g->name);
 	type_progress();
 	return 0;
 }
@@ -269,36 +270,54 @@ static int op_wait_for(void *ctx, const char *name, const char *text)
 	snprintf(mgmt.watch_text, sizeof(mgmt.watch_text), "%s", text);
 	g->console_seen = false;
 	g->console_watch = mgmt.watch_text;
-	mgmt.watching = g;
+	snprintf(mgmt.watching, sizeof(mgmt.watching), "%s", g->name);
 	return 0;
 }
 
 /* `waitfor`: the text came, or the guest ended without it (said, and the script goes on). */
 static bool watch_held(void)
 {
-	struct guest *g = mgmt.watching;
-	if (!g)
+	if (!mgmt.watching[0])
 		return false;
-	bool ended = g->state != GUEST_RUNNING && !g->restart_pending;
+	struct guest *g = guests_find(mgmt.watching); /* gone if scaled in meanwhile */
+	bool ended = !g || (g->state != GUEST_RUNNING && !g->restart_pending);
+	if (!g) {
+		log_info("shell: waitfor %s: the guest is gone", mgmt.watching);
+		mgmt.watching[0] = '\0';
+		return false;
+	}
 	if (!g->console_seen && !ended)
 		return true;
 	if (!g->console_seen)
 		log_info("shell: waitfor %s: the guest ended before printing '%s'", g->name,
 			 mgmt.watch_text);
 	g->console_watch = NULL;
-	mgmt.watching = NULL;
+	mgmt.watching[0] = '\0';
 	return false;
 }
 
-/* Whether a `sleep`, `wait` or `waitfor` holds the script now. */
+static int op_scale(void *ctx, const char *name, uint32_t count)
+{
+	char reply[96] = "";
+	int err = guests_scale(name, count, reply, sizeof(reply));
+	if (reply[0])
+		log_info("mgmt: %s", reply);
+	return err;
+}
+
+/*
+ * Whether a `sleep`, a `wait`, a `waitfor`, a `type` still sending or a
+ * scale-in (until the instances are destroyed) holds the script now. `wait` goes by name: a guest scaled in
+ * meanwhile is gone, and no longer waited for.
+ */
 static bool script_held(void)
 {
-	const struct guest *g = mgmt.waiting_for;
-	if (g && g->state != GUEST_RUNNING && !g->restart_pending) /* a restart: not ended yet */
-		mgmt.waiting_for = NULL;
+	const struct guest *g = mgmt.waiting_for[0] ? guests_find(mgmt.waiting_for) : NULL;
+	if (!g || (g->state != GUEST_RUNNING && !g->restart_pending)) /* a restart: not ended */
+		mgmt.waiting_for[0] = '\0';
 	if (watch_held() || type_progress())
 		return true;
-	return mgmt.waiting_for || rdtsc() < mgmt.sleep_until;
+	return mgmt.waiting_for[0] || guests_scaling() || rdtsc() < mgmt.sleep_until;
 }
 
 static const struct shell_ops ops = {
@@ -315,6 +334,7 @@ static const struct shell_ops ops = {
     .wait = op_wait,
     .type = op_type,
     .wait_for = op_wait_for,
+    .scale = op_scale,
 };
 
 void mgmt_init(const char *script, size_t script_len)

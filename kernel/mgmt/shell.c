@@ -27,12 +27,13 @@
 #define SHELL_DEL 0x7f
 
 enum shell_arg {
-	SHELL_ARG_NONE,	     /* no argument */
-	SHELL_ARG_GUEST,     /* exactly one guest name */
-	SHELL_ARG_OPT_GUEST, /* zero or one guest name */
-	SHELL_ARG_MS,	     /* a number of milliseconds */
-	SHELL_ARG_TEXT,	     /* the rest of the line, verbatim */
-	SHELL_ARG_GUEST_TEXT, /* a guest name, then the rest of the line (at least a word) */
+	SHELL_ARG_NONE,	       /* no argument */
+	SHELL_ARG_GUEST,       /* exactly one guest name */
+	SHELL_ARG_OPT_GUEST,   /* zero or one guest name */
+	SHELL_ARG_MS,	       /* a number of milliseconds */
+	SHELL_ARG_TEXT,	       /* the rest of the line, verbatim */
+	SHELL_ARG_GUEST_COUNT, /* a guest name and a count */
+	SHELL_ARG_GUEST_TEXT,  /* a guest name, then the rest of the line (at least a word) */
 };
 
 enum shell_cmd_id {
@@ -50,6 +51,7 @@ enum shell_cmd_id {
 	SHELL_CMD_TYPE,
 	SHELL_CMD_WAITFOR,
 	SHELL_CMD_HELP,
+	SHELL_CMD_SCALE,
 };
 
 struct shell_cmd {
@@ -74,6 +76,8 @@ static const struct shell_cmd shell_cmds[] = {
     {"resume", SHELL_CMD_RESUME, SHELL_ARG_GUEST, " <guest>", "run a paused guest again"},
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
+    {"scale", SHELL_CMD_SCALE, SHELL_ARG_GUEST_COUNT, " <guest> <n>",
+     "run n (0..64) instances of a config guest"},
     {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
     {"type", SHELL_CMD_TYPE, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
      "send a line to a guest's serial port"},
@@ -235,8 +239,8 @@ static void shell_echo(const char *text, const struct shell_ops *ops, void *ctx)
 	ops->out(ctx, shell_mask(text, n, SHELL_LINE_MAX, buf));
 }
 
-/* Decimal milliseconds, 0..SHELL_SLEEP_MAX. */
-static int shell_parse_ms(const char *s, uint32_t *ms)
+/* A decimal number, 0..@max. */
+static int shell_parse_number(const char *s, uint32_t max, uint32_t *out)
 {
 	uint32_t v = 0;
 
@@ -246,11 +250,17 @@ static int shell_parse_ms(const char *s, uint32_t *ms)
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
 		v = v * 10 + (uint32_t)(*s - '0');
-		if (v > SHELL_SLEEP_MAX)
+		if (v > max)
 			return -ERANGE;
 	}
-	*ms = v;
+	*out = v;
 	return 0;
+}
+
+/* Decimal milliseconds, 0..SHELL_SLEEP_MAX. */
+static int shell_parse_ms(const char *s, uint32_t *ms)
+{
+	return shell_parse_number(s, SHELL_SLEEP_MAX, ms);
 }
 
 static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *text,
@@ -259,6 +269,8 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 	int (*guest_op)(void *, const char *) = NULL;
 
 	switch (cmd->id) {
+	case SHELL_CMD_SCALE:
+		return ops->scale ? ops->scale(ctx, arg, ms) : -ENOSYS;
 	case SHELL_CMD_LIST:
 		return ops->list ? ops->list(ctx) : -ENOSYS;
 	case SHELL_CMD_SLEEP:
@@ -306,7 +318,7 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 	char buf[SHELL_LINE_MAX + 1], q[SHELL_QUOTE_MAX + 4], q2[SHELL_QUOTE_MAX + 4], why[24];
 	size_t n = strnlen(line, SHELL_LINE_MAX + 1);
 	const struct shell_cmd *cmd = NULL;
-	char *rest, *name, *arg = NULL, *extra = NULL, *text = NULL;
+	char *rest, *name, *arg = NULL, *extra = NULL, *count = NULL, *text = NULL;
 	uint32_t ms = 0;
 	int ret;
 
@@ -347,12 +359,19 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 			shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
 			return;
 		}
+	} else if (cmd->arg == SHELL_ARG_GUEST_COUNT) {
+		arg = shell_next_word(&rest);
+		count = arg ? shell_next_word(&rest) : NULL;
+		extra = count ? shell_next_word(&rest) : NULL;
+		if (!count)
+			arg = NULL; /* usage */
 	} else {
 		arg = shell_next_word(&rest);
 		extra = arg ? shell_next_word(&rest) : NULL;
 	}
 	if (extra || (arg && cmd->arg == SHELL_ARG_NONE) ||
-	    (!arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_MS))) {
+	    (!arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_MS ||
+		      cmd->arg == SHELL_ARG_GUEST_COUNT))) {
 		shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
 		return;
 	}
@@ -361,11 +380,17 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 		return;
 	}
 	_Static_assert(SHELL_SLEEP_MAX == 600000, "update the bad time message");
+	/* The count rides in ms: one number per command. */
+	if (count && (shell_parse_number(count, SHELL_SCALE_MAX, &ms))) {
+		shell_printf(ops, ctx, "shell: bad count '%s' (0..64)", shell_quote(count, q));
+		return;
+	}
+	_Static_assert(SHELL_SCALE_MAX == 64, "update the bad count message");
 
 	/* A word that cannot be a guest's name names no guest: the op never sees it. */
 	if (arg &&
 	    (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_OPT_GUEST ||
-	     cmd->arg == SHELL_ARG_GUEST_TEXT) &&
+	     cmd->arg == SHELL_ARG_GUEST_COUNT || cmd->arg == SHELL_ARG_GUEST_TEXT) &&
 	    !shell_guest_name_ok(arg))
 		ret = -ENOENT;
 	else

@@ -9,7 +9,7 @@
  * comment to the end of the line; blank lines do nothing):
  *   list | info <guest> | stats [guest] | start <guest> | stop <guest> |
  *   restart <guest> | pause <guest> | resume <guest> | help |
- *   sleep <ms> | wait <guest> | echo [text]
+ *   sleep <ms> | wait <guest> | echo [text] | scale <guest> <n>
  *
  * Messages (exact):
  *   shell: unknown command 'foo' (try help)
@@ -20,6 +20,7 @@
  *   shell: list: not supported                 no guest argument; NULL op
  *   shell: line too long (at most 127 characters)
  *   shell: bad time 'x' (0..600000 ms)
+ *   shell: bad count 'x' (0..64)                scale
  */
 #ifndef SHOJI_KERNEL_SHELL_H
 #define SHOJI_KERNEL_SHELL_H
@@ -30,6 +31,7 @@
 
 #define SHELL_LINE_MAX	127    /* characters of one command line */
 #define SHELL_SLEEP_MAX 600000 /* ms: ten minutes */
+#define SHELL_SCALE_MAX 64     /* instances of one config guest */
 #define SHELL_PROMPT	"shoji> "
 
 /*
@@ -63,6 +65,8 @@ struct shell_ops {
 	int (*type)(void *ctx, const char *guest, const char *text);
 	/* Hold the script's next line until the guest prints a line holding @text (scripts). */
 	int (*wait_for)(void *ctx, const char *guest, const char *text);
+	/* Run @count (0..SHELL_SCALE_MAX) instances of config guest @guest; prints its summary. */
+	int (*scale)(void *ctx, const char *guest, uint32_t count);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

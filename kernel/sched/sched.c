@@ -15,6 +15,7 @@
 #include "arch/x86/smp.h"
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
+#include "kernel/core/panic.h"
 #include "kernel/core/pcpu.h"
 #include "kernel/core/spinlock.h"
 
@@ -189,6 +190,33 @@ int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32
 		cs->load += se->weight;
 	spin_unlock(&cs->lock);
 	return home;
+}
+
+void sched_unplace(struct sched_entity *se)
+{
+	struct cpu_sched *cs = &cpus[se->cpu];
+	BUG_ON(se->cpu != this_pcpu()->index || cs->current == se);
+	/* Owned by this CPU alone (requeue, unthrottle): no lock needed. */
+	for (unsigned i = 0; i < cs->throttled_count;) {
+		if (cs->throttled[i] == se)
+			cs->throttled[i] = cs->throttled[--cs->throttled_count];
+		else
+			i++;
+	}
+	spin_lock(&cs->lock);
+	if (rq_queued(&se->rq))
+		rq_remove(&cs->rq, &se->rq);
+	if (rq_queued(&se->timer_node))
+		rq_remove(&cs->timers, &se->timer_node);
+	se->state = SCHED_STOPPED;
+	cs->entities--;
+	if (se->pinned)
+		cs->pinned = false;
+	else
+		cs->load -= se->weight;
+	if (cs->last == se)
+		cs->last = NULL;
+	spin_unlock(&cs->lock);
 }
 
 /* Caller holds cs->lock. An entity coming back must not bank the time it was away. */

@@ -64,6 +64,14 @@ void sched_init(void (*run)(struct sched_entity *se), void (*reload)(struct sche
 int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct);
 
 /*
+ * Undo sched_place, on se's home CPU (sched_on_cpu) between runs: se leaves
+ * the run queue, the timer heap and the throttled list, and the CPU's load
+ * and pinning forget it, so that its storage may be freed. se must be
+ * stopped for good (its guest ended): nothing may wake it again.
+ */
+void sched_unplace(struct sched_entity *se);
+
+/*
  * Run fn(arg) on `cpu` and wait: VMCS/VMCB work must happen on a vCPU's
  * home CPU. The request is posted to that CPU and run by its scheduler
  * between two runs, never inside another vCPU's exit handling (on the

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_acpi.h"
@@ -56,6 +57,14 @@ int vdev_attach_standard(struct guest *g, unsigned devices)
 	g->devices = devs;
 	g->device_mask = devices;
 	return 0;
+}
+
+void vdev_detach_standard(struct guest *g)
+{
+	memset(&g->vdevs, 0, sizeof(g->vdevs)); /* they pointed into the storage */
+	free(g->devices);
+	g->devices = NULL;
+	g->device_mask = 0;
 }
 
 void vdev_reset_standard(struct guest *g)

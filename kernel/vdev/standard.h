@@ -14,6 +14,12 @@ struct guest_acpi_config;
 /* Attach the GUEST_DEV_* devices in `devices` to g: 0 or -errno. */
 int vdev_attach_standard(struct guest *g, unsigned devices);
 
+/*
+ * g goes away: free its devices' storage. Its vCPUs never run again and
+ * nothing else refers to the devices (they hang off g's own bus table).
+ */
+void vdev_detach_standard(struct guest *g);
+
 /* A restart: the devices that keep state between runs back to power-on. */
 void vdev_reset_standard(struct guest *g);
 

@@ -35,8 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	uint64_t used = 0;
 	for (uint32_t i = 0; ret == 0 && i < cfg.guest_count; i++)
-		used += cfg.guests[i].mem_size;
+		used += cfg.guests[i].mem_size * cfg.guests[i].instances;
 	if (used > MEMORY)
 		abort(); /* the memory check let through more than the machine has */
+	for (uint32_t i = 0; i < cfg.guest_count; i++) {
+		const struct config_guest *g = &cfg.guests[i];
+		char name[GUEST_NAME_MAX];
+		if (g->instances < 1 || g->instances > CONFIG_INSTANCES_MAX)
+			abort();
+		/* Several instances: each one's name fits, none pinned, none with a disk. */
+		if (g->instances > 1 &&
+		    (config_instance_name(name, g->name, g->instances) || g->pinned || g->disk))
+			abort();
+	}
 	return 0;
 }

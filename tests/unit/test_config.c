@@ -314,6 +314,78 @@ static void test_disk(void **state)
 				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
 }
 
+/* instances: 1..64, default 1; > 1 needs a short name, shared CPUs, no disk; memory N times. */
+static void test_instances(void **state)
+{
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\n"), 0);
+	assert_int_equal(cfg.guests[0].instances, 1);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 64\n"), 0);
+	assert_int_equal(cfg.guests[0].instances, 64);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 0x8\n"), 0);
+	assert_int_equal(cfg.guests[0].instances, 8);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 65\n"), -EINVAL);
+	assert_int_equal(cfg.guest_count, 0);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 0\n"), -EINVAL);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = two\n"), -EINVAL);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 2\ninstances = 3\n"),
+			 -EINVAL);
+
+	/* 28 characters fit "-64" in 31; 29 do not (but are fine for one instance). */
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nimage = guests/x.bin\n"
+			       "instances = 2\n"),
+			 0);
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
+			       "instances = 1\n"),
+			 0);
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
+			       "instances = 2\n"),
+			 -EINVAL);
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:3: instances need a name of at most 28 "
+			    "characters ('aaaaaaaaaaaaaaaaaaaaaaaaaaaab')\n"
+			    "cfg: shoji.cfg:1: guest 'aaaaaaaaaaaaaaaaaaaaaaaaaaaab' skipped\n");
+
+	cpu_count = 4;
+	assert_int_equal(parse("[guest p]\nimage = guests/x.bin\ncpus = 1\ninstances = 2\n"),
+			 -EINVAL);
+	assert_string_equal(log_text,
+			    "cfg: shoji.cfg:4: instances share their CPUs: no 'cpus' list\n"
+			    "cfg: shoji.cfg:1: guest 'p' skipped\n");
+	assert_int_equal(
+	    parse("[guest l]\nkernel = linux/vmlinuz\ndisk = disk.img\ninstances = 2\n"), -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:4: instances cannot share a disk\n"
+				      "cfg: shoji.cfg:1: guest 'l' skipped\n");
+
+	/* Memory is charged per instance. */
+	free_memory = 8 * SZ_1M;
+	assert_int_equal(parse("[guest m]\nimage = guests/x.bin\nmemory = 2M\ninstances = 4\n"), 0);
+	assert_int_equal(parse("[guest m]\nimage = guests/x.bin\nmemory = 2M\ninstances = 5\n"),
+			 -EINVAL);
+	assert_int_equal(cfg.guest_count, 0);
+	assert_int_equal(parse("[guest m]\nimage = guests/x.bin\nmemory = 2M\ninstances = 3\n"
+			       "[guest n]\nimage = guests/x.bin\nmemory = 4M\n"),
+			 -EINVAL);
+	assert_int_equal(cfg.guest_count, 1);
+}
+
+static void test_instance_name(void **state)
+{
+	char name[GUEST_NAME_MAX];
+	assert_int_equal(config_instance_name(name, "web", 1), 0);
+	assert_string_equal(name, "web-1");
+	assert_int_equal(config_instance_name(name, "web", 64), 0);
+	assert_string_equal(name, "web-64");
+	assert_int_equal(config_instance_name(name, "web", 0), -EINVAL);
+	assert_int_equal(config_instance_name(name, "web", 65), -EINVAL);
+	/* 27 + "-64" = 30 fits; 28 + "-64" = 31 fits with its NUL; 29 + "-10" does not. */
+	assert_int_equal(config_instance_name(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64), 0);
+	assert_string_equal(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaa-64");
+	assert_int_equal(config_instance_name(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaab", 9), 0);
+	assert_int_equal(config_instance_name(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaab", 10),
+			 -ENAMETOOLONG);
+	assert_string_equal(name, "");
+}
+
 /* Multiboot modules: repeatable, in order, "PATH ARGS" kept, sizes handed to the loader. */
 static void test_modules(void **state)
 {
@@ -1051,6 +1123,8 @@ int main(void)
 	    cmocka_unit_test_teardown(test_image_not_loaded, teardown),
 	    cmocka_unit_test_teardown(test_kernel_and_initrd, teardown),
 	    cmocka_unit_test_teardown(test_disk, teardown),
+	    cmocka_unit_test_teardown(test_instances, teardown),
+	    cmocka_unit_test_teardown(test_instance_name, teardown),
 	    cmocka_unit_test_teardown(test_modules, teardown),
 	    cmocka_unit_test_teardown(test_no_image, teardown),
 	    cmocka_unit_test_teardown(test_several_errors_one_section, teardown),

@@ -90,6 +90,18 @@ static void test_shoji_leaves(void **state)
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
+/* Leaf 0x40000002: the instance number in EAX, 0 for a plain guest; the rest zero. */
+static void test_instance_leaf(void **state)
+{
+	struct cpuid_guest g = {.instance = 7};
+	struct cpuid_result r = cpuid_policy(SHOJI_CPUID_INSTANCE, 0, all_ones, &g);
+	assert_int_equal(r.eax, 7);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+	g.instance = 0;
+	r = cpuid_policy(SHOJI_CPUID_INSTANCE, 3, all_ones, &g);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
 static void test_topology_is_one_thread(void **state)
 {
 	struct cpuid_result r = policy(0xb, 0, all_ones, 7, false, 0, false);
@@ -162,6 +174,7 @@ int main(void)
 	    cmocka_unit_test(test_leaf7_hides_la57),
 	    cmocka_unit_test(test_svm_hidden),
 	    cmocka_unit_test(test_shoji_leaves),
+	    cmocka_unit_test(test_instance_leaf),
 	    cmocka_unit_test(test_topology_is_one_thread),
 	    cmocka_unit_test(test_other_leaves_pass_through),
 	    cmocka_unit_test(test_cache_matches_policy),

@@ -95,6 +95,22 @@ static bool all(gpa_t gpa, uint64_t len, uint8_t value)
 	return true;
 }
 
+/* Release zeroes what this run touched (ready chunks, single pages) and nothing else. */
+static void test_release_scrubs_touched(void **state)
+{
+	uint8_t *p = guest_ram_ptr(g, 2 * SZ_2M, 8); /* chunk 2 ready */
+	memset(p, 0x5a, SZ_2M);
+	assert_int_equal(guest_ram_populate(g, 5 * SZ_2M + PAGE_SIZE, 16), 0); /* one page */
+	backing[5 * SZ_2M + PAGE_SIZE] = 0x77;
+	guest_ram_release(g);
+	assert_null(g->ram.page_zeroed);
+	assert_true(all(2 * SZ_2M, SZ_2M, 0));
+	assert_true(all(5 * SZ_2M + PAGE_SIZE, PAGE_SIZE, 0));
+	assert_true(all(0, 2 * SZ_2M, STALE));
+	assert_true(all(3 * SZ_2M, 2 * SZ_2M + PAGE_SIZE, STALE));
+	assert_true(all(5 * SZ_2M + 2 * PAGE_SIZE, 3 * SZ_2M - 2 * PAGE_SIZE, STALE));
+}
+
 static void test_init_bounds(void **state)
 {
 	struct guest bad = {.mem_size = SZ_2M + PAGE_SIZE};
@@ -253,6 +269,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_populate_whole_chunk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fault_without_memory_stops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_scrubs_touched, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,13 @@ static int fake_wait_for(void *ctx, const char *g, const char *text)
 	return fake_text_op("waitfor", g, text);
 }
 
+static int fake_scale(void *ctx, const char *g, uint32_t n)
+{
+	char op[24];
+	snprintf(op, sizeof(op), "scale %u", (unsigned)n);
+	return fake_guest_op(op, g);
+}
+
 static int fake_sleep(void *ctx, uint32_t ms)
 {
 	fake.calls++;
@@ -167,6 +174,7 @@ static const struct shell_ops ops = {
     .wait = fake_wait,
     .type = fake_type,
     .wait_for = fake_wait_for,
+    .scale = fake_scale,
 };
 
 static int setup(void **state)
@@ -227,6 +235,7 @@ static void test_help(void **state)
 	    "  resume <guest>         run a paused guest again\n"
 	    "  sleep <ms>             wait, the guests running (scripts)\n"
 	    "  wait <guest>           wait until a guest has ended (scripts)\n"
+	    "  scale <guest> <n>      run n (0..64) instances of a config guest\n"
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
 	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
@@ -428,6 +437,29 @@ static void test_sleep(void **state)
 	assert_string_equal(run("sleep 1s"), "shell: bad time '1s' (0..600000 ms)\n");
 	assert_string_equal(run("sleep 0x10"), "shell: bad time '0x10' (0..600000 ms)\n");
 	assert_int_equal(fake.calls, 3);
+}
+
+/* scale <guest> <n>: a guest name and a count 0..64, nothing more; the op's error is shown. */
+static void test_scale(void **state)
+{
+	assert_string_equal(run("scale a 8"), "op scale 8 a\n");
+	assert_string_equal(run("scale web-1 0"), "op scale 0 web-1\n");
+	assert_string_equal(run("scale a 064"), "op scale 64 a\n");
+	assert_int_equal(fake.calls, 3);
+	assert_string_equal(run("scale a 65"), "shell: bad count '65' (0..64)\n");
+	assert_string_equal(run("scale a -1"), "shell: bad count '-1' (0..64)\n");
+	assert_string_equal(run("scale a 99999999999999999999"),
+			    "shell: bad count '99999999999999999999' (0..64)\n");
+	assert_string_equal(run("scale a"), "shell: usage: scale <guest> <n>\n");
+	assert_string_equal(run("scale"), "shell: usage: scale <guest> <n>\n");
+	assert_string_equal(run("scale a 1 2"), "shell: usage: scale <guest> <n>\n");
+	assert_int_equal(fake.calls, 3);
+	assert_string_equal(run("scale nope 2"), "shell: no guest 'nope'\n");
+	assert_string_equal(run("scale b\x01 2"), "shell: no guest 'b?'\n");
+	fake.ret = -EPERM;
+	assert_string_equal(run("scale a 2"), "op scale 2 a\nshell: scale a: not permitted\n");
+	fake.ret = -EAGAIN;
+	assert_string_equal(run("scale a 2"), "op scale 2 a\nshell: scale a: busy, try again\n");
 }
 
 static void test_line_length(void **state)
@@ -682,6 +714,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_comments_and_blank, setup),
 	    cmocka_unit_test_setup(test_echo, setup),
 	    cmocka_unit_test_setup(test_sleep, setup),
+	    cmocka_unit_test_setup(test_scale, setup),
 	    cmocka_unit_test_setup(test_line_length, setup),
 	    cmocka_unit_test_setup(test_script, setup),
 	    cmocka_unit_test_setup(test_script_bad_lines, setup),

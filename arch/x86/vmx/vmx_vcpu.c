@@ -182,7 +182,15 @@ int vmx_vcpu_create(struct vcpu *v)
 	}
 	memset(phys_to_virt(x->vmcs), 0, PAGE_SIZE);
 	*(uint32_t *)phys_to_virt(x->vmcs) = vmx_caps.revision;
+	/*
+	 * vCPUs come and go (scale out/in): the 16-bit counter wraps, and VPID 0
+	 * is the host's (SDM 3C 26.2.1.1: entry fails with VPID 0). A reused VPID
+	 * finds no stale translations: INVEPT on every CPU drops the combined
+	 * mappings of a destroyed guest's EPTP (SDM 3C 29.4.3.1, guest_destroy).
+	 */
 	x->vpid = next_vpid++;
+	if (!next_vpid)
+		next_vpid = 1;
 	v->arch = x;
 
 	if (vmcs_clear(x->vmcs)) {
