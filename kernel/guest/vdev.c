@@ -101,3 +101,15 @@ void vdev_stop_all(struct guest *g)
 		if (g->vdevs.dev[i]->ops->stop)
 			g->vdevs.dev[i]->ops->stop(g->vdevs.dev[i]);
 }
+
+int vdev_register_ports(struct guest *g, struct vdev *d, const char *name, uint16_t base,
+			unsigned length, const struct vdev_ops *ops, void *priv)
+{
+	*d = (struct vdev){.name = name,
+			   .space = VDEV_PIO,
+			   .base = base,
+			   .length = length,
+			   .ops = ops,
+			   .priv = priv};
+	return vdev_register(g, d);
+}

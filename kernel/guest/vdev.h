@@ -48,6 +48,10 @@ struct vdev_table {
 /* Attach d to g. -EBUSY if the range overlaps another device, -ENOSPC if g is full. */
 int vdev_register(struct guest *g, struct vdev *d);
 
+/* Fill @d as the port range [base, base + length) with @ops and @priv, and register it. */
+int vdev_register_ports(struct guest *g, struct vdev *d, const char *name, uint16_t base,
+			unsigned length, const struct vdev_ops *ops, void *priv);
+
 /* d claims [addr, addr+size) only if the whole access lies inside its range. */
 static inline bool vdev_contains(const struct vdev *d, uint64_t addr, unsigned size)
 {

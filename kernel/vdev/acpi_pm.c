@@ -51,8 +51,8 @@ static uint8_t pm_byte(const struct acpi_pm *pm, unsigned offset, uint32_t timer
 static uint64_t pm_read(struct vdev *d, uint64_t offset, unsigned size)
 {
 	const struct acpi_pm *pm = d->priv;
-	uint32_t timer = (uint32_t)tsc_mul_div(rdtsc() - pm->timer_base_tsc, ACPI_PM_TIMER_HZ,
-					       tsc_hz());
+	uint32_t timer =
+	    (uint32_t)tsc_mul_div(rdtsc() - pm->timer_base_tsc, ACPI_PM_TIMER_HZ, tsc_hz());
 	uint64_t value = 0;
 	for (unsigned i = 0; i < size; i++)
 		value |= (uint64_t)pm_byte(pm, offset + i, timer) << (8 * i);
@@ -112,11 +112,6 @@ void acpi_pm_reset(struct acpi_pm *pm)
 int acpi_pm_attach(struct guest *g, struct acpi_pm *pm)
 {
 	acpi_pm_reset(pm);
-	pm->dev = (struct vdev){.name = "acpi-pm",
-				.space = VDEV_PIO,
-				.base = ACPI_PM_PORT,
-				.length = ACPI_PM_PORTS,
-				.ops = &pm_ops,
-				.priv = pm};
-	return vdev_register(g, &pm->dev);
+	return vdev_register_ports(g, &pm->dev, "acpi-pm", ACPI_PM_PORT, ACPI_PM_PORTS, &pm_ops,
+				   pm);
 }

@@ -10,18 +10,18 @@
 #include "kernel/guest/guest.h"
 #include "kernel/sched/sched.h"
 
-#define PIT_IRQ		    0
-#define COM1_IRQ	    4 /* GSI 4 too: ISA IRQs 1-15 map 1:1 but for the PIT */
-#define PIT_GSI		    2
-#define RTC_PORTS	    2 /* 0x70 index, 0x71 data */
-#define CMOS_BASE_MEM_LO    0x15 /* KiB below 1 MiB (IBM AT CMOS map) */
-#define CMOS_EXT_MEM_LO	    0x17 /* KiB from 1 MiB, at most 65535; mirrored at 0x30 */
-#define CMOS_EXT_MEM2_LO    0x30
-#define CMOS_HIGH_MEM_LO    0x34 /* 64 KiB units above 16 MiB (SeaBIOS/QEMU) */
-#define BASE_MEM_KIB	    640
-#define PIT_PORTS	    4 /* 0x40-0x43; counter 1 (0x41) answers like an empty bus */
-#define PORT_B_PORTS	    1
-#define PORT_BYTE_MASK	    0xff
+#define PIT_IRQ		 0
+#define COM1_IRQ	 4 /* GSI 4 too: ISA IRQs 1-15 map 1:1 but for the PIT */
+#define PIT_GSI		 2
+#define RTC_PORTS	 2    /* 0x70 index, 0x71 data */
+#define CMOS_BASE_MEM_LO 0x15 /* KiB below 1 MiB (IBM AT CMOS map) */
+#define CMOS_EXT_MEM_LO	 0x17 /* KiB from 1 MiB, at most 65535; mirrored at 0x30 */
+#define CMOS_EXT_MEM2_LO 0x30
+#define CMOS_HIGH_MEM_LO 0x34 /* 64 KiB units above 16 MiB (SeaBIOS/QEMU) */
+#define BASE_MEM_KIB	 640
+#define PIT_PORTS	 4 /* 0x40-0x43; counter 1 (0x41) answers like an empty bus */
+#define PORT_B_PORTS	 1
+#define PORT_BYTE_MASK	 0xff
 
 static struct pc_platform *of_chip(struct virq_chip *c)
 {
@@ -192,18 +192,6 @@ static const struct vdev_ops rtc_ops = {.read = rtc_read, .write = rtc_write};
 static const struct vdev_ops pic_ops = {.read = pic_read, .write = pic_write};
 static const struct vdev_ops pit_ops = {.read = pit_read, .write = pit_write};
 
-static int attach_ports(struct guest *g, struct pc_platform *p, struct vdev *d, const char *name,
-			uint16_t base, unsigned length, const struct vdev_ops *ops)
-{
-	*d = (struct vdev){.name = name,
-			   .space = VDEV_PIO,
-			   .base = base,
-			   .length = length,
-			   .ops = ops,
-			   .priv = p};
-	return vdev_register(g, d);
-}
-
 static void cmos_put16(struct vrtc *r, uint8_t index, uint64_t value)
 {
 	uint16_t v = value > UINT16_MAX ? UINT16_MAX : (uint16_t)value;
@@ -219,7 +207,8 @@ static void rtc_reset(struct pc_platform *p, uint64_t mem_size)
 	cmos_put16(&p->rtc, CMOS_BASE_MEM_LO, BASE_MEM_KIB);
 	cmos_put16(&p->rtc, CMOS_EXT_MEM_LO, ext_kib);
 	cmos_put16(&p->rtc, CMOS_EXT_MEM2_LO, ext_kib);
-	cmos_put16(&p->rtc, CMOS_HIGH_MEM_LO, mem_size > 16 * SZ_1M ? (mem_size - 16 * SZ_1M) >> 16 : 0);
+	cmos_put16(&p->rtc, CMOS_HIGH_MEM_LO,
+		   mem_size > 16 * SZ_1M ? (mem_size - 16 * SZ_1M) >> 16 : 0);
 	p->rtc_line = false;
 }
 
@@ -239,22 +228,23 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
 	    .poll = chip_poll, .pending = chip_pending, .acknowledge = chip_acknowledge};
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	pc_platform_reset(p);
-	int err = attach_ports(g, p, &p->pic_master, "pic-master", VPIC_MASTER_CMD, VPIC_CHIP_PORTS,
-			       &pic_ops);
+	int err = vdev_register_ports(g, &p->pic_master, "pic-master", VPIC_MASTER_CMD,
+				      VPIC_CHIP_PORTS, &pic_ops, p);
 	if (!err)
-		err = attach_ports(g, p, &p->pic_slave, "pic-slave", VPIC_SLAVE_CMD,
-				   VPIC_CHIP_PORTS, &pic_ops);
+		err = vdev_register_ports(g, &p->pic_slave, "pic-slave", VPIC_SLAVE_CMD,
+					  VPIC_CHIP_PORTS, &pic_ops, p);
 	if (!err)
-		err = attach_ports(g, p, &p->elcr, "elcr", VPIC_ELCR_MASTER, VPIC_CHIP_PORTS,
-				   &pic_ops);
+		err = vdev_register_ports(g, &p->elcr, "elcr", VPIC_ELCR_MASTER, VPIC_CHIP_PORTS,
+					  &pic_ops, p);
 	if (!err)
-		err = attach_ports(g, p, &p->pit_ports, "pit", VPIT_PORT_COUNTER0, PIT_PORTS,
-				   &pit_ops);
+		err = vdev_register_ports(g, &p->pit_ports, "pit", VPIT_PORT_COUNTER0, PIT_PORTS,
+					  &pit_ops, p);
 	if (!err)
-		err = attach_ports(g, p, &p->port_b, "port-b", VPIT_PORT_SYSTEM, PORT_B_PORTS,
-				   &pit_ops);
+		err = vdev_register_ports(g, &p->port_b, "port-b", VPIT_PORT_SYSTEM, PORT_B_PORTS,
+					  &pit_ops, p);
 	if (!err)
-		err = attach_ports(g, p, &p->rtc_ports, "rtc", VRTC_PORT_INDEX, RTC_PORTS, &rtc_ops);
+		err = vdev_register_ports(g, &p->rtc_ports, "rtc", VRTC_PORT_INDEX, RTC_PORTS,
+					  &rtc_ops, p);
 	if (!err)
 		pc_platform_reset(p); /* the RTC's RAM holds the guest's memory size */
 	if (!err && g->vcpu_count)

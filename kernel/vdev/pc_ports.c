@@ -1,4 +1,5 @@
-/* PCI configuration ports with the reset control register, the i8042 reset, port 0x80 (see pc_ports.h). */
+/* PCI configuration ports with the reset control register, the i8042 reset, port 0x80 (see
+ * pc_ports.h). */
 #include "kernel/vdev/pc_ports.h"
 
 #include "kernel/guest/guest.h"
@@ -45,18 +46,6 @@ static const struct vdev_ops i8042_ops = {.read = i8042_read, .write = i8042_wri
 /* No handlers: reads as an empty bus, writes dropped, but claimed, so not counted as stray. */
 static const struct vdev_ops post_code_ops = {0};
 
-static int attach_port(struct guest *g, struct vdev *d, const char *name, uint16_t base,
-		       unsigned length, const struct vdev_ops *ops, void *priv)
-{
-	*d = (struct vdev){.name = name,
-			   .space = VDEV_PIO,
-			   .base = base,
-			   .length = length,
-			   .ops = ops,
-			   .priv = priv};
-	return vdev_register(g, d);
-}
-
 void pc_ports_reset(struct pc_ports *p)
 {
 	vpci_host_reset(&p->pci);
@@ -65,12 +54,13 @@ void pc_ports_reset(struct pc_ports *p)
 int pc_ports_attach(struct guest *g, struct pc_ports *p)
 {
 	pc_ports_reset(p);
-	int err = attach_port(g, &p->pci_ports, "pci-config", VPCI_HOST_PORT_BASE,
-			      VPCI_HOST_PORT_COUNT, &pci_ops, p);
+	int err = vdev_register_ports(g, &p->pci_ports, "pci-config", VPCI_HOST_PORT_BASE,
+				      VPCI_HOST_PORT_COUNT, &pci_ops, p);
 	if (!err)
-		err = attach_port(g, &p->i8042, "i8042", I8042_COMMAND_PORT, 1, &i8042_ops, p);
+		err = vdev_register_ports(g, &p->i8042, "i8042", I8042_COMMAND_PORT, 1, &i8042_ops,
+					  p);
 	if (!err)
-		err = attach_port(g, &p->post_code, "post-code", POST_CODE_PORT, 1, &post_code_ops,
-				  p);
+		err = vdev_register_ports(g, &p->post_code, "post-code", POST_CODE_PORT, 1,
+					  &post_code_ops, p);
 	return err;
 }
