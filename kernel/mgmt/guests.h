@@ -28,4 +28,14 @@ int guests_restart_one(struct guest *g);
 int guests_pause_one(struct guest *g);
 int guests_resume_one(struct guest *g);
 
+struct shell_settings;
+
+/*
+ * The console's set: weight, cap and cpus (checked as the config checks its
+ * keys, and against the other guests), applied at once to a guest in any
+ * state. All or nothing: 0, or -errno with a one-line reason in @why
+ * (SHELL_WHY_MAX bytes). The values stay the guest's across restarts.
+ */
+int guests_set_one(struct guest *g, const struct shell_settings *st, char *why);
+
 #endif
