@@ -39,6 +39,9 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
+ *                             (cpus, weight and cap are a guest's first values: the
+ *                             console's `set` changes them at run time, and a restart
+ *                             keeps what set gave)
  *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
