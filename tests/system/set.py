@@ -27,18 +27,22 @@ class SetWeight(Scenario):
     """Two CPU-bound guests share one pCPU at equal weight (50/50); `set a weight=300` moves
     the split to 75/25 from the next second on: each one-second window after the command is
     measured on its own (the change takes effect within one accounting window, not averaged
-    in over the run). Bad values change nothing. The values show in `info` and outlive a
-    restart."""
+    in over the run). Bad values change nothing. A cap set on the running guest holds it to
+    20% beside b, and taking the cap away gives it its 75% back at once. The values show in
+    `info` and outlive a restart."""
     qemu_smp = 1
     bochs_cpus = 1
     timeout = 240
     guests = (guest("a", "spin.elf"), guest("b", "spin.elf"))
-    # stats 0 .. 4: [0,1] before, [1,2] and [2,3] after weight=300, [3,4] after a bad set.
+    # stats 0 .. 9: [0,1] before; [2,3], [3,4] after weight=300; [4,5] after the refused
+    # sets; [6,7] after cap=20% (a throttled beside b); [8,9] after cap=none.
     script = ("sleep 1000\nstats\nsleep 1000\nstats\n"
               "set a weight=300\nstats\nsleep 1000\nstats\nsleep 1000\nstats\n"
               "set a weight=0 cap=50%\nset a cpus=1\nset nobody weight=3\n"
               "set a cap=101\nset a speed=3\nset a\n"
               "sleep 1000\nstats\ninfo a\n"
+              "set a cap=20%\nstats\nsleep 1000\nstats\n"
+              "set a cap=none\nstats\nsleep 1000\nstats\n"
               "restart a\nsleep 200\ninfo a\nstop a\nstop b\n")
     expect = (r"guest a: vCPU 0 on CPU 0 \(shared\)", r"guest b: vCPU 0 on CPU 0 \(shared\)",
               r"shell> set a weight=300",
@@ -58,7 +62,9 @@ class SetWeight(Scenario):
     def check(self, log):
         fails = []
         windows = (("before the set", 0, 1, 50), ("the 1st second after", 2, 3, 75),
-                   ("the 2nd second after", 3, 4, 75), ("after the refused sets", 4, 5, 75))
+                   ("the 2nd second after", 3, 4, 75), ("after the refused sets", 4, 5, 75),
+                   ("the second after cap=20%", 6, 7, 20),
+                   ("the second after cap=none", 8, 9, 75))
         shares = []
         for what, first, last, want in windows:
             got = window_share(log, "a", "b", first, last)
