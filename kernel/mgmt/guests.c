@@ -477,8 +477,8 @@ static int check_pins(const struct guest *g, const struct shell_settings *st, ch
 			for (unsigned j = 0; j < o->vcpu_count; j++) {
 				if (o->vcpus[j].se.cpu != cpu || !o->vcpus[j].se.pinned)
 					continue; /* shared ones make room (evict_shared) */
-				snprintf(why, SHELL_WHY_MAX, "CPU %u already pinned to guest '%s'", cpu,
-					 o->name);
+				snprintf(why, SHELL_WHY_MAX, "CPU %u already pinned to guest '%s'",
+					 cpu, o->name);
 				return -EBUSY;
 			}
 		}
@@ -511,8 +511,8 @@ static int evict_shared(const struct guest *g, uint64_t mask, char *why)
 			int err = cpu < 0 ? -ENOSPC : vcpu_run_move(&o->vcpus[j], cpu, false);
 			if (err) {
 				snprintf(why, SHELL_WHY_MAX,
-					 "cannot move guest '%s' vCPU %u off CPU %u (%d)", o->name, j,
-					 se->cpu, err);
+					 "cannot move guest '%s' vCPU %u off CPU %u (%d)", o->name,
+					 j, se->cpu, err);
 				return err;
 			}
 			log_info("guest %s: vCPU %u on CPU %d (shared)", o->name, j, cpu);
