@@ -57,6 +57,13 @@ struct virt_ops {
 	 */
 	void (*vcpu_load)(struct vcpu *v);
 	void (*vcpu_put)(struct vcpu *v);
+	/*
+	 * On v's home CPU, v not running, before v is re-homed to another CPU:
+	 * this CPU lets go of v (VMX: VMCLEAR writes the VMCS back to memory;
+	 * SVM: its TLB entries here are no longer known current). The next
+	 * load, on whichever CPU, takes v up there afresh.
+	 */
+	void (*vcpu_unload)(struct vcpu *v);
 	/* Enter the guest and return at the next exit, decoded. 0, or -errno if entry failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vcpu_exit *exit);
 	/*

@@ -43,6 +43,9 @@
  *                             (N > 1; NAME then at most 28 characters), each with its
  *                             number in CPUID 0x40000002; shared placement, no disk;
  *                             memory is charged N times. The console's `scale` changes N.
+ *                             (cpus, weight and cap are a guest's first values: the
+ *                             console's `set` changes them at run time, and a restart
+ *                             keeps what set gave)
  *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *

@@ -46,4 +46,14 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 /* True while scaled-in guests are stopping and not yet destroyed (scripts wait). */
 bool guests_scaling(void);
 
+struct shell_settings;
+
+/*
+ * The console's set: weight, cap and cpus (checked as the config checks its
+ * keys, and against the other guests), applied at once to a guest in any
+ * state. All or nothing: 0, or -errno with a one-line reason in @why
+ * (SHELL_WHY_MAX bytes). The values stay the guest's across restarts.
+ */
+int guests_set_one(struct guest *g, const struct shell_settings *st, char *why);
+
 #endif

@@ -96,6 +96,19 @@ static void print_vcpu_events(const struct guest *g, unsigned i, const struct vc
 		 v->event_pending ? "pending" : "none");
 }
 
+/* What `set` and the config's weight, cap and cpus keys decide, as they are now. */
+static void print_settings(const struct guest *g)
+{
+	char cpus[8 * GUEST_MAX_VCPUS] = "shared", cap[8] = "none";
+	size_t n = 0;
+	for (unsigned i = 0; g->vcpus[0].se.pinned && i < g->vcpu_count; i++)
+		n += snprintf(cpus + n, sizeof(cpus) - n, "%s%u", i ? "," : "", g->vcpus[i].se.cpu);
+	if (g->vcpus[0].se.cap_pct)
+		snprintf(cap, sizeof(cap), "%u%%", g->vcpus[0].se.cap_pct);
+	log_info("mgmt: guest %s: weight %u, cap %s, cpus %s", g->name, g->vcpus[0].se.weight, cap,
+		 cpus);
+}
+
 static int op_info(void *ctx, const char *name)
 {
 	struct guest *g = guests_find(name);
@@ -109,6 +122,7 @@ static int op_info(void *ctx, const char *name)
 	log_info("mgmt: guest %s: devices:%s%s, cmdline \"%s\"", g->name,
 		 (g->device_mask & GUEST_DEV_UART) ? " uart" : "",
 		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
+	print_settings(g);
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct vcpu *v = &g->vcpus[i];
 		uint64_t exits = 0;
@@ -200,6 +214,17 @@ GUEST_OP(op_stop, guests_stop_one)
 GUEST_OP(op_restart, guests_restart_one)
 GUEST_OP(op_pause, guests_pause_one)
 GUEST_OP(op_resume, guests_resume_one)
+
+static int op_set(void *ctx, const char *name, const struct shell_settings *st, char *why)
+{
+	struct guest *g = guests_find(name);
+	if (!g)
+		return -ENOENT;
+	int err = guests_set_one(g, st, why);
+	if (!err)
+		print_settings(g);
+	return err;
+}
 
 static int op_sleep(void *ctx, uint32_t ms)
 {
@@ -335,6 +360,7 @@ static const struct shell_ops ops = {
     .type = op_type,
     .wait_for = op_wait_for,
     .scale = op_scale,
+    .set = op_set,
 };
 
 void mgmt_init(const char *script, size_t script_len)

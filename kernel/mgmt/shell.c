@@ -34,6 +34,7 @@ enum shell_arg {
 	SHELL_ARG_TEXT,	       /* the rest of the line, verbatim */
 	SHELL_ARG_GUEST_COUNT, /* a guest name and a count */
 	SHELL_ARG_GUEST_TEXT,  /* a guest name, then the rest of the line (at least a word) */
+	SHELL_ARG_SET,	       /* a guest name and one or more key=value settings */
 };
 
 enum shell_cmd_id {
@@ -52,6 +53,7 @@ enum shell_cmd_id {
 	SHELL_CMD_WAITFOR,
 	SHELL_CMD_HELP,
 	SHELL_CMD_SCALE,
+	SHELL_CMD_SET,
 };
 
 struct shell_cmd {
@@ -74,6 +76,8 @@ static const struct shell_cmd shell_cmds[] = {
     {"pause", SHELL_CMD_PAUSE, SHELL_ARG_GUEST, " <guest>",
      "stop running a guest's vCPUs, keeping its state"},
     {"resume", SHELL_CMD_RESUME, SHELL_ARG_GUEST, " <guest>", "run a paused guest again"},
+    {"set", SHELL_CMD_SET, SHELL_ARG_SET, " <guest> weight=N cap=N%|none cpus=shared|LIST",
+     "change a guest's CPU settings now (weight, cap, cpus)"},
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
     {"scale", SHELL_CMD_SCALE, SHELL_ARG_GUEST_COUNT, " <guest> <n>",
@@ -222,7 +226,10 @@ static void shell_help(const struct shell_ops *ops, void *ctx)
 	for (size_t i = 0; i < ARRAY_SIZE(shell_cmds); i++) {
 		char syntax[40];
 
-		snprintf(syntax, sizeof(syntax), "%s%s", shell_cmds[i].name, shell_cmds[i].usage);
+		/* set's settings are listed in its help text instead. */
+		snprintf(syntax, sizeof(syntax), "%s%s", shell_cmds[i].name,
+			 shell_cmds[i].arg == SHELL_ARG_SET ? " <guest> k=v..."
+							    : shell_cmds[i].usage);
 		shell_printf(ops, ctx, "  %-22s %s", syntax, shell_cmds[i].help);
 	}
 	ops->out(ctx, "'#' starts a comment");
@@ -254,6 +261,225 @@ static int shell_parse_number(const char *s, uint32_t max, uint32_t *out)
 			return -ERANGE;
 	}
 	*out = v;
+	return 0;
+}
+
+/* Decimal or 0x-hex, the whole of [s, s + n), at most @max; as the config reads numbers. */
+static bool shell_parse_num(const char *s, size_t n, uint64_t max, uint64_t *out, bool *big)
+{
+	unsigned base = 10;
+	size_t i = 0;
+	uint64_t v = 0;
+
+	*big = false;
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == n)
+		return false;
+	for (; i < n; i++) {
+		char c = s[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		v = v * base + d;
+		if (v > max) { /* keeps reading: a bad character later is still "bad" */
+			*big = true;
+			v = max + 1;
+		}
+	}
+	*out = v;
+	return true;
+}
+
+/* weight=N: 1..SHELL_WEIGHT_MAX (config.h's weight key). */
+static int shell_set_weight(const char *v, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	uint64_t n;
+	bool big;
+
+	if (!shell_parse_num(v, strlen(v), SHELL_WEIGHT_MAX, &n, &big)) {
+		snprintf(why, SHELL_WHY_MAX, "bad weight '%s'", shell_quote(v, q));
+		return -EINVAL;
+	}
+	if (big || n < 1) {
+		snprintf(why, SHELL_WHY_MAX, "weight '%s' out of range (1..%u)", shell_quote(v, q),
+			 SHELL_WEIGHT_MAX);
+		return -ERANGE;
+	}
+	st->weight = (uint32_t)n;
+	return 0;
+}
+
+/* cap=N or N%, 1..100, or none (config.h's cap key). */
+static int shell_set_cap(const char *v, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	size_t n = strlen(v);
+	uint64_t pct;
+	bool big;
+
+	if (!strcmp(v, "none")) {
+		st->cap_pct = 0;
+		return 0;
+	}
+	if (n > 0 && v[n - 1] == '%')
+		n--;
+	if (!shell_parse_num(v, n, SHELL_CAP_MAX, &pct, &big)) {
+		snprintf(why, SHELL_WHY_MAX, "bad cap '%s' (expected a percentage 1..100, or none)",
+			 shell_quote(v, q));
+		return -EINVAL;
+	}
+	if (big || pct < 1) {
+		snprintf(why, SHELL_WHY_MAX, "cap '%s' out of range (1%%..100%%)",
+			 shell_quote(v, q));
+		return -ERANGE;
+	}
+	st->cap_pct = (uint32_t)pct;
+	return 0;
+}
+
+/* One pCPU more for cpus=LIST: in range, not the console's, not listed yet. */
+static int shell_set_pin(struct shell_settings *st, uint64_t cpu, char *why)
+{
+	if (st->cpu_count == SHELL_CPUS_MAX) {
+		snprintf(why, SHELL_WHY_MAX, "cpus lists more than %u CPUs", SHELL_CPUS_MAX);
+		return -E2BIG;
+	}
+	if (cpu >= SHELL_PCPU_LIMIT) {
+		snprintf(why, SHELL_WHY_MAX, "CPU %llu out of range (0..%u)",
+			 (unsigned long long)cpu, SHELL_PCPU_LIMIT - 1);
+		return -ERANGE;
+	}
+	if (cpu == SHELL_CONSOLE_CPU) {
+		snprintf(why, SHELL_WHY_MAX,
+			 "CPU %u runs the management console and cannot be pinned",
+			 SHELL_CONSOLE_CPU);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < st->cpu_count; i++) {
+		if (st->cpus[i] == cpu) {
+			snprintf(why, SHELL_WHY_MAX, "CPU %u listed twice", (unsigned)cpu);
+			return -EINVAL;
+		}
+	}
+	st->cpus[st->cpu_count++] = (uint32_t)cpu;
+	return 0;
+}
+
+/* cpus=shared, or pCPUs one per vCPU: "1,3", "2-3", "1,4-6" (config.h's cpus key). */
+static int shell_set_cpus(const char *v, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	const char *item = v;
+
+	st->cpu_count = 0;
+	st->pinned = false;
+	if (!strcmp(v, "shared"))
+		return 0;
+	for (;;) {
+		const char *comma = strchr(item, ',');
+		size_t n = comma ? (size_t)(comma - item) : strlen(item);
+		const char *dash = memchr(item, '-', n);
+		size_t first = dash ? (size_t)(dash - item) : n;
+		uint64_t lo, hi;
+		bool big_lo, big_hi;
+
+		if (!shell_parse_num(item, first, SHELL_PCPU_LIMIT, &lo, &big_lo) ||
+		    !shell_parse_num(dash ? dash + 1 : item, dash ? n - first - 1 : n,
+				     SHELL_PCPU_LIMIT, &hi, &big_hi)) {
+			snprintf(why, SHELL_WHY_MAX,
+				 "bad cpus value '%s' (expected shared, or CPUs like 1,3 or 2-3)",
+				 shell_quote(v, q));
+			return -EINVAL;
+		}
+		if (big_lo) {
+			char cpu[SHELL_QUOTE_MAX + 4];
+
+			snprintf(why, SHELL_WHY_MAX, "CPU '%s' out of range (0..%u)",
+				 shell_mask(item, first, SHELL_QUOTE_MAX, cpu),
+				 SHELL_PCPU_LIMIT - 1);
+			return -ERANGE;
+		}
+		if (lo > hi) {
+			char range[SHELL_QUOTE_MAX + 4];
+
+			snprintf(why, SHELL_WHY_MAX, "bad CPU range '%s'",
+				 shell_mask(item, n, SHELL_QUOTE_MAX, range));
+			return -EINVAL;
+		}
+		/* Ends within SHELL_CPUS_MAX + 1 steps: shell_set_pin fails past that. */
+		for (uint64_t cpu = lo;; cpu++) {
+			int ret = shell_set_pin(st, cpu, why);
+
+			if (ret)
+				return ret;
+			if (cpu == hi)
+				break;
+		}
+		if (!comma)
+			break;
+		item = comma + 1;
+	}
+	st->pinned = true;
+	return 0;
+}
+
+/*
+ * The words after set's guest: key=value each, every key at most once.
+ * 0, or -errno with the reason in @why.
+ */
+static int shell_parse_settings(char *rest, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	char *word;
+
+	memset(st, 0, sizeof(*st));
+	while ((word = shell_next_word(&rest))) {
+		char *eq = strchr(word, '=');
+		bool *seen;
+		int ret;
+
+		if (eq)
+			*eq = '\0';
+		if (eq && !strcmp(word, "weight"))
+			seen = &st->has_weight;
+		else if (eq && !strcmp(word, "cap"))
+			seen = &st->has_cap;
+		else if (eq && !strcmp(word, "cpus"))
+			seen = &st->has_cpus;
+		else {
+			if (eq)
+				*eq = '=';
+			snprintf(why, SHELL_WHY_MAX,
+				 "bad setting '%s' (expected weight=N, cap=N%%|none or "
+				 "cpus=shared|LIST)",
+				 shell_quote(word, q));
+			return -EINVAL;
+		}
+		if (*seen) {
+			snprintf(why, SHELL_WHY_MAX, "%s given twice", word);
+			return -EINVAL;
+		}
+		*seen = true;
+		if (seen == &st->has_weight)
+			ret = shell_set_weight(eq + 1, st, why);
+		else if (seen == &st->has_cap)
+			ret = shell_set_cap(eq + 1, st, why);
+		else
+			ret = shell_set_cpus(eq + 1, st, why);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -309,8 +535,42 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 	case SHELL_CMD_WAIT:
 		guest_op = ops->wait;
 		break;
+	case SHELL_CMD_SET: /* shell_execute_set */
+		break;
 	}
 	return guest_op ? guest_op(ctx, arg) : -ENOSYS;
+}
+
+/* set <guest> settings...: @rest holds the settings; nothing changes unless all are good. */
+static void shell_execute_set(const struct shell_cmd *cmd, char *guest, char *rest,
+			      const struct shell_ops *ops, void *ctx)
+{
+	char q[SHELL_QUOTE_MAX + 4], why[SHELL_WHY_MAX] = "", reason[24];
+	struct shell_settings st;
+	int ret;
+
+	while (*rest && shell_is_blank(*rest))
+		rest++;
+	if (!guest || !*rest) {
+		shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
+		return;
+	}
+	if (!shell_guest_name_ok(guest)) {
+		shell_printf(ops, ctx, "shell: no guest '%s'", shell_quote(guest, q));
+		return;
+	}
+	ret = shell_parse_settings(rest, &st, why);
+	if (!ret)
+		ret = ops->set ? ops->set(ctx, guest, &st, why) : -ENOSYS;
+	if (!ret)
+		return;
+	why[SHELL_WHY_MAX - 1] = '\0';
+	if (ret == -ENOENT && !why[0])
+		shell_printf(ops, ctx, "shell: no guest '%s'", shell_quote(guest, q));
+	else
+		shell_printf(ops, ctx, "shell: set %s: %s", shell_quote(guest, q),
+			     why[0] ? shell_mask(why, strlen(why), SHELL_WHY_MAX, why)
+				    : shell_reason(cmd->name, ret, reason));
 }
 
 void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
@@ -343,6 +603,11 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 		return;
 	}
 
+	if (cmd->arg == SHELL_ARG_SET) {
+		arg = shell_next_word(&rest);
+		shell_execute_set(cmd, arg, rest, ops, ctx);
+		return;
+	}
 	if (cmd->arg == SHELL_ARG_TEXT) {
 		while (*rest && shell_is_blank(*rest))
 			rest++;

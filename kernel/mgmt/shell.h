@@ -9,7 +9,9 @@
  * comment to the end of the line; blank lines do nothing):
  *   list | info <guest> | stats [guest] | start <guest> | stop <guest> |
  *   restart <guest> | pause <guest> | resume <guest> | help |
- *   sleep <ms> | wait <guest> | echo [text] | scale <guest> <n>
+ *   sleep <ms> | wait <guest> | echo [text] | scale <guest> <n> |
+ *   type <guest> <text> | waitfor <guest> <text> |
+ *   set <guest> weight=N cap=N%|none cpus=shared|LIST  (any of the three, any order)
  *
  * Messages (exact):
  *   shell: unknown command 'foo' (try help)
@@ -21,6 +23,8 @@
  *   shell: line too long (at most 127 characters)
  *   shell: bad time 'x' (0..600000 ms)
  *   shell: bad count 'x' (0..64)                scale
+ *   shell: set x: weight 'y' out of range (1..1000)  a bad setting (the config's wording)
+ *   shell: set x: CPU 2 already pinned to guest 'b'  the op's own reason (shell_settings)
  */
 #ifndef SHOJI_KERNEL_SHELL_H
 #define SHOJI_KERNEL_SHELL_H
@@ -33,6 +37,27 @@
 #define SHELL_SLEEP_MAX 600000 /* ms: ten minutes */
 #define SHELL_SCALE_MAX 64     /* instances of one config guest */
 #define SHELL_PROMPT	"shoji> "
+/* set: the ranges of the config keys of the same names (kernel/mgmt/config.h). */
+#define SHELL_WEIGHT_MAX  1000
+#define SHELL_CAP_MAX	  100
+#define SHELL_CPUS_MAX	  8  /* pCPUs in one cpus list: CONFIG_VCPUS_MAX */
+#define SHELL_PCPU_LIMIT  64 /* pCPU indexes below this (MAX_CPUS); the op checks they exist */
+#define SHELL_CONSOLE_CPU 0  /* runs the console: never pinned (CONFIG_CONSOLE_PCPU) */
+#define SHELL_WHY_MAX	  96 /* an op's own reason for refusing a set */
+
+/*
+ * What `set` asks for, each value checked as the config checks its key: the
+ * op sees only well-formed values and checks them against the machine and
+ * the other guests (pCPUs exist and are free, one per vCPU).
+ */
+struct shell_settings {
+	bool has_weight, has_cap, has_cpus;
+	uint32_t weight;  /* 1..SHELL_WEIGHT_MAX */
+	uint32_t cap_pct; /* 1..SHELL_CAP_MAX; 0: none */
+	bool pinned;	  /* cpus=LIST (else cpus=shared) */
+	uint32_t cpu_count;
+	uint32_t cpus[SHELL_CPUS_MAX]; /* distinct, none SHELL_CONSOLE_CPU, < SHELL_PCPU_LIMIT */
+};
 
 /*
  * What the shell drives, implemented by the console owner. @ctx is passed
@@ -67,6 +92,12 @@ struct shell_ops {
 	int (*wait_for)(void *ctx, const char *guest, const char *text);
 	/* Run @count (0..SHELL_SCALE_MAX) instances of config guest @guest; prints its summary. */
 	int (*scale)(void *ctx, const char *guest, uint32_t count);
+	/*
+	 * Apply all of @s at once or nothing. On an error the op may put its
+	 * own one-line reason in @why (SHELL_WHY_MAX bytes, NUL terminated,
+	 * empty on entry); the shell prints it instead of the errno's wording.
+	 */
+	int (*set)(void *ctx, const char *guest, const struct shell_settings *s, char *why);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

@@ -219,6 +219,22 @@ void sched_unplace(struct sched_entity *se)
 	spin_unlock(&cs->lock);
 }
 
+/*
+ * Lock se's home CPU's run queue and return it. se->cpu changes only with
+ * both CPUs' locks held (sched_move): read it again once the lock is held.
+ */
+static struct cpu_sched *lock_home(struct sched_entity *se)
+{
+	for (;;) {
+		unsigned cpu = __atomic_load_n(&se->cpu, __ATOMIC_ACQUIRE);
+		struct cpu_sched *cs = &cpus[cpu];
+		spin_lock(&cs->lock);
+		if (__atomic_load_n(&se->cpu, __ATOMIC_RELAXED) == cpu)
+			return cs;
+		spin_unlock(&cs->lock);
+	}
+}
+
 /* Caller holds cs->lock. An entity coming back must not bank the time it was away. */
 static void enqueue_locked(struct cpu_sched *cs, struct sched_entity *se)
 {
@@ -239,8 +255,7 @@ void sched_kick(struct sched_entity *se)
 
 void sched_wake(struct sched_entity *se)
 {
-	struct cpu_sched *cs = &cpus[se->cpu];
-	spin_lock(&cs->lock);
+	struct cpu_sched *cs = lock_home(se);
 	bool queued = false;
 	if (se->state == SCHED_STOPPED)
 		se->wake_pending = false; /* news of its last run (a stop) is not for the next */
@@ -256,8 +271,7 @@ void sched_wake(struct sched_entity *se)
 
 void sched_notify(struct sched_entity *se)
 {
-	struct cpu_sched *cs = &cpus[se->cpu];
-	spin_lock(&cs->lock);
+	struct cpu_sched *cs = lock_home(se);
 	bool kick = se->state != SCHED_STOPPED;
 	if (se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
 		rq_remove(&cs->timers, &se->timer_node);
@@ -487,6 +501,166 @@ void sched_idle_loop(void)
 		}
 		run_one(cs, entity_of(n));
 	}
+}
+
+struct share_job {
+	struct sched_entity *se;
+	uint32_t weight, cap_pct;
+	int err;
+};
+
+/* Take se out of cs's throttled list, if it is there (on cs's CPU). */
+static bool unthrottle_one(struct cpu_sched *cs, struct sched_entity *se)
+{
+	for (unsigned i = 0; i < cs->throttled_count; i++) {
+		if (cs->throttled[i] == se) {
+			cs->throttled[i] = cs->throttled[--cs->throttled_count];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * On se's home CPU, between runs: nothing else changes se's key, weight or
+ * cap window meanwhile (account() runs here too). A run of se in progress
+ * (this CPU serving a request while waiting for another) is charged at the
+ * new weight when it ends.
+ */
+static void set_share_here(void *arg)
+{
+	struct share_job *job = arg;
+	struct sched_entity *se = job->se;
+	struct cpu_sched *cs = &cpus[this_pcpu()->index];
+	if (se->cpu != this_pcpu()->index || se->pinned) {
+		job->err = se->pinned ? -EINVAL : -EAGAIN;
+		return;
+	}
+	spin_lock(&cs->lock);
+	uint32_t old = se->weight;
+	cs->load = cs->load - old + job->weight;
+	/*
+	 * Its lag behind the queue's virtual clock is real time scaled by
+	 * 1/weight: rescale it, so that the CPU time it is owed (or ahead)
+	 * stays the same and only the time from now on follows the new weight.
+	 */
+	int64_t lag = (int64_t)(se->rq.key - cs->min_vruntime);
+	lag = lag / (int64_t)job->weight * (int64_t)old +
+	      lag % (int64_t)job->weight * (int64_t)old / (int64_t)job->weight;
+	bool queued = rq_queued(&se->rq);
+	if (queued)
+		rq_remove(&cs->rq, &se->rq);
+	se->rq.key = cs->min_vruntime + (uint64_t)lag;
+	se->weight = job->weight;
+	if (queued)
+		rq_insert(&cs->rq, &se->rq);
+	if (job->cap_pct && !se->cap_pct) { /* a fresh cap counts from now */
+		se->cap_window_start = rdtsc();
+		se->cap_window_used = 0;
+	}
+	se->cap_pct = job->cap_pct;
+	/* Throttled under the old cap but within the new one (or none): it may run now. */
+	if (se->state == SCHED_PARKED && (!se->cap_pct || cap_budget_left(se)) &&
+	    unthrottle_one(cs, se))
+		enqueue_locked(cs, se);
+	cs->work = true; /* the next run's deadline follows the new cap */
+	spin_unlock(&cs->lock);
+	job->err = 0;
+}
+
+int sched_set_share(struct sched_entity *se, uint32_t weight, uint32_t cap_pct)
+{
+	if (!weight || cap_pct > 100)
+		return -EINVAL;
+	struct share_job job = {.se = se, .weight = weight, .cap_pct = cap_pct};
+	int err = sched_on_cpu(se->cpu, set_share_here, &job);
+	return err ? err : job.err;
+}
+
+int sched_shared_cpu(uint64_t avoid)
+{
+	_Static_assert(MAX_CPUS <= 64, "one bit per CPU in `avoid`");
+	int home = -1;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (!smp_cpu_virt_ready(i) || cpus[i].pinned || ((avoid >> i) & 1))
+			continue;
+		if (home < 0 || cpus[i].load < cpus[home].load)
+			home = i;
+	}
+	return home;
+}
+
+/* Both CPUs' locks, the lower index first (one lock if they are the same CPU). */
+static void lock_pair(struct cpu_sched *a, struct cpu_sched *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+static void unlock_pair(struct cpu_sched *a, struct cpu_sched *b)
+{
+	spin_unlock(&a->lock);
+	if (a != b)
+		spin_unlock(&b->lock);
+}
+
+int sched_move(struct sched_entity *se, unsigned to, bool pinned,
+	       void (*release)(struct sched_entity *se))
+{
+	unsigned me = this_pcpu()->index;
+	struct cpu_sched *from = &cpus[me], *dst;
+	if (se->cpu != me || from->current == se)
+		return -EAGAIN; /* not home, or in its run (this CPU serves a request meanwhile) */
+	if (to >= MAX_CPUS || !smp_cpu_virt_ready(to))
+		return -ENODEV;
+	dst = &cpus[to];
+	lock_pair(from, dst);
+	/* A pinned entity owns its CPU; shared ones never go where one is pinned. */
+	bool alone = dst->entities == (to == me ? 1u : 0u);
+	if ((pinned && !alone) || (!pinned && dst->pinned && !(to == me && se->pinned))) {
+		unlock_pair(from, dst);
+		return -EBUSY;
+	}
+	/* Out of every structure of its old CPU, its place in virtual time kept as lag. */
+	bool queued = rq_queued(&se->rq), timed = rq_queued(&se->timer_node);
+	rq_remove(&from->rq, &se->rq);
+	rq_remove(&from->timers, &se->timer_node);
+	bool throttled = unthrottle_one(from, se);
+	int64_t lag = (int64_t)(se->rq.key - from->min_vruntime);
+	from->entities--;
+	if (se->pinned)
+		from->pinned = false;
+	else
+		from->load -= se->weight;
+	if (to != me && release)
+		release(se);
+	/* In, as sched_place would have put it there. */
+	se->pinned = pinned;
+	if (pinned)
+		se->cap_pct = 0;
+	dst->entities++;
+	if (pinned)
+		dst->pinned = true;
+	else
+		dst->load += se->weight;
+	se->rq.key = dst->min_vruntime + (uint64_t)lag;
+	__atomic_store_n(&se->cpu, to, __ATOMIC_RELEASE);
+	if (queued || throttled)
+		enqueue_locked(dst, se); /* a throttled one: its cap window runs on there */
+	if (timed)
+		rq_insert(&dst->timers, &se->timer_node);
+	unlock_pair(from, dst);
+	/* Its new CPU may be idle in HLT, its timer set for others: it must look. */
+	if (queued || throttled || timed)
+		sched_kick(se);
+	return 0;
 }
 
 uint64_t sched_runtime(const struct sched_entity *se)

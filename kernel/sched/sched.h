@@ -7,7 +7,8 @@
  *    (VMX-preemption timer) or the local APIC timer.
  *  - An entity blocks until something wakes it (or its wake deadline); yield
  *    ends a slice.
- * Entities never migrate: placement picks the least loaded allowed CPU once.
+ * Placement picks the least loaded allowed CPU; an entity changes CPU only
+ * when told to (sched_move: the console's `set cpus`), never by itself.
  *
  * The scheduler knows nothing of guests: it calls the run function given to
  * sched_init (kernel/vm's vCPU run loop), which runs an entity until the
@@ -36,7 +37,7 @@ enum sched_state {
 /* What the scheduler knows of a vCPU; embedded in struct vcpu. */
 struct sched_entity {
 	enum sched_state state;	     /* written by the home CPU, or under its run-queue lock */
-	unsigned cpu;		     /* home CPU */
+	unsigned cpu;		     /* home CPU; changes under the old and new CPUs' locks */
 	bool pinned;		     /* owns its CPU exclusively */
 	uint32_t weight;	     /* share among the shared entities of its CPU */
 	uint32_t cap_pct;	     /* at most this % of one CPU; 0: no cap */
@@ -79,6 +80,34 @@ void sched_unplace(struct sched_entity *se);
  * 0, or -ETIMEDOUT / -ENODEV when the CPU does not answer.
  */
 int sched_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
+
+/*
+ * Give a shared se a new weight and cap (0: none) from the next run on:
+ * done on its home CPU between runs. Its virtual lag is rescaled, so the
+ * time it is owed stays owed; a throttled se whose budget the new cap
+ * allows runs again at once. 0, -EINVAL (pinned se, weight 0, cap > 100),
+ * or sched_on_cpu's error.
+ */
+int sched_set_share(struct sched_entity *se, uint32_t weight, uint32_t cap_pct);
+
+/*
+ * The least loaded online CPU no entity is pinned to (where a shared entity
+ * goes), leaving out those whose bit is set in `avoid`; -1 if none is left.
+ */
+int sched_shared_cpu(uint64_t avoid);
+
+/*
+ * Re-home se to CPU `to`, pinned or shared (a pinned entity loses its cap).
+ * Called on se's home CPU from a request (sched_on_cpu), so se is in no
+ * run: it leaves the old CPU's run queue, timer heap and throttled list and
+ * joins the new CPU's in the same state, its virtual lag kept. `release`
+ * (may be NULL) runs on the old CPU between the two, under both CPUs'
+ * run-queue locks, to move the backend's per-CPU state (the vCPU's VMCS).
+ * -EAGAIN if called elsewhere or se is in a run here, -ENODEV for a CPU not
+ * online, -EBUSY if `to` has a pinned entity, or any entity when pinning.
+ */
+int sched_move(struct sched_entity *se, unsigned to, bool pinned,
+	       void (*release)(struct sched_entity *se));
 
 /* Make se runnable on its home CPU (start, wake-up, resume) if it was not. */
 void sched_wake(struct sched_entity *se);

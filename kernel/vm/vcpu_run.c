@@ -154,6 +154,63 @@ static struct vcpu *vcpu_of(struct sched_entity *se)
 	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
 }
 
+/*
+ * sched_move's release, on v's old CPU, v in no run: its FPU registers go
+ * back into its image (the new CPU restores them from there) and the
+ * backend lets go of its per-CPU state.
+ */
+static void release_here(struct sched_entity *se)
+{
+	struct vcpu *v = vcpu_of(se);
+	struct vcpu **owner = &fpu_owner[this_pcpu()->index];
+	if (*owner == v) {
+		fpu_switch(&v->fpu, &v->fpu); /* saves them; the CPU keeps a copy nobody owns */
+		*owner = NULL;
+	}
+	virt->vcpu_unload(v);
+}
+
+struct move_job {
+	struct vcpu *v;
+	unsigned to;
+	bool pinned;
+	int err;
+};
+
+static void move_here(void *arg)
+{
+	struct move_job *job = arg;
+	struct vcpu *v = job->v;
+	struct guest *g = v->guest;
+	/*
+	 * A secondary vCPU being started (hc_vcpu_start: marked started under
+	 * g->lock, its state then set on its home CPU, then woken) must not
+	 * move in between: its state would be set on the old CPU.
+	 */
+	spin_lock(&g->lock);
+	if (g->state == GUEST_RUNNING && v->started && v->se.state == SCHED_STOPPED)
+		job->err = -EAGAIN;
+	else
+		job->err = sched_move(&v->se, job->to, job->pinned, release_here);
+	spin_unlock(&g->lock);
+}
+
+#define MOVE_TRIES 100
+
+int vcpu_run_move(struct vcpu *v, unsigned cpu, bool pinned)
+{
+	for (unsigned i = 0; i < MOVE_TRIES; i++) {
+		struct move_job job = {.v = v, .to = cpu, .pinned = pinned};
+		int err = sched_on_cpu(v->se.cpu, move_here, &job);
+		if (err)
+			return err;
+		if (job.err != -EAGAIN)
+			return job.err;
+		cpu_relax();
+	}
+	return -EAGAIN;
+}
+
 void vcpu_run_reload(struct sched_entity *se)
 {
 	virt->vcpu_load(vcpu_of(se));

@@ -23,6 +23,16 @@ void vcpu_run_reload(struct sched_entity *se);
  */
 int vcpu_run_forget_fpu(struct vcpu *v);
 
+/*
+ * Re-home v to `cpu`, pinned there or shared (sched_move), whatever its
+ * state: done on its old CPU between runs, its FPU registers and the
+ * backend's per-CPU state (VMCS) handed over (virt->vcpu_unload), then it
+ * carries on there as it was (queued, blocked, parked or stopped). 0,
+ * -EBUSY / -ENODEV (sched_move), -EAGAIN if it stayed busy, or the error of
+ * a CPU that did not answer.
+ */
+int vcpu_run_move(struct vcpu *v, unsigned cpu, bool pinned);
+
 /* Time each exit's handling into vcpu->stats[].cycles (off by default: it costs RDTSCs). */
 void vcpu_run_set_exit_timing(bool on);
 

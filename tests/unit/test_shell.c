@@ -152,6 +152,42 @@ static int fake_scale(void *ctx, const char *g, uint32_t n)
 	return fake_guest_op(op, g);
 }
 
+/* Logs what the op was given: "op set a weight=300 cap=- cpus=1,2" ('-': not given). */
+static const char *fake_set_why; /* the op's own reason when it fails */
+
+static int fake_set(void *ctx, const char *g, const struct shell_settings *st, char *why)
+{
+	char w[16] = "-", c[16] = "-", cpus[64] = "-";
+	int ret;
+
+	assert_string_equal(why, "");
+	if (st->has_weight)
+		snprintf(w, sizeof(w), "%u", (unsigned)st->weight);
+	if (st->has_cap && st->cap_pct)
+		snprintf(c, sizeof(c), "%u%%", (unsigned)st->cap_pct);
+	else if (st->has_cap)
+		snprintf(c, sizeof(c), "none");
+	if (st->has_cpus && !st->pinned) {
+		assert_int_equal(st->cpu_count, 0);
+		snprintf(cpus, sizeof(cpus), "shared");
+	} else if (st->has_cpus) {
+		size_t n = 0;
+
+		assert_true(st->cpu_count >= 1 && st->cpu_count <= SHELL_CPUS_MAX);
+		for (uint32_t i = 0; i < st->cpu_count; i++)
+			n += (size_t)snprintf(cpus + n, sizeof(cpus) - n, "%s%u", i ? "," : "",
+					      (unsigned)st->cpus[i]);
+	}
+	ret = fake_guest_op("set", g);
+	if (ret == -ENOENT)
+		return ret;
+	/* fake_guest_op ended its line: put the values on the next one. */
+	fake_log("  weight=%s cap=%s cpus=%s\n", w, c, cpus);
+	if (ret && fake_set_why)
+		snprintf(why, SHELL_WHY_MAX, "%s", fake_set_why);
+	return ret;
+}
+
 static int fake_sleep(void *ctx, uint32_t ms)
 {
 	fake.calls++;
@@ -175,6 +211,7 @@ static const struct shell_ops ops = {
     .type = fake_type,
     .wait_for = fake_wait_for,
     .scale = fake_scale,
+    .set = fake_set,
 };
 
 static int setup(void **state)
@@ -233,6 +270,7 @@ static void test_help(void **state)
 	    "  restart <guest>        stop a guest, start it afresh\n"
 	    "  pause <guest>          stop running a guest's vCPUs, keeping its state\n"
 	    "  resume <guest>         run a paused guest again\n"
+	    "  set <guest> k=v...     change a guest's CPU settings now (weight, cap, cpus)\n"
 	    "  sleep <ms>             wait, the guests running (scripts)\n"
 	    "  wait <guest>           wait until a guest has ended (scripts)\n"
 	    "  scale <guest> <n>      run n (0..64) instances of a config guest\n"
@@ -312,7 +350,7 @@ static void test_unknown_command(void **state)
 
 static void test_unknown_guest(void **state)
 {
-	static const char *const cmds[] = {"info",  "stats",  "start", "stop",
+	static const char *const cmds[] = {"info",    "stats", "start",	 "stop",
 					   "restart", "pause", "resume", "wait"};
 	char line[64], expect[64];
 
@@ -477,6 +515,133 @@ static void test_line_length(void **state)
 	memset(line, ' ', 200);
 	line[200] = '\0';
 	assert_string_equal(run(line), "shell: line too long (at most 127 characters)\n");
+}
+
+static void test_set(void **state)
+{
+	assert_string_equal(run("set a weight=300"), "op set a\n  weight=300 cap=- cpus=-\n");
+	assert_string_equal(run("set a cap=none"), "op set a\n  weight=- cap=none cpus=-\n");
+	assert_string_equal(run("set a cap=30%"), "op set a\n  weight=- cap=30% cpus=-\n");
+	assert_string_equal(run("set a cap=100"), "op set a\n  weight=- cap=100% cpus=-\n");
+	assert_string_equal(run("set a cap=1%"), "op set a\n  weight=- cap=1% cpus=-\n");
+	assert_string_equal(run("set web-1 cpus=shared"),
+			    "op set web-1\n  weight=- cap=- cpus=shared\n");
+	assert_string_equal(run("set a cpus=1,3"), "op set a\n  weight=- cap=- cpus=1,3\n");
+	assert_string_equal(run("set a cpus=2-4,7"), "op set a\n  weight=- cap=- cpus=2,3,4,7\n");
+	assert_string_equal(run("set a cpus=63"), "op set a\n  weight=- cap=- cpus=63\n");
+	assert_string_equal(run("set a cpus=1-8"),
+			    "op set a\n  weight=- cap=- cpus=1,2,3,4,5,6,7,8\n");
+	/* Any subset, any order, numbers as the config reads them. */
+	assert_string_equal(run("set a cpus=shared weight=0x10 cap=5 # comment"),
+			    "op set a\n  weight=16 cap=5% cpus=shared\n");
+	assert_string_equal(run(" set\ta  cap=none\tweight=1000 cpus=5 "),
+			    "op set a\n  weight=1000 cap=none cpus=5\n");
+	assert_string_equal(run("set a weight=1"), "op set a\n  weight=1 cap=- cpus=-\n");
+	assert_int_equal(fake.calls, 13);
+}
+
+static void test_set_errors(void **state)
+{
+	static const struct {
+		const char *line, *message;
+	} cases[] = {
+	    {"set", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
+	    {"set a", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
+	    {"set a  # weight=3",
+	     "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
+	    {"set a.b weight=3", "shell: no guest 'a.b'"},
+	    {"set a weight",
+	     "shell: set a: bad setting 'weight' (expected weight=N, cap=N%|none or "
+	     "cpus=shared|LIST)"},
+	    {"set a vcpus=2", "shell: set a: bad setting 'vcpus=2' (expected weight=N, cap=N%|none "
+			      "or cpus=shared|LIST)"},
+	    {"set a =3", "shell: set a: bad setting '=3' (expected weight=N, cap=N%|none or "
+			 "cpus=shared|LIST)"},
+	    {"set a weight=", "shell: set a: bad weight ''"},
+	    {"set a weight=abc", "shell: set a: bad weight 'abc'"},
+	    {"set a weight=-1", "shell: set a: bad weight '-1'"},
+	    {"set a weight=3x", "shell: set a: bad weight '3x'"},
+	    {"set a weight=0x", "shell: set a: bad weight '0x'"},
+	    {"set a weight=99999999999999999999999x", "shell: set a: bad weight "
+						      "'99999999999999999999999x'"},
+	    {"set a weight=0", "shell: set a: weight '0' out of range (1..1000)"},
+	    {"set a weight=1001", "shell: set a: weight '1001' out of range (1..1000)"},
+	    {"set a weight=99999999999999999999999", "shell: set a: weight "
+						     "'99999999999999999999999' out of range "
+						     "(1..1000)"},
+	    {"set a weight=3 weight=4", "shell: set a: weight given twice"},
+	    {"set a cap=1 cpus=1 cap=2", "shell: set a: cap given twice"},
+	    {"set a cap=", "shell: set a: bad cap '' (expected a percentage 1..100, or none)"},
+	    {"set a cap=%", "shell: set a: bad cap '%' (expected a percentage 1..100, or none)"},
+	    {"set a cap=50%%",
+	     "shell: set a: bad cap '50%%' (expected a percentage 1..100, or none)"},
+	    {"set a cap=NONE",
+	     "shell: set a: bad cap 'NONE' (expected a percentage 1..100, or none)"},
+	    {"set a cap=0", "shell: set a: cap '0' out of range (1%..100%)"},
+	    {"set a cap=101%", "shell: set a: cap '101%' out of range (1%..100%)"},
+	    {"set a cpus=", "shell: set a: bad cpus value '' (expected shared, or CPUs like 1,3 or "
+			    "2-3)"},
+	    {"set a cpus=1,",
+	     "shell: set a: bad cpus value '1,' (expected shared, or CPUs like 1,3 "
+	     "or 2-3)"},
+	    {"set a cpus=1-",
+	     "shell: set a: bad cpus value '1-' (expected shared, or CPUs like 1,3 "
+	     "or 2-3)"},
+	    {"set a cpus=pinned", "shell: set a: bad cpus value 'pinned' (expected shared, or CPUs "
+				  "like 1,3 or 2-3)"},
+	    {"set a cpus=3-1", "shell: set a: bad CPU range '3-1'"},
+	    {"set a cpus=2,4-3", "shell: set a: bad CPU range '4-3'"},
+	    {"set a cpus=0",
+	     "shell: set a: CPU 0 runs the management console and cannot be pinned"},
+	    {"set a cpus=0-1", "shell: set a: CPU 0 runs the management console and cannot be "
+			       "pinned"},
+	    {"set a cpus=1,2,1", "shell: set a: CPU 1 listed twice"},
+	    {"set a cpus=64", "shell: set a: CPU 64 out of range (0..63)"},
+	    {"set a cpus=99999999999999999999999",
+	     "shell: set a: CPU '99999999999999999999999' out "
+	     "of range (0..63)"},
+	    {"set a cpus=1-9", "shell: set a: cpus lists more than 8 CPUs"},
+	    {"set a cpus=1-63", "shell: set a: cpus lists more than 8 CPUs"},
+	    {"set a cpus=1-0xffffffffffffffff", "shell: set a: cpus lists more than 8 CPUs"},
+	    /* A bad value anywhere: nothing is applied. */
+	    {"set a weight=300 cap=0", "shell: set a: cap '0' out of range (1%..100%)"},
+	};
+	char expect[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(expect, sizeof(expect), "%s\n", cases[i].message);
+		assert_string_equal(run(cases[i].line), expect);
+	}
+	assert_int_equal(fake.calls, 0);
+}
+
+/* What the op says: its own reason, the errno table, an unknown guest, no op at all. */
+static void test_set_op_errors(void **state)
+{
+	static const struct shell_ops bare = {.out = fake_out};
+
+	assert_string_equal(run("set x weight=3"), "shell: no guest 'x'\n");
+	fake.ret = -EBUSY;
+	fake_set_why = "CPU 2 already pinned to guest 'b'";
+	assert_string_equal(run("set a cpus=2"),
+			    "op set a\n  weight=- cap=- cpus=2\n"
+			    "shell: set a: CPU 2 already pinned to guest 'b'\n");
+	fake_set_why = "bad\x01reason\xff";
+	assert_string_equal(run("set a cpus=2"),
+			    "op set a\n  weight=- cap=- cpus=2\nshell: set a: bad?reason?\n");
+	fake_set_why = NULL;
+	fake.ret = -EAGAIN;
+	assert_string_equal(run("set a weight=5"),
+			    "op set a\n  weight=5 cap=- cpus=-\nshell: set a: busy, try again\n");
+	/* The op's reason is cut at SHELL_WHY_MAX, never read past. */
+	fake.ret = -EINVAL;
+	fake_set_why =
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	const char *got = run("set a weight=5");
+	assert_int_equal(strlen(strstr(got, "shell: set a: ") + strlen("shell: set a: ")),
+			 SHELL_WHY_MAX - 1 + 1); /* the reason and its '\n' */
+	assert_string_equal(run_ops(&bare, "set a weight=5"), "shell: set a: not supported\n");
 }
 
 static void run_script(const char *text, size_t len)
@@ -673,8 +838,8 @@ static void test_line_editor_no_echo(void **state)
 /* Random bytes into every entry point: no crash or over-read, output stays printable. */
 static void test_fuzz(void **state)
 {
-	static const char alphabet[] =
-	    "liststopinfoechosleep 0123456789#\r\n\t\b\x7f\x1b[Oa-_.\x01\xff";
+	static const char alphabet[] = "liststopinfoechosleep set weight=cap=cpus=none%, "
+				       "0123456789#\r\n\t\b\x7f\x1b[Oa-_.\x01\xff";
 	unsigned seed = 4242;
 	char buf[400];
 
@@ -721,6 +886,9 @@ int main(void)
 	    cmocka_unit_test_setup(test_line_editor, setup),
 	    cmocka_unit_test_setup(test_line_editor_overlong, setup),
 	    cmocka_unit_test_setup(test_line_editor_no_echo, setup),
+	    cmocka_unit_test_setup(test_set, setup),
+	    cmocka_unit_test_setup(test_set_errors, setup),
+	    cmocka_unit_test_setup(test_set_op_errors, setup),
 	    cmocka_unit_test_setup(test_fuzz, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

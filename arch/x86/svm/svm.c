@@ -125,6 +125,7 @@ const struct virt_ops svm_ops = {
     .vcpu_msr = svm_vcpu_msr,
     .vcpu_load = svm_vcpu_load,
     .vcpu_put = svm_vcpu_put,
+    .vcpu_unload = svm_vcpu_unload,
     .vcpu_run = svm_vcpu_run,
     .vcpu_set_timer = svm_vcpu_set_timer,
     .vcpu_interruptible = svm_vcpu_interruptible,

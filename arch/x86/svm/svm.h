@@ -49,6 +49,8 @@ int svm_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int svm_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 void svm_vcpu_load(struct vcpu *v);
 void svm_vcpu_put(struct vcpu *v);
+/* virt_ops.vcpu_unload: this CPU lets go of v before v moves to another. */
+void svm_vcpu_unload(struct vcpu *v);
 int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int svm_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool svm_vcpu_interruptible(struct vcpu *v);

@@ -436,6 +436,20 @@ void svm_vcpu_put(struct vcpu *v)
 {
 }
 
+/*
+ * The VMCB is in memory and named by each VMRUN, and no clean bits are ever
+ * set (APM 2 15.15.1 would have them cleared for a VMCB run on another CPU
+ * next). What stays behind is this CPU's TLB entries under v's ASID: should
+ * v come back after running elsewhere, they are stale (APM 2 15.16), so
+ * this CPU forgets that v ran here last and its next run here flushes.
+ */
+void svm_vcpu_unload(struct vcpu *v)
+{
+	unsigned cpu = this_pcpu()->index;
+	if (last_run[cpu] == v)
+		last_run[cpu] = NULL;
+}
+
 int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct svm_vcpu *s = to_svm(v);

@@ -105,6 +105,7 @@ const struct virt_ops vmx_ops = {
     .vcpu_msr = vmx_vcpu_msr,
     .vcpu_load = vmx_vcpu_load,
     .vcpu_put = vmx_vcpu_put,
+    .vcpu_unload = vmx_vcpu_unload,
     .vcpu_run = vmx_vcpu_run,
     .vcpu_set_timer = vmx_vcpu_set_timer,
     .vcpu_interruptible = vmx_vcpu_interruptible,

@@ -14,6 +14,7 @@ struct vmx_vcpu {
 	uint64_t timer_deadline; /* TSC; non-zero: the VMX-preemption timer is on */
 	bool timer_per_entry;	 /* on, and not saved at exits: every entry writes it */
 	uint16_t vpid;
+	int cpu; /* whose host state the VMCS holds; -1 after vmx_vcpu_unload */
 	/*
 	 * State the VMCS does not switch, loaded into the CPU when this vCPU
 	 * comes back (with STAR, LSTAR, CSTAR and SFMASK from v->msrs).
@@ -55,6 +56,8 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr);
 int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value);
 int vmx_vcpu_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 void vmx_vcpu_put(struct vcpu *v);
+/* virt_ops.vcpu_unload: this CPU lets go of v before v moves to another. */
+void vmx_vcpu_unload(struct vcpu *v);
 int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool vmx_vcpu_interruptible(struct vcpu *v);

@@ -116,8 +116,22 @@ int vmx_load_vmcs(struct vcpu *v)
 	struct vcpu *prev = loaded_vcpu[cpu];
 	if (prev == v)
 		return 0;
-	if (!vmcs_load(to_vmx(v)->vmcs)) {
+	struct vmx_vcpu *x = to_vmx(v);
+	if (!vmcs_load(x->vmcs)) {
 		loaded_vcpu[cpu] = v;
+		if (x->cpu != (int)cpu) {
+			/*
+			 * Moved here (vmx_vcpu_unload cleared it on its old CPU): the
+			 * host state is this CPU's (TR, GS base, GDT), HOST_RSP this
+			 * stack's, and combined mappings this CPU may keep of v's VPID
+			 * from an earlier stay are stale (SDM 3C 29.4.3.1: INVEPT
+			 * single-context drops those of every VPID under the EPTP).
+			 */
+			write_host_state();
+			x->host_rsp = 0;
+			ept_invalidate(v->guest->arch_mm);
+			x->cpu = (int)cpu;
+		}
 		return 0;
 	}
 	/*
@@ -191,6 +205,7 @@ int vmx_vcpu_create(struct vcpu *v)
 	x->vpid = next_vpid++;
 	if (!next_vpid)
 		next_vpid = 1;
+	x->cpu = (int)this_pcpu()->index; /* the host state written below */
 	v->arch = x;
 
 	if (vmcs_clear(x->vmcs)) {
@@ -219,6 +234,29 @@ void vmx_vcpu_relaunch(struct vcpu *v)
 	loaded_vcpu[this_pcpu()->index] = NULL;
 	vmx_load_vmcs(v);
 	to_vmx(v)->launched = false;
+}
+
+/*
+ * SDM 3C 24.1, 24.11.1: a VMCS may be active on one logical processor only;
+ * VMCLEAR on this one writes its data back to memory and leaves it clear,
+ * so that another CPU may VMPTRLD it (and enter it with VMLAUNCH). The MSRs
+ * VMX does not switch were saved by vmx_vcpu_put: this CPU forgets holding
+ * them, so v's come back should v ever return here.
+ */
+void vmx_vcpu_unload(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	unsigned cpu = this_pcpu()->index;
+	if (!x)
+		return;
+	if (vmcs_clear(x->vmcs))
+		log_err("vmx: VMCLEAR failed for %s vCPU %u", v->guest->name, v->id);
+	if (loaded_vcpu[cpu] == v)
+		loaded_vcpu[cpu] = NULL;
+	if (msrs_loaded_for[cpu] == v)
+		msrs_loaded_for[cpu] = NULL;
+	x->launched = false;
+	x->cpu = -1;
 }
 
 void vmx_vcpu_destroy(struct vcpu *v)
