@@ -489,8 +489,8 @@ static int shell_parse_ms(const char *s, uint32_t *ms)
 	return shell_parse_number(s, SHELL_SLEEP_MAX, ms);
 }
 
-static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *text,
-		      uint32_t ms, const struct shell_ops *ops, void *ctx)
+static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *text, uint32_t ms,
+		      const struct shell_ops *ops, void *ctx)
 {
 	int (*guest_op)(void *, const char *) = NULL;
 
