@@ -48,16 +48,16 @@
 /* 0x80000001 EDX */
 #define LX1_EDX_RDTSCP BIT(27) /* as RDPID: IA32_TSC_AUX is the host's */
 
-#define LEAF_THERMAL	  6
-#define LEAF_EXT_FEATURES 7
-#define LEAF_PMU	  0xa
-#define LEAF_TOPOLOGY	  0xb
-#define LEAF_TOPOLOGY_V2  0x1f
-#define LEAF_CACHE	  4
-#define LEAF_XSAVE	  0xd
-#define LEAF_SVM	  0x8000000a
-#define TOPO_LEVEL_SMT	  1
-#define TOPO_LEVEL_CORE	  2
+#define LEAF_THERMAL	   6
+#define LEAF_EXT_FEATURES  7
+#define LEAF_PMU	   0xa
+#define LEAF_TOPOLOGY	   0xb
+#define LEAF_TOPOLOGY_V2   0x1f
+#define LEAF_CACHE	   4
+#define LEAF_XSAVE	   0xd
+#define LEAF_SVM	   0x8000000a
+#define TOPO_LEVEL_SMT	   1
+#define TOPO_LEVEL_CORE	   2
 #define SHOJI_CPUID_HV_END 0x40010000u /* the range hypervisors share: above it, not ours */
 
 struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_result host,
@@ -75,7 +75,8 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 			r.ecx |= L1_ECX_OSXSAVE;
 		r.edx &=
 		    ~(L1_EDX_APIC | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE);
-		/* A guest with the PC platform has local APICs (kernel/vdev/apic_bus.c); others none. */
+		/* A guest with the PC platform has local APICs (kernel/vdev/apic_bus.c); others
+		 * none. */
 		if (g->local_apic) {
 			r.edx |= L1_EDX_APIC;
 			r.ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
@@ -93,7 +94,8 @@ struct cpuid_result cpuid_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_r
 		break;
 	case LEAF_EXT_FEATURES:
 		if (subleaf == 0) {
-			r.ebx &= ~(L7_EBX_TSC_ADJ | L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
+			r.ebx &=
+			    ~(L7_EBX_TSC_ADJ | L7_EBX_SGX | L7_EBX_RTM | L7_EBX_PQM | L7_EBX_PQE);
 			r.ecx &= ~(L7_ECX_WAITPKG | L7_ECX_LA57 | L7_ECX_RDPID | L7_ECX_SGX_LC);
 		}
 		break;

@@ -188,7 +188,7 @@ struct vcpu {
 	void *arch;	    /* backend state: VMCS or VMCB and friends */
 	bool event_pending; /* an event waits for injection at next entry */
 	struct vcpu_event pending;
-	uint64_t dr[8];	      /* debug registers as the guest sees them (4/5 unused) */
+	uint64_t dr[8]; /* debug registers as the guest sees them (4/5 unused) */
 	struct vcpu_msrs msrs;
 	struct fpu_state fpu; /* x87/SSE/AVX registers and XCR0 while another vCPU has the CPU */
 	struct exit_stat stats[VEXIT_KIND_COUNT]; /* written by the home CPU only */
@@ -205,7 +205,8 @@ struct vcpu {
 	bool intr_window;	 /* interrupt-window exiting requested from the backend */
 	uint64_t timer_deadline; /* TSC; 0: not armed */
 	uint64_t chip_deadline;	 /* TSC: poll irq_chip then (0: never) */
-	struct virq_chip *irq_chip; /* this vCPU's interrupt controller (PIC, local APIC), or NULL */
+	struct virq_chip
+	    *irq_chip; /* this vCPU's interrupt controller (PIC, local APIC), or NULL */
 	uint8_t timer_vector;
 	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
 	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START, SIPI) */

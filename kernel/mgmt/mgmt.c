@@ -332,8 +332,8 @@ static int op_scale(void *ctx, const char *name, uint32_t count)
 
 /*
  * Whether a `sleep`, a `wait`, a `waitfor`, a `type` still sending or a
- * scale-in (until the instances are destroyed) holds the script now. `wait` goes by name: a guest scaled in
- * meanwhile is gone, and no longer waited for.
+ * scale-in (until the instances are destroyed) holds the script now. `wait` goes by name: a guest
+ * scaled in meanwhile is gone, and no longer waited for.
  */
 static bool script_held(void)
 {

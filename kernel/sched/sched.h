@@ -45,8 +45,9 @@ struct sched_entity {
 	uint64_t runtime;	     /* TSC cycles of its runs */
 	volatile uint64_t run_since; /* TSC when the current run began; 0 while not running */
 	uint64_t cap_window_start, cap_window_used;
-	uint64_t wake_deadline;	   /* TSC: a blocked entity wakes then (0: only by sched_wake) */
-	bool wake_pending; /* sched_notify reached it running: its next sched_block returns at once */
+	uint64_t wake_deadline; /* TSC: a blocked entity wakes then (0: only by sched_wake) */
+	bool wake_pending; /* sched_notify reached it running: its next sched_block returns at once
+			    */
 	struct rq_node timer_node; /* in the home CPU's timer heap while blocked with a deadline */
 };
 

@@ -10,20 +10,20 @@
 #include "kernel/guest/virt.h"
 #include "kernel/sched/sched.h"
 
-#define MSR_X2APIC_FIRST      MSR_X2APIC_BASE
-#define MSR_X2APIC_LAST	      0x8ff
-#define LAPIC_PAGE	      0x1000
-#define LAPIC_REG_ALIGN_MASK  0x3 /* registers are 32-bit: byte offset within one */
-#define CPUID_ADDRESS_SIZES   0x80000008
-#define MAXPHYADDR_MASK	      0xff
-#define MAXPHYADDR_DEFAULT    36 /* SDM 3A 4.1.4: without leaf 0x80000008 */
-#define LVT_DELIVERY_EXTINT   (7u << 8)
-#define LVT_DELIVERY_NMI      (4u << 8)
-#define SVR_ENABLED_SPURIOUS  0x1ff /* APIC software enabled, spurious vector 0xff */
-#define LAPIC_REG_SVR	      0x0f0
-#define LAPIC_REG_LVT_LINT0   0x350
-#define LAPIC_REG_LVT_LINT1   0x360
-#define CR8_SHIFT	      4 /* CR8 = TPR[7:4] (SDM 3A 10.8.6.1) */
+#define MSR_X2APIC_FIRST     MSR_X2APIC_BASE
+#define MSR_X2APIC_LAST	     0x8ff
+#define LAPIC_PAGE	     0x1000
+#define LAPIC_REG_ALIGN_MASK 0x3 /* registers are 32-bit: byte offset within one */
+#define CPUID_ADDRESS_SIZES  0x80000008
+#define MAXPHYADDR_MASK	     0xff
+#define MAXPHYADDR_DEFAULT   36 /* SDM 3A 4.1.4: without leaf 0x80000008 */
+#define LVT_DELIVERY_EXTINT  (7u << 8)
+#define LVT_DELIVERY_NMI     (4u << 8)
+#define SVR_ENABLED_SPURIOUS 0x1ff /* APIC software enabled, spurious vector 0xff */
+#define LAPIC_REG_SVR	     0x0f0
+#define LAPIC_REG_LVT_LINT0  0x350
+#define LAPIC_REG_LVT_LINT1  0x360
+#define CR8_SHIFT	     4 /* CR8 = TPR[7:4] (SDM 3A 10.8.6.1) */
 
 /* vCPUs whose interrupt state changed, told after the lock is dropped. */
 typedef uint32_t vcpu_mask_t;
@@ -289,8 +289,8 @@ static bool chip_mmio(struct virq_chip *c, gpa_t gpa, unsigned size, bool write,
 
 	spin_lock(&b->lock);
 	gpa_t base = vlapic_mmio_base(&l->lapic);
-	bool mine = vlapic_hw_enabled(&l->lapic) && !vlapic_x2apic_mode(&l->lapic) &&
-		    gpa >= base && gpa - base < LAPIC_PAGE;
+	bool mine = vlapic_hw_enabled(&l->lapic) && !vlapic_x2apic_mode(&l->lapic) && gpa >= base &&
+		    gpa - base < LAPIC_PAGE;
 	if (mine) {
 		uint32_t offset = (uint32_t)(gpa - base);
 		unsigned shift = 8 * (offset & LAPIC_REG_ALIGN_MASK);

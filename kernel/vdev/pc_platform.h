@@ -28,14 +28,15 @@ struct pc_platform {
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
-	bool rtc_line; /* IRQ 8 as last driven */
+	bool rtc_line;	       /* IRQ 8 as last driven */
 	struct apic_bus *apic; /* the I/O APIC the ISA lines also drive, or NULL */
 	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b, rtc_ports;
 };
 
 /*
  * Attach the devices to g and make them vCPU 0's irq_chip; @uart (or NULL)
- * drives IRQ 4. Set p->apic afterwards to wire the ISA lines to an I/O APIC. -EBUSY/-ENOSPC from vdev_register.
+ * drives IRQ 4. Set p->apic afterwards to wire the ISA lines to an I/O APIC. -EBUSY/-ENOSPC from
+ * vdev_register.
  */
 int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uart);
 
@@ -45,7 +46,8 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
  */
 void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level);
 
-/* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left it. */
+/* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left
+ * it. */
 void pc_platform_reset(struct pc_platform *p);
 
 #endif

@@ -201,7 +201,8 @@ static void ap_main(void)
 
 static void check_ipi_to_vcpu1(void)
 {
-	long r = hypercall(HC_VCPU_START, 1, (long)ap_main, (long)(ap_stack + sizeof(ap_stack) - 8));
+	long r =
+	    hypercall(HC_VCPU_START, 1, (long)ap_main, (long)(ap_stack + sizeof(ap_stack) - 8));
 	check_eq("vcpu 1 started", (uint64_t)r, 0);
 	for (unsigned long i = 0; !ap_ready && i < SPIN_LIMIT; i++)
 		asm volatile("pause");
@@ -251,7 +252,8 @@ static void check_x2apic(void)
 	wrmsr(MSR_X2APIC_EOI, 0);
 	trap_begin();
 	asm volatile(TRAP_SKIPPABLE("wrmsr")
-		     : : "c"(MSR_APIC_BASE), "a"((uint32_t)(LAPIC | APIC_BASE_EN)), "d"(0)
+		     :
+		     : "c"(MSR_APIC_BASE), "a"((uint32_t)(LAPIC | APIC_BASE_EN)), "d"(0)
 		     : "memory");
 	check_eq("x2apic to xapic directly #GP", (uint64_t)trap_end(), TRAP_GP);
 }

@@ -50,10 +50,10 @@ static void test_leaf7_hides_la57(void **state)
 {
 	struct cpuid_result r = policy(7, 0, all_ones, 0, false, 0, false);
 	assert_int_equal(r.ecx & (1u << 16), 0);
-	assert_int_equal(r.ecx & (1u << 5), 0); /* WAITPKG */
+	assert_int_equal(r.ecx & (1u << 5), 0);	 /* WAITPKG */
 	assert_int_equal(r.ecx & (1u << 22), 0); /* RDPID: TSC_AUX is not the guest's */
-	assert_int_not_equal(r.ecx & 1u, 0);	/* the rest passes through */
-	assert_int_equal(r.ebx & (1u << 1), 0); /* TSC_ADJUST: Linux would read MSR 0x3b */
+	assert_int_not_equal(r.ecx & 1u, 0);	 /* the rest passes through */
+	assert_int_equal(r.ebx & (1u << 1), 0);	 /* TSC_ADJUST: Linux would read MSR 0x3b */
 }
 
 static void test_svm_hidden(void **state)
@@ -135,15 +135,16 @@ static struct cpuid_result fake_host(uint32_t leaf, uint32_t subleaf)
 static void test_cache_matches_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL}, fake_host);
+	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL},
+				fake_host);
 	static const uint32_t kept[] = {0,	    2,		3,	    5,		6,
 					7,	    0xa,	0xc,	    0x40000000, 0x40000001,
 					0x40000005, 0x80000000, 0x80000001, 0x80000008};
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
 		const struct cpuid_result *r = cpuid_cache_find(&c, kept[i], 0);
 		assert_non_null(r);
-		struct cpuid_result want =
-		    policy(kept[i], 0, fake_host(kept[i], 0), 0, false, SHOJI_HC_INSN_VMCALL, false);
+		struct cpuid_result want = policy(kept[i], 0, fake_host(kept[i], 0), 0, false,
+						  SHOJI_HC_INSN_VMCALL, false);
 		assert_memory_equal(r, &want, sizeof(want));
 	}
 }
@@ -151,7 +152,8 @@ static void test_cache_matches_policy(void **state)
 static void test_cache_leaves_dynamic_leaves_to_the_policy(void **state)
 {
 	struct cpuid_cache c;
-	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL}, fake_host);
+	cpuid_policy_fill_cache(&c, &(struct cpuid_guest){.hc_insn = SHOJI_HC_INSN_VMCALL},
+				fake_host);
 	/* Per vCPU, CR4- or XCR0-dependent, sub-leaf dependent, beyond the host's maximum. */
 	assert_null(cpuid_cache_find(&c, 1, 0));
 	assert_null(cpuid_cache_find(&c, 4, 0));
