@@ -55,7 +55,11 @@
 #define VIOAPIC_DELMODE_INIT   5
 #define VIOAPIC_DELMODE_EXTINT 7
 
-/* One interrupt message, as the I/O APIC puts it on the APIC bus / system bus. */
+/*
+ * One interrupt message, as the I/O APIC puts it on the APIC bus / system
+ * bus. For ExtINT the vector is the entry's field as written; the real one
+ * comes from the 8259's INTA cycle, which is the owner's to run.
+ */
 struct vioapic_msg {
 	uint8_t vector;
 	uint8_t delivery_mode; /* VIOAPIC_DELMODE_* */

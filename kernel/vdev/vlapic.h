@@ -288,7 +288,8 @@ uint8_t vlapic_get_ppr(const struct vlapic *l);
  * APIC ID, or the broadcast 0xff (xAPIC) / 0xffffffff (x2APIC). Logical:
  * xAPIC flat or cluster model (DFR) against LDR, x2APIC cluster against the
  * derived LDR. In xAPIC mode dest is 8 bits: larger values never match
- * (except 0xffffffff). A hardware-disabled APIC matches nothing.
+ * (except 0xffffffff), nor does an APIC ID above 0xfe physically. A
+ * hardware-disabled APIC matches nothing.
  */
 bool vlapic_match_dest(const struct vlapic *l, uint32_t dest, bool logical);
 

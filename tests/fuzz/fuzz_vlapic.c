@@ -206,7 +206,8 @@ static void step(struct vlapic *l, struct input *in, uint64_t *now)
 		uint32_t msr = VLAPIC_MSR_BASE + (uint32_t)take(in, 1);
 		uint8_t width = (uint8_t)take(in, 1);
 		value = take(in, width & 1 ? 8 : 4);
-		struct vlapic before = *l;
+		struct vlapic before;
+		memcpy(&before, l, sizeof(before));
 		got = vlapic_msr_write(l, msr, value, *now, &fx);
 		check(got == 0 || got == -22);
 		check(got != 0 || vlapic_x2apic_mode(l));

@@ -753,6 +753,35 @@ static void test_software_disable(void **state)
 	assert_int_equal(rd(VLAPIC_REG_SVR), 0x1ff);
 }
 
+static void test_lvt_writable_bits(void **state)
+{
+	static const struct {
+		uint32_t reg, stored;
+	} cases[] = {
+	    {VLAPIC_REG_LVT_TIMER, 0x000300ff},	  /* vector, mask, periodic (no deadline) */
+	    {VLAPIC_REG_LVT_THERMAL, 0x000107ff}, /* + delivery mode */
+	    {VLAPIC_REG_LVT_PERF, 0x000107ff},
+	    {VLAPIC_REG_LVT_LINT0, 0x0001a7ff}, /* + polarity, trigger; remote IRR read-only */
+	    {VLAPIC_REG_LVT_LINT1, 0x0001a7ff},
+	    {VLAPIC_REG_LVT_ERROR, 0x000100ff},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		wr(cases[i].reg, 0xffffffff);
+		assert_int_equal(rd(cases[i].reg), cases[i].stored);
+		wr(cases[i].reg, 0);
+		assert_int_equal(rd(cases[i].reg), 0);
+	}
+	vlapic_set_tsc_deadline_offered(&apic, true);
+	wr(VLAPIC_REG_LVT_TIMER, 0xffffffff & ~(1u << 17)); /* mode 10b */
+	assert_int_equal(rd(VLAPIC_REG_LVT_TIMER), 0x000500ff);
+	/* Turning the offer off leaves a deadline timer in one-shot mode, disarmed. */
+	vlapic_tsc_deadline_write(&apic, T0 + 10, T0);
+	vlapic_set_tsc_deadline_offered(&apic, false);
+	assert_int_equal(rd(VLAPIC_REG_LVT_TIMER), 0x000100ff);
+	assert_int_equal(vlapic_timer_next(&apic), 0);
+}
+
 static void test_extint_acceptance(void **state)
 {
 	assert_false(vlapic_accepts_extint(&apic)); /* LINT0 masked after reset */
@@ -795,6 +824,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_x2apic_msr_gp, setup),
 	    cmocka_unit_test_setup(test_init_signal, setup),
 	    cmocka_unit_test_setup(test_software_disable, setup),
+	    cmocka_unit_test_setup(test_lvt_writable_bits, setup),
 	    cmocka_unit_test_setup(test_extint_acceptance, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
