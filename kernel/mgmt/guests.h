@@ -49,7 +49,7 @@ bool guests_scaling(void);
 struct shell_settings;
 
 /*
- * The console's set: weight, cap and cpus (checked as the config checks its
+ * The console's set (guest_set.c): weight, cap and cpus (checked as the config checks its
  * keys, and against the other guests), applied at once to a guest in any
  * state. All or nothing: 0, or -errno with a one-line reason in @why
  * (SHELL_WHY_MAX bytes). The values stay the guest's across restarts.
