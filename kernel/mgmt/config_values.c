@@ -8,6 +8,7 @@
 
 #include "kernel/mgmt/config_parser.h"
 #include "kernel/core/log.h"
+#include "kernel/core/parse_num.h"
 
 static const struct {
 	const char *name;
@@ -22,35 +23,12 @@ static const struct {
  * Unsigned number, decimal or 0x-hex, at the start of @s. Returns the count
  * of characters used, 0 if there is no number or it does not fit 64 bits.
  */
+/* The number at the start of s (parse_num.h); 0 if none or past 64 bits. */
 static size_t cfg_parse_u64(struct cfg_span s, uint64_t *value)
 {
-	unsigned base = 10;
-	size_t i = 0, digits = 0;
-	uint64_t v = 0;
-
-	if (s.len >= 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X')) {
-		base = 16;
-		i = 2;
-	}
-	for (; i < s.len; i++, digits++) {
-		char c = s.p[i];
-		unsigned d;
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			break;
-		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
-			return 0;
-	}
-	if (digits == 0)
-		return 0;
-	*value = v;
-	return i;
+	bool overflow;
+	size_t used = parse_u64(s.p, s.len, value, &overflow);
+	return overflow ? 0 : used;
 }
 
 static int cfg_parse_memory(struct cfg_parser *p, struct cfg_span v)

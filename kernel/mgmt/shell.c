@@ -13,6 +13,8 @@
 
 #include "kernel/guest/guest.h"
 #include "kernel/mgmt/shell.h"
+
+#include "kernel/core/parse_num.h"
 #include "kernel/core/types.h"
 
 /* Longest user word quoted in a message; longer ones end in "...". */
@@ -267,36 +269,12 @@ static int shell_parse_number(const char *s, uint32_t max, uint32_t *out)
 /* Decimal or 0x-hex, the whole of [s, s + n), at most @max; as the config reads numbers. */
 static bool shell_parse_num(const char *s, size_t n, uint64_t max, uint64_t *out, bool *big)
 {
-	unsigned base = 10;
-	size_t i = 0;
-	uint64_t v = 0;
-
-	*big = false;
-	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	}
-	if (i == n)
+	uint64_t v;
+	bool overflow;
+	if (!n || parse_u64(s, n, &v, &overflow) != n)
 		return false;
-	for (; i < n; i++) {
-		char c = s[i];
-		unsigned d;
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return false;
-		v = v * base + d;
-		if (v > max) { /* keeps reading: a bad character later is still "bad" */
-			*big = true;
-			v = max + 1;
-		}
-	}
-	*out = v;
+	*big = overflow || v > max;
+	*out = *big ? max + 1 : v;
 	return true;
 }
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c */
+/* fuzz-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
 /*
  * libFuzzer: the kernel's shoji.cfg parser on arbitrary bytes. Whatever the
  * input, it returns 0 or -errno, never reads outside the buffer (ASan), and

@@ -4,7 +4,7 @@
  * for a memory stream around each parse), plus hostile input under ASan:
  * unterminated buffers, long lines, NULs, overflowing numbers, random bytes.
  */
-/* unit-test-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c */
+/* unit-test-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
