@@ -6,6 +6,8 @@
  * off the scheduler's path. Nobody waits on the UART except
  * when the buffer is full (never drop text), and in console_flush and
  * console_sync, which the test exit and panic call so nothing buffered is lost.
+ * Until that interrupt is routed, writes wait on the UART: early boot text
+ * must reach the wire even if the kernel stops before interrupts exist.
  * One lock serializes everything, so lines from different CPUs never
  * interleave mid-line; nobody holds it with interrupts on.
  */
@@ -86,7 +88,7 @@ void console_init_framebuffer(const struct boot_framebuffer *fb)
 void console_write(const char *s, size_t len)
 {
 	spin_lock(&console_lock);
-	if (sync_only || !uart16550_present()) {
+	if (sync_only || !irq_routed || !uart16550_present()) {
 		uart16550_write(s, len);
 	} else {
 		for (size_t i = 0; i < len; i++) {
