@@ -14,6 +14,7 @@
 #include "arch/x86/msr.h"
 #include "kernel/emul/exit.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_dirty.h"
 #include "kernel/emul/guest_mem.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/mmio_emulate.h"
@@ -468,6 +469,9 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	gpa_t gpa = e->npf.gpa;
 
 	if (gpa < GUEST_MMIO_BASE || gpa >= GUEST_MMIO_END) {
+		/* A write to RAM protected for the dirty log: logged, writable, retried. */
+		if (e->npf.write && g->dirty && guest_dirty_write_fault(g, gpa))
+			return;
 		/* RAM is zeroed and mapped on first touch: then the guest retries. */
 		if (guest_ram_fault(g, gpa))
 			return;

@@ -40,20 +40,24 @@ static uint64_t *kept_msr(struct vcpu *v, uint32_t msr)
 	}
 }
 
-int exit_msr_reset(struct vcpu *v)
+int exit_msr_load(struct vcpu *v, const struct vcpu_msrs *msrs, uint64_t kernel_gs_base)
 {
 	static const uint32_t kept[] = {MSR_PAT,  MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
 					MSR_SYSENTER_EIP, MSR_STAR,	   MSR_LSTAR,
 					MSR_CSTAR,	  MSR_SFMASK};
-	v->msrs = (struct vcpu_msrs){.pat = PAT_POWER_ON};
+	v->msrs = *msrs;
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
 		int err = virt->vcpu_msr(v, kept[i], true, kept_msr(v, kept[i]));
 		if (err)
 			return err;
 	}
-	/* Not kept (SWAPGS changes it without an exit), but reset all the same. */
-	uint64_t zero = 0;
-	return virt->vcpu_msr(v, MSR_KERNEL_GS_BASE_NUM, true, &zero);
+	/* Not kept (SWAPGS changes it without an exit), but loaded all the same. */
+	return virt->vcpu_msr(v, MSR_KERNEL_GS_BASE_NUM, true, &kernel_gs_base);
+}
+
+int exit_msr_reset(struct vcpu *v)
+{
+	return exit_msr_load(v, &(struct vcpu_msrs){.pat = PAT_POWER_ON}, 0);
 }
 
 static bool write_ok(struct vcpu *v, uint32_t msr, uint64_t value)

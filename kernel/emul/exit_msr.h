@@ -16,4 +16,7 @@ void exit_msr(struct vcpu *v, const struct vcpu_exit *e);
  */
 int exit_msr_reset(struct vcpu *v);
 
+/* The same with given values (a checkpoint's), on v's CPU with v loaded. */
+int exit_msr_load(struct vcpu *v, const struct vcpu_msrs *msrs, uint64_t kernel_gs_base);
+
 #endif

@@ -7,6 +7,7 @@
  * Running them is the scheduler's job (kernel/sched/sched.c).
  */
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_dirty.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -108,6 +109,7 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
 
 void guest_destroy(struct guest *g)
 {
+	guest_dirty_stop(g);
 	/*
 	 * VMX: translations tagged with g's EPTP outlive its vCPUs on the CPUs
 	 * they ran on, and a new guest's root may reuse the frame (SDM 3C
@@ -204,8 +206,16 @@ void guest_set_paused(struct guest *g, bool paused)
 
 void guest_console_line(struct guest *g, const char *text)
 {
+	if (g->console_hold)
+		g->console_hold(g, text);
+	else
+		guest_console_emit(g, g->name, text);
+}
+
+void guest_console_emit(struct guest *g, const char *name, const char *text)
+{
 	/* The guest's own output, not the hypervisor's chatter: loglevel=warn keeps it. */
-	log_warn("[%s] %s", g->name, text);
+	log_warn("[%s] %s", name, text);
 	const char *watch = g->console_watch;
 	if (watch && strstr(text, watch))
 		g->console_seen = true;

@@ -24,6 +24,7 @@
 #define GUEST_MMIO_END	SZ_4G
 
 struct virq_chip;
+struct guest_dirty;
 
 enum guest_state {
 	GUEST_CREATED,
@@ -44,6 +45,7 @@ struct guest {
 	hpa_t mem_hpa;	      /* host backing of guest RAM [0, mem_size) */
 	struct guest_ram ram; /* what of it is zeroed and mapped (guest_ram.h) */
 	void *arch_mm;	      /* backend's EPT / NPT root */
+	struct guest_dirty *volatile dirty; /* the dirty-page log while on (guest_dirty.h) */
 
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	unsigned vcpu_count;
@@ -62,6 +64,17 @@ struct guest {
 	volatile bool console_seen;
 	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
 	unsigned device_mask; /* GUEST_DEV_* attached */
+
+	/*
+	 * Checkpoints (kernel/ha): once the TSC passes epoch_deadline (0: never),
+	 * the run loop calls epoch_hook at the vCPU's next exit, on its CPU, v loaded.
+	 * With console_hold set, the guest's console lines go there, not out.
+	 */
+	volatile uint64_t epoch_deadline;
+	void (*epoch_hook)(struct vcpu *v);
+	void (*console_hold)(struct guest *g, const char *line);
+	void *ha;			 /* its redundancy group (kernel/ha), or NULL */
+	volatile uint64_t heartbeat_tsc; /* its last HC_HEARTBEAT (the watchdog's) */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 	struct cpuid_cache cpuid; /* its fixed CPUID answers (kernel/emul/exit.c fills it) */
@@ -136,7 +149,13 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
  */
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);
 
-/* Console line from the guest (its virtual UART), printed as "[name] text" at warn level. */
+/*
+ * Console line from the guest (its virtual UART), printed as "[name] text"
+ * at warn level, or handed to g->console_hold while that is set.
+ */
 void guest_console_line(struct guest *g, const char *text);
+
+/* The same line printed now, whatever holds g's output: as `name` ("[name] text"). */
+void guest_console_emit(struct guest *g, const char *name, const char *text);
 
 #endif

@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_dirty.h"
 #include "kernel/guest/virt.h"
 #include "kernel/mm/directmap.h"
 
@@ -160,6 +161,8 @@ void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 	 * barrier stops the compiler. (__atomic_load_n costs an instruction more.)
 	 */
 	__asm__ volatile("" : : : "memory");
+	if (__builtin_expect(g->dirty != NULL, 0))
+		guest_dirty_mark(g, gpa, len); /* the caller may write: its checkpoint must see it */
 	if (gpa < end && len <= end - gpa)
 		return host_ptr(g, gpa);
 	return ram_ptr_slow(g, gpa, len);
@@ -211,6 +214,17 @@ int guest_ram_scrub_all(struct guest *g)
 	spin_unlock(&g->ram.lock);
 	/* Through guest_map: vCPUs of the last run may have cached translations on any CPU. */
 	return guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
+}
+
+int guest_ram_map_all(struct guest *g, unsigned rights)
+{
+	spin_lock(&g->ram.lock);
+	for (uint64_t c = 0; c < chunk_count(g); c++) {
+		make_ready_locked(g, c);
+		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
+	}
+	spin_unlock(&g->ram.lock);
+	return guest_map(g, 0, g->mem_hpa, g->mem_size, rights, GMAP_WB);
 }
 
 bool guest_ram_fault(struct guest *g, gpa_t gpa)

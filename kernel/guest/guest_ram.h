@@ -64,6 +64,13 @@ uint8_t *guest_ram_base(struct guest *g);
 int guest_ram_scrub_all(struct guest *g);
 
 /*
+ * Make all of g's RAM ready (zeroing only what is not yet) and map all of
+ * it with `rights` on every CPU: dirty logging (guest_dirty.c) maps it
+ * read+execute, and writable again when it stops.
+ */
+int guest_ram_map_all(struct guest *g, unsigned rights);
+
+/*
  * g goes away: zero every page of its RAM that this run zeroed (and so may
  * have written), so that its frames carry nothing of it to their next
  * owner, and free the RAM state. Pages never zeroed were never written in

@@ -212,6 +212,9 @@ struct vcpu {
 	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START, SIPI) */
 	volatile bool sipi_pending; /* started by a STARTUP IPI: real mode at sipi_vector << 12 */
 	uint8_t sipi_vector;
+	/* A checkpoint's state (kernel/vm/vcpu_snapshot.h) to load before the next entry, or NULL. */
+	const void *restore;
+	size_t restore_len;
 };
 
 #endif

@@ -32,6 +32,11 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_MODULE] = "module",
     [CFG_KEY_DISK] = "disk",
     [CFG_KEY_INSTANCES] = "instances",
+    [CFG_KEY_REDUNDANCY] = "redundancy",
+    [CFG_KEY_STANDBY] = "standby",
+    [CFG_KEY_STANDBY_CPUS] = "standby-cpus",
+    [CFG_KEY_EPOCH_MS] = "epoch-ms",
+    [CFG_KEY_WATCHDOG_MS] = "watchdog-ms",
 };
 
 static bool cfg_is_blank(char c)
@@ -212,13 +217,12 @@ static void cfg_check_memory(struct cfg_parser *p)
 {
 	char need[24], left[24], asked[24];
 	uint64_t used = 0, remain;
-	uint64_t footprint = guest_ram_footprint(p->cur.mem_size) * p->cur.instances;
+	uint64_t footprint = config_guest_footprint(&p->cur);
 
 	if (!p->free_memory)
 		return;
 	for (uint32_t i = 0; i < p->out->guest_count; i++)
-		used += guest_ram_footprint(p->out->guests[i].mem_size) *
-			p->out->guests[i].instances; /* each was checked */
+		used += config_guest_footprint(&p->out->guests[i]); /* each was checked */
 	remain = p->free_memory - used;
 	if (footprint <= remain)
 		return;
@@ -270,6 +274,42 @@ static void cfg_check_instances(struct cfg_parser *p)
 	}
 }
 
+/*
+ * A duplex guest is two guests; a hot standby is checkpointed, which covers
+ * one vCPU, the UART and the debug-exit port so far (kernel/ha/duplex.h).
+ */
+static void cfg_check_redundancy(struct cfg_parser *p)
+{
+	struct config_guest *g = &p->cur;
+	uint32_t line = cfg_key_line(p, CFG_KEY_REDUNDANCY);
+	bool standby_keys = p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
+					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS));
+	const char *why = NULL;
+
+	if (g->redundancy == CONFIG_REDUNDANCY_NONE) {
+		if (standby_keys) {
+			cfg_error_at(p, p->cur.line,
+				     "guest '%s': standby settings need 'redundancy = duplex'", g->name);
+			p->cur_bad = true;
+		}
+		return;
+	}
+	if (g->instances > 1)
+		why = "a duplex guest has one instance";
+	else if (!g->pinned || !g->standby_cpu_set)
+		why = "a duplex guest needs 'cpus' (the primary's) and 'standby-cpus'";
+	else if (g->vcpus != 1 || g->cpus[0] == g->standby_cpu)
+		why = "a duplex guest has one vCPU, and its standby another pCPU";
+	else if (g->standby_hot && (g->disk || (g->devices & CONFIG_DEV_PC)))
+		why = "a hot standby cannot yet checkpoint the PC platform or a disk";
+	else if (p->cpu_count && g->standby_cpu >= p->cpu_count)
+		why = "'standby-cpus' names a pCPU this machine does not have";
+	if (why) {
+		cfg_error_at(p, line, "guest '%s': %s", g->name, why);
+		p->cur_bad = true;
+	}
+}
+
 /* Close the current section: keep the guest or say it was dropped. */
 static void cfg_end_section(struct cfg_parser *p)
 {
@@ -290,6 +330,7 @@ static void cfg_end_section(struct cfg_parser *p)
 	}
 	cfg_check_placement(p);
 	cfg_check_instances(p);
+	cfg_check_redundancy(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */
 	if (!p->cur_bad)
 		cfg_check_memory(p);
@@ -362,6 +403,8 @@ static void cfg_section(struct cfg_parser *p, struct cfg_span l)
 	p->cur.weight = CONFIG_WEIGHT_DEFAULT;
 	p->cur.devices = CONFIG_DEV_DEFAULT;
 	p->cur.instances = 1;
+	p->cur.standby_hot = true;
+	p->cur.epoch_ms = CONFIG_EPOCH_MS_DEFAULT;
 	p->cur_bad = false;
 	p->cur_keys = 0;
 	p->cur_bad_keys = 0;

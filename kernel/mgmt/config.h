@@ -46,6 +46,15 @@
  *                             (cpus, weight and cap are a guest's first values: the
  *                             console's `set` changes them at run time, and a restart
  *                             keeps what set gave)
+ *   redundancy = none|duplex  default none. duplex: a primary on 'cpus' (one pCPU) and a
+ *                             standby on 'standby-cpus' (kernel/ha/duplex.h); memory is
+ *                             charged twice. (dual and tmr are not built yet.)
+ *   standby = hot|cold        duplex: hot (checkpointed every epoch; one vCPU, no pc,
+ *                             no disk) or cold (booted from the image on failure); default hot
+ *   standby-cpus = N          duplex: the standby's pCPU
+ *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
+ *   watchdog-ms = N           duplex: fail the primary after N ms (10..60000) without a
+ *                             heartbeat hypercall; default 0: no watchdog
  *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
  *
@@ -77,6 +86,9 @@
 #define CONFIG_WEIGHT_DEFAULT	 100
 #define CONFIG_WEIGHT_MAX	 1000
 #define CONFIG_INSTANCES_MAX	 64
+#define CONFIG_EPOCH_MS_DEFAULT	 20
+#define CONFIG_REDUNDANCY_NONE	 0
+#define CONFIG_REDUNDANCY_DUPLEX 1
 /* "-64": what an instance number adds to its config guest's name. */
 #define CONFIG_INSTANCE_SUFFIX_MAX 3
 /* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
@@ -118,7 +130,19 @@ struct config_guest {
 	uint32_t cap_percent; /* 1..100 of one pCPU per vCPU; 0: no cap */
 	uint32_t devices;     /* CONFIG_DEV_* bits */
 	uint32_t instances;   /* 1..CONFIG_INSTANCES_MAX: > 1 makes NAME-1 .. NAME-N */
+	/* Redundancy: CONFIG_REDUNDANCY_*; a duplex's standby (hot or cold) and its pCPU. */
+	uint32_t redundancy;
+	bool standby_hot, standby_cpu_set;
+	uint32_t standby_cpu;
+	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
 };
+
+/* Host RAM the guest's config asks for: each instance's, twice for a duplex pair. */
+static inline uint64_t config_guest_footprint(const struct config_guest *g)
+{
+	return guest_ram_footprint(g->mem_size) * g->instances *
+	       (g->redundancy == CONFIG_REDUNDANCY_DUPLEX ? 2 : 1);
+}
 
 struct config {
 	uint32_t guest_count;

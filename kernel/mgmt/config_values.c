@@ -422,6 +422,24 @@ static int cfg_parse_cpus(struct cfg_parser *p, struct cfg_span v)
 	return 0;
 }
 
+static int cfg_parse_redundancy(struct cfg_parser *p, struct cfg_span v)
+{
+	char q[CFG_QUOTE_MAX + 4];
+	if (cfg_span_is(v, "none")) {
+		p->cur.redundancy = CONFIG_REDUNDANCY_NONE;
+		return 0;
+	}
+	if (cfg_span_is(v, "duplex")) {
+		p->cur.redundancy = CONFIG_REDUNDANCY_DUPLEX;
+		return 0;
+	}
+	if (cfg_span_is(v, "dual") || cfg_span_is(v, "tmr"))
+		cfg_error(p, "redundancy '%s' is not built yet (none or duplex)", cfg_quote(v, q));
+	else
+		cfg_error(p, "bad redundancy '%s' (expected none or duplex)", cfg_quote(v, q));
+	return -EINVAL;
+}
+
 int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 {
 	char q[CFG_QUOTE_MAX + 4];
@@ -479,11 +497,34 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 	case CFG_KEY_INSTANCES:
 		return cfg_parse_range(p, "instance count", v, 1, CONFIG_INSTANCES_MAX,
 				       &p->cur.instances);
+	case CFG_KEY_REDUNDANCY:
+		return cfg_parse_redundancy(p, v);
+	case CFG_KEY_STANDBY:
+		if (cfg_span_is(v, "hot"))
+			p->cur.standby_hot = true;
+		else if (cfg_span_is(v, "cold"))
+			p->cur.standby_hot = false;
+		else
+			break;
+		return 0;
+	case CFG_KEY_STANDBY_CPUS:
+		p->cur.standby_cpu_set = true;
+		return cfg_parse_range(p, "standby pCPU", v, 1, CONFIG_PCPU_MAX, &p->cur.standby_cpu);
+	case CFG_KEY_EPOCH_MS:
+		return cfg_parse_range(p, "epoch length (ms)", v, 1, 1000, &p->cur.epoch_ms);
+	case CFG_KEY_WATCHDOG_MS:
+		if (cfg_span_is(v, "0")) {
+			p->cur.watchdog_ms = 0;
+			return 0;
+		}
+		return cfg_parse_range(p, "watchdog (ms)", v, 10, 60000, &p->cur.watchdog_ms);
 	case CFG_KEY_COUNT:
 		break;
 	}
 	if (key == CFG_KEY_MODE)
 		cfg_error(p, "bad mode '%s' (expected real, prot32 or long64)", cfg_quote(v, q));
+	else if (key == CFG_KEY_STANDBY)
+		cfg_error(p, "bad standby '%s' (expected hot or cold)", cfg_quote(v, q));
 	else
 		cfg_error(p, "bad autostart value '%s' (expected yes or no)", cfg_quote(v, q));
 	return -EINVAL;

@@ -42,6 +42,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/core/test_exit.h"
 #include "kernel/guest/virt.h"
+#include "kernel/ha/duplex.h"
 
 #define CONFIG_MODULE	 "shoji.cfg"
 #define ACPI_TABLES_GPA	 0xe0000ULL /* the BIOS area up to 1 MiB, reserved in e820 */
@@ -310,7 +311,8 @@ static int teardown_guest(struct guest *g, unsigned placed)
  * Build `name`, instance `instance` (0: a plain guest) of config guest cg;
  * NULL on failure, with everything built so far given back.
  */
-static struct guest *build_guest(const struct config_guest *cg, const char *name, unsigned instance)
+static struct guest *build_guest(const struct config_guest *cg, const char *name, unsigned instance,
+				 bool standby)
 {
 	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
 			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0) |
@@ -333,7 +335,7 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 	g->config = cg;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];
-		int pinned = cg->pinned ? (int)cg->cpus[i] : -1;
+		int pinned = standby ? (int)cg->standby_cpu : cg->pinned ? (int)cg->cpus[i] : -1;
 		int cpu = sched_place(&v->se, pinned, cg->weight, cg->cap_percent);
 		if (cpu < 0) {
 			log_err("guest %s: no CPU for vCPU %u (%d)", g->name, i, cpu);
@@ -347,7 +349,7 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 			goto fail;
 		}
 		log_info("guest %s: vCPU %u on CPU %d (%s)", g->name, i, cpu,
-			 cg->pinned ? "pinned" : "shared");
+			 pinned >= 0 ? "pinned" : "shared");
 	}
 	if (load_guest(g))
 		goto fail;
@@ -382,8 +384,44 @@ static unsigned instance_number(const struct guest *g)
 
 static void start_guest(struct guest *g)
 {
+	if (g->ha) {
+		int err = duplex_start(g);
+		if (err)
+			log_err("guest %s: its duplex pair did not start (%d)", g->name, err);
+		return;
+	}
 	g->vcpus_started = 1;
 	guest_start(g);
+}
+
+/*
+ * A duplex guest: its primary as built above, and a standby built the same
+ * way on the standby's pCPU (not started), paired in kernel/ha. The standby
+ * goes in the table right after it. False if the pair could not be made
+ * (the primary is then torn down).
+ */
+static bool add_duplex_standby(const struct config_guest *cg, struct guest *active)
+{
+	char name[GUEST_NAME_MAX];
+	snprintf(name, sizeof(name), "%s~", cg->name); /* renamed by duplex_create */
+	struct guest *standby = guest_count + 1 < GUESTS_MAX ? build_guest(cg, name, 0, true) : NULL;
+	struct duplex_params params = {
+	    .hot = cg->standby_hot,
+	    .epoch_ms = cg->epoch_ms,
+	    .watchdog_ms = cg->watchdog_ms,
+	    .reload = load_guest,
+	};
+	int err = standby ? duplex_create(active, standby, &params) : -ENOSPC;
+	if (err) {
+		log_err("guest %s: no standby (%d): not started", cg->name, err);
+		if (standby)
+			teardown_guest(standby, standby->vcpu_count);
+		teardown_guest(active, active->vcpu_count);
+		return false;
+	}
+	guests[guest_count++] = active;
+	guests[guest_count++] = standby;
+	return true;
 }
 
 /* Isolation check: the next guest in config order, framed by fingerprints. */
@@ -408,6 +446,8 @@ static void sequential_step(void)
 
 static bool all_done(void)
 {
+	if (duplex_busy())
+		return false;
 	if (sequential && sequential_current < (int)guest_count)
 		return false;
 	for (unsigned i = 0; i < guest_count; i++)
@@ -619,7 +659,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 		if (!err && guests_find(iname))
 			err = -EEXIST;
 		if (!err) {
-			g = build_guest(cg, iname, number);
+			g = build_guest(cg, iname, number, false);
 			err = g ? 0 : -EIO; /* why is logged */
 		}
 		if (err) {
@@ -639,6 +679,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 static void housekeeping(void)
 {
 	mgmt_poll();
+	duplex_poll();
 	reap_scaled_in();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
@@ -685,14 +726,16 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
 		if (!cfg.guests[i].pinned)
 			continue;
-		pinned[i] = build_guest(&cfg.guests[i], cfg.guests[i].name, 0);
+		pinned[i] = build_guest(&cfg.guests[i], cfg.guests[i].name, 0, false);
 		if (!pinned[i])
 			failed_count++;
 	}
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
 		const struct config_guest *cg = &cfg.guests[i];
 		if (cg->pinned) {
-			if (pinned[i])
+			if (pinned[i] && cg->redundancy == CONFIG_REDUNDANCY_DUPLEX)
+				failed_count += !add_duplex_standby(cg, pinned[i]);
+			else if (pinned[i])
 				guests[guest_count++] = pinned[i];
 			continue;
 		}
@@ -707,7 +750,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 				log_err("guest %s: instance %u: its name is taken or too long",
 					cg->name, k);
 			else
-				g = build_guest(cg, name, number);
+				g = build_guest(cg, name, number, false);
 			if (g)
 				guests[guest_count++] = g;
 			else

@@ -15,6 +15,7 @@
 #include "drivers/uart16550.h"
 #include "kernel/guest/exit_stats.h"
 #include "kernel/guest/guest.h"
+#include "kernel/ha/duplex.h"
 #include "kernel/mgmt/guests.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pcpu.h"
@@ -71,6 +72,11 @@ static int op_list(void *ctx)
 		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB", g->name, state_name(g),
 			 g->vcpu_count, g->vcpu_count > 1 ? "s" : "",
 			 (unsigned long long)(g->mem_size / SZ_1M));
+		if (g->ha) {
+			char line[256];
+			duplex_describe(g, line, sizeof(line));
+			log_info("mgmt: %-12s %s", "", line);
+		}
 	}
 	return 0;
 }
@@ -123,6 +129,11 @@ static int op_info(void *ctx, const char *name)
 		 (g->device_mask & GUEST_DEV_UART) ? " uart" : "",
 		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
 	print_settings(g);
+	if (g->ha) {
+		char line[256];
+		duplex_describe(g, line, sizeof(line));
+		log_info("mgmt: guest %s: %s", g->name, line);
+	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct vcpu *v = &g->vcpus[i];
 		uint64_t exits = 0;
@@ -321,6 +332,18 @@ static bool watch_held(void)
 	return false;
 }
 
+static int op_fail(void *ctx, const char *name, const char *kind)
+{
+	struct guest *g = guests_find(name);
+	return g ? duplex_fail(g, kind) : -ENOENT;
+}
+
+static int op_failover(void *ctx, const char *name)
+{
+	struct guest *g = guests_find(name);
+	return g ? duplex_failover(g) : -ENOENT;
+}
+
 static int op_scale(void *ctx, const char *name, uint32_t count)
 {
 	char reply[96] = "";
@@ -360,6 +383,8 @@ static const struct shell_ops ops = {
     .type = op_type,
     .wait_for = op_wait_for,
     .scale = op_scale,
+    .fail = op_fail,
+    .failover = op_failover,
     .set = op_set,
 };
 

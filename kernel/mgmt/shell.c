@@ -56,6 +56,8 @@ enum shell_cmd_id {
 	SHELL_CMD_HELP,
 	SHELL_CMD_SCALE,
 	SHELL_CMD_SET,
+	SHELL_CMD_FAIL,
+	SHELL_CMD_FAILOVER,
 };
 
 struct shell_cmd {
@@ -89,6 +91,10 @@ static const struct shell_cmd shell_cmds[] = {
      "send a line to a guest's serial port"},
     {"waitfor", SHELL_CMD_WAITFOR, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
      "wait until a guest prints a line with text (scripts)"},
+    {"fail", SHELL_CMD_FAIL, SHELL_ARG_GUEST_TEXT, " <guest> crash|hang",
+     "inject a failure into a duplex guest's primary"},
+    {"failover", SHELL_CMD_FAILOVER, SHELL_ARG_GUEST, " <guest>",
+     "switch a duplex guest over to its standby (planned)"},
     {"help", SHELL_CMD_HELP, SHELL_ARG_NONE, "", "this list"},
 };
 
@@ -111,6 +117,9 @@ static const struct {
     {"type", -EAGAIN, "still sending the previous line"},
     {"type", -EINVAL, "not running"},
     {"waitfor", -EINVAL, "not running"},
+    {"fail", -EINVAL, "unknown failure (crash, or hang with a watchdog)"},
+    {"fail", -ENOENT, "no such duplex guest"},
+    {"failover", -ENOENT, "no such duplex guest"},
     {NULL, -EBUSY, "already running"},
     {NULL, -EALREADY, "already in that state"},
     {NULL, -EINVAL, "not possible in the guest's present state"},
@@ -489,6 +498,11 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 		return ops->type ? ops->type(ctx, arg, text) : -ENOSYS;
 	case SHELL_CMD_WAITFOR:
 		return ops->wait_for ? ops->wait_for(ctx, arg, text) : -ENOSYS;
+	case SHELL_CMD_FAIL:
+		return ops->fail ? ops->fail(ctx, arg, text) : -ENOSYS;
+	case SHELL_CMD_FAILOVER:
+		guest_op = ops->failover;
+		break;
 	case SHELL_CMD_INFO:
 		guest_op = ops->info;
 		break;

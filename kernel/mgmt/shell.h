@@ -98,6 +98,9 @@ struct shell_ops {
 	 * empty on entry); the shell prints it instead of the errno's wording.
 	 */
 	int (*set)(void *ctx, const char *guest, const struct shell_settings *s, char *why);
+	/* Duplex guests: inject a failure (@kind "crash" or "hang"), or switch over as planned. */
+	int (*fail)(void *ctx, const char *guest, const char *kind);
+	int (*failover)(void *ctx, const char *guest);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

@@ -137,3 +137,36 @@ int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
 	}
 	return 0;
 }
+
+struct standard_state {
+	uint32_t device_mask;
+	uint8_t uart[VUART_STATE_BYTES];
+};
+_Static_assert(sizeof(struct standard_state) <= VDEV_STATE_MAX, "VDEV_STATE_MAX too small");
+
+int vdev_standard_save(struct guest *g, void *buf, size_t cap)
+{
+	struct standard_devices *devs = g->devices;
+	if (!devs || (g->device_mask & GUEST_DEV_PC))
+		return -ENOTSUP;
+	if (cap < sizeof(struct standard_state))
+		return -ENOSPC;
+	struct standard_state *st = buf;
+	memset(st, 0, sizeof(*st));
+	st->device_mask = g->device_mask;
+	if (g->device_mask & GUEST_DEV_UART)
+		vuart_state_save(&devs->uart, st->uart);
+	return sizeof(*st);
+}
+
+int vdev_standard_load(struct guest *g, const void *buf, size_t len)
+{
+	struct standard_devices *devs = g->devices;
+	const struct standard_state *st = buf;
+	if (!devs || len != sizeof(*st) || st->device_mask != g->device_mask ||
+	    (g->device_mask & GUEST_DEV_PC))
+		return -EINVAL;
+	if (g->device_mask & GUEST_DEV_UART)
+		vuart_state_load(&devs->uart, st->uart);
+	return 0;
+}

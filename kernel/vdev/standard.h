@@ -46,4 +46,15 @@ int vdev_attach_disk(struct guest *g, uint8_t *image, uint64_t size);
  */
 int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg);
 
+/*
+ * The standard devices' state as a blob, for checkpoints (kernel/ha): the
+ * UART's registers, FIFO and partial line (the debug-exit port has none).
+ * Save: its size, -ENOSPC, or -ENOTSUP for a guest with the PC platform
+ * (its chips are not checkpointed yet). Load into a guest with the same
+ * devices: 0 or -EINVAL. Both under g->dev_lock or with g stopped.
+ */
+#define VDEV_STATE_MAX 1024
+int vdev_standard_save(struct guest *g, void *buf, size_t cap);
+int vdev_standard_load(struct guest *g, const void *buf, size_t len);
+
 #endif

@@ -383,3 +383,13 @@ void vuart_flush(struct vuart *u)
 	if (u->line_len)
 		vuart_line_emit(u);
 }
+
+void vuart_state_save(const struct vuart *u, void *buf)
+{
+	memcpy(buf, &u->ier, VUART_STATE_BYTES);
+}
+
+void vuart_state_load(struct vuart *u, const void *buf)
+{
+	memcpy(&u->ier, buf, VUART_STATE_BYTES);
+}

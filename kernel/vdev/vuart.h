@@ -10,6 +10,8 @@
 #ifndef SHOJI_KERNEL_VDEV_VUART_H
 #define SHOJI_KERNEL_VDEV_VUART_H
 
+#include <stddef.h>
+
 #include "kernel/core/types.h"
 #include "kernel/guest/vdev.h"
 
@@ -129,5 +131,13 @@ bool vuart_irq_line(const struct vuart *u);
 
 /* Hand a partial console line (output not ended by '\n') to the guest console. */
 void vuart_flush(struct vuart *u);
+
+/*
+ * The chip's state (registers, RX FIFO, the partial console line) without
+ * its wiring, for checkpoints: VUART_STATE_BYTES copied out and back in.
+ */
+#define VUART_STATE_BYTES (offsetof(struct vuart, line_change) - offsetof(struct vuart, ier))
+void vuart_state_save(const struct vuart *u, void *buf);
+void vuart_state_load(struct vuart *u, const void *buf);
 
 #endif

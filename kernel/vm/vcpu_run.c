@@ -21,6 +21,7 @@
 #include "kernel/guest/guest.h"
 #include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
+#include "kernel/vm/vcpu_snapshot.h"
 
 /* Whose FPU registers each CPU holds: switched only when another vCPU runs there. */
 static struct vcpu *fpu_owner[MAX_CPUS];
@@ -236,6 +237,17 @@ static bool start_from_sipi(struct vcpu *v)
 	return !err;
 }
 
+/* A checkpoint's state waits for v (kernel/ha's failover): load it now, v loaded here. */
+static bool load_restore(struct vcpu *v)
+{
+	int err = vcpu_snapshot_load(v, v->restore, v->restore_len);
+	v->restore = NULL;
+	if (err)
+		guest_stop(v->guest, GUEST_CRASHED, -1, "vCPU %u: checkpoint state refused (%d)",
+			   v->id, err);
+	return !err;
+}
+
 void vcpu_run_entity(struct sched_entity *se)
 {
 	struct vcpu *v = vcpu_of(se);
@@ -253,8 +265,13 @@ void vcpu_run_entity(struct sched_entity *se)
 	virt->vcpu_load(v);
 	uint64_t start = rdtsc();
 	se->run_since = start;
-	if (!v->sipi_pending || start_from_sipi(v))
-		run_inner(v, sched_run_deadline(se, start));
+	bool ready = (!v->restore || load_restore(v)) && (!v->sipi_pending || start_from_sipi(v));
+	if (ready)
+		run_inner(v, earlier(sched_run_deadline(se, start), g->epoch_deadline));
+	/* The epoch ended: the checkpoint, at this exit, with v's state still loaded. */
+	if (ready && g->epoch_hook && g->epoch_deadline && rdtsc() >= g->epoch_deadline &&
+	    g->state == GUEST_RUNNING)
+		g->epoch_hook(v);
 	arm_timer(v, 0);
 	virt->vcpu_put(v);
 	if (g->state != GUEST_RUNNING) {

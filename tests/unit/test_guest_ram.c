@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/guest/guest_ram.c */
+/* unit-test-sources: kernel/guest/guest_ram.c kernel/guest/guest_dirty.c */
 /*
  * Lazily zeroed guest RAM over a host buffer full of "previous owner" bytes:
  * what guest_ram_ptr, guest_ram_populate and guest_ram_fault zero (exactly

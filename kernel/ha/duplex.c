@@ -1,0 +1,494 @@
+/* Duplex pairs: checkpoints, output commit and failover (see duplex.h). */
+#include "kernel/ha/duplex.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/tsc.h"
+#include "kernel/core/log.h"
+#include "kernel/guest/guest.h"
+#include "kernel/guest/guest_dirty.h"
+#include "kernel/ha/repl_stream.h"
+#include "kernel/sched/sched.h"
+#include "kernel/vdev/standard.h"
+#include "kernel/vm/vcpu_snapshot.h"
+
+#define DUPLEX_MAX	   8
+#define HELD_BYTES	   (32 * 1024) /* an epoch's console lines; more ends the epoch early */
+#define HELD_SOFT	   (HELD_BYTES - 8 * 1024)
+#define HELD_LINE_MAX	   256
+#define STANDBY_SUFFIX	   "-standby"
+
+struct checkpoint_state {
+	uint8_t vcpu[VCPU_SNAPSHOT_MAX];
+	uint32_t vcpu_len;
+	uint8_t devices[VDEV_STATE_MAX];
+	uint32_t devices_len;
+};
+
+struct duplex {
+	char name[GUEST_NAME_MAX];
+	struct guest *active, *standby;
+	struct duplex_params params;
+	uint64_t epoch_tsc, watchdog_tsc;
+	struct spinlock lock; /* a checkpoint against a failover */
+
+	/* Sender side (the active replica's CPU, at its epoch's end). */
+	struct repl_writer *writer;
+	uint64_t epoch;
+	bool full_copy; /* the standby is new: send every page */
+	uint8_t blob[VCPU_SNAPSHOT_MAX];
+
+	/* Receiver side: the standby's image and the last committed state. */
+	struct repl_reader reader;
+	struct checkpoint_state pending, committed;
+	uint64_t committed_epoch;
+	bool have_committed;
+
+	/* Output commit: this epoch's console lines, NUL-separated. */
+	char held[HELD_BYTES];
+	size_t held_len;
+	unsigned held_lines;
+
+	/* Failure handling (flags set anywhere, acted on by duplex_poll on CPU 0). */
+	volatile bool down, planned, failing;
+	uint64_t down_tsc;
+
+	/* Figures. */
+	uint64_t checkpoints, pages_total, pages_last, pause_last, pause_max, pause_total;
+	uint64_t dropped_lines;
+	unsigned failovers;
+	uint64_t last_failover_us;
+	char last_failover[96];
+};
+
+static struct duplex *pairs[DUPLEX_MAX];
+static unsigned pair_count;
+
+static uint64_t tsc_to_us(uint64_t ticks)
+{
+	uint64_t hz = tsc_hz();
+	return hz ? ticks / (hz / 1000000 ? hz / 1000000 : 1) : 0;
+}
+
+/* ---- receiver: the standby's image ---- */
+
+static int recv_begin(void *ctx, uint64_t epoch)
+{
+	struct duplex *d = ctx;
+	d->pending.vcpu_len = d->pending.devices_len = 0;
+	return 0;
+}
+
+static int recv_page(void *ctx, gpa_t gpa, const void *data)
+{
+	struct duplex *d = ctx;
+	void *dst = guest_ram_ptr(d->standby, gpa, REPL_PAGE_BYTES);
+	if (!dst)
+		return -EINVAL;
+	memcpy(dst, data, REPL_PAGE_BYTES);
+	return 0;
+}
+
+static int recv_blob(void *ctx, enum repl_type type, uint64_t arg, const void *data, uint32_t len)
+{
+	struct duplex *d = ctx;
+	if (type == REPL_VCPU && arg == 0 && len <= sizeof(d->pending.vcpu) &&
+	    !vcpu_snapshot_check(data, len)) {
+		memcpy(d->pending.vcpu, data, len);
+		d->pending.vcpu_len = len;
+		return 0;
+	}
+	if (type == REPL_DEVICES && len <= sizeof(d->pending.devices)) {
+		memcpy(d->pending.devices, data, len);
+		d->pending.devices_len = len;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int recv_commit(void *ctx, uint64_t epoch)
+{
+	struct duplex *d = ctx;
+	if (!d->pending.vcpu_len || !d->pending.devices_len)
+		return -EINVAL; /* a checkpoint without its state is no checkpoint */
+	d->committed = d->pending;
+	d->committed_epoch = epoch;
+	d->have_committed = true;
+	return 0;
+}
+
+static const struct repl_reader_ops recv_ops = {
+    .begin = recv_begin,
+    .page = recv_page,
+    .blob = recv_blob,
+    .commit = recv_commit,
+};
+
+/* The in-machine transport: the writer's chunks go straight to the reader. */
+static int loopback_write(void *ctx, const void *bytes, size_t len)
+{
+	struct duplex *d = ctx;
+	return repl_reader_feed(&d->reader, bytes, len);
+}
+
+/* ---- sender: the checkpoint, on the active replica's CPU ---- */
+
+static int send_page(void *ctx, gpa_t gpa, const void *page)
+{
+	struct duplex *d = ctx;
+	d->pages_last++;
+	return repl_put(d->writer, REPL_PAGE, gpa, page, REPL_PAGE_BYTES);
+}
+
+static int skip_page(void *ctx, gpa_t gpa, const void *page)
+{
+	return 0; /* a full copy follows */
+}
+
+static void release_held(struct duplex *d, struct guest *g)
+{
+	for (size_t at = 0; at < d->held_len; at += strlen(d->held + at) + 1)
+		guest_console_emit(g, d->name, d->held + at);
+	d->held_len = 0;
+	d->held_lines = 0;
+}
+
+static int take_checkpoint(struct duplex *d, struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	d->pages_last = 0;
+	int err = repl_begin(d->writer, ++d->epoch);
+	if (!err)
+		err = guest_dirty_collect(g, d->full_copy ? skip_page : send_page, d);
+	if (!err && d->full_copy)
+		err = guest_dirty_each_page(g, send_page, d);
+	int n = err ? err : vcpu_snapshot_take(v, d->blob, sizeof(d->blob));
+	if (n >= 0)
+		err = repl_put(d->writer, REPL_VCPU, v->id, d->blob, n);
+	else
+		err = n;
+	if (!err) {
+		spin_lock(&g->dev_lock);
+		n = vdev_standard_save(g, d->blob, sizeof(d->blob));
+		spin_unlock(&g->dev_lock);
+		err = n >= 0 ? repl_put(d->writer, REPL_DEVICES, 0, d->blob, n) : n;
+	}
+	if (!err)
+		err = repl_commit(d->writer);
+	return err;
+}
+
+static void epoch_end(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	struct duplex *d = g->ha;
+	uint64_t start = rdtsc();
+	spin_lock(&d->lock);
+	if (d->active != g || d->down) {
+		spin_unlock(&d->lock);
+		return;
+	}
+	int err = take_checkpoint(d, v);
+	if (err) {
+		/* The standby keeps its last good checkpoint; the next one starts over whole. */
+		log_err("duplex %s: checkpoint %llu failed (%d%s%s): the next one is a full copy",
+			d->name, (unsigned long long)d->epoch, err, d->reader.error[0] ? ": " : "",
+			d->reader.error);
+		repl_writer_init(d->writer, (struct repl_sink){loopback_write, d});
+		repl_reader_init(&d->reader, &recv_ops, d);
+		d->full_copy = true;
+	} else {
+		d->full_copy = false;
+		d->checkpoints++;
+		d->pages_total += d->pages_last;
+	}
+	/* Committed (or not, and then the output must not wait forever): release it. */
+	release_held(d, g);
+	uint64_t pause = rdtsc() - start;
+	d->pause_last = pause;
+	d->pause_total += pause;
+	if (pause > d->pause_max)
+		d->pause_max = pause;
+	g->epoch_deadline = rdtsc() + d->epoch_tsc;
+	bool planned = d->planned;
+	spin_unlock(&d->lock);
+	if (planned)
+		guest_stop(g, GUEST_EXITED, 0, "planned switch-over to its standby");
+}
+
+static void hold_line(struct guest *g, const char *line)
+{
+	struct duplex *d = g->ha;
+	size_t len = strnlen(line, HELD_LINE_MAX - 1);
+	if (d->held_len + len + 1 > sizeof(d->held)) {
+		/* Cannot happen with HELD_SOFT below (one exit prints at most 4 KiB); say so if it does. */
+		spin_lock(&d->lock);
+		release_held(d, g);
+		spin_unlock(&d->lock);
+		log_err("duplex %s: an epoch's output outgrew %u bytes; released before its "
+			"checkpoint", d->name, HELD_BYTES);
+	}
+	memcpy(d->held + d->held_len, line, len);
+	d->held[d->held_len + len] = '\0';
+	d->held_len += len + 1;
+	d->held_lines++;
+	/* Much output: end the epoch at this exit rather than hold more. */
+	if (d->held_len > HELD_SOFT) {
+		g->epoch_deadline = 1;
+		*sched_work_flag() = true;
+	}
+}
+
+/* ---- roles ---- */
+
+static void set_names(struct duplex *d)
+{
+	snprintf(d->active->name, GUEST_NAME_MAX, "%s", d->name);
+	snprintf(d->standby->name, GUEST_NAME_MAX, "%s%s", d->name, STANDBY_SUFFIX);
+}
+
+/* Make g the replica that runs: its output held and checkpointed (hot). */
+static int arm_active(struct duplex *d, struct guest *g)
+{
+	if (!d->params.hot)
+		return 0;
+	int err = guest_dirty_start(g);
+	if (err)
+		return err;
+	d->full_copy = true;
+	d->held_len = d->held_lines = 0;
+	repl_writer_init(d->writer, (struct repl_sink){loopback_write, d});
+	repl_reader_init(&d->reader, &recv_ops, d);
+	g->console_hold = hold_line;
+	g->epoch_hook = epoch_end;
+	g->epoch_deadline = rdtsc() + d->epoch_tsc;
+	return 0;
+}
+
+static void disarm(struct guest *g)
+{
+	g->epoch_deadline = 0;
+	g->epoch_hook = NULL;
+	g->console_hold = NULL;
+	guest_dirty_stop(g);
+}
+
+static struct duplex *pair_of(const struct guest *g)
+{
+	for (unsigned i = 0; i < pair_count; i++)
+		if (pairs[i]->active == g || pairs[i]->standby == g)
+			return pairs[i];
+	return NULL;
+}
+
+static void on_stopped(struct guest *g)
+{
+	struct duplex *d = pair_of(g);
+	if (d && d->active == g) {
+		d->down_tsc = rdtsc();
+		__atomic_store_n(&d->down, true, __ATOMIC_RELEASE);
+	}
+}
+
+int duplex_create(struct guest *active, struct guest *standby, const struct duplex_params *p)
+{
+	if (pair_count == DUPLEX_MAX)
+		return -ENOSPC;
+	if (p->hot && (active->vcpu_count != 1 || standby->vcpu_count != 1))
+		return -EINVAL;
+	struct duplex *d = calloc(1, sizeof(*d));
+	if (d && p->hot)
+		d->writer = malloc(sizeof(*d->writer));
+	if (!d || (p->hot && !d->writer)) {
+		if (d)
+			free(d->writer);
+		free(d);
+		return -ENOMEM;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", active->name);
+	d->active = active;
+	d->standby = standby;
+	d->params = *p;
+	d->epoch_tsc = tsc_hz() / 1000 * p->epoch_ms;
+	d->watchdog_tsc = tsc_hz() / 1000 * p->watchdog_ms;
+	active->ha = standby->ha = d;
+	set_names(d);
+	pairs[pair_count++] = d;
+	guest_on_stopped(on_stopped);
+	log_info("duplex %s: %s standby on CPU %u, primary on CPU %u%s", d->name,
+		 p->hot ? "hot" : "cold", standby->vcpus[0].se.cpu, active->vcpus[0].se.cpu,
+		 p->hot ? "" : " (booted from the image on failure)");
+	if (p->hot)
+		log_info("duplex %s: epochs of %u ms, dirty pages by %s, watchdog %u ms", d->name,
+			 p->epoch_ms, guest_dirty_method(), p->watchdog_ms);
+	return 0;
+}
+
+int duplex_start(struct guest *g)
+{
+	struct duplex *d = pair_of(g);
+	if (!d || d->active != g)
+		return -ENOENT;
+	int err = arm_active(d, g);
+	if (err)
+		return err;
+	g->heartbeat_tsc = rdtsc();
+	g->vcpus_started = 1;
+	guest_start(g);
+	return 0;
+}
+
+/* The active replica is down for good: the standby takes over (CPU 0). */
+static void fail_over(struct duplex *d)
+{
+	struct guest *failed = d->active, *next = d->standby;
+	uint64_t start = rdtsc();
+	spin_lock(&d->lock);
+	unsigned dropped = d->held_lines;
+	d->held_len = d->held_lines = 0;
+	d->dropped_lines += dropped;
+	bool resumed = d->params.hot && d->have_committed;
+	uint64_t epoch = d->committed_epoch;
+	int err = 0;
+	if (resumed) {
+		err = vdev_standard_load(next, d->committed.devices, d->committed.devices_len);
+		next->vcpus[0].restore = d->committed.vcpu;
+		next->vcpus[0].restore_len = d->committed.vcpu_len;
+	}
+	snprintf(d->last_failover, sizeof(d->last_failover), "%s", failed->stop_reason);
+	disarm(failed);
+	d->active = next;
+	d->standby = failed;
+	set_names(d);
+	d->have_committed = false;
+	if (!err)
+		err = arm_active(d, next);
+	spin_unlock(&d->lock);
+	if (err) {
+		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
+		return;
+	}
+	next->heartbeat_tsc = rdtsc();
+	next->vcpus_started = 1;
+	guest_start(next);
+	d->failovers++;
+	d->last_failover_us = tsc_to_us(rdtsc() - d->down_tsc);
+	if (resumed)
+		log_warn("duplex %s: failover %u: %s; the standby resumed from checkpoint %llu on "
+			 "CPU %u %llu us after the failure (%u held lines dropped, redone)",
+			 d->name, d->failovers, d->last_failover, (unsigned long long)epoch,
+			 next->vcpus[0].se.cpu, (unsigned long long)d->last_failover_us, dropped);
+	else
+		log_warn("duplex %s: failover %u: %s; the cold standby booted from the image on "
+			 "CPU %u %llu us after the failure",
+			 d->name, d->failovers, d->last_failover, next->vcpus[0].se.cpu,
+			 (unsigned long long)d->last_failover_us);
+	/* The failed replica becomes the standby: a full copy (hot) or a fresh build (cold). */
+	if (!d->params.hot && d->params.reload && d->params.reload(failed))
+		log_err("duplex %s: the failed replica could not be rebuilt as the standby",
+			d->name);
+	(void)start;
+}
+
+void duplex_poll(void)
+{
+	uint64_t now = rdtsc();
+	for (unsigned i = 0; i < pair_count; i++) {
+		struct duplex *d = pairs[i];
+		struct guest *g = d->active;
+		if (__atomic_load_n(&d->down, __ATOMIC_ACQUIRE)) {
+			d->down = false;
+			d->failing = false;
+			bool planned = d->planned;
+			d->planned = false;
+			if (g->state == GUEST_CRASHED || planned)
+				fail_over(d);
+			else
+				log_info("duplex %s: the guest exited (%s); its pair stops", d->name,
+					 g->stop_reason);
+			continue;
+		}
+		if (d->watchdog_tsc && g->state == GUEST_RUNNING &&
+		    now - g->heartbeat_tsc > d->watchdog_tsc) {
+			guest_stop(g, GUEST_CRASHED, -1, "watchdog: no heartbeat for %u ms",
+				   d->params.watchdog_ms);
+			if (g->paused)
+				guest_set_paused(g, false); /* its vCPU must run to notice the stop */
+		}
+	}
+}
+
+bool duplex_busy(void)
+{
+	for (unsigned i = 0; i < pair_count; i++) {
+		const struct duplex *d = pairs[i];
+		if (d->down || d->planned || d->active->state == GUEST_CRASHED)
+			return true;
+	}
+	return false;
+}
+
+int duplex_fail(struct guest *g, const char *kind)
+{
+	struct duplex *d = pair_of(g);
+	if (!d)
+		return -ENOENT;
+	struct guest *a = d->active;
+	if (a->state != GUEST_RUNNING || d->down || d->failing)
+		return -EAGAIN;
+	if (!strcmp(kind, "crash")) {
+		d->failing = true;
+		guest_stop(a, GUEST_CRASHED, -1, "failure injected from the console (crash)");
+		return 0;
+	}
+	if (!strcmp(kind, "hang")) {
+		if (!d->watchdog_tsc)
+			return -EINVAL;
+		d->failing = true;
+		log_info("duplex %s: hang injected: the primary stops running, silently", d->name);
+		guest_set_paused(a, true);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int duplex_failover(struct guest *g)
+{
+	struct duplex *d = pair_of(g);
+	if (!d)
+		return -ENOENT;
+	if (d->active->state != GUEST_RUNNING || d->down || d->failing)
+		return -EAGAIN;
+	d->failing = true;
+	if (!d->params.hot) {
+		d->planned = true;
+		guest_stop(d->active, GUEST_EXITED, 0, "planned switch-over to its standby");
+		return 0;
+	}
+	d->planned = true; /* the next checkpoint stops it */
+	return 0;
+}
+
+void duplex_describe(const struct guest *g, char *buf, size_t size)
+{
+	const struct duplex *d = pair_of(g);
+	if (!d) {
+		snprintf(buf, size, "role=plain");
+		return;
+	}
+	uint64_t avg_pages = d->checkpoints ? d->pages_total / d->checkpoints : 0;
+	uint64_t avg_pause = d->checkpoints ? d->pause_total / d->checkpoints : 0;
+	snprintf(buf, size,
+		 "role=%s %s-standby epoch=%ums checkpoints=%llu pages/ckpt=%llu (last %llu) "
+		 "pause=%lluus (max %lluus) failovers=%u last-failover=%lluus%s%s",
+		 d->active == g ? "primary" : "standby", d->params.hot ? "hot" : "cold",
+		 d->params.epoch_ms, (unsigned long long)d->checkpoints,
+		 (unsigned long long)avg_pages, (unsigned long long)d->pages_last,
+		 (unsigned long long)tsc_to_us(avg_pause), (unsigned long long)tsc_to_us(d->pause_max),
+		 d->failovers, (unsigned long long)d->last_failover_us,
+		 d->last_failover[0] ? " reason=" : "", d->last_failover);
+}
