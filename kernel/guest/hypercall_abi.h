@@ -32,7 +32,7 @@
 #define HC_TIME_NS	 4 /* () -> nanoseconds since the hypervisor started */
 #define HC_SET_TIMER	 5 /* (ns from now or 0 to cancel, vector 32..255) -> 0: one-shot interrupt */
 #define HC_VCPU_START	 6 /* (vcpu id, rip, rsp) -> 0: start a secondary vCPU in vCPU 0's mode */
-#define HC_HEARTBEAT 7 /* () -> 0: the guest is alive (watchdog) */
+#define HC_HEARTBEAT	 7 /* () -> 0: the guest is alive (watchdog) */
 
 #define HC_CONSOLE_MAX 4096
 
