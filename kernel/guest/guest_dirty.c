@@ -8,8 +8,8 @@
 #include "kernel/guest/virt.h"
 #include "kernel/mm/directmap.h"
 
-#define BITS	   64
-#define PROTECTED  (GMAP_READ | GMAP_EXEC)
+#define BITS	  64
+#define PROTECTED (GMAP_READ | GMAP_EXEC)
 
 const char *guest_dirty_method(void)
 {

@@ -20,9 +20,9 @@ struct guest;
 
 /* Per guest while the log is on (g->dirty). */
 struct guest_dirty {
-	uint64_t *bits;	      /* one per 4 KiB page of RAM: written since the last collect */
-	uint64_t pages;	      /* RAM pages */
-	uint64_t marked;      /* pages set in bits now */
+	uint64_t *bits;	       /* one per 4 KiB page of RAM: written since the last collect */
+	uint64_t pages;	       /* RAM pages */
+	uint64_t marked;       /* pages set in bits now */
 	uint64_t write_faults; /* guest writes that found a page protected (all time) */
 };
 

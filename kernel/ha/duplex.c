@@ -16,11 +16,11 @@
 #include "kernel/vdev/standard.h"
 #include "kernel/vm/vcpu_snapshot.h"
 
-#define DUPLEX_MAX	   8
-#define HELD_BYTES	   (32 * 1024) /* an epoch's console lines; more ends the epoch early */
-#define HELD_SOFT	   (HELD_BYTES - 8 * 1024)
-#define HELD_LINE_MAX	   256
-#define STANDBY_SUFFIX	   "-standby"
+#define DUPLEX_MAX     8
+#define HELD_BYTES     (32 * 1024) /* an epoch's console lines; more ends the epoch early */
+#define HELD_SOFT      (HELD_BYTES - 8 * 1024)
+#define HELD_LINE_MAX  256
+#define STANDBY_SUFFIX "-standby"
 
 struct checkpoint_state {
 	uint8_t vcpu[VCPU_SNAPSHOT_MAX];
@@ -188,7 +188,8 @@ static void epoch_end(struct vcpu *v)
 	struct duplex *d = g->ha;
 	uint64_t start = rdtsc();
 	spin_lock(&d->lock);
-	if (d->active != g || d->down) {
+	/* A replica that failed meanwhile is not checkpointed: its state is the fault's. */
+	if (d->active != g || d->down || g->state != GUEST_RUNNING) {
 		spin_unlock(&d->lock);
 		return;
 	}
@@ -223,14 +224,23 @@ static void epoch_end(struct vcpu *v)
 static void hold_line(struct guest *g, const char *line)
 {
 	struct duplex *d = g->ha;
+	/*
+	 * A line that comes as the replica stops is the UART's partial line
+	 * flushed (vdev_stop_all), not output: the checkpoint holds that partial
+	 * line in the UART's state, and the standby finishes it.
+	 */
+	if (g->state != GUEST_RUNNING)
+		return;
 	size_t len = strnlen(line, HELD_LINE_MAX - 1);
 	if (d->held_len + len + 1 > sizeof(d->held)) {
-		/* Cannot happen with HELD_SOFT below (one exit prints at most 4 KiB); say so if it does. */
+		/* Cannot happen with HELD_SOFT below (one exit prints at most 4 KiB); say so if it
+		 * does. */
 		spin_lock(&d->lock);
 		release_held(d, g);
 		spin_unlock(&d->lock);
 		log_err("duplex %s: an epoch's output outgrew %u bytes; released before its "
-			"checkpoint", d->name, HELD_BYTES);
+			"checkpoint",
+			d->name, HELD_BYTES);
 	}
 	memcpy(d->held + d->held_len, line, len);
 	d->held[d->held_len + len] = '\0';
@@ -331,8 +341,10 @@ int duplex_create(struct guest *active, struct guest *standby, const struct dupl
 int duplex_start(struct guest *g)
 {
 	struct duplex *d = pair_of(g);
-	if (!d || d->active != g)
+	if (!d)
 		return -ENOENT;
+	if (d->active != g)
+		return 0; /* a standby starts only when it takes over */
 	int err = arm_active(d, g);
 	if (err)
 		return err;
@@ -394,6 +406,18 @@ static void fail_over(struct duplex *d)
 	(void)start;
 }
 
+/*
+ * Stop the active replica as failed, never in the middle of its checkpoint:
+ * stopping flushes its UART's partial line, which the checkpoint may be
+ * saving just then.
+ */
+static void stop_locked(struct duplex *d, struct guest *g, const char *why)
+{
+	spin_lock(&d->lock);
+	guest_stop(g, GUEST_CRASHED, -1, "%s", why);
+	spin_unlock(&d->lock);
+}
+
 void duplex_poll(void)
 {
 	uint64_t now = rdtsc();
@@ -408,16 +432,19 @@ void duplex_poll(void)
 			if (g->state == GUEST_CRASHED || planned)
 				fail_over(d);
 			else
-				log_info("duplex %s: the guest exited (%s); its pair stops", d->name,
-					 g->stop_reason);
+				log_info("duplex %s: the guest exited (%s); its pair stops",
+					 d->name, g->stop_reason);
 			continue;
 		}
 		if (d->watchdog_tsc && g->state == GUEST_RUNNING &&
 		    now - g->heartbeat_tsc > d->watchdog_tsc) {
-			guest_stop(g, GUEST_CRASHED, -1, "watchdog: no heartbeat for %u ms",
-				   d->params.watchdog_ms);
+			char why[48];
+			snprintf(why, sizeof(why), "watchdog: no heartbeat for %u ms",
+				 d->params.watchdog_ms);
+			stop_locked(d, g, why);
 			if (g->paused)
-				guest_set_paused(g, false); /* its vCPU must run to notice the stop */
+				guest_set_paused(g,
+						 false); /* its vCPU must run to notice the stop */
 		}
 	}
 }
@@ -442,7 +469,7 @@ int duplex_fail(struct guest *g, const char *kind)
 		return -EAGAIN;
 	if (!strcmp(kind, "crash")) {
 		d->failing = true;
-		guest_stop(a, GUEST_CRASHED, -1, "failure injected from the console (crash)");
+		stop_locked(d, a, "failure injected from the console (crash)");
 		return 0;
 	}
 	if (!strcmp(kind, "hang")) {
@@ -488,7 +515,8 @@ void duplex_describe(const struct guest *g, char *buf, size_t size)
 		 d->active == g ? "primary" : "standby", d->params.hot ? "hot" : "cold",
 		 d->params.epoch_ms, (unsigned long long)d->checkpoints,
 		 (unsigned long long)avg_pages, (unsigned long long)d->pages_last,
-		 (unsigned long long)tsc_to_us(avg_pause), (unsigned long long)tsc_to_us(d->pause_max),
-		 d->failovers, (unsigned long long)d->last_failover_us,
-		 d->last_failover[0] ? " reason=" : "", d->last_failover);
+		 (unsigned long long)tsc_to_us(avg_pause),
+		 (unsigned long long)tsc_to_us(d->pause_max), d->failovers,
+		 (unsigned long long)d->last_failover_us, d->last_failover[0] ? " reason=" : "",
+		 d->last_failover);
 }

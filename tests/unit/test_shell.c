@@ -277,6 +277,8 @@ static void test_help(void **state)
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
 	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
+	    "  fail <guest> <kind>    fail a duplex guest's primary (kind: crash, hang)\n"
+	    "  failover <guest>       switch a duplex guest over to its standby (planned)\n"
 	    "  help                   this list\n"
 	    "'#' starts a comment\n";
 

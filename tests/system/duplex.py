@@ -1,0 +1,107 @@
+"""Duplex redundancy (kernel/ha/duplex.h) with the counter guest (tests/guests/counter.c).
+
+Hot standby: FAILOVERS failures are injected into the primary at random points (a seeded
+generator; the seed is printed, DUPLEX_SEED overrides it), most as crashes, some as hangs
+the watchdog must notice, and one planned switch-over. Across all of them the guest's
+released stream must have no gap and no repeat, its checksums must continue, and its
+memory checks must hold (counter_check.py). Cold standby: a crash makes the standby boot
+from the image on its own pCPU.
+"""
+import os
+import random
+import re
+
+from harness import Scenario, QEMU_PASS_STATUS, guest
+from counter_check import counter_progress
+
+FAILOVERS = 100
+SEED = int(os.environ.get("DUPLEX_SEED", "20261201"))
+
+
+def failure_script(seed, count):
+    """Console commands: wait for the stream, then `count` failures at random points."""
+    rng = random.Random(seed)
+    lines = ["waitfor counter seq 20 sum"]
+    for i in range(count):
+        lines.append("sleep %d" % rng.randint(40, 250))
+        if i == count // 2:
+            lines.append("failover counter")
+        elif rng.random() < 0.1:
+            lines.append("fail counter hang")
+            lines.append("sleep 400")  # the watchdog's 200 ms and the switch-over
+        else:
+            lines.append("fail counter crash")
+        lines.append("sleep 60")
+    lines += ["sleep 200", "list", "info counter", "stop counter"]
+    return "\n".join(lines) + "\n"
+
+
+class DuplexHot(Scenario):
+    qemu_smp = 4
+    bochs_cpus = 4
+    timeout = 900
+    guests = (guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "epoch-ms": "20", "watchdog-ms": "200"}),)
+    script = failure_script(SEED, FAILOVERS)
+    expect = (r"duplex counter: hot standby on CPU 2, primary on CPU 1",
+              r"duplex counter: epochs of 20 ms, dirty pages by write protection",
+              r"duplex counter: failover %d: " % FAILOVERS,
+              r"watchdog: no heartbeat for 200 ms",
+              r"planned switch-over to its standby",
+              r"mgmt: guest counter: role=primary hot-standby epoch=20ms checkpoints=\d+",
+              r"guest counter: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"checkpoint \d+ failed",
+              r"cannot take over", r"shell: .*fail.*: ", r"failover %d: " % (FAILOVERS + 1))
+    expect_status = QEMU_PASS_STATUS
+
+    def check(self, log):
+        print("duplex: %s: seed %d, %d failures injected" % (self.name, SEED, FAILOVERS))
+        failures, first, last = counter_progress(log, "counter")
+        fails = re.findall(r"failover \d+: .*?(\d+) us after the failure", log)
+        pauses = re.findall(r"pause=(\d+)us \(max (\d+)us\)", log)
+        pages = re.findall(r"pages/ckpt=(\d+)", log)
+        print("duplex: %s: seq %s..%s, %d failovers, takeover median %s us, "
+              "pages/ckpt %s, pause %s" % (
+                  self.name, first, last, len(fails),
+                  sorted(int(f) for f in fails)[len(fails) // 2] if fails else "-",
+                  pages[-1] if pages else "-", pauses[-1] if pauses else "-"))
+        if first != 1:
+            failures.append("the stream did not start at seq 1")
+        return failures
+
+
+class BochsDuplexHot(DuplexHot):
+    emulator = "bochs"
+    expect_status = None
+
+
+class DuplexCold(Scenario):
+    qemu_smp = 4
+    bochs_cpus = 4
+    timeout = 300
+    guests = (guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "standby": "cold"}),)
+    # The standby starts over at seq 1; by seq 400 it has run well past the failover.
+    script = ("waitfor counter seq 30 sum\nfail counter crash\nsleep 100\n"
+              "waitfor counter seq 400 sum\ninfo counter\nstop counter\n")
+    expect = (r"duplex counter: cold standby on CPU 2, primary on CPU 1",
+              r"duplex counter: failover 1: failure injected from the console \(crash\); the "
+              r"cold standby booted from the image on CPU 2 \d+ us after the failure",
+              r"mgmt: guest counter: role=primary cold-standby .* failovers=1",
+              r"guest counter: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"could not be rebuilt")
+    expect_status = QEMU_PASS_STATUS
+
+    def check(self, log):
+        # From scratch: the standby's stream starts over at seq 1 after the failure.
+        starts = len(re.findall(r"\[counter\] seq 1 sum ", log))
+        return [] if starts == 2 else ["seq 1 seen %d times, expected 2" % starts]
+
+
+class BochsDuplexCold(DuplexCold):
+    emulator = "bochs"
+    expect_status = None
+
+
+SCENARIOS = [DuplexHot("uefi-duplex-hot"), BochsDuplexHot("bochs-duplex-hot"),
+             DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold")]
