@@ -13,7 +13,7 @@ import re
 import sys
 
 # kernel/ layers, lowest first.
-KERNEL_LAYERS = ("core", "mm", "sched", "guest", "vdev", "emul", "vm", "mgmt", "init")
+KERNEL_LAYERS = ("core", "mm", "sched", "guest", "vdev", "emul", "vm", "ha", "mgmt", "init")
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
