@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of fuzz_guest_image, fuzz_acpi, fuzz_multiboot2,
-fuzz_mmio_emulate and fuzz_i8259 (tests/fuzz/corpus/<name>/): a few small valid inputs in each
+fuzz_mmio_emulate, fuzz_i8259 and fuzz_repl_stream (tests/fuzz/corpus/<name>/): a few small valid inputs in each
 harness's input format (see the harness's top comment). Run once; the files
 are committed."""
 import os
 import struct
+import zlib
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
@@ -195,3 +196,40 @@ write("i8259", "poll_aeoi_rotate", pic(out(MASTER_CMD, 0x11), out(MASTER_DATA, 0
                                        out(MASTER_CMD, 0x80), irq(3, 1), irq(5, 1), ACK, ACK,
                                        out(MASTER_CMD, 0x68), out(MASTER_CMD, 0x0c),
                                        irq(6, 1), (PIC_READ, MASTER_CMD, 0)))
+
+# --- repl_stream: control byte, then records (see fuzz_repl_stream.c and repl_stream.h) -----
+
+REPL_BEGIN, REPL_PAGE, REPL_VCPU, REPL_DEVICES, REPL_COMMIT = range(1, 6)
+
+
+def rec(rtype, epoch, arg=0, payload=b""):
+    """One record, its CRC-32 (zlib's is IEEE 802.3) over the header with crc 0, then the payload."""
+    header = struct.pack("<IHHQQI", 0x4c50524a, rtype, 1, epoch, arg, len(payload))
+    return header + struct.pack("<I", zlib.crc32(header + bytes(4) + payload)) + payload
+
+
+def epoch(n, *middle, count=None, flags=0):
+    body = b"".join(middle)
+    records = 1 + len(middle) if count is None else count
+    return rec(REPL_BEGIN, n) + body + rec(REPL_COMMIT, n, 0, struct.pack("<II", records, flags))
+
+
+def ctrl(reseal=False, per_feed=0, fail_at=0):
+    return bytes([int(reseal) | per_feed << 1 | fail_at << 4])
+
+
+os.makedirs(os.path.join(CORPUS, "repl_stream"), exist_ok=True)
+page = bytes(range(256)) * 16
+write("repl_stream", "all_types", ctrl() + epoch(
+    1, rec(REPL_PAGE, 1, 0x7000, page), rec(REPL_VCPU, 1, 0, bytes(64)),
+    rec(REPL_VCPU, 1, 1, b"\x01" * 64), rec(REPL_DEVICES, 1, 0, b"dev" * 40)))
+write("repl_stream", "three_epochs_split", ctrl(per_feed=2) + epoch(1) +
+      epoch(2, rec(REPL_VCPU, 2, 0, b"\xaa" * 16)) + epoch(7, rec(REPL_DEVICES, 7, 0, bytes(8))))
+write("repl_stream", "callback_fails", ctrl(fail_at=3) + epoch(
+    4, rec(REPL_VCPU, 4, 0, bytes(4)), rec(REPL_VCPU, 4, 1, bytes(4))) + epoch(5))
+write("repl_stream", "open_epoch_resealed", ctrl(reseal=True, per_feed=1) + epoch(9) +
+      rec(REPL_BEGIN, 10) + rec(REPL_DEVICES, 10, 0, bytes(32)))
+write("repl_stream", "page_resealed", ctrl(reseal=True, per_feed=1) + epoch(
+    2, rec(REPL_PAGE, 2, 0x1000, page)))
+write("repl_stream", "commit_count_wrong", ctrl() + epoch(3, rec(REPL_VCPU, 3, 0, bytes(8)),
+                                                          count=3))
