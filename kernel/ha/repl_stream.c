@@ -27,49 +27,17 @@
 #define OFF_COMMIT_COUNT 0
 #define OFF_COMMIT_FLAGS 4
 
-#define CRC32_POLY    0xedb88320U /* IEEE 802.3, bit-reversed */
-#define CRC32_INITIAL 0xffffffffU
-#define CRC32_FINAL   0xffffffffU
-
-/*
- * CRC-32 a nibble at a time from a 16-entry table the compiler works out from
- * the polynomial. Kernel code may not touch SSE (no PCLMULQDQ), and the
- * CRC32 instruction computes Castagnoli's polynomial, not IEEE's; a 16-entry
- * table is small enough to check by eye and costs two lookups per byte.
- */
-#define CRC32_BIT(c)	(((c) >> 1) ^ (((c)&1) ? CRC32_POLY : 0))
-#define CRC32_NIBBLE(n) CRC32_BIT(CRC32_BIT(CRC32_BIT(CRC32_BIT((uint32_t)(n)))))
-
-static const uint32_t crc32_nibble[16] = {
-    CRC32_NIBBLE(0),  CRC32_NIBBLE(1),	CRC32_NIBBLE(2),  CRC32_NIBBLE(3),
-    CRC32_NIBBLE(4),  CRC32_NIBBLE(5),	CRC32_NIBBLE(6),  CRC32_NIBBLE(7),
-    CRC32_NIBBLE(8),  CRC32_NIBBLE(9),	CRC32_NIBBLE(10), CRC32_NIBBLE(11),
-    CRC32_NIBBLE(12), CRC32_NIBBLE(13), CRC32_NIBBLE(14), CRC32_NIBBLE(15),
-};
-
-/* Continue a CRC (pre-inverted, as crc32_begin returns) over more bytes. */
-static uint32_t crc32_update(uint32_t crc, const void *bytes, size_t len)
-{
-	const uint8_t *p = bytes;
-
-	for (size_t i = 0; i < len; i++) {
-		crc ^= p[i];
-		crc = (crc >> 4) ^ crc32_nibble[crc & 0xf];
-		crc = (crc >> 4) ^ crc32_nibble[crc & 0xf];
-	}
-	return crc;
-}
-
 /* A record's CRC: its header with the crc field taken as 0, then its payload. */
-static uint32_t record_crc(const uint8_t *header, const void *payload, uint32_t len)
+static uint32_t record_crc(const struct crc32_table *table, const uint8_t *header,
+			   const void *payload, uint32_t len)
 {
 	static const uint8_t zero_crc[sizeof(uint32_t)];
-	uint32_t crc = CRC32_INITIAL;
+	uint32_t crc = crc32_begin();
 
-	crc = crc32_update(crc, header, OFF_CRC);
-	crc = crc32_update(crc, zero_crc, sizeof(zero_crc));
-	crc = crc32_update(crc, payload, len);
-	return crc ^ CRC32_FINAL;
+	crc = crc32_update(table, crc, header, OFF_CRC);
+	crc = crc32_update(table, crc, zero_crc, sizeof(zero_crc));
+	crc = crc32_update(table, crc, payload, len);
+	return crc32_end(crc);
 }
 
 /* --- little-endian fields ---------------------------------------------------------------- */
@@ -113,6 +81,7 @@ void repl_writer_init(struct repl_writer *w, struct repl_sink sink)
 {
 	memset(w, 0, offsetof(struct repl_writer, chunk));
 	w->sink = sink;
+	crc32_table_init(&w->crc);
 }
 
 /* Hand the filled part of the chunk to the sink; its error stops the writer for good. */
@@ -151,7 +120,7 @@ static int writer_append(struct repl_writer *w, enum repl_type type, uint64_t ar
 	put_le32(header + OFF_LENGTH, len);
 	if (len)
 		memcpy(header + REPL_HEADER_BYTES, payload, len);
-	put_le32(header + OFF_CRC, record_crc(header, header + REPL_HEADER_BYTES, len));
+	put_le32(header + OFF_CRC, record_crc(&w->crc, header, header + REPL_HEADER_BYTES, len));
 	w->used += size;
 	w->records++;
 	return 0;
@@ -320,6 +289,7 @@ void repl_reader_init(struct repl_reader *r, const struct repl_reader_ops *ops, 
 	memset(r, 0, sizeof(*r));
 	r->ops = ops;
 	r->ctx = ctx;
+	crc32_table_init(&r->crc);
 }
 
 /* The payload length each type allows, checked before the length is trusted for anything. */
@@ -433,7 +403,7 @@ int repl_reader_feed(struct repl_reader *r, const void *bytes, size_t len)
 		if (length > left - REPL_HEADER_BYTES)
 			return fail(r, -EINVAL, "@ cut short, # of # payload bytes", type,
 				    left - REPL_HEADER_BYTES, length);
-		if (record_crc(header, payload, length) != get_le32(header + OFF_CRC))
+		if (record_crc(&r->crc, header, payload, length) != get_le32(header + OFF_CRC))
 			return fail(r, -EINVAL, "bad CRC", 0, 0, 0);
 
 		rc = read_record(r, type, get_le64(header + OFF_EPOCH), get_le64(header + OFF_ARG),

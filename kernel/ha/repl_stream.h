@@ -22,8 +22,8 @@
  * same callbacks). Either way an epoch that never saw its COMMIT is not
  * committed: the caller sees begin() without commit().
  *
- * Pure: no guests, locks, clocks or allocation. Both sides' state lives in
- * structs their callers allocate.
+ * Pure: no guests, locks, clocks or allocation. Both sides' state, CRC tables
+ * included, lives in structs their callers allocate.
  */
 #ifndef SHOJI_KERNEL_HA_REPL_STREAM_H
 #define SHOJI_KERNEL_HA_REPL_STREAM_H
@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "kernel/core/types.h"
+#include "kernel/ha/crc32.h"
 
 #define REPL_MAGIC	  0x4c50524aU /* "JRPL" as the four bytes on the wire */
 #define REPL_VERSION	  1
@@ -73,7 +74,7 @@ struct repl_sink {
 	void *ctx;
 };
 
-/* The sender's side. About 64 KiB: the caller allocates it, never on a small stack. */
+/* The sender's side. About 72 KiB: the caller allocates it, never on a small stack. */
 struct repl_writer {
 	struct repl_sink sink;
 	size_t used;	     /* bytes of chunk[] filled with whole records */
@@ -83,6 +84,7 @@ struct repl_writer {
 	bool epoch_open;
 	bool any_epoch; /* an epoch was begun since init: the next must be higher */
 	int error;	/* the sink's error; sticks until repl_writer_init */
+	struct crc32_table crc;
 	uint8_t chunk[REPL_CHUNK_BYTES];
 };
 
@@ -94,7 +96,8 @@ int repl_begin(struct repl_writer *w, uint64_t epoch);
 /*
  * Append a PAGE, VCPU or DEVICES record to the open epoch; data is copied.
  * -EINVAL for another type, a PAGE that is not REPL_PAGE_BYTES at a 4 KiB
- * aligned arg, a blob over REPL_BLOB_MAX; -EPROTO if no epoch is open.
+ * aligned arg, a blob over REPL_BLOB_MAX; -EPROTO if no epoch is open;
+ * -EOVERFLOW if the epoch already holds more records than COMMIT can count.
  */
 int repl_put(struct repl_writer *w, enum repl_type type, uint64_t arg, const void *data,
 	     uint32_t len);
@@ -117,7 +120,7 @@ struct repl_reader_ops {
 	int (*commit)(void *ctx, uint64_t epoch);
 };
 
-/* The receiver's side. */
+/* The receiver's side. About 8 KiB, the CRC tables; the caller allocates it. */
 struct repl_reader {
 	const struct repl_reader_ops *ops;
 	void *ctx;
@@ -128,6 +131,7 @@ struct repl_reader {
 	bool any_epoch;		     /* an epoch was begun since init: the next must be higher */
 	int status;		     /* 0, or the error that stopped the reader until init */
 	char error[REPL_ERROR_TEXT]; /* what went wrong, "record 3: bad CRC"; "" while fine */
+	struct crc32_table crc;
 };
 
 void repl_reader_init(struct repl_reader *r, const struct repl_reader_ops *ops, void *ctx);

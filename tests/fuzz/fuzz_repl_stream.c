@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/ha/repl_stream.c */
+/* fuzz-sources: kernel/ha/repl_stream.c kernel/ha/crc32.c */
 /*
  * libFuzzer: the replication stream's reader fed arbitrary bytes, as a
  * standby would get them from a hostile or broken primary. Input: one

@@ -229,5 +229,7 @@ write("repl_stream", "callback_fails", ctrl(fail_at=3) + epoch(
     4, rec(REPL_VCPU, 4, 0, bytes(4)), rec(REPL_VCPU, 4, 1, bytes(4))) + epoch(5))
 write("repl_stream", "open_epoch_resealed", ctrl(reseal=True, per_feed=1) + epoch(9) +
       rec(REPL_BEGIN, 10) + rec(REPL_DEVICES, 10, 0, bytes(32)))
+write("repl_stream", "page_resealed", ctrl(reseal=True, per_feed=1) + epoch(
+    2, rec(REPL_PAGE, 2, 0x1000, page)))
 write("repl_stream", "commit_count_wrong", ctrl() + epoch(3, rec(REPL_VCPU, 3, 0, bytes(8)),
                                                           count=3))

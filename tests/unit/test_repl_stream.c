@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/ha/repl_stream.c */
+/* unit-test-sources: kernel/ha/repl_stream.c kernel/ha/crc32.c */
 /*
  * The replication stream through its header: the writer's bytes against an
  * encoding written out here independently (own CRC-32, own little-endian
