@@ -70,8 +70,7 @@ static unsigned pair_count;
 
 static uint64_t tsc_to_us(uint64_t ticks)
 {
-	uint64_t hz = tsc_hz();
-	return hz ? ticks / (hz / 1000000 ? hz / 1000000 : 1) : 0;
+	return tsc_to_ns(ticks) / 1000;
 }
 
 /* ---- receiver: the standby's image ---- */
@@ -361,7 +360,6 @@ int duplex_start(struct guest *g)
 static void fail_over(struct duplex *d)
 {
 	struct guest *failed = d->active, *next = d->standby;
-	uint64_t start = rdtsc();
 	spin_lock(&d->lock);
 	unsigned dropped = d->held_lines;
 	d->held_len = d->held_lines = 0;
@@ -406,19 +404,27 @@ static void fail_over(struct duplex *d)
 	if (!d->params.hot && d->params.reload && d->params.reload(failed))
 		log_err("duplex %s: the failed replica could not be rebuilt as the standby",
 			d->name);
-	(void)start;
 }
 
 /*
- * Stop the active replica as failed, never in the middle of its checkpoint:
- * stopping flushes its UART's partial line, which the checkpoint may be
+ * Failures are injected under d->lock, never in the middle of a checkpoint:
+ * stopping flushes the UART's partial line, which the checkpoint may be
  * saving just then.
+ *
+ * No heartbeat for longer than the watchdog allows, as seen from CPU 0. A
+ * checkpoint may be holding the guest just now (and credits it the pause
+ * when it ends): only what still holds once no checkpoint runs counts.
  */
-static void stop_locked(struct duplex *d, struct guest *g, const char *why)
+static void watchdog_expired(struct duplex *d, struct guest *g)
 {
 	spin_lock(&d->lock);
-	guest_stop(g, GUEST_CRASHED, -1, "%s", why);
+	bool expired = g->state == GUEST_RUNNING && rdtsc() - g->heartbeat_tsc > d->watchdog_tsc;
+	if (expired)
+		guest_stop(g, GUEST_CRASHED, -1, "watchdog: no heartbeat for %u ms",
+			   d->params.watchdog_ms);
 	spin_unlock(&d->lock);
+	if (expired && g->paused)
+		guest_set_paused(g, false); /* its vCPU must run to notice the stop */
 }
 
 void duplex_poll(void)
@@ -440,15 +446,8 @@ void duplex_poll(void)
 			continue;
 		}
 		if (d->watchdog_tsc && g->state == GUEST_RUNNING &&
-		    now - g->heartbeat_tsc > d->watchdog_tsc) {
-			char why[48];
-			snprintf(why, sizeof(why), "watchdog: no heartbeat for %u ms",
-				 d->params.watchdog_ms);
-			stop_locked(d, g, why);
-			if (g->paused)
-				guest_set_paused(g,
-						 false); /* its vCPU must run to notice the stop */
-		}
+		    now - g->heartbeat_tsc > d->watchdog_tsc)
+			watchdog_expired(d, g);
 	}
 }
 
@@ -472,7 +471,9 @@ int duplex_fail(struct guest *g, const char *kind)
 		return -EAGAIN;
 	if (!strcmp(kind, "crash")) {
 		d->failing = true;
-		stop_locked(d, a, "failure injected from the console (crash)");
+		spin_lock(&d->lock);
+		guest_stop(a, GUEST_CRASHED, -1, "failure injected from the console (crash)");
+		spin_unlock(&d->lock);
 		return 0;
 	}
 	if (!strcmp(kind, "hang")) {
