@@ -29,6 +29,20 @@ struct checkpoint_state {
 	uint32_t devices_len;
 };
 
+/* Committed checkpoints of one kind: how many, their pages and pauses (TSC). */
+struct ckpt_figures {
+	uint64_t count, pages, pause_total, pause_max;
+};
+
+static void ckpt_count(struct ckpt_figures *f, uint64_t pages, uint64_t pause)
+{
+	f->count++;
+	f->pages += pages;
+	f->pause_total += pause;
+	if (pause > f->pause_max)
+		f->pause_max = pause;
+}
+
 struct duplex {
 	char name[GUEST_NAME_MAX];
 	struct guest *active, *standby;
@@ -42,9 +56,14 @@ struct duplex {
 	bool full_copy; /* the standby is new: send every page */
 	uint8_t blob[VCPU_SNAPSHOT_MAX];
 
-	/* Receiver side: the standby's image and the last committed state. */
+	/*
+	 * Receiver side: the standby's image, and its state in two slots: the
+	 * epoch being received fills the one that is not `committed`, and COMMIT
+	 * makes it the committed one.
+	 */
 	struct repl_reader reader;
-	struct checkpoint_state pending, committed;
+	struct checkpoint_state slot[2];
+	unsigned committed; /* index into slot[] */
 	uint64_t committed_epoch;
 	bool have_committed;
 
@@ -58,7 +77,8 @@ struct duplex {
 	uint64_t down_tsc;
 
 	/* Figures. */
-	uint64_t checkpoints, pages_total, pages_last, pause_last, pause_max, pause_total;
+	uint64_t pages_last;		       /* of the checkpoint being taken */
+	struct ckpt_figures incremental, full; /* dirty pages only; every page */
 	uint64_t dropped_lines;
 	unsigned failovers;
 	uint64_t last_failover_us;
@@ -75,10 +95,15 @@ static uint64_t tsc_to_us(uint64_t ticks)
 
 /* ---- receiver: the standby's image ---- */
 
+static struct checkpoint_state *receiving(struct duplex *d)
+{
+	return &d->slot[!d->committed];
+}
+
 static int recv_begin(void *ctx, uint64_t epoch)
 {
 	struct duplex *d = ctx;
-	d->pending.vcpu_len = d->pending.devices_len = 0;
+	receiving(d)->vcpu_len = receiving(d)->devices_len = 0;
 	return 0;
 }
 
@@ -94,16 +119,16 @@ static int recv_page(void *ctx, gpa_t gpa, const void *data)
 
 static int recv_blob(void *ctx, enum repl_type type, uint64_t arg, const void *data, uint32_t len)
 {
-	struct duplex *d = ctx;
-	if (type == REPL_VCPU && arg == 0 && len <= sizeof(d->pending.vcpu) &&
+	struct checkpoint_state *st = receiving(ctx);
+	if (type == REPL_VCPU && arg == 0 && len <= sizeof(st->vcpu) &&
 	    !vcpu_snapshot_check(data, len)) {
-		memcpy(d->pending.vcpu, data, len);
-		d->pending.vcpu_len = len;
+		memcpy(st->vcpu, data, len);
+		st->vcpu_len = len;
 		return 0;
 	}
-	if (type == REPL_DEVICES && len <= sizeof(d->pending.devices)) {
-		memcpy(d->pending.devices, data, len);
-		d->pending.devices_len = len;
+	if (type == REPL_DEVICES && len <= sizeof(st->devices)) {
+		memcpy(st->devices, data, len);
+		st->devices_len = len;
 		return 0;
 	}
 	return -EINVAL;
@@ -112,9 +137,9 @@ static int recv_blob(void *ctx, enum repl_type type, uint64_t arg, const void *d
 static int recv_commit(void *ctx, uint64_t epoch)
 {
 	struct duplex *d = ctx;
-	if (!d->pending.vcpu_len || !d->pending.devices_len)
+	if (!receiving(d)->vcpu_len || !receiving(d)->devices_len)
 		return -EINVAL; /* a checkpoint without its state is no checkpoint */
-	d->committed = d->pending;
+	d->committed = !d->committed;
 	d->committed_epoch = epoch;
 	d->have_committed = true;
 	return 0;
@@ -192,30 +217,31 @@ static void epoch_end(struct vcpu *v)
 		spin_unlock(&d->lock);
 		return;
 	}
+	bool full = d->full_copy;
 	int err = take_checkpoint(d, v);
 	if (err) {
-		/* The standby keeps its last good checkpoint; the next one starts over whole. */
+		/*
+		 * Some of its pages may have reached the standby's image: that image
+		 * no longer matches any checkpoint, so none is offered until the next
+		 * full copy commits. The epoch's output stays held for it.
+		 */
 		log_err("duplex %s: checkpoint %llu failed (%d%s%s): the next one is a full copy",
 			d->name, (unsigned long long)d->epoch, err, d->reader.error[0] ? ": " : "",
 			d->reader.error);
 		repl_writer_init(d->writer, (struct repl_sink){loopback_write, d});
 		repl_reader_init(&d->reader, &recv_ops, d);
+		d->have_committed = false;
 		d->full_copy = true;
 	} else {
 		d->full_copy = false;
-		d->checkpoints++;
-		d->pages_total += d->pages_last;
+		release_held(d, g); /* the checkpoint covering it is committed */
 	}
-	/* Committed (or not, and then the output must not wait forever): release it. */
-	release_held(d, g);
 	uint64_t pause = rdtsc() - start;
+	if (!err)
+		ckpt_count(full ? &d->full : &d->incremental, d->pages_last, pause);
 	/* The guest could not beat while it was held here: the watchdog does not count it. */
 	if (g->heartbeat_tsc < start)
 		g->heartbeat_tsc += pause;
-	d->pause_last = pause;
-	d->pause_total += pause;
-	if (pause > d->pause_max)
-		d->pause_max = pause;
 	g->epoch_deadline = rdtsc() + d->epoch_tsc;
 	bool planned = d->planned;
 	spin_unlock(&d->lock);
@@ -356,7 +382,13 @@ int duplex_start(struct guest *g)
 	return 0;
 }
 
-/* The active replica is down for good: the standby takes over (CPU 0). */
+/*
+ * The active replica is down for good: the standby takes over (CPU 0).
+ * It resumes the last committed checkpoint, or, without one (cold standby,
+ * or no checkpoint since the last failover), starts from its image built
+ * afresh. The failed replica becomes the standby: a hot one is refilled by
+ * the next checkpoint's full copy, a cold one is rebuilt when it takes over.
+ */
 static void fail_over(struct duplex *d)
 {
 	struct guest *failed = d->active, *next = d->standby;
@@ -366,11 +398,12 @@ static void fail_over(struct duplex *d)
 	d->dropped_lines += dropped;
 	bool resumed = d->params.hot && d->have_committed;
 	uint64_t epoch = d->committed_epoch;
+	const struct checkpoint_state *st = &d->slot[d->committed];
 	int err = 0;
 	if (resumed) {
-		err = vdev_standard_load(next, d->committed.devices, d->committed.devices_len);
-		next->vcpus[0].restore = d->committed.vcpu;
-		next->vcpus[0].restore_len = d->committed.vcpu_len;
+		err = vdev_standard_load(next, st->devices, st->devices_len);
+		next->vcpus[0].restore = st->vcpu; /* loaded before its first entry */
+		next->vcpus[0].restore_len = st->vcpu_len;
 	}
 	snprintf(d->last_failover, sizeof(d->last_failover), "%s", failed->stop_reason);
 	disarm(failed);
@@ -378,9 +411,12 @@ static void fail_over(struct duplex *d)
 	d->standby = failed;
 	set_names(d);
 	d->have_committed = false;
+	spin_unlock(&d->lock);
+	/* Neither replica runs now: nothing else touches the pair's sender side. */
+	if (!err && !resumed)
+		err = d->params.reload(next);
 	if (!err)
 		err = arm_active(d, next);
-	spin_unlock(&d->lock);
 	if (err) {
 		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
 		return;
@@ -396,14 +432,11 @@ static void fail_over(struct duplex *d)
 			 d->name, d->failovers, d->last_failover, (unsigned long long)epoch,
 			 next->vcpus[0].se.cpu, (unsigned long long)d->last_failover_us, dropped);
 	else
-		log_warn("duplex %s: failover %u: %s; the cold standby booted from the image on "
-			 "CPU %u %llu us after the failure",
-			 d->name, d->failovers, d->last_failover, next->vcpus[0].se.cpu,
-			 (unsigned long long)d->last_failover_us);
-	/* The failed replica becomes the standby: a full copy (hot) or a fresh build (cold). */
-	if (!d->params.hot && d->params.reload && d->params.reload(failed))
-		log_err("duplex %s: the failed replica could not be rebuilt as the standby",
-			d->name);
+		log_warn("duplex %s: failover %u: %s; the %s booted from the image on CPU %u %llu "
+			 "us after the failure",
+			 d->name, d->failovers, d->last_failover,
+			 d->params.hot ? "standby (no checkpoint to resume)" : "cold standby",
+			 next->vcpus[0].se.cpu, (unsigned long long)d->last_failover_us);
 }
 
 /*
@@ -504,6 +537,22 @@ int duplex_failover(struct guest *g)
 	return 0;
 }
 
+/* "N ckpts M pages/ckpt pause Aus (max Bus)" for one kind of checkpoint. */
+static void describe_figures(const struct ckpt_figures *f, char *buf, size_t size)
+{
+	uint64_t n = f->count ? f->count : 1;
+	snprintf(buf, size, "%llu, %llu pages/ckpt, pause %lluus (max %lluus)",
+		 (unsigned long long)f->count, (unsigned long long)(f->pages / n),
+		 (unsigned long long)tsc_to_us(f->pause_total / n),
+		 (unsigned long long)tsc_to_us(f->pause_max));
+}
+
+const char *duplex_role(const struct guest *g)
+{
+	const struct duplex *d = pair_of(g);
+	return d ? (d->active == g ? "primary" : "standby") : NULL;
+}
+
 void duplex_describe(const struct guest *g, char *buf, size_t size)
 {
 	const struct duplex *d = pair_of(g);
@@ -511,16 +560,14 @@ void duplex_describe(const struct guest *g, char *buf, size_t size)
 		snprintf(buf, size, "role=plain");
 		return;
 	}
-	uint64_t avg_pages = d->checkpoints ? d->pages_total / d->checkpoints : 0;
-	uint64_t avg_pause = d->checkpoints ? d->pause_total / d->checkpoints : 0;
+	char incremental[96], full[96];
+	describe_figures(&d->incremental, incremental, sizeof(incremental));
+	describe_figures(&d->full, full, sizeof(full));
 	snprintf(buf, size,
-		 "role=%s %s-standby epoch=%ums checkpoints=%llu pages/ckpt=%llu (last %llu) "
-		 "pause=%lluus (max %lluus) failovers=%u last-failover=%lluus%s%s",
+		 "role=%s %s-standby epoch=%ums checkpoints=%s; full copies=%s; failovers=%u "
+		 "last-failover=%lluus dropped-lines=%llu%s%s",
 		 d->active == g ? "primary" : "standby", d->params.hot ? "hot" : "cold",
-		 d->params.epoch_ms, (unsigned long long)d->checkpoints,
-		 (unsigned long long)avg_pages, (unsigned long long)d->pages_last,
-		 (unsigned long long)tsc_to_us(avg_pause),
-		 (unsigned long long)tsc_to_us(d->pause_max), d->failovers,
-		 (unsigned long long)d->last_failover_us, d->last_failover[0] ? " reason=" : "",
-		 d->last_failover);
+		 d->params.epoch_ms, incremental, full, d->failovers,
+		 (unsigned long long)d->last_failover_us, (unsigned long long)d->dropped_lines,
+		 d->last_failover[0] ? " reason=" : "", d->last_failover);
 }

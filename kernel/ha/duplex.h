@@ -15,9 +15,8 @@
  * standby as it redoes the work. The failed replica becomes the new standby,
  * brought up to date by a full copy at the next checkpoint.
  *
- * Cold standby: the standby is built from the image and waits; on failure
- * it starts from scratch, and the failed replica is built again as the next
- * standby.
+ * Cold standby: the standby waits; on failure it is built from the image
+ * and starts from scratch, and the failed replica waits as the next standby.
  *
  * Replicas are named NAME (the active one) and NAME-standby; the names move
  * with the roles, so the console always reaches the active one by NAME.
@@ -34,7 +33,8 @@ struct duplex_params {
 	bool hot;
 	unsigned epoch_ms;    /* hot: checkpoint interval */
 	unsigned watchdog_ms; /* 0: no watchdog */
-	/* Cold: build g again from its image, not started (mgmt's loader). 0 or -errno. */
+	/* Build g again from its image, not started (mgmt's loader): a standby that has no
+	 * checkpoint to resume starts from there. 0 or -errno. */
 	int (*reload)(struct guest *g);
 };
 
@@ -65,6 +65,9 @@ int duplex_fail(struct guest *g, const char *kind);
 
 /* A planned switch-over: the standby takes over after the next checkpoint. */
 int duplex_failover(struct guest *g);
+
+/* "primary" or "standby" for a replica of a pair, NULL for any other guest. */
+const char *duplex_role(const struct guest *g);
 
 /* One line about g's role and its pair's figures, for the console. */
 void duplex_describe(const struct guest *g, char *buf, size_t size);

@@ -69,14 +69,11 @@ static int op_list(void *ctx)
 	log_info("mgmt: %u guests", guests_count());
 	for (unsigned i = 0; i < guests_count(); i++) {
 		struct guest *g = guests_get(i);
-		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB", g->name, state_name(g),
+		const char *role = duplex_role(g);
+		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB%s%s", g->name, state_name(g),
 			 g->vcpu_count, g->vcpu_count > 1 ? "s" : "",
-			 (unsigned long long)(g->mem_size / SZ_1M));
-		if (g->ha) {
-			char line[256];
-			duplex_describe(g, line, sizeof(line));
-			log_info("mgmt: %-12s %s", "", line);
-		}
+			 (unsigned long long)(g->mem_size / SZ_1M), role ? ", duplex " : "",
+			 role ? role : "");
 	}
 	return 0;
 }
@@ -130,7 +127,7 @@ static int op_info(void *ctx, const char *name)
 		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
 	print_settings(g);
 	if (g->ha) {
-		char line[256];
+		char line[320];
 		duplex_describe(g, line, sizeof(line));
 		log_info("mgmt: guest %s: %s", g->name, line);
 	}
