@@ -23,14 +23,11 @@
 #include "arch/x86/smp.h"
 #include "kernel/core/cmdline.h"
 #include "kernel/mgmt/config.h"
+#include "kernel/mgmt/guest_load.h"
 #include "kernel/mm/directmap.h"
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
-#include "drivers/acpi_tables.h"
-#include "kernel/guest/guest_acpi.h"
-#include "kernel/guest/guest_boot.h"
-#include "kernel/guest/guest_image.h"
 #include "kernel/guest/isolation.h"
 #include "kernel/core/log.h"
 #include "kernel/mgmt/mgmt.h"
@@ -44,9 +41,7 @@
 #include "kernel/guest/virt.h"
 #include "kernel/ha/duplex.h"
 
-#define CONFIG_MODULE	 "shoji.cfg"
-#define ACPI_TABLES_GPA	 0xe0000ULL /* the BIOS area up to 1 MiB, reserved in e820 */
-#define ACPI_TABLES_ROOM 0x20000ULL
+#define CONFIG_MODULE "shoji.cfg"
 
 /* The guest table: the config's guests and their instances, in config order. */
 #define GUESTS_MAX 128
@@ -58,21 +53,8 @@ static bool sequential, finished;
 static int sequential_current = -1;
 static struct isolation_snapshot snapshot;
 
-static const char *mode_name(enum vcpu_start_mode mode)
-{
-	switch (mode) {
-	case VCPU_START_REAL:
-		return "real mode";
-	case VCPU_START_PROT32:
-		return "32-bit protected mode";
-	default:
-		return "64-bit long mode";
-	}
-}
-
 struct vcpu_job {
 	struct vcpu *v;
-	const struct vcpu_sregs *sregs;
 	int err;
 };
 
@@ -82,196 +64,9 @@ static void create_vcpu_here(void *arg)
 	job->err = virt->vcpu_create(job->v);
 }
 
-static void set_state_here(void *arg)
-{
-	struct vcpu_job *job = arg;
-	job->err = exit_msr_reset(job->v);
-	if (!job->err)
-		job->err = virt->vcpu_set_sregs(job->v, job->sregs);
-}
-
 static bool is_stopped(const struct guest *g)
 {
 	return g->state != GUEST_RUNNING && g->vcpus_stopped >= g->vcpus_started;
-}
-
-/*
- * Zero and map the pages the loader writes: the image's segments and the
- * boot tables (guest_boot.h). The rest of RAM is zeroed on first touch.
- */
-static int load_populate(struct guest *g, const struct guest_image *img)
-{
-	gpa_t tables = guest_boot_tables_gpa(img->mode, g->mem_size);
-	int err = tables < g->mem_size ? guest_ram_populate(g, tables, g->mem_size - tables) : 0;
-	for (uint32_t i = 0; !err && i < img->segment_count; i++)
-		err = guest_ram_populate(g, img->segments[i].gpa, img->segments[i].memsz);
-	if (err)
-		log_err("guest %s: cannot map its memory (%d)", g->name, err);
-	return err;
-}
-
-/* Fresh RAM, the image, and vCPU 0's entry state: for the first start and every restart. */
-/*
- * A PC guest's ACPI tables, in the BIOS area where legacy scanners look for
- * the RSDP (ACPI 6.5 5.2.5.1) and which the e820 map reserves. *rsdp = 0: none
- * (no PC platform, or an image that occupies that area).
- */
-static int load_acpi_tables(struct guest *g, const struct guest_image *img, gpa_t *rsdp)
-{
-	struct guest_acpi_config cfg;
-	*rsdp = 0;
-	if (vdev_standard_acpi(g, &cfg))
-		return 0;
-	for (uint32_t i = 0; i < img->segment_count; i++) {
-		const struct guest_image_segment *s = &img->segments[i];
-		if (s->gpa < ACPI_TABLES_GPA + ACPI_TABLES_ROOM &&
-		    s->gpa + s->memsz > ACPI_TABLES_GPA) {
-			log_warn("guest %s: no ACPI tables: its image occupies 0x%llx", g->name,
-				 (unsigned long long)ACPI_TABLES_GPA);
-			return 0;
-		}
-	}
-	int err = guest_ram_populate(g, ACPI_TABLES_GPA, ACPI_TABLES_ROOM);
-	if (!err)
-		err = guest_acpi_write(guest_ram_base(g), g->mem_size, ACPI_TABLES_GPA,
-				       ACPI_TABLES_ROOM, &cfg, rsdp);
-	if (err)
-		log_err("guest %s: cannot write its ACPI tables (%d)", g->name, err);
-	return err;
-}
-
-/* Linux: the initramfs copied into the room the image left for it, then the zero page. */
-static int load_linux_boot_params(struct guest *g, const struct guest_image *img, gpa_t rsdp)
-{
-	const struct config_guest *cg = g->config;
-	uint8_t *ram = guest_ram_base(g);
-	char reason[LINUX_BOOT_REASON_MAX];
-
-	if (cg->initrd)
-		memcpy(ram + img->initrd_gpa, phys_to_virt(cg->initrd->base), cg->initrd->size);
-	if (linux_boot_params_write(ram, g->mem_size, img->usable_end,
-				    phys_to_virt(cg->image->base), &img->bzimage, cg->cmdline,
-				    img->initrd_gpa, cg->opts.initrd_size, rsdp, reason)) {
-		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
-		return -EINVAL;
-	}
-	log_info("guest %s: Linux boot protocol %u.%02u, kernel at 0x%llx, initramfs %llu bytes "
-		 "at 0x%llx",
-		 g->name, img->bzimage.version >> 8, img->bzimage.version & 0xff,
-		 (unsigned long long)img->bzimage.load_gpa,
-		 (unsigned long long)cg->opts.initrd_size, (unsigned long long)img->initrd_gpa);
-	return 0;
-}
-
-/* Multiboot: the modules copied above the kernel, then the information structure. */
-static int load_multiboot_info(struct guest *g, const struct guest_image *img, gpa_t rsdp)
-{
-	const struct config_guest *cg = g->config;
-	const struct multiboot_guest_layout *mb = &img->multiboot;
-	struct multiboot_guest_params params = {.cmdline = cg->cmdline,
-						.module_count = cg->module_count};
-	if (rsdp) { /* MB2: a copy of the ACPI 2.0 RSDP (tag 15) */
-		params.rsdp = guest_ram_base(g) + rsdp;
-		params.rsdp_length = sizeof(struct acpi_rsdp);
-	}
-	char reason[MULTIBOOT_GUEST_REASON_MAX];
-
-	for (uint32_t i = 0; i < cg->module_count; i++)
-		params.modules[i] =
-		    (struct multiboot_guest_module){phys_to_virt(cg->modules[i]->base),
-						    cg->modules[i]->size, cg->module_strings[i]};
-	if (multiboot_guest_write_info(guest_ram_base(g), g->mem_size, mb, &params, reason)) {
-		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
-		return -EINVAL;
-	}
-	log_info("guest %s: Multiboot %u kernel, %u module%s, information at 0x%llx", g->name,
-		 mb->hdr.version, mb->module_count, mb->module_count == 1 ? "" : "s",
-		 (unsigned long long)mb->info_gpa);
-	return 0;
-}
-
-static int load_guest(struct guest *g)
-{
-	const struct config_guest *cg = g->config;
-	const struct boot_module *m = cg->image;
-	struct guest_image img;
-	char reason[GUEST_IMAGE_REASON_MAX];
-
-	/* A restart must show nothing of the previous run. */
-	if (g->state != GUEST_CREATED && guest_ram_scrub_all(g)) {
-		log_err("guest %s: cannot map its memory again", g->name);
-		return -EIO;
-	}
-	if (guest_image_inspect(phys_to_virt(m->base), m->size, &cg->opts, g->mem_size, &img,
-				reason)) {
-		log_err("guest %s: image %s: %s", g->name, m->name, reason);
-		return -ENOEXEC;
-	}
-	if (load_populate(g, &img))
-		return -ENOMEM;
-	/* Writes only what load_populate zeroed and mapped. */
-	uint8_t *ram = guest_ram_base(g);
-	if (guest_image_load(phys_to_virt(m->base), m->size, &cg->opts, ram, g->mem_size, &img,
-			     reason)) {
-		log_err("guest %s: image %s: %s", g->name, m->name, reason);
-		return -ENOEXEC;
-	}
-	gpa_t rsdp;
-	if (load_acpi_tables(g, &img, &rsdp))
-		return -EINVAL;
-	if (img.kind == GUEST_IMAGE_LINUX && load_linux_boot_params(g, &img, rsdp))
-		return -EINVAL;
-	if (img.kind == GUEST_IMAGE_MULTIBOOT && load_multiboot_info(g, &img, rsdp))
-		return -EINVAL;
-	vdev_reset_standard(g);
-	struct vcpu_sregs sregs;
-	char why[GUEST_BOOT_REASON_MAX];
-	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
-		log_err("guest %s: cannot start in %s: %s", g->name, mode_name(img.mode), why);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		struct vcpu *v = &g->vcpus[i];
-		memset(&v->regs, 0, sizeof(v->regs));
-		v->event_pending = false;
-		v->halted_if0 = false;
-		v->started = false;
-		v->sipi_pending = false;
-		exit_reset_debug_registers(v);
-		v->irq_pending = false;
-		v->timer_deadline = 0;
-		v->chip_deadline = 0;
-		/* Fresh FPU registers too: nothing of the previous run may show through. */
-		if (vcpu_run_forget_fpu(v)) {
-			log_err("guest %s: a CPU holding vCPU %u's FPU state did not answer",
-				g->name, v->id);
-			return -EIO;
-		}
-		free(v->fpu.area);
-		if (fpu_state_init(&v->fpu)) {
-			log_err("guest %s: out of hypervisor heap", g->name);
-			return -ENOMEM;
-		}
-	}
-	for (unsigned i = 0; i < g->vcpu_count; i++)
-		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
-	if (img.kind == GUEST_IMAGE_LINUX) /* boot.rst: RSI points at the zero page */
-		g->vcpus[0].regs.rsi = LINUX_ZERO_PAGE_GPA;
-	if (img.kind == GUEST_IMAGE_MULTIBOOT) { /* MB1 3.2, MB2 3.3: the magic, the information */
-		g->vcpus[0].regs.rax = multiboot_guest_eax(&img.multiboot);
-		g->vcpus[0].regs.rbx = img.multiboot.info_gpa;
-	}
-	struct vcpu_job job = {.v = &g->vcpus[0], .sregs = &sregs};
-	int err = sched_on_cpu(job.v->se.cpu, set_state_here, &job);
-	if (err || job.err) {
-		log_err("guest %s: cannot set the vCPU's state (%d)", g->name, err ? err : job.err);
-		return -EIO;
-	}
-	log_info("guest %s: %s (%llu bytes), %llu MiB, %u vCPU%s, %s at 0x%llx", g->name, m->name,
-		 (unsigned long long)m->size, (unsigned long long)(g->mem_size / SZ_1M),
-		 g->vcpu_count, g->vcpu_count > 1 ? "s" : "", mode_name(img.mode),
-		 (unsigned long long)img.entry_gpa);
-	return 0;
 }
 
 /* On v's home CPU, between runs: its VMCS/VMCB goes, and the scheduler forgets it. */
@@ -351,7 +146,7 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 		log_info("guest %s: vCPU %u on CPU %d (%s)", g->name, i, cpu,
 			 pinned >= 0 ? "pinned" : "shared");
 	}
-	if (load_guest(g))
+	if (guest_load(g))
 		goto fail;
 	return g;
 fail:
@@ -404,12 +199,13 @@ static bool add_duplex_standby(const struct config_guest *cg, struct guest *acti
 {
 	char name[GUEST_NAME_MAX];
 	snprintf(name, sizeof(name), "%s~", cg->name); /* renamed by duplex_create */
-	struct guest *standby = guest_count + 1 < GUESTS_MAX ? build_guest(cg, name, 0, true) : NULL;
+	struct guest *standby =
+	    guest_count + 1 < GUESTS_MAX ? build_guest(cg, name, 0, true) : NULL;
 	struct duplex_params params = {
 	    .hot = cg->standby_hot,
 	    .epoch_ms = cg->epoch_ms,
 	    .watchdog_ms = cg->watchdog_ms,
-	    .reload = load_guest,
+	    .reload = guest_load,
 	};
 	int err = standby ? duplex_create(active, standby, &params) : -ENOSPC;
 	if (err) {
@@ -502,7 +298,7 @@ int guests_start_one(struct guest *g)
 		return -EALREADY;
 	if (g->destroy_pending)
 		return -EINVAL;
-	if (g->state != GUEST_CREATED && load_guest(g))
+	if (g->state != GUEST_CREATED && guest_load(g))
 		return -EIO;
 	start_guest(g);
 	return 0;
