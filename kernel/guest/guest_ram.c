@@ -137,6 +137,8 @@ static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, 
 {
 	if (gpa >= g->mem_size || len > g->mem_size - gpa)
 		return NULL;
+	if (g->dirty)
+		guest_dirty_mark(g, gpa, len); /* the caller may write: its checkpoint must see it */
 	if (len) {
 		uint64_t last = (gpa + len - 1) / GUEST_RAM_CHUNK;
 		spin_lock(&g->ram.lock);
@@ -161,9 +163,7 @@ void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 	 * barrier stops the compiler. (__atomic_load_n costs an instruction more.)
 	 */
 	__asm__ volatile("" : : : "memory");
-	if (__builtin_expect(g->dirty != NULL, 0))
-		guest_dirty_mark(g, gpa, len); /* the caller may write: its checkpoint must see it */
-	if (gpa < end && len <= end - gpa)
+	if (gpa < end && len <= end - gpa && !g->dirty) /* logged writes: the slow path */
 		return host_ptr(g, gpa);
 	return ram_ptr_slow(g, gpa, len);
 }
@@ -201,21 +201,6 @@ int guest_ram_populate(struct guest *g, gpa_t gpa, uint64_t len)
 	return err;
 }
 
-int guest_ram_scrub_all(struct guest *g)
-{
-	spin_lock(&g->ram.lock);
-	/* Even ready chunks: they hold the previous run. */
-	zero_qwords(host_ptr(g, 0), g->mem_size / 8);
-	memset(g->ram.page_zeroed, 0xff, g->mem_size / PAGE_SIZE / 8);
-	for (uint64_t c = 0; c < chunk_count(g); c++)
-		__atomic_store_n(&g->ram.ready_end[c], (uint32_t)g->mem_size, __ATOMIC_RELEASE);
-	for (uint64_t c = 0; c < chunk_count(g); c++)
-		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
-	spin_unlock(&g->ram.lock);
-	/* Through guest_map: vCPUs of the last run may have cached translations on any CPU. */
-	return guest_map(g, 0, g->mem_hpa, g->mem_size, GMAP_RWX, GMAP_WB);
-}
-
 int guest_ram_map_all(struct guest *g, unsigned rights)
 {
 	spin_lock(&g->ram.lock);
@@ -225,6 +210,19 @@ int guest_ram_map_all(struct guest *g, unsigned rights)
 	}
 	spin_unlock(&g->ram.lock);
 	return guest_map(g, 0, g->mem_hpa, g->mem_size, rights, GMAP_WB);
+}
+
+int guest_ram_scrub_all(struct guest *g)
+{
+	spin_lock(&g->ram.lock);
+	/* Even ready chunks: they hold the previous run. */
+	zero_qwords(host_ptr(g, 0), g->mem_size / 8);
+	memset(g->ram.page_zeroed, 0xff, g->mem_size / PAGE_SIZE / 8);
+	for (uint64_t c = 0; c < chunk_count(g); c++)
+		__atomic_store_n(&g->ram.ready_end[c], (uint32_t)g->mem_size, __ATOMIC_RELEASE);
+	spin_unlock(&g->ram.lock);
+	/* On every CPU: vCPUs of the last run may have cached translations anywhere. */
+	return guest_ram_map_all(g, GMAP_RWX);
 }
 
 bool guest_ram_fault(struct guest *g, gpa_t gpa)
