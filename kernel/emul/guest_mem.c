@@ -12,7 +12,7 @@
 
 int guest_mem_read_gpa(struct guest *g, gpa_t gpa, void *buf, size_t len)
 {
-	const void *src = guest_ram_ptr(g, gpa, len);
+	const void *src = guest_ram_read_ptr(g, gpa, len);
 
 	if (!src)
 		return -EFAULT;
@@ -32,7 +32,7 @@ int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len)
 
 bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len)
 {
-	return guest_ram_ptr(g, gpa, len) != NULL;
+	return guest_ram_read_ptr(g, gpa, len) != NULL;
 }
 
 int guest_mem_translate(struct guest *g, const struct vcpu_insn_state *st, gva_t la,

@@ -27,7 +27,7 @@ bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
 static inline void guest_mem_paging(struct guest_paging *pg, struct guest *g,
 				    const struct vcpu_insn_state *st)
 {
-	const uint8_t *ram = guest_ram_ptr(g, 0, g->mem_size);
+	const uint8_t *ram = guest_ram_read_ptr(g, 0, g->mem_size); /* walks only read */
 
 	*pg = (struct guest_paging){.regs = st, .ram = ram, .ram_size = ram ? g->mem_size : 0};
 }

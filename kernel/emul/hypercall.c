@@ -49,7 +49,7 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	if (len > HC_CONSOLE_MAX)
 		return HC_EINVAL;
-	const char *buf = guest_ram_ptr(v->guest, gpa, len);
+	const char *buf = guest_ram_read_ptr(v->guest, gpa, len);
 	if (!buf)
 		return HC_EFAULT;
 	console_write_guest(v->guest, buf, len);

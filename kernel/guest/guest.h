@@ -150,6 +150,12 @@ int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rig
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len);
 
 /*
+ * The same for reading only: while g's writes are logged for checkpoints
+ * (guest_dirty.h), guest_ram_ptr marks the range as written; this does not.
+ */
+const void *guest_ram_read_ptr(struct guest *g, gpa_t gpa, uint64_t len);
+
+/*
  * Console line from the guest (its virtual UART), printed as "[name] text"
  * at warn level, or handed to g->console_hold while that is set.
  */

@@ -132,13 +132,15 @@ static void zero_pages_locked(struct guest *g, uint64_t first, uint64_t end)
 	}
 }
 
-/* Out of line, so that guest_ram_ptr's hot path stays a leaf without a frame. */
-static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, uint64_t len)
+/* Out of line, so that the hot paths below stay leaves without a frame. */
+static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, uint64_t len,
+						    bool write)
 {
 	if (gpa >= g->mem_size || len > g->mem_size - gpa)
 		return NULL;
-	if (g->dirty)
-		guest_dirty_mark(g, gpa, len); /* the caller may write: its checkpoint must see it */
+	if (write && g->dirty)
+		guest_dirty_mark(g, gpa,
+				 len); /* the caller may write: its checkpoint must see it */
 	if (len) {
 		uint64_t last = (gpa + len - 1) / GUEST_RAM_CHUNK;
 		spin_lock(&g->ram.lock);
@@ -149,13 +151,13 @@ static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, 
 	return host_ptr(g, gpa);
 }
 
-void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+/*
+ * The hot path (exits read guest memory through here): one entry says both
+ * "inside RAM" and "zeroed". A GPA at or above 4 GiB lands on some chunk's
+ * entry but fails gpa < end.
+ */
+static inline bool ram_ready(struct guest *g, gpa_t gpa, uint64_t len)
 {
-	/*
-	 * The hot path (exits read guest memory through here): one entry says
-	 * both "inside RAM" and "zeroed". A GPA at or above 4 GiB lands on some
-	 * chunk's entry but fails gpa < end.
-	 */
 	uint64_t end = g->ram.ready_end[(uint32_t)gpa / GUEST_RAM_CHUNK];
 	/*
 	 * An acquire load: x86 does not reorder loads with later loads (SDM 3A,
@@ -163,9 +165,21 @@ void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 	 * barrier stops the compiler. (__atomic_load_n costs an instruction more.)
 	 */
 	__asm__ volatile("" : : : "memory");
-	if (gpa < end && len <= end - gpa && !g->dirty) /* logged writes: the slow path */
+	return gpa < end && len <= end - gpa;
+}
+
+void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	if (ram_ready(g, gpa, len) && !g->dirty) /* writes to log: the slow path */
 		return host_ptr(g, gpa);
-	return ram_ptr_slow(g, gpa, len);
+	return ram_ptr_slow(g, gpa, len, true);
+}
+
+const void *guest_ram_read_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	if (ram_ready(g, gpa, len))
+		return host_ptr(g, gpa);
+	return ram_ptr_slow(g, gpa, len, false);
 }
 
 /*

@@ -29,9 +29,10 @@ void isolation_snapshot(struct isolation_snapshot *s, struct guest **guests, uns
 	s->hypervisor = hypervisor_hash();
 	for (unsigned j = 0; j < count && j < ISOLATION_MAX_GUESTS; j++)
 		s->guests[j] =
-		    j == running ? 0
-				 : isolation_hash(guest_ram_ptr(guests[j], 0, guests[j]->mem_size),
-						  guests[j]->mem_size);
+		    j == running
+			? 0
+			: isolation_hash(guest_ram_read_ptr(guests[j], 0, guests[j]->mem_size),
+					 guests[j]->mem_size);
 }
 
 unsigned isolation_verify(const struct isolation_snapshot *before, struct guest **guests,

@@ -16,7 +16,7 @@
 static int dev_mem_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
 	struct virtio_mmio_dev *d = ctx;
-	const void *src = guest_ram_ptr(d->guest, gpa, len);
+	const void *src = guest_ram_read_ptr(d->guest, gpa, len);
 
 	if (!src)
 		return -EFAULT;

@@ -29,15 +29,15 @@
 #define MSR_CSTAR	 0xc0000083
 #define MSR_SFMASK	 0xc0000084
 
-#define AR_UNUSABLE		       (1u << 16)
-#define DR7_INIT		       0x400
-#define PAT_POWER_ON		       0x0007040600070406ULL
-#define LINK_POINTER_NONE	       (~0ULL)
-#define VECTOR_DB		       1
-#define VECTOR_AC		       17
-#define MSR_BITMAP_WRITE_OFFSET	       2048
-#define MSR_BITMAP_HIGH_OFFSET	       1024
-#define MSR_HIGH_BASE		       0xc0000000u
+#define AR_UNUSABLE		(1u << 16)
+#define DR7_INIT		0x400
+#define PAT_POWER_ON		0x0007040600070406ULL
+#define LINK_POINTER_NONE	(~0ULL)
+#define VECTOR_DB		1
+#define VECTOR_AC		17
+#define MSR_BITMAP_WRITE_OFFSET 2048
+#define MSR_BITMAP_HIGH_OFFSET	1024
+#define MSR_HIGH_BASE		0xc0000000u
 
 static hpa_t io_bitmap_a, io_bitmap_b, msr_bitmap;
 static uint16_t next_vpid = 1;
@@ -332,7 +332,8 @@ static void load_pdptes(struct vcpu *v)
 	uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0), cr4 = vmcs_read(VMCS_GUEST_CR4);
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
 		return;
-	const uint64_t *pdpte = guest_ram_ptr(v->guest, vmcs_read(VMCS_GUEST_CR3) & ~0x1fULL, 32);
+	const uint64_t *pdpte =
+	    guest_ram_read_ptr(v->guest, vmcs_read(VMCS_GUEST_CR3) & ~0x1fULL, 32);
 	for (unsigned i = 0; i < 4; i++)
 		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte ? pdpte[i] : 0);
 }
@@ -593,7 +594,8 @@ void vmx_vcpu_load(struct vcpu *v)
 void vmx_vcpu_put(struct vcpu *v)
 {
 	if (msrs_loaded_for[this_pcpu()->index] == v) {
-		/* The guest changes both without exiting: #PF sets CR2, SWAPGS swaps KERNEL_GS_BASE. */
+		/* The guest changes both without exiting: #PF sets CR2, SWAPGS swaps
+		 * KERNEL_GS_BASE. */
 		to_vmx(v)->cr2 = read_cr2();
 		to_vmx(v)->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}
