@@ -122,6 +122,17 @@ int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const v
 	return err;
 }
 
+int guest_dirty_merge(struct guest *to, const struct guest *from)
+{
+	struct guest_dirty *t = to->dirty, *f = from->dirty;
+	if (!t || !f || t->pages != f->pages)
+		return -EINVAL;
+	for (uint64_t page = 0; page < f->pages; page++)
+		if (marked(f, page))
+			test_and_set(t, page);
+	return 0;
+}
+
 int guest_dirty_each_page(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),
 			  void *ctx)
 {

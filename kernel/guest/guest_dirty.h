@@ -59,6 +59,14 @@ void guest_dirty_mark(struct guest *g, gpa_t gpa, uint64_t len);
 int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),
 			void *ctx);
 
+/*
+ * Add the pages marked in from's log to to's (both logs on, RAM of one
+ * size): 0 or -EINVAL. After a failover the new standby (from) differs from
+ * the replica that took over (to) only where either wrote since the
+ * checkpoint they share: from's marks, and to's own from then on.
+ */
+int guest_dirty_merge(struct guest *to, const struct guest *from);
+
 /* Hand every page of g's RAM to fn (a full copy), leaving the log as it is. */
 int guest_dirty_each_page(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),
 			  void *ctx);

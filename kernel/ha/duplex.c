@@ -307,12 +307,12 @@ static int arm_active(struct duplex *d, struct guest *g)
 	return 0;
 }
 
+/* g no longer checkpointed (its dirty log is the caller's to stop). */
 static void disarm(struct guest *g)
 {
 	g->epoch_deadline = 0;
 	g->epoch_hook = NULL;
 	g->console_hold = NULL;
-	guest_dirty_stop(g);
 }
 
 static struct duplex *pair_of(const struct guest *g)
@@ -386,8 +386,10 @@ int duplex_start(struct guest *g)
  * The active replica is down for good: the standby takes over (CPU 0).
  * It resumes the last committed checkpoint, or, without one (cold standby,
  * or no checkpoint since the last failover), starts from its image built
- * afresh. The failed replica becomes the standby: a hot one is refilled by
- * the next checkpoint's full copy, a cold one is rebuilt when it takes over.
+ * afresh. The failed replica becomes the standby: a hot one is sent, at the
+ * next checkpoint, the pages either replica wrote since the checkpoint they
+ * share (a full copy when the new one started from its image); a cold one
+ * is rebuilt when it takes over.
  */
 static void fail_over(struct duplex *d)
 {
@@ -417,6 +419,9 @@ static void fail_over(struct duplex *d)
 		err = d->params.reload(next);
 	if (!err)
 		err = arm_active(d, next);
+	if (!err && resumed && !guest_dirty_merge(next, failed))
+		d->full_copy = false;
+	guest_dirty_stop(failed);
 	if (err) {
 		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
 		return;
