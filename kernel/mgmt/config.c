@@ -286,24 +286,27 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS));
 	const char *why = NULL;
 
+	/* A bad value of these was said where it stood. */
+	if (p->cur_bad_keys &
+	    ((1U << CFG_KEY_REDUNDANCY) | (1U << CFG_KEY_CPUS) | (1U << CFG_KEY_STANDBY_CPUS)))
+		return;
 	if (g->redundancy == CONFIG_REDUNDANCY_NONE) {
 		if (standby_keys) {
 			cfg_error_at(p, p->cur.line,
-				     "guest '%s': standby settings need 'redundancy = duplex'", g->name);
+				     "guest '%s': standby settings need 'redundancy = duplex'",
+				     g->name);
 			p->cur_bad = true;
 		}
 		return;
 	}
 	if (g->instances > 1)
 		why = "a duplex guest has one instance";
-	else if (!g->pinned || !g->standby_cpu_set)
+	else if (!g->pinned || !cfg_key_good(p, CFG_KEY_STANDBY_CPUS))
 		why = "a duplex guest needs 'cpus' (the primary's) and 'standby-cpus'";
 	else if (g->vcpus != 1 || g->cpus[0] == g->standby_cpu)
 		why = "a duplex guest has one vCPU, and its standby another pCPU";
 	else if (g->standby_hot && (g->disk || (g->devices & CONFIG_DEV_PC)))
 		why = "a hot standby cannot yet checkpoint the PC platform or a disk";
-	else if (p->cpu_count && g->standby_cpu >= p->cpu_count)
-		why = "'standby-cpus' names a pCPU this machine does not have";
 	if (why) {
 		cfg_error_at(p, line, "guest '%s': %s", g->name, why);
 		p->cur_bad = true;

@@ -132,7 +132,7 @@ struct config_guest {
 	uint32_t instances;   /* 1..CONFIG_INSTANCES_MAX: > 1 makes NAME-1 .. NAME-N */
 	/* Redundancy: CONFIG_REDUNDANCY_*; a duplex's standby (hot or cold) and its pCPU. */
 	uint32_t redundancy;
-	bool standby_hot, standby_cpu_set;
+	bool standby_hot;
 	uint32_t standby_cpu;
 	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
 };
