@@ -158,6 +158,11 @@ static int guests_place_vcpus(struct guest *g, bool pinned, const uint32_t *cpus
 
 int guests_set_one(struct guest *g, const struct shell_settings *st, char *why)
 {
+	/* A replica's pCPU is part of its pair's design (and its checkpoints flush only there). */
+	if (g->ha && st->has_cpus) {
+		snprintf(why, SHELL_WHY_MAX, "a duplex replica stays on its pCPU");
+		return -EPERM;
+	}
 	bool pinned = st->has_cpus ? st->pinned : g->vcpus[0].se.pinned;
 	if (pinned && st->has_weight) {
 		snprintf(why, SHELL_WHY_MAX,

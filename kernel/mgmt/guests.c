@@ -294,6 +294,8 @@ const char *guests_cmdline(const struct guest *g)
 
 int guests_start_one(struct guest *g)
 {
+	if (g->ha) /* its pair starts and restarts it (kernel/ha) */
+		return -EPERM;
 	if (g->state == GUEST_RUNNING || !is_stopped(g))
 		return -EALREADY;
 	if (g->destroy_pending)
@@ -321,6 +323,8 @@ int guests_stop_one(struct guest *g)
 /* A running guest is stopped first; housekeeping starts it again once it is down. */
 int guests_restart_one(struct guest *g)
 {
+	if (g->ha)
+		return -EPERM;
 	if (g->destroy_pending)
 		return -EINVAL;
 	if (g->state == GUEST_RUNNING) {
