@@ -194,7 +194,6 @@ void guest_vcpu_stopped(struct guest *g, struct vcpu *v)
 void guest_set_paused(struct guest *g, bool paused)
 {
 	g->paused = paused;
-	log_info("guest %s: %s", g->name, paused ? "paused" : "resumed");
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];
 		if (!paused && v->se.state == SCHED_PARKED)

@@ -115,7 +115,7 @@ void guest_destroy(struct guest *g);
 /* Mark g running and make vCPU 0 runnable (its state must be loaded). */
 void guest_start(struct guest *g);
 
-/* Pause (park every vCPU at its next exit) or resume g. */
+/* Pause (park every vCPU at its next exit) or resume g; the caller says why, if it should. */
 void guest_set_paused(struct guest *g, bool paused);
 
 /* A vCPU of g left the scheduler for good; the last one ends the run (stats, hook). */

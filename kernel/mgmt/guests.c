@@ -346,6 +346,7 @@ int guests_pause_one(struct guest *g)
 	if (g->paused)
 		return -EALREADY;
 	guest_set_paused(g, true);
+	log_info("guest %s: paused", g->name);
 	return 0;
 }
 
@@ -354,6 +355,7 @@ int guests_resume_one(struct guest *g)
 	if (g->state != GUEST_RUNNING || !g->paused)
 		return -EINVAL;
 	guest_set_paused(g, false);
+	log_info("guest %s: resumed", g->name);
 	return 0;
 }
 
