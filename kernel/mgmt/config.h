@@ -91,7 +91,7 @@
 #define CONFIG_REDUNDANCY_DUPLEX 1
 /* "-64": what an instance number adds to its config guest's name. */
 #define CONFIG_INSTANCE_SUFFIX_MAX 3
-/* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
+/* pCPU indexes accepted when the caller gives no CPU count: below this, MAX_CPUS (pcpu.h). */
 #define CONFIG_PCPU_MAX 64
 /* pCPU 0 runs the management console: it takes shared vCPUs but is never pinned. */
 #define CONFIG_CONSOLE_PCPU 0

@@ -509,7 +509,9 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 		return 0;
 	case CFG_KEY_STANDBY_CPUS:
 		p->cur.standby_cpu_set = true;
-		return cfg_parse_range(p, "standby pCPU", v, 1, CONFIG_PCPU_MAX, &p->cur.standby_cpu);
+		/* As for 'cpus': indexes below CONFIG_PCPU_MAX; pCPU 0 is the console's. */
+		return cfg_parse_range(p, "standby pCPU", v, 1, CONFIG_PCPU_MAX - 1,
+				       &p->cur.standby_cpu);
 	case CFG_KEY_EPOCH_MS:
 		return cfg_parse_range(p, "epoch length (ms)", v, 1, 1000, &p->cur.epoch_ms);
 	case CFG_KEY_WATCHDOG_MS:
