@@ -284,12 +284,20 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	uint32_t line = cfg_key_line(p, CFG_KEY_REDUNDANCY);
 	bool standby_keys = p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
 					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS));
+	const uint32_t read_here = (1U << CFG_KEY_REDUNDANCY) | (1U << CFG_KEY_STANDBY) |
+				   (1U << CFG_KEY_STANDBY_CPUS) | (1U << CFG_KEY_CPUS) |
+				   (1U << CFG_KEY_VCPUS) | (1U << CFG_KEY_INSTANCES) |
+				   (1U << CFG_KEY_DEVICES) | (1U << CFG_KEY_DISK);
 	const char *why = NULL;
 
+	/* A bad value is reported alone, not again as a mismatch its default made. */
+	if (p->cur_bad_keys & read_here)
+		return;
 	if (g->redundancy == CONFIG_REDUNDANCY_NONE) {
 		if (standby_keys) {
 			cfg_error_at(p, p->cur.line,
-				     "guest '%s': standby settings need 'redundancy = duplex'", g->name);
+				     "guest '%s': standby settings need 'redundancy = duplex'",
+				     g->name);
 			p->cur_bad = true;
 		}
 		return;
