@@ -315,7 +315,11 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	if (why) {
 		cfg_error_at(p, line, "guest '%s': %s", g->name, why);
 		p->cur_bad = true;
+		return;
 	}
+	/* The standby's pCPU is its own, as a pinned vCPU's is: the scheduler refuses a second. */
+	if (cfg_cpu_taken(p, cfg_key_line(p, CFG_KEY_STANDBY_CPUS), g->standby_cpu))
+		p->cur_bad = true;
 }
 
 /* Close the current section: keep the guest or say it was dropped. */

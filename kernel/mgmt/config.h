@@ -51,7 +51,7 @@
  *                             charged twice. (dual and tmr are not built yet.)
  *   standby = hot|cold        duplex: hot (checkpointed every epoch; one vCPU, no pc,
  *                             no disk) or cold (booted from the image on failure); default hot
- *   standby-cpus = N          duplex: the standby's pCPU
+ *   standby-cpus = N          duplex: the standby's pCPU, its own as a pinned vCPU's is
  *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
  *   watchdog-ms = N           duplex: fail the primary after N ms (10..60000) without a
  *                             heartbeat hypercall; default 0: no watchdog

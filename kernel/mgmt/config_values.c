@@ -358,21 +358,33 @@ static int cfg_pin_cpu(struct cfg_parser *p, uint64_t cpu)
 			return -EINVAL;
 		}
 	}
-	for (uint32_t g = 0; g < p->out->guest_count; g++) {
-		const struct config_guest *other = &p->out->guests[g];
-
-		if (!other->pinned)
-			continue;
-		for (uint32_t i = 0; i < other->vcpus; i++) {
-			if (other->cpus[i] == cpu) {
-				cfg_error(p, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
-					  other->name);
-				return -EBUSY;
-			}
-		}
-	}
+	if (cfg_cpu_taken(p, p->line, cpu))
+		return -EBUSY;
 	p->cur.cpus[p->cur_pin_count++] = (uint32_t)cpu;
 	return 0;
+}
+
+/* A duplex standby is built pinned to its pCPU (kernel/mgmt/guests.c): it owns it too. */
+bool cfg_cpu_taken(struct cfg_parser *p, uint32_t line, uint64_t cpu)
+{
+	for (uint32_t g = 0; g < p->out->guest_count; g++) {
+		const struct config_guest *other = &p->out->guests[g];
+		bool vcpu = false;
+
+		for (uint32_t i = 0; other->pinned && i < other->vcpus; i++)
+			vcpu = vcpu || other->cpus[i] == cpu;
+		if (vcpu) {
+			cfg_error_at(p, line, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
+				     other->name);
+			return true;
+		}
+		if (other->redundancy == CONFIG_REDUNDANCY_DUPLEX && other->standby_cpu == cpu) {
+			cfg_error_at(p, line, "CPU %u already pinned to the standby of guest '%s'",
+				     (unsigned)cpu, other->name);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* "shared", or pCPUs one per vCPU: "1,3", "2-3", "1, 4-6". */
