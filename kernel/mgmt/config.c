@@ -228,14 +228,20 @@ static void cfg_check_memory(struct cfg_parser *p)
 		return;
 	cfg_size(footprint, need);
 	cfg_size(remain, left);
-	if (footprint == p->cur.mem_size)
-		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
-			     "guest '%s' needs %s but only %s remain", p->cur.name, need, left);
-	else
-		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
-			     "guest '%s' needs %s (%s rounded up to whole 2M pages) but only %s "
-			     "remain",
-			     p->cur.name, need, cfg_size(p->cur.mem_size, asked), left);
+	/* Why it needs more than it asked for: whole 2M pages, and one copy per guest built. */
+	char why[128] = "", each[48] = "";
+	if (p->cur.redundancy == CONFIG_REDUNDANCY_DUPLEX)
+		snprintf(each, sizeof(each), " for each of a duplex pair");
+	else if (p->cur.instances > 1)
+		snprintf(each, sizeof(each), " for each of %u instances",
+			 (unsigned)p->cur.instances);
+	bool rounded = guest_ram_footprint(p->cur.mem_size) != p->cur.mem_size;
+	if (footprint != p->cur.mem_size)
+		snprintf(why, sizeof(why), " (%s%s%s%s)", cfg_size(p->cur.mem_size, asked),
+			 rounded ? " rounded up to whole 2M pages" : "",
+			 rounded && each[0] ? "," : "", each);
+	cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY), "guest '%s' needs %s%s but only %s remain",
+		     p->cur.name, need, why, left);
 	p->cur_bad = true;
 }
 
