@@ -96,6 +96,7 @@ int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const v
 		return -EINVAL;
 	const uint8_t *ram = phys_to_virt(g->mem_hpa);
 	int err = 0;
+	uint64_t kept = 0;
 	for (uint64_t page = 0; page < d->pages;) {
 		if (!d->bits[page / BITS]) {
 			page = ALIGN_DOWN(page, BITS) + BITS;
@@ -107,18 +108,26 @@ int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const v
 		}
 		/* A run of marked pages: each handed over, then protected in one change. */
 		uint64_t run = page;
-		for (; run < d->pages && marked(d, run); run++) {
+		for (; run < d->pages && marked(d, run); run++)
 			if (!err)
 				err = fn(ctx, run * PAGE_SIZE, ram + run * PAGE_SIZE);
-			d->bits[run / BITS] &= ~(1ULL << (run % BITS));
-		}
 		int map_err = virt->guest_map(g, page * PAGE_SIZE, g->mem_hpa + page * PAGE_SIZE,
 					      (run - page) * PAGE_SIZE, PROTECTED, GMAP_WB);
+		/*
+		 * A failed change may have left some of the run writable: it stays
+		 * marked, or the guest's next writes there would never reach a
+		 * checkpoint. The next collect hands it over and protects it again.
+		 */
+		if (map_err)
+			kept += run - page;
+		else
+			for (uint64_t i = page; i < run; i++)
+				d->bits[i / BITS] &= ~(1ULL << (i % BITS));
 		if (!err)
 			err = map_err;
 		page = run;
 	}
-	d->marked = 0;
+	d->marked = kept;
 	return err;
 }
 

@@ -54,7 +54,8 @@ void guest_dirty_mark(struct guest *g, gpa_t gpa, uint64_t len);
  * contents), clear the log and write-protect those pages again. Only on
  * the CPU that runs g's only vCPU, at one of its exits (so g is stopped and
  * only this CPU caches g's translations): the flush is local. Stops at
- * fn's first error and returns it.
+ * fn's first error and returns it. A run the backend fails to protect
+ * stays in the log (and its error is returned): it may still be writable.
  */
 int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),
 			void *ctx);

@@ -228,14 +228,20 @@ static void cfg_check_memory(struct cfg_parser *p)
 		return;
 	cfg_size(footprint, need);
 	cfg_size(remain, left);
-	if (footprint == p->cur.mem_size)
-		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
-			     "guest '%s' needs %s but only %s remain", p->cur.name, need, left);
-	else
-		cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY),
-			     "guest '%s' needs %s (%s rounded up to whole 2M pages) but only %s "
-			     "remain",
-			     p->cur.name, need, cfg_size(p->cur.mem_size, asked), left);
+	/* Why it needs more than it asked for: whole 2M pages, and one copy per guest built. */
+	char why[128] = "", each[48] = "";
+	if (p->cur.redundancy == CONFIG_REDUNDANCY_DUPLEX)
+		snprintf(each, sizeof(each), " for each of a duplex pair");
+	else if (p->cur.instances > 1)
+		snprintf(each, sizeof(each), " for each of %u instances",
+			 (unsigned)p->cur.instances);
+	bool rounded = guest_ram_footprint(p->cur.mem_size) != p->cur.mem_size;
+	if (footprint != p->cur.mem_size)
+		snprintf(why, sizeof(why), " (%s%s%s%s)", cfg_size(p->cur.mem_size, asked),
+			 rounded ? " rounded up to whole 2M pages" : "",
+			 rounded && each[0] ? "," : "", each);
+	cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY), "guest '%s' needs %s%s but only %s remain",
+		     p->cur.name, need, why, left);
 	p->cur_bad = true;
 }
 
@@ -284,11 +290,14 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	uint32_t line = cfg_key_line(p, CFG_KEY_REDUNDANCY);
 	bool standby_keys = p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
 					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS));
+	const uint32_t read_here = (1U << CFG_KEY_REDUNDANCY) | (1U << CFG_KEY_STANDBY) |
+				   (1U << CFG_KEY_STANDBY_CPUS) | (1U << CFG_KEY_CPUS) |
+				   (1U << CFG_KEY_VCPUS) | (1U << CFG_KEY_INSTANCES) |
+				   (1U << CFG_KEY_DEVICES) | (1U << CFG_KEY_DISK);
 	const char *why = NULL;
 
-	/* A bad value of these was said where it stood. */
-	if (p->cur_bad_keys &
-	    ((1U << CFG_KEY_REDUNDANCY) | (1U << CFG_KEY_CPUS) | (1U << CFG_KEY_STANDBY_CPUS)))
+	/* A bad value is reported alone, not again as a mismatch its default made. */
+	if (p->cur_bad_keys & read_here)
 		return;
 	if (g->redundancy == CONFIG_REDUNDANCY_NONE) {
 		if (standby_keys) {
@@ -301,16 +310,22 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	}
 	if (g->instances > 1)
 		why = "a duplex guest has one instance";
-	else if (!g->pinned || !cfg_key_good(p, CFG_KEY_STANDBY_CPUS))
+	else if (!g->pinned || !g->standby_cpu_set)
 		why = "a duplex guest needs 'cpus' (the primary's) and 'standby-cpus'";
 	else if (g->vcpus != 1 || g->cpus[0] == g->standby_cpu)
 		why = "a duplex guest has one vCPU, and its standby another pCPU";
 	else if (g->standby_hot && (g->disk || (g->devices & CONFIG_DEV_PC)))
 		why = "a hot standby cannot yet checkpoint the PC platform or a disk";
+	else if (p->cpu_count && g->standby_cpu >= p->cpu_count)
+		why = "'standby-cpus' names a pCPU this machine does not have";
 	if (why) {
 		cfg_error_at(p, line, "guest '%s': %s", g->name, why);
 		p->cur_bad = true;
+		return;
 	}
+	/* The standby's pCPU is its own, as a pinned vCPU's is: the scheduler refuses a second. */
+	if (cfg_cpu_taken(p, cfg_key_line(p, CFG_KEY_STANDBY_CPUS), g->standby_cpu))
+		p->cur_bad = true;
 }
 
 /* Close the current section: keep the guest or say it was dropped. */

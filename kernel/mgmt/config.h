@@ -51,7 +51,7 @@
  *                             charged twice. (dual and tmr are not built yet.)
  *   standby = hot|cold        duplex: hot (checkpointed every epoch; one vCPU, no pc,
  *                             no disk) or cold (booted from the image on failure); default hot
- *   standby-cpus = N          duplex: the standby's pCPU
+ *   standby-cpus = N          duplex: the standby's pCPU, its own as a pinned vCPU's is
  *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
  *   watchdog-ms = N           duplex: fail the primary after N ms (10..60000) without a
  *                             heartbeat hypercall; default 0: no watchdog
@@ -91,7 +91,7 @@
 #define CONFIG_REDUNDANCY_DUPLEX 1
 /* "-64": what an instance number adds to its config guest's name. */
 #define CONFIG_INSTANCE_SUFFIX_MAX 3
-/* Largest pCPU index accepted when the caller gives no CPU count: MAX_CPUS - 1 (pcpu.h). */
+/* pCPU indexes accepted when the caller gives no CPU count: below this, MAX_CPUS (pcpu.h). */
 #define CONFIG_PCPU_MAX 64
 /* pCPU 0 runs the management console: it takes shared vCPUs but is never pinned. */
 #define CONFIG_CONSOLE_PCPU 0
@@ -132,7 +132,7 @@ struct config_guest {
 	uint32_t instances;   /* 1..CONFIG_INSTANCES_MAX: > 1 makes NAME-1 .. NAME-N */
 	/* Redundancy: CONFIG_REDUNDANCY_*; a duplex's standby (hot or cold) and its pCPU. */
 	uint32_t redundancy;
-	bool standby_hot;
+	bool standby_hot, standby_cpu_set;
 	uint32_t standby_cpu;
 	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
 };

@@ -96,5 +96,10 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v);
 const struct boot_module *cfg_find_module(struct cfg_parser *p, struct cfg_span v);
 /* "s" unless n is 1. */
 const char *cfg_plural(uint64_t n);
+/*
+ * Is pCPU @cpu a kept guest's own (a vCPU of it pinned there, or its duplex
+ * standby)? If so, say whose at @line and return true.
+ */
+bool cfg_cpu_taken(struct cfg_parser *p, uint32_t line, uint64_t cpu);
 
 #endif

@@ -330,15 +330,15 @@ const char *cfg_plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/*
- * Whether @cpu may be pinned by the guest being parsed: a pCPU that exists,
- * is not the console's, and no guest kept so far pins (its vCPUs' pCPUs and
- * a duplex standby's). 0, or the error, said.
- */
-static int cfg_check_pin(struct cfg_parser *p, uint64_t cpu)
+/* Pin the guest's next vCPU to @cpu: a pCPU that exists, is not the console's and is free. */
+static int cfg_pin_cpu(struct cfg_parser *p, uint64_t cpu)
 {
 	uint32_t limit = p->cpu_count ? p->cpu_count : CONFIG_PCPU_MAX;
 
+	if (p->cur_pin_count == CONFIG_VCPUS_MAX) {
+		cfg_error(p, "cpus lists more than 8 CPUs");
+		return -EINVAL;
+	}
 	if (cpu >= limit) {
 		if (p->cpu_count)
 			cfg_error(p, "CPU %llu does not exist (%u CPU%s)", (unsigned long long)cpu,
@@ -352,46 +352,39 @@ static int cfg_check_pin(struct cfg_parser *p, uint64_t cpu)
 		cfg_error(p, "CPU 0 runs the management console and cannot be pinned");
 		return -EINVAL;
 	}
-	for (uint32_t g = 0; g < p->out->guest_count; g++) {
-		const struct config_guest *other = &p->out->guests[g];
-		bool taken =
-		    other->redundancy == CONFIG_REDUNDANCY_DUPLEX && other->standby_cpu == cpu;
-
-		for (uint32_t i = 0; other->pinned && i < other->vcpus; i++)
-			taken = taken || other->cpus[i] == cpu;
-		if (taken) {
-			cfg_error(p, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
-				  other->name);
-			return -EBUSY;
-		}
-	}
-	return 0;
-}
-
-/* Pin the guest's next vCPU to @cpu (cfg_check_pin), listed once. */
-static int cfg_pin_cpu(struct cfg_parser *p, uint64_t cpu)
-{
-	if (p->cur_pin_count == CONFIG_VCPUS_MAX) {
-		cfg_error(p, "cpus lists more than 8 CPUs");
-		return -EINVAL;
-	}
 	for (uint32_t i = 0; i < p->cur_pin_count; i++) {
 		if (p->cur.cpus[i] == cpu) {
 			cfg_error(p, "CPU %u listed twice", (unsigned)cpu);
 			return -EINVAL;
 		}
 	}
-	int err = cfg_check_pin(p, cpu);
-	if (!err)
-		p->cur.cpus[p->cur_pin_count++] = (uint32_t)cpu;
-	return err;
+	if (cfg_cpu_taken(p, p->line, cpu))
+		return -EBUSY;
+	p->cur.cpus[p->cur_pin_count++] = (uint32_t)cpu;
+	return 0;
 }
 
-/* A duplex standby's pCPU: one number, pinnable like a vCPU's (cfg_check_pin). */
-static int cfg_parse_standby_cpu(struct cfg_parser *p, struct cfg_span v)
+/* A duplex standby is built pinned to its pCPU (kernel/mgmt/guests.c): it owns it too. */
+bool cfg_cpu_taken(struct cfg_parser *p, uint32_t line, uint64_t cpu)
 {
-	int err = cfg_parse_range(p, "standby pCPU", v, 0, CONFIG_PCPU_MAX, &p->cur.standby_cpu);
-	return err ? err : cfg_check_pin(p, p->cur.standby_cpu);
+	for (uint32_t g = 0; g < p->out->guest_count; g++) {
+		const struct config_guest *other = &p->out->guests[g];
+		bool vcpu = false;
+
+		for (uint32_t i = 0; other->pinned && i < other->vcpus; i++)
+			vcpu = vcpu || other->cpus[i] == cpu;
+		if (vcpu) {
+			cfg_error_at(p, line, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
+				     other->name);
+			return true;
+		}
+		if (other->redundancy == CONFIG_REDUNDANCY_DUPLEX && other->standby_cpu == cpu) {
+			cfg_error_at(p, line, "CPU %u already pinned to the standby of guest '%s'",
+				     (unsigned)cpu, other->name);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* "shared", or pCPUs one per vCPU: "1,3", "2-3", "1, 4-6". */
@@ -527,7 +520,10 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 			break;
 		return 0;
 	case CFG_KEY_STANDBY_CPUS:
-		return cfg_parse_standby_cpu(p, v);
+		p->cur.standby_cpu_set = true;
+		/* As for 'cpus': indexes below CONFIG_PCPU_MAX; pCPU 0 is the console's. */
+		return cfg_parse_range(p, "standby pCPU", v, 1, CONFIG_PCPU_MAX - 1,
+				       &p->cur.standby_cpu);
 	case CFG_KEY_EPOCH_MS:
 		return cfg_parse_range(p, "epoch length (ms)", v, 1, 1000, &p->cur.epoch_ms);
 	case CFG_KEY_WATCHDOG_MS:
