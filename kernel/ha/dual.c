@@ -10,6 +10,7 @@
 #include "drivers/tsc.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
+#include "kernel/ha/heartbeat.h"
 #include "kernel/sched/sched.h"
 #include "kernel/vdev/standard.h"
 #include "kernel/vm/vcpu_snapshot.h"
@@ -333,7 +334,6 @@ static void replica_down(struct dual *d, unsigned r)
 
 void dual_poll(void)
 {
-	uint64_t now = rdtsc();
 	for (unsigned i = 0; i < pair_count; i++) {
 		struct dual *d = pairs[i];
 		for (unsigned r = 0; r < 2; r++)
@@ -356,7 +356,7 @@ void dual_poll(void)
 			spin_lock(&d->lock);
 			bool expired = !d->cut[r] && !d->held_back[r] &&
 				       g->state == GUEST_RUNNING &&
-				       now - g->heartbeat_tsc > d->watchdog_tsc;
+				       heartbeat_late(g, d->watchdog_tsc);
 			if (expired)
 				guest_stop(g, GUEST_CRASHED, -1, "watchdog: no heartbeat for %u ms",
 					   d->watchdog_ms);

@@ -11,6 +11,7 @@
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_dirty.h"
+#include "kernel/ha/heartbeat.h"
 #include "kernel/ha/repl_stream.h"
 #include "kernel/sched/sched.h"
 #include "kernel/vdev/standard.h"
@@ -323,7 +324,7 @@ static struct duplex *pair_of(const struct guest *g)
 	return NULL;
 }
 
-static void on_stopped(struct guest *g)
+void duplex_guest_stopped(struct guest *g)
 {
 	struct duplex *d = pair_of(g);
 	if (d && d->active == g) {
@@ -356,7 +357,6 @@ int duplex_create(struct guest *active, struct guest *standby, const struct dupl
 	active->ha = standby->ha = d;
 	set_names(d);
 	pairs[pair_count++] = d;
-	guest_on_stopped(on_stopped);
 	log_info("duplex %s: %s standby on CPU %u, primary on CPU %u%s", d->name,
 		 p->hot ? "hot" : "cold", standby->vcpus[0].se.cpu, active->vcpus[0].se.cpu,
 		 p->hot ? "" : " (booted from the image on failure)");
@@ -456,7 +456,7 @@ static void fail_over(struct duplex *d)
 static void watchdog_expired(struct duplex *d, struct guest *g)
 {
 	spin_lock(&d->lock);
-	bool expired = g->state == GUEST_RUNNING && rdtsc() - g->heartbeat_tsc > d->watchdog_tsc;
+	bool expired = g->state == GUEST_RUNNING && heartbeat_late(g, d->watchdog_tsc);
 	if (expired)
 		guest_stop(g, GUEST_CRASHED, -1, "watchdog: no heartbeat for %u ms",
 			   d->params.watchdog_ms);
@@ -467,7 +467,6 @@ static void watchdog_expired(struct duplex *d, struct guest *g)
 
 void duplex_poll(void)
 {
-	uint64_t now = rdtsc();
 	for (unsigned i = 0; i < pair_count; i++) {
 		struct duplex *d = pairs[i];
 		struct guest *g = d->active;
@@ -484,7 +483,7 @@ void duplex_poll(void)
 			continue;
 		}
 		if (d->watchdog_tsc && g->state == GUEST_RUNNING &&
-		    now - g->heartbeat_tsc > d->watchdog_tsc)
+		    heartbeat_late(g, d->watchdog_tsc))
 			watchdog_expired(d, g);
 	}
 }

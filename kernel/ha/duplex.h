@@ -48,6 +48,9 @@ int duplex_create(struct guest *active, struct guest *standby, const struct dupl
 /* Start the pair's active replica (its first checkpoint is a full copy). 0 or -errno. */
 int duplex_start(struct guest *active);
 
+/* Every vCPU of g stopped (any CPU): an active replica's end is handled by duplex_poll. */
+void duplex_guest_stopped(struct guest *g);
+
 /* CPU 0, from housekeeping: failovers to do, watchdogs to check. */
 void duplex_poll(void);
 

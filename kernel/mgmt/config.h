@@ -46,14 +46,18 @@
  *                             (cpus, weight and cap are a guest's first values: the
  *                             console's `set` changes them at run time, and a restart
  *                             keeps what set gave)
- *   redundancy = none|duplex  default none. duplex: a primary on 'cpus' (one pCPU) and a
+ *   redundancy = none|duplex|dual
+ *                             default none. dual: two replicas side by side, on the two
+ *                             pCPUs 'cpus' lists (one vCPU, no pc, no disk), output
+ *                             compared (kernel/ha/dual.h); memory is charged twice.
+ *                             duplex: a primary on 'cpus' (one pCPU) and a
  *                             standby on 'standby-cpus' (kernel/ha/duplex.h); memory is
  *                             charged twice. (dual and tmr are not built yet.)
  *   standby = hot|cold        duplex: hot (checkpointed every epoch; one vCPU, no pc,
  *                             no disk) or cold (booted from the image on failure); default hot
  *   standby-cpus = N          duplex: the standby's pCPU, its own as a pinned vCPU's is
  *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
- *   watchdog-ms = N           duplex: fail the primary after N ms (10..60000) without a
+ *   watchdog-ms = N           duplex and dual: fail the primary (dual: a replica) after N ms (10..60000) without a
  *                             heartbeat hypercall; default 0: no watchdog
  *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
  *                             debug-exit, and pc too for a 'kernel'; "none" for neither
@@ -89,6 +93,7 @@
 #define CONFIG_EPOCH_MS_DEFAULT	 20
 #define CONFIG_REDUNDANCY_NONE	 0
 #define CONFIG_REDUNDANCY_DUPLEX 1
+#define CONFIG_REDUNDANCY_DUAL	 2
 /* "-64": what an instance number adds to its config guest's name. */
 #define CONFIG_INSTANCE_SUFFIX_MAX 3
 /* pCPU indexes accepted when the caller gives no CPU count: below this, MAX_CPUS (pcpu.h). */
@@ -137,11 +142,11 @@ struct config_guest {
 	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
 };
 
-/* Host RAM the guest's config asks for: each instance's, twice for a duplex pair. */
+/* Host RAM the guest's config asks for: each instance's, twice for a duplex or dual pair. */
 static inline uint64_t config_guest_footprint(const struct config_guest *g)
 {
 	return guest_ram_footprint(g->mem_size) * g->instances *
-	       (g->redundancy == CONFIG_REDUNDANCY_DUPLEX ? 2 : 1);
+	       (g->redundancy != CONFIG_REDUNDANCY_NONE ? 2 : 1);
 }
 
 struct config {

@@ -445,10 +445,15 @@ static int cfg_parse_redundancy(struct cfg_parser *p, struct cfg_span v)
 		p->cur.redundancy = CONFIG_REDUNDANCY_DUPLEX;
 		return 0;
 	}
-	if (cfg_span_is(v, "dual") || cfg_span_is(v, "tmr"))
-		cfg_error(p, "redundancy '%s' is not built yet (none or duplex)", cfg_quote(v, q));
+	if (cfg_span_is(v, "dual")) {
+		p->cur.redundancy = CONFIG_REDUNDANCY_DUAL;
+		return 0;
+	}
+	if (cfg_span_is(v, "tmr"))
+		cfg_error(p, "redundancy '%s' is not built yet (none, duplex or dual)",
+			  cfg_quote(v, q));
 	else
-		cfg_error(p, "bad redundancy '%s' (expected none or duplex)", cfg_quote(v, q));
+		cfg_error(p, "bad redundancy '%s' (expected none, duplex or dual)", cfg_quote(v, q));
 	return -EINVAL;
 }
 

@@ -39,6 +39,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/core/test_exit.h"
 #include "kernel/guest/virt.h"
+#include "kernel/ha/dual.h"
 #include "kernel/ha/duplex.h"
 
 #define CONFIG_MODULE "shoji.cfg"
@@ -103,11 +104,13 @@ static int teardown_guest(struct guest *g, unsigned placed)
 }
 
 /*
- * Build `name`, instance `instance` (0: a plain guest) of config guest cg;
- * NULL on failure, with everything built so far given back.
+ * Build `name`, instance `instance` (0: a plain guest) of config guest cg,
+ * its vCPU pinned to pCPU `home` (a second replica's), or placed as the
+ * config says (home < 0); NULL on failure, with everything built so far
+ * given back.
  */
 static struct guest *build_guest(const struct config_guest *cg, const char *name, unsigned instance,
-				 bool standby)
+				 int home)
 {
 	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
 			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0) |
@@ -130,7 +133,7 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 	g->config = cg;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];
-		int pinned = standby ? (int)cg->standby_cpu : cg->pinned ? (int)cg->cpus[i] : -1;
+		int pinned = home >= 0 ? home : cg->pinned ? (int)cg->cpus[i] : -1;
 		int cpu = sched_place(&v->se, pinned, cg->weight, cg->cap_percent);
 		if (cpu < 0) {
 			log_err("guest %s: no CPU for vCPU %u (%d)", g->name, i, cpu);
@@ -181,8 +184,10 @@ static void start_guest(struct guest *g)
 {
 	if (g->ha) {
 		int err = duplex_start(g);
+		if (err == -ENOENT)
+			err = dual_start(g);
 		if (err)
-			log_err("guest %s: its duplex pair did not start (%d)", g->name, err);
+			log_err("guest %s: its pair did not start (%d)", g->name, err);
 		return;
 	}
 	g->vcpus_started = 1;
@@ -190,34 +195,46 @@ static void start_guest(struct guest *g)
 }
 
 /*
- * A duplex guest: its primary as built above, and a standby built the same
- * way on the standby's pCPU (not started), paired in kernel/ha. The standby
- * goes in the table right after it. False if the pair could not be made
- * (the primary is then torn down).
+ * A duplex or dual guest: its first replica as built above, and a second
+ * built the same way on its own pCPU (a duplex's standby, not started; a
+ * dual's second replica), paired in kernel/ha. Both go in the table. False
+ * if the pair could not be made (the first is then torn down too).
  */
-static bool add_duplex_standby(const struct config_guest *cg, struct guest *active)
+static bool add_second_replica(const struct config_guest *cg, struct guest *first)
 {
+	bool dual = cg->redundancy == CONFIG_REDUNDANCY_DUAL;
 	char name[GUEST_NAME_MAX];
-	snprintf(name, sizeof(name), "%s~", cg->name); /* renamed by duplex_create */
-	struct guest *standby =
-	    guest_count + 1 < GUESTS_MAX ? build_guest(cg, name, 0, true) : NULL;
+	snprintf(name, sizeof(name), "%s~", cg->name); /* renamed when paired */
+	struct guest *second =
+	    guest_count + 1 < GUESTS_MAX
+		? build_guest(cg, name, 0, (int)(dual ? cg->cpus[1] : cg->standby_cpu))
+		: NULL;
 	struct duplex_params params = {
 	    .hot = cg->standby_hot,
 	    .epoch_ms = cg->epoch_ms,
 	    .watchdog_ms = cg->watchdog_ms,
 	    .reload = guest_load,
 	};
-	int err = standby ? duplex_create(active, standby, &params) : -ENOSPC;
+	int err = !second ? -ENOSPC
+		  : dual  ? dual_create(first, second, cg->watchdog_ms)
+			  : duplex_create(first, second, &params);
 	if (err) {
-		log_err("guest %s: no standby (%d): not started", cg->name, err);
-		if (standby)
-			teardown_guest(standby, standby->vcpu_count);
-		teardown_guest(active, active->vcpu_count);
+		log_err("guest %s: no second replica (%d): not started", cg->name, err);
+		if (second)
+			teardown_guest(second, second->vcpu_count);
+		teardown_guest(first, first->vcpu_count);
 		return false;
 	}
-	guests[guest_count++] = active;
-	guests[guest_count++] = standby;
+	guests[guest_count++] = first;
+	guests[guest_count++] = second;
 	return true;
+}
+
+/* Every vCPU of g stopped (on its CPU): a replica's pair hears of it. */
+static void replica_stopped(struct guest *g)
+{
+	duplex_guest_stopped(g);
+	dual_guest_stopped(g);
 }
 
 /* Isolation check: the next guest in config order, framed by fingerprints. */
@@ -242,7 +259,7 @@ static void sequential_step(void)
 
 static bool all_done(void)
 {
-	if (duplex_busy())
+	if (duplex_busy() || dual_busy())
 		return false;
 	if (sequential && sequential_current < (int)guest_count)
 		return false;
@@ -461,7 +478,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 		if (!err && guests_find(iname))
 			err = -EEXIST;
 		if (!err) {
-			g = build_guest(cg, iname, number, false);
+			g = build_guest(cg, iname, number, -1);
 			err = g ? 0 : -EIO; /* why is logged */
 		}
 		if (err) {
@@ -482,6 +499,7 @@ static void housekeeping(void)
 {
 	mgmt_poll();
 	duplex_poll();
+	dual_poll();
 	reap_scaled_in();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
@@ -528,15 +546,15 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
 		if (!cfg.guests[i].pinned)
 			continue;
-		pinned[i] = build_guest(&cfg.guests[i], cfg.guests[i].name, 0, false);
+		pinned[i] = build_guest(&cfg.guests[i], cfg.guests[i].name, 0, -1);
 		if (!pinned[i])
 			failed_count++;
 	}
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
 		const struct config_guest *cg = &cfg.guests[i];
 		if (cg->pinned) {
-			if (pinned[i] && cg->redundancy == CONFIG_REDUNDANCY_DUPLEX)
-				failed_count += !add_duplex_standby(cg, pinned[i]);
+			if (pinned[i] && cg->redundancy != CONFIG_REDUNDANCY_NONE)
+				failed_count += !add_second_replica(cg, pinned[i]);
 			else if (pinned[i])
 				guests[guest_count++] = pinned[i];
 			continue;
@@ -552,7 +570,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 				log_err("guest %s: instance %u: its name is taken or too long",
 					cg->name, k);
 			else
-				g = build_guest(cg, name, number, false);
+				g = build_guest(cg, name, number, -1);
 			if (g)
 				guests[guest_count++] = g;
 			else
@@ -563,6 +581,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
 	else
 		mgmt_init(NULL, 0);
+	guest_on_stopped(replica_stopped);
 	sched_set_housekeeping(housekeeping);
 	sequential = cmdline_has_flag(bi->cmdline, "isolation-check");
 	if (sequential)

@@ -15,9 +15,11 @@
 #include "drivers/uart16550.h"
 #include "kernel/guest/exit_stats.h"
 #include "kernel/guest/guest.h"
+#include "kernel/ha/dual.h"
 #include "kernel/ha/duplex.h"
 #include "kernel/mgmt/guests.h"
 #include "kernel/core/log.h"
+#include "kernel/core/parse_num.h"
 #include "kernel/core/pcpu.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/sched.h"
@@ -69,11 +71,16 @@ static int op_list(void *ctx)
 	log_info("mgmt: %u guests", guests_count());
 	for (unsigned i = 0; i < guests_count(); i++) {
 		struct guest *g = guests_get(i);
-		const char *role = duplex_role(g);
+		const char *duplex = duplex_role(g), *dual = dual_role(g);
 		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB%s%s", g->name, state_name(g),
 			 g->vcpu_count, g->vcpu_count > 1 ? "s" : "",
-			 (unsigned long long)(g->mem_size / SZ_1M), role ? ", duplex " : "",
-			 role ? role : "");
+			 (unsigned long long)(g->mem_size / SZ_1M),
+			 duplex ? ", duplex "
+			 : dual ? ", dual "
+				: "",
+			 duplex ? duplex
+			 : dual ? dual
+				: "");
 	}
 	return 0;
 }
@@ -128,7 +135,10 @@ static int op_info(void *ctx, const char *name)
 	print_settings(g);
 	if (g->ha) {
 		char line[320];
-		duplex_describe(g, line, sizeof(line));
+		if (duplex_role(g))
+			duplex_describe(g, line, sizeof(line));
+		else
+			dual_describe(g, line, sizeof(line));
 		log_info("mgmt: guest %s: %s", g->name, line);
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -332,13 +342,40 @@ static bool watch_held(void)
 static int op_fail(void *ctx, const char *name, const char *kind)
 {
 	struct guest *g = guests_find(name);
-	return g ? duplex_fail(g, kind) : -ENOENT;
+	if (!g)
+		return -ENOENT;
+	int err = duplex_fail(g, kind);
+	if (err == -ENOENT)
+		err = dual_fail(g, kind);
+	return err == -ENOENT ? -EOPNOTSUPP : err; /* the guest is there: it is no replica */
 }
 
 static int op_failover(void *ctx, const char *name)
 {
 	struct guest *g = guests_find(name);
-	return g ? duplex_failover(g) : -ENOENT;
+	if (!g)
+		return -ENOENT;
+	int err = duplex_failover(g);
+	return err == -ENOENT ? -EOPNOTSUPP : err;
+}
+
+/* `flip`: one bit of guest RAM inverted, as a memory fault would (fault-injection tests). */
+static int op_flip(void *ctx, const char *name, const char *text)
+{
+	struct guest *g = guests_find(name);
+	uint64_t gpa;
+	bool overflow;
+	size_t n = strlen(text);
+	if (!g)
+		return -ENOENT;
+	if (parse_u64(text, n, &gpa, &overflow) != n || overflow)
+		return -EINVAL;
+	uint8_t *byte = guest_ram_ptr(g, gpa, 1); /* a write: a checkpoint must carry it */
+	if (!byte)
+		return -EFAULT;
+	*byte ^= 1;
+	log_info("mgmt: guest %s: bit 0 of GPA 0x%llx flipped", g->name, (unsigned long long)gpa);
+	return 0;
 }
 
 static int op_scale(void *ctx, const char *name, uint32_t count)
@@ -382,6 +419,7 @@ static const struct shell_ops ops = {
     .scale = op_scale,
     .fail = op_fail,
     .failover = op_failover,
+    .flip = op_flip,
     .set = op_set,
 };
 

@@ -52,6 +52,7 @@ enum shell_cmd_id {
 	SHELL_CMD_SET,
 	SHELL_CMD_FAIL,
 	SHELL_CMD_FAILOVER,
+	SHELL_CMD_FLIP,
 };
 
 struct shell_cmd {
@@ -86,9 +87,11 @@ static const struct shell_cmd shell_cmds[] = {
     {"waitfor", SHELL_CMD_WAITFOR, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
      "wait until a guest prints a line with text (scripts)"},
     {"fail", SHELL_CMD_FAIL, SHELL_ARG_GUEST_TEXT, " <guest> <kind>",
-     "fail a duplex guest's primary (kind: crash, hang)"},
+     "fail a replica (duplex: the primary; kind: crash, hang)"},
     {"failover", SHELL_CMD_FAILOVER, SHELL_ARG_GUEST, " <guest>",
      "switch a duplex guest over to its standby (planned)"},
+    {"flip", SHELL_CMD_FLIP, SHELL_ARG_GUEST_TEXT, " <guest> <gpa>",
+     "invert bit 0 of a byte of guest RAM (fault injection)"},
     {"help", SHELL_CMD_HELP, SHELL_ARG_NONE, "", "this list"},
 };
 
@@ -112,8 +115,10 @@ static const struct {
     {"type", -EINVAL, "not running"},
     {"waitfor", -EINVAL, "not running"},
     {"fail", -EINVAL, "unknown failure (crash, or hang with a watchdog)"},
-    {"fail", -ENOENT, "no such duplex guest"},
-    {"failover", -ENOENT, "no such duplex guest"},
+    {"fail", -EOPNOTSUPP, "not a duplex or dual guest"},
+    {"failover", -EOPNOTSUPP, "not a duplex guest"},
+    {"flip", -EINVAL, "bad address (decimal or 0x hex)"},
+    {"flip", -EFAULT, "not in the guest's RAM"},
     {NULL, -EBUSY, "already running"},
     {NULL, -EALREADY, "already in that state"},
     {NULL, -EINVAL, "not possible in the guest's present state"},
@@ -497,6 +502,8 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 	case SHELL_CMD_FAILOVER:
 		guest_op = ops->failover;
 		break;
+	case SHELL_CMD_FLIP:
+		return ops->flip ? ops->flip(ctx, arg, text) : -ENOSYS;
 	case SHELL_CMD_INFO:
 		guest_op = ops->info;
 		break;

@@ -98,9 +98,14 @@ struct shell_ops {
 	 * empty on entry); the shell prints it instead of the errno's wording.
 	 */
 	int (*set)(void *ctx, const char *guest, const struct shell_settings *s, char *why);
-	/* Duplex guests: inject a failure (@kind "crash" or "hang"), or switch over as planned. */
+	/*
+	 * Duplex and dual guests: inject a failure (@kind "crash" or "hang"), or
+	 * switch over as planned; -EOPNOTSUPP for a guest that is no replica.
+	 */
 	int (*fail)(void *ctx, const char *guest, const char *kind);
 	int (*failover)(void *ctx, const char *guest);
+	/* Invert bit 0 of the byte of guest RAM at address @text (decimal or 0x hex). */
+	int (*flip)(void *ctx, const char *guest, const char *text);
 };
 
 /* Parse and run one command line (NUL terminated, any length, any bytes). */

@@ -203,6 +203,7 @@ def run_bochs(sc, build, work):
 
 def run(sc, build):
     start = time.monotonic()
+    sc.build = build  # for scenarios whose config or script depends on what was built
     if sc.requires:
         why = sc.requires(build)
         if why:

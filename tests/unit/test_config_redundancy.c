@@ -186,15 +186,14 @@ static void test_cold_duplex(void **state)
 
 static void test_redundancy_values(void **state)
 {
-	check_refused("redundancy = dual\n", 3,
-		      "redundancy 'dual' is not built yet (none or duplex)");
 	check_refused("redundancy = tmr\n", 3,
-		      "redundancy 'tmr' is not built yet (none or duplex)");
+		      "redundancy 'tmr' is not built yet (none, duplex or dual)");
 	check_refused("redundancy = Duplex\n", 3,
-		      "bad redundancy 'Duplex' (expected none or duplex)");
-	check_refused("redundancy = yes\n", 3, "bad redundancy 'yes' (expected none or duplex)");
+		      "bad redundancy 'Duplex' (expected none, duplex or dual)");
+	check_refused("redundancy = yes\n", 3,
+		      "bad redundancy 'yes' (expected none, duplex or dual)");
 	check_refused("redundancy = duplex duplex\n", 3,
-		      "bad redundancy 'duplex duplex' (expected none or duplex)");
+		      "bad redundancy 'duplex duplex' (expected none, duplex or dual)");
 	check_refused(DUPLEX "redundancy = duplex\n", 6, "duplicate key 'redundancy'");
 }
 
@@ -314,8 +313,8 @@ static void test_standby_cpu_exists(void **state)
 /* A bad value is reported alone, not again as a duplex mismatch. */
 static void test_bad_value_reported_once(void **state)
 {
-	check_refused("redundancy = dual\nstandby = hot\nepoch-ms = 20\n", 3,
-		      "redundancy 'dual' is not built yet (none or duplex)");
+	check_refused("redundancy = tmr\nstandby = hot\nepoch-ms = 20\n", 3,
+		      "redundancy 'tmr' is not built yet (none, duplex or dual)");
 	check_refused("redundancy = duplex\ncpus = 9\nstandby-cpus = 2\n", 4,
 		      "CPU 9 does not exist (4 CPUs)");
 	check_refused("redundancy = duplex\ncpus = 1\nstandby-cpus = 99\n", 5,
@@ -442,9 +441,36 @@ static void test_instances_memory_message(void **state)
 			    "cfg: shoji.cfg:1: guest 'm' skipped\n");
 }
 
+/* Dual: two replicas, one per pCPU that 'cpus' lists, charged twice; a watchdog allowed. */
+static void test_dual(void **state)
+{
+	const struct config_guest *g =
+	    accepted("redundancy = dual\ncpus = 1,2\nwatchdog-ms = 100\nmemory = 2M\n");
+	assert_int_equal(g->redundancy, CONFIG_REDUNDANCY_DUAL);
+	assert_true(g->pinned);
+	assert_int_equal(g->cpus[0], 1);
+	assert_int_equal(g->cpus[1], 2);
+	assert_int_equal(g->watchdog_ms, 100);
+	assert_int_equal(config_guest_footprint(g), 2 * SZ_2M);
+
+	check_refused("redundancy = dual\ncpus = 1\n", 4,
+		      "cpus lists 1 CPU but a dual guest needs 2 (one per replica)");
+	check_refused("redundancy = dual\n", 3,
+		      "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
+	check_refused("redundancy = dual\ncpus = 1,2\nvcpus = 2\n", 3,
+		      "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
+	check_refused("redundancy = dual\ncpus = 1,2\nstandby-cpus = 3\n", 3,
+		      "guest 'ha': 'standby', 'standby-cpus' and 'epoch-ms' are for duplex guests");
+	check_refused("redundancy = dual\ncpus = 1,2\ndevices = pc\n", 3,
+		      "guest 'ha': a dual guest cannot yet resynchronise the PC platform or a disk");
+	check_refused("redundancy = dual\ninstances = 2\n", 3,
+		      "guest 'ha': a dual guest has one instance");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_dual, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_redundancy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hot_duplex_defaults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hot_duplex_all_keys, setup, teardown),

@@ -140,6 +140,21 @@ static int fake_type(void *ctx, const char *g, const char *text)
 	return fake_text_op("type", g, text);
 }
 
+static int fake_fail(void *ctx, const char *g, const char *text)
+{
+	return fake_text_op("fail", g, text);
+}
+
+static int fake_flip(void *ctx, const char *g, const char *text)
+{
+	return fake_text_op("flip", g, text);
+}
+
+static int fake_failover(void *ctx, const char *g)
+{
+	return fake_guest_op("failover", g);
+}
+
 static int fake_wait_for(void *ctx, const char *g, const char *text)
 {
 	return fake_text_op("waitfor", g, text);
@@ -210,6 +225,9 @@ static const struct shell_ops ops = {
     .wait = fake_wait,
     .type = fake_type,
     .wait_for = fake_wait_for,
+    .fail = fake_fail,
+    .failover = fake_failover,
+    .flip = fake_flip,
     .scale = fake_scale,
     .set = fake_set,
 };
@@ -277,8 +295,9 @@ static void test_help(void **state)
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
 	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
-	    "  fail <guest> <kind>    fail a duplex guest's primary (kind: crash, hang)\n"
+	    "  fail <guest> <kind>    fail a replica (duplex: the primary; kind: crash, hang)\n"
 	    "  failover <guest>       switch a duplex guest over to its standby (planned)\n"
+	    "  flip <guest> <gpa>     invert bit 0 of a byte of guest RAM (fault injection)\n"
 	    "  help                   this list\n"
 	    "'#' starts a comment\n";
 
@@ -303,6 +322,27 @@ static void test_guest_text_commands(void **state)
 	fake.ret = -ENODEV;
 	assert_string_equal(run("type a hi"),
 			    "op type a\nshell: type a: the guest has no serial port\n");
+}
+
+/* Fault injection: fail, failover and flip reach their ops; their errors in words. */
+static void test_fault_injection_commands(void **state)
+{
+	assert_string_equal(run("fail a crash"), "op fail a\ntext 'crash'\n");
+	assert_string_equal(run("failover a"), "op failover a\n");
+	assert_string_equal(run("flip a 0x1000"), "op flip a\ntext '0x1000'\n");
+	assert_string_equal(run("fail a"), "shell: usage: fail <guest> <kind>\n");
+	assert_string_equal(run("flip a"), "shell: usage: flip <guest> <gpa>\n");
+	fake.ret = -EINVAL;
+	assert_string_equal(run("fail a melt"), "op fail a\nshell: fail a: unknown "
+						"failure (crash, or hang with a watchdog)\n");
+	fake.ret = -EOPNOTSUPP;
+	assert_string_equal(run("failover a"),
+			    "op failover a\nshell: failover a: not a duplex guest\n");
+	assert_string_equal(run("fail a crash"),
+			    "op fail a\nshell: fail a: not a duplex or dual guest\n");
+	fake.ret = -EFAULT;
+	assert_string_equal(run("flip a 0x99999999"),
+			    "op flip a\nshell: flip a: not in the guest's RAM\n");
 }
 
 static void test_usage_errors(void **state)
@@ -874,6 +914,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_help, setup),
 	    cmocka_unit_test_setup(test_usage_errors, setup),
 	    cmocka_unit_test_setup(test_guest_text_commands, setup),
+	    cmocka_unit_test_setup(test_fault_injection_commands, setup),
 	    cmocka_unit_test_setup(test_unknown_command, setup),
 	    cmocka_unit_test_setup(test_unknown_guest, setup),
 	    cmocka_unit_test_setup(test_op_errors, setup),
