@@ -113,12 +113,10 @@ static void resume_if_held(struct dual *d, unsigned r)
  * Lines differ: the primary is trusted. What it printed goes out; the second
  * replica stops and is copied from the primary at the primary's next exit.
  */
-static void diverged_locked(struct dual *d)
+static void diverged_locked(struct dual *d, const char *what)
 {
 	d->divergences++;
-	snprintf(d->last_event, sizeof(d->last_event),
-		 "divergence after line %llu: '%.40s' against '%.40s'",
-		 (unsigned long long)d->agreed, queue_head(&d->q[0]), queue_head(&d->q[1]));
+	snprintf(d->last_event, sizeof(d->last_event), "%s", what);
 	log_warn("dual %s: %s; %s resynchronised from %s", d->name, d->last_event, d->rep[1]->name,
 		 d->rep[0]->name);
 	release_all(d, 0);
@@ -134,7 +132,12 @@ static void match_locked(struct dual *d)
 {
 	while (d->q[0].count && d->q[1].count) {
 		if (strcmp(queue_head(&d->q[0]), queue_head(&d->q[1]))) {
-			diverged_locked(d);
+			char what[sizeof(d->last_event)];
+			snprintf(what, sizeof(what),
+				 "divergence after line %llu: '%.40s' against '%.40s'",
+				 (unsigned long long)d->agreed, queue_head(&d->q[0]),
+				 queue_head(&d->q[1]));
+			diverged_locked(d, what);
 			return;
 		}
 		release(d, queue_head(&d->q[0]));
@@ -295,20 +298,25 @@ static void cut_off_locked(struct dual *d, unsigned r)
 		 d->rep[0]->name, (unsigned long long)d->agreed);
 }
 
+/* The second replica is down for its resynchronisation: the primary copies itself at its next exit.
+ */
+static void request_copy(struct dual *d)
+{
+	struct guest *a = d->rep[0];
+	a->epoch_hook = resync_copy;
+	a->epoch_deadline = 1;
+	sched_kick(&a->vcpus[0].se);
+}
+
 static void replica_down(struct dual *d, unsigned r)
 {
 	struct guest *g = d->rep[r];
 	spin_lock(&d->lock);
 	if (r == 1 && (d->resync_pending || d->resync_copied) && !d->cut[1]) {
-		/* Stopped for its resynchronisation: the primary copies itself over at its next
-		 * exit. */
-		struct guest *a = d->rep[0];
+		bool pending = d->resync_pending;
 		spin_unlock(&d->lock);
-		if (d->resync_pending) {
-			a->epoch_hook = resync_copy;
-			a->epoch_deadline = 1;
-			sched_kick(&a->vcpus[0].se);
-		}
+		if (pending)
+			request_copy(d);
 		return;
 	}
 	if (d->cut[r]) { /* cut off already (a failed copy): nothing more */
@@ -320,8 +328,21 @@ static void replica_down(struct dual *d, unsigned r)
 		spin_unlock(&d->lock);
 		return;
 	}
+	/*
+	 * The second replica ended while its primary runs: its behaviour departed
+	 * from the primary's (a deterministic guest ends alike), a divergence.
+	 */
+	if (r == 1 && !d->cut[0] && d->rep[0]->state == GUEST_RUNNING) {
+		char what[sizeof(d->last_event)];
+		snprintf(what, sizeof(what), "%s ended on its own (%.60s) while its primary runs",
+			 g->name, g->stop_reason);
+		diverged_locked(d, what);
+		spin_unlock(&d->lock);
+		request_copy(d);
+		return;
+	}
 	spin_unlock(&d->lock);
-	/* It ended (its own exit, or stopped from the console): so does its pair. */
+	/* The primary ended (its own exit, or stopped from the console): so does its pair. */
 	struct guest *other = d->rep[!r];
 	if (!d->cut[!r] && other->state == GUEST_RUNNING) {
 		log_info("dual %s: %s ended (%s); its replica stops too", d->name, g->name,

@@ -8,7 +8,8 @@
  * without a gap. Lines that differ without a fault are a divergence: it is
  * reported and the second replica is resynchronised from the first (its
  * RAM, vCPU and UART state copied at an exit of the first), which is
- * trusted as the primary.
+ * trusted as the primary; so is a second replica that ends on its own
+ * while its primary runs. When the primary ends, the pair does.
  *
  * A replica that runs far ahead (DUAL_AHEAD_MAX lines unmatched) is paused
  * until the other catches up: the pair runs in lockstep on its output.
