@@ -4,7 +4,7 @@
  * for a memory stream around each parse), plus hostile input under ASan:
  * unterminated buffers, long lines, NULs, overflowing numbers, random bytes.
  */
-/* unit-test-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
+/* unit-test-sources: tests/unit/config_fixture.c kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "kernel/mgmt/config.h"
+#include "tests/unit/config_fixture.h"
 
 static const struct boot_module modules[] = {
     {.name = "shoji.cfg"},
@@ -34,25 +35,10 @@ static char *log_text; /* what the parse logged, one message per line */
 static uint32_t cpu_count;
 static uint64_t free_memory;
 
-/* Parse @len bytes from an exact-size heap copy, so ASan sees any over-read. */
 static int parse_len(const char *text, size_t len)
 {
-	char *copy = malloc(len ? len : 1);
-	size_t log_len = 0;
-	FILE *saved = stderr;
-	int ret;
-
-	memcpy(copy, text, len);
-	free(log_text);
-	log_text = NULL;
-	fflush(stderr);
-	stderr = open_memstream(&log_text, &log_len);
-	ret = config_parse("shoji.cfg", copy, len, modules, ARRAY_SIZE(modules), cpu_count,
-			   free_memory, &cfg);
-	fclose(stderr);
-	stderr = saved;
-	free(copy);
-	return ret;
+	return config_fixture_parse(text, len, modules, ARRAY_SIZE(modules), cpu_count, free_memory,
+				    &cfg, &log_text);
 }
 
 static int parse(const char *text)

@@ -1,9 +1,9 @@
-/* unit-test-sources: kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
+/* unit-test-sources: tests/unit/config_fixture.c kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
 /*
  * config: the redundancy keys (redundancy, standby, standby-cpus, epoch-ms,
  * watchdog-ms). Good hot and cold duplex guests with their parsed fields,
- * every refusal with its exact message (stderr is swapped for a memory
- * stream around each parse, as in test_config.c), the standby's pCPU kept
+ * every refusal with its exact message (config_fixture.c captures what
+ * each parse logs), the standby's pCPU kept
  * apart from every other guest's, and a duplex guest charged twice its
  * memory.
  */
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "kernel/mgmt/config.h"
+#include "tests/unit/config_fixture.h"
 
 static const struct boot_module modules[] = {
     {.name = "shoji.cfg"},
@@ -33,24 +34,10 @@ static char *log_text; /* what the parse logged, one message per line */
 static uint32_t cpu_count;
 static uint64_t free_memory;
 
-/* Parse @text from an exact-size heap copy (ASan sees any over-read), logging into log_text. */
 static int parse(const char *text)
 {
-	size_t len = strlen(text), log_len = 0;
-	char *copy = malloc(len ? len : 1);
-	FILE *saved = stderr;
-
-	memcpy(copy, text, len);
-	free(log_text);
-	log_text = NULL;
-	fflush(stderr);
-	stderr = open_memstream(&log_text, &log_len);
-	int ret = config_parse("shoji.cfg", copy, len, modules, ARRAY_SIZE(modules), cpu_count,
-			       free_memory, &cfg);
-	fclose(stderr);
-	stderr = saved;
-	free(copy);
-	return ret;
+	return config_fixture_parse(text, strlen(text), modules, ARRAY_SIZE(modules), cpu_count,
+				    free_memory, &cfg, &log_text);
 }
 
 static int setup(void **state)
@@ -455,14 +442,17 @@ static void test_dual(void **state)
 
 	check_refused("redundancy = dual\ncpus = 1\n", 4,
 		      "cpus lists 1 CPU but a dual guest needs 2 (one per replica)");
-	check_refused("redundancy = dual\n", 3,
-		      "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
-	check_refused("redundancy = dual\ncpus = 1,2\nvcpus = 2\n", 3,
-		      "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
+	check_refused(
+	    "redundancy = dual\n", 3,
+	    "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
+	check_refused(
+	    "redundancy = dual\ncpus = 1,2\nvcpus = 2\n", 3,
+	    "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
 	check_refused("redundancy = dual\ncpus = 1,2\nstandby-cpus = 3\n", 3,
 		      "guest 'ha': 'standby', 'standby-cpus' and 'epoch-ms' are for duplex guests");
-	check_refused("redundancy = dual\ncpus = 1,2\ndevices = pc\n", 3,
-		      "guest 'ha': a dual guest cannot yet resynchronise the PC platform or a disk");
+	check_refused(
+	    "redundancy = dual\ncpus = 1,2\ndevices = pc\n", 3,
+	    "guest 'ha': a dual guest cannot yet resynchronise the PC platform or a disk");
 	check_refused("redundancy = dual\ninstances = 2\n", 3,
 		      "guest 'ha': a dual guest has one instance");
 }
