@@ -166,7 +166,6 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
 	va_end(ap);
 	g->state = state;
 	g->exit_code = code;
-	vdev_stop_all(g);
 	spin_unlock(&g->lock);
 
 	log_info("guest %s: %s: %s", g->name,
@@ -186,6 +185,11 @@ void guest_vcpu_stopped(struct guest *g, struct vcpu *v)
 	spin_unlock(&g->lock);
 	if (stopped < g->vcpus_started)
 		return;
+	/*
+	 * Only now that no vCPU of g runs: until then the guest may still
+	 * finish the line its UART holds, which a flush at guest_stop printed twice.
+	 */
+	vdev_stop_all(g);
 	exit_stats_print(g);
 	if (stopped_hook)
 		stopped_hook(g);

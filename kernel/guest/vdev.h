@@ -18,7 +18,7 @@ struct vdev_ops {
 	/* offset is relative to the device's base; size is 1, 2, 4 or 8 */
 	uint64_t (*read)(struct vdev *d, uint64_t offset, unsigned size);
 	void (*write)(struct vdev *d, uint64_t offset, unsigned size, uint64_t value);
-	/* The guest stopped: emit what is buffered (may be NULL). */
+	/* The guest stopped, its last vCPU down: emit what is buffered (may be NULL). */
 	void (*stop)(struct vdev *d);
 };
 

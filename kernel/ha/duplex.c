@@ -254,9 +254,10 @@ static void hold_line(struct guest *g, const char *line)
 {
 	struct duplex *d = g->ha;
 	/*
-	 * A line that comes as the replica stops is the UART's partial line
-	 * flushed (vdev_stop_all), not output: the checkpoint holds that partial
-	 * line in the UART's state, and the standby finishes it.
+	 * Output of a replica that is stopping (its vCPU finishing the exit it is
+	 * in, its UART's partial line flushed once it is down) belongs to the
+	 * failed epoch: never released. The checkpoint holds that partial line in
+	 * the UART's state, and the standby finishes it.
 	 */
 	if (g->state != GUEST_RUNNING)
 		return;

@@ -104,3 +104,39 @@ class BochsDuplexCold(DuplexCold):
 
 SCENARIOS = [DuplexHot("uefi-duplex-hot"), BochsDuplexHot("bochs-duplex-hot"),
              DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold")]
+
+
+class BochsDuplexThroughput(Scenario):
+    """The primary's throughput with and without replication, same run: a plain counter on
+    pCPU 3 beside a hot-standby one on pCPU 1 (standby on 2). Under Bochs every CPU runs the
+    same number of instructions, so lines per guest compare the two (a figure, printed)."""
+    emulator = "bochs"
+    bochs_cpus = 4
+    timeout = 600
+    guests = (guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "epoch-ms": "20"}),
+              guest("plain", image="counter.elf", memory="2M", cpus="3"))
+    script = "waitfor counter seq 20 sum\nsleep 2000\nstop plain\ninfo counter\nstop counter\n"
+    expect = (r"guest plain: exited: stopped from the console",
+              r"mgmt: guest counter: role=primary hot-standby epoch=20ms checkpoints=\d+",
+              r"guest counter: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"checkpoint \d+ failed")
+
+    def check(self, log):
+        failures, _, replicated = counter_progress(log, "counter")
+        more, _, plain = counter_progress(log, "plain")
+        # Lines up to the plain guest's stop: both ran from boot to there.
+        cut = log.find("guest plain: exited")
+        upto = [int(n) for n in re.findall(r"\[counter\] seq (\d+) sum", log[:cut])]
+        info = re.findall(r"mgmt: guest counter: role=primary hot-standby (.*?) failovers=", log)
+        if plain and upto:
+            print("duplex: %s: plain %d lines, hot duplex %d lines in the same time: %.3f "
+                  "(Bochs, equal instructions per CPU); %s" % (
+                      self.name, plain, upto[-1], upto[-1] / plain,
+                      info[-1] if info else "no info line"))
+        else:
+            failures.append("no lines to compare (plain %s, duplex %s)" % (plain, upto[-1:]))
+        return failures + more
+
+
+SCENARIOS.append(BochsDuplexThroughput("bochs-duplex-throughput"))
