@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/guest/guest_dirty.c kernel/guest/guest_ram.c */
+/* unit-test-sources: tests/unit/guest_ram_fixture.c kernel/guest/guest_dirty.c kernel/guest/guest_ram.c */
 /*
  * The dirty-page log over a host buffer as guest RAM. The backend's
  * guest_map is a fake that keeps the rights each 4 KiB page is mapped with
@@ -23,6 +23,7 @@
 #include "kernel/guest/guest_dirty.h"
 #include "kernel/guest/guest_ram.h"
 #include "kernel/guest/virt.h"
+#include "tests/unit/guest_ram_fixture.h"
 
 #define RAM_SIZE  (4 * SZ_2M)
 #define RAM_PAGES (RAM_SIZE / PAGE_SIZE)
@@ -111,29 +112,19 @@ static int take_page(void *ctx, gpa_t gpa, const void *page)
 
 static int setup(void **state)
 {
-	backing = aligned_alloc(SZ_2M, RAM_SIZE);
-	g = calloc(1, sizeof(*g));
-	if (!backing || !g)
-		return -1;
-	memset(backing, STALE, RAM_SIZE);
-	snprintf(g->name, sizeof(g->name), "t");
-	g->mem_size = RAM_SIZE;
-	g->mem_hpa = (hpa_t)(uintptr_t)backing; /* the direct map is 1:1 */
 	memset(rights, UNMAPPED, sizeof(rights));
 	call_count = 0;
 	map_fail = 0;
 	memset(&stops, 0, sizeof(stops));
 	handed_count = 0;
 	fail_at = 0;
-	return guest_ram_init(g);
+	return guest_ram_fixture_create(RAM_SIZE, STALE, &g, &backing);
 }
 
 static int teardown(void **state)
 {
 	guest_dirty_stop(g); /* frees the log if a test left it on (LeakSanitizer checks) */
-	free(g->ram.page_zeroed);
-	free(g);
-	free(backing);
+	guest_ram_fixture_destroy(g, backing);
 	return 0;
 }
 

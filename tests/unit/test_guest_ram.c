@@ -1,4 +1,4 @@
-/* unit-test-sources: kernel/guest/guest_ram.c kernel/guest/guest_dirty.c */
+/* unit-test-sources: tests/unit/guest_ram_fixture.c kernel/guest/guest_ram.c kernel/guest/guest_dirty.c */
 /*
  * Lazily zeroed guest RAM over a host buffer full of "previous owner" bytes:
  * what guest_ram_ptr, guest_ram_populate and guest_ram_fault zero (exactly
@@ -18,6 +18,7 @@
 
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_ram.h"
+#include "tests/unit/guest_ram_fixture.h"
 #include "kernel/guest/virt.h"
 
 #define RAM_SIZE (8 * SZ_2M)
@@ -65,24 +66,14 @@ void guest_stop(struct guest *gg, enum guest_state state, int code, const char *
 
 static int setup(void **state)
 {
-	backing = aligned_alloc(SZ_2M, RAM_SIZE);
-	g = calloc(1, sizeof(*g));
-	if (!backing || !g)
-		return -1;
-	memset(backing, STALE, RAM_SIZE);
-	snprintf(g->name, sizeof(g->name), "t");
-	g->mem_size = RAM_SIZE;
-	g->mem_hpa = (hpa_t)(uintptr_t)backing; /* the direct map is 1:1 */
 	memset(&maps, 0, sizeof(maps));
 	stops = 0;
-	return guest_ram_init(g);
+	return guest_ram_fixture_create(RAM_SIZE, STALE, &g, &backing);
 }
 
 static int teardown(void **state)
 {
-	free(g->ram.page_zeroed);
-	free(g);
-	free(backing);
+	guest_ram_fixture_destroy(g, backing);
 	return 0;
 }
 

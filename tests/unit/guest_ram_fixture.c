@@ -1,0 +1,28 @@
+/* A guest over a host buffer (see guest_ram_fixture.h). */
+#include "tests/unit/guest_ram_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/guest/guest_ram.h"
+
+int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g, uint8_t **backing)
+{
+	*backing = aligned_alloc(SZ_2M, ram_size);
+	*g = calloc(1, sizeof(**g));
+	if (!*backing || !*g)
+		return -1;
+	memset(*backing, stale, ram_size);
+	snprintf((*g)->name, sizeof((*g)->name), "t");
+	(*g)->mem_size = ram_size;
+	(*g)->mem_hpa = (hpa_t)(uintptr_t)*backing;
+	return guest_ram_init(*g);
+}
+
+void guest_ram_fixture_destroy(struct guest *g, uint8_t *backing)
+{
+	free(g->ram.page_zeroed);
+	free(g);
+	free(backing);
+}
