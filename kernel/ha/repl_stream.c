@@ -28,16 +28,16 @@
 #define OFF_COMMIT_FLAGS 4
 
 /* A record's CRC: its header with the crc field taken as 0, then its payload. */
-static uint32_t record_crc(const struct crc32_table *table, const uint8_t *header,
+static uint32_t record_crc(const struct crc32c_table *table, const uint8_t *header,
 			   const void *payload, uint32_t len)
 {
 	static const uint8_t zero_crc[sizeof(uint32_t)];
-	uint32_t crc = crc32_begin();
+	uint32_t crc = crc32c_begin();
 
-	crc = crc32_update(table, crc, header, OFF_CRC);
-	crc = crc32_update(table, crc, zero_crc, sizeof(zero_crc));
-	crc = crc32_update(table, crc, payload, len);
-	return crc32_end(crc);
+	crc = crc32c_update(table, crc, header, OFF_CRC);
+	crc = crc32c_update(table, crc, zero_crc, sizeof(zero_crc));
+	crc = crc32c_update(table, crc, payload, len);
+	return crc32c_end(crc);
 }
 
 /* --- little-endian fields ---------------------------------------------------------------- */
@@ -81,7 +81,7 @@ void repl_writer_init(struct repl_writer *w, struct repl_sink sink)
 {
 	memset(w, 0, offsetof(struct repl_writer, chunk));
 	w->sink = sink;
-	crc32_table_init(&w->crc);
+	crc32c_table_init(&w->crc);
 }
 
 /* Hand the filled part of the chunk to the sink; its error stops the writer for good. */
@@ -289,7 +289,7 @@ void repl_reader_init(struct repl_reader *r, const struct repl_reader_ops *ops, 
 	memset(r, 0, sizeof(*r));
 	r->ops = ops;
 	r->ctx = ctx;
-	crc32_table_init(&r->crc);
+	crc32c_table_init(&r->crc);
 }
 
 /* The payload length each type allows, checked before the length is trusted for anything. */

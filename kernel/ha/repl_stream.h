@@ -6,7 +6,7 @@
  *
  * Written as a wire format, so that a transport between two machines (a NIC)
  * can later carry it unchanged: every field little-endian at a fixed offset,
- * a 32-byte header with the payload's length spelled out, a CRC-32 per
+ * a 32-byte header with the payload's length spelled out, a CRC-32C per
  * record, no pointers. The writer packs whole records into chunks of at most
  * REPL_CHUNK_BYTES and hands each chunk to a sink; the reader takes chunks as
  * the sink got them, checks everything a hostile or damaged stream could get
@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "kernel/core/types.h"
-#include "kernel/ha/crc32.h"
+#include "kernel/ha/crc32c.h"
 
 #define REPL_MAGIC	  0x4c50524aU /* "JRPL" as the four bytes on the wire */
 #define REPL_VERSION	  1
@@ -55,7 +55,7 @@ struct repl_header {
 	uint64_t epoch;	  /* the checkpoint this record belongs to */
 	uint64_t arg;	 /* PAGE: guest-physical address, 4 KiB aligned; VCPU: vCPU id; else free */
 	uint32_t length; /* payload bytes that follow the header */
-	uint32_t crc;	 /* CRC-32 (IEEE 802.3) over this header with crc = 0, then the payload */
+	uint32_t crc;	 /* CRC-32C (crc32c.h) over this header with crc = 0, then the payload */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct repl_header) == REPL_HEADER_BYTES, "repl_header is 32 bytes");
@@ -84,7 +84,7 @@ struct repl_writer {
 	bool epoch_open;
 	bool any_epoch; /* an epoch was begun since init: the next must be higher */
 	int error;	/* the sink's error; sticks until repl_writer_init */
-	struct crc32_table crc;
+	struct crc32c_table crc;
 	uint8_t chunk[REPL_CHUNK_BYTES];
 };
 
@@ -131,7 +131,7 @@ struct repl_reader {
 	bool any_epoch;		     /* an epoch was begun since init: the next must be higher */
 	int status;		     /* 0, or the error that stopped the reader until init */
 	char error[REPL_ERROR_TEXT]; /* what went wrong, "record 3: bad CRC"; "" while fine */
-	struct crc32_table crc;
+	struct crc32c_table crc;
 };
 
 void repl_reader_init(struct repl_reader *r, const struct repl_reader_ops *ops, void *ctx);

@@ -1,10 +1,10 @@
-/* fuzz-sources: kernel/ha/repl_stream.c kernel/ha/crc32.c */
+/* fuzz-sources: kernel/ha/repl_stream.c kernel/ha/crc32c.c */
 /*
  * libFuzzer: the replication stream's reader fed arbitrary bytes, as a
  * standby would get them from a hostile or broken primary. Input: one
  * control byte, then the stream. Control bit 0: recompute each record's CRC
  * as its header describes it before feeding (random bytes almost never carry
- * a right CRC-32, and without this the fuzzer would never get past it to the
+ * a right CRC-32C, and without this the fuzzer would never get past it to the
  * sequencing rules); bits 1-3: records per feed call (0: the whole stream in
  * one); bits 4-7: the callback call (1-15) that fails with -ENOSPC, 0 none.
  *
@@ -36,7 +36,7 @@
 #define HEADER_PREFIX	    "record "
 #define FNV_OFFSET	    0xcbf29ce484222325ULL
 #define FNV_PRIME	    0x100000001b3ULL
-#define CRC32_POLY_REVERSED 0xedb88320U
+#define CRC32_POLY_REVERSED 0x82f63b78U /* Castagnoli: CRC-32C */
 
 static void check(bool ok)
 {

@@ -6,7 +6,7 @@
 #include "tests/unit/repl_stream_fixture.h"
 /* --- an independent encoder ----------------------------------------------------------- */
 
-/* CRC-32 bit by bit, the textbook way, to check the module's table-driven one. */
+/* CRC-32C bit by bit, the textbook way, to check the module's. */
 uint32_t crc32_bitwise(uint32_t crc, const void *bytes, size_t len)
 {
 	const uint8_t *p = bytes;
@@ -15,7 +15,7 @@ uint32_t crc32_bitwise(uint32_t crc, const void *bytes, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		crc ^= p[i];
 		for (int bit = 0; bit < 8; bit++)
-			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320U : crc >> 1;
+			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78U : crc >> 1;
 	}
 	return ~crc;
 }

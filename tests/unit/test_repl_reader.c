@@ -1,4 +1,4 @@
-/* unit-test-sources: tests/unit/repl_stream_fixture.c kernel/ha/repl_stream.c kernel/ha/crc32.c */
+/* unit-test-sources: tests/unit/repl_stream_fixture.c kernel/ha/repl_stream.c kernel/ha/crc32c.c */
 /*
  * The replication stream's reader refusing each thing a hostile stream can
  * get wrong, with the words it says, and staying failed after; streams are
