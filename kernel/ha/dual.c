@@ -47,7 +47,13 @@ struct dual {
 	uint8_t vcpu_blob[VCPU_SNAPSHOT_MAX];
 	uint8_t dev_blob[VDEV_STATE_MAX];
 
-	volatile bool down[2]; /* the replica's vCPUs stopped: dual_poll handles it */
+	/*
+	 * The replicas in a fixed order (rep[] is by role, and roles swap under
+	 * the lock): replica[k]'s vCPUs stopped sets down[k], which dual_poll
+	 * handles. A role is looked up under the lock, never carried across it.
+	 */
+	struct guest *replica[2];
+	volatile bool down[2];
 
 	uint64_t agreed, divergences;
 	unsigned cutoffs, resyncs;
@@ -56,6 +62,12 @@ struct dual {
 
 static struct dual *pairs[DUAL_MAX];
 static unsigned pair_count;
+
+/* g's role in d now: 0 primary, 1 second replica. Under d->lock. */
+static unsigned role_of(const struct dual *d, const struct guest *g)
+{
+	return d->rep[0] == g ? 0 : 1;
+}
 
 static struct dual *pair_of(const struct guest *g, unsigned *index)
 {
@@ -152,12 +164,12 @@ static void match_locked(struct dual *d)
 
 static void hold_line(struct guest *g, const char *line)
 {
-	unsigned r;
-	struct dual *d = pair_of(g, &r);
+	struct dual *d = pair_of(g, NULL);
 	/* A line as the replica stops is the UART's partial line flushed, not output. */
 	if (!d || g->state != GUEST_RUNNING)
 		return;
 	spin_lock(&d->lock);
+	unsigned r = role_of(d, g); /* a cut-off on CPU 0 may just have swapped the roles */
 	if (d->cut[r]) {
 		/* Too late: its output counts no more. */
 	} else if (d->cut[!r] || (d->resync_pending && r == 0)) {
@@ -186,13 +198,16 @@ static void hold_line(struct guest *g, const char *line)
 static void resync_copy(struct vcpu *v)
 {
 	struct guest *a = v->guest;
-	unsigned r;
-	struct dual *d = pair_of(a, &r);
+	struct dual *d = pair_of(a, NULL);
 	a->epoch_deadline = 0;
 	a->epoch_hook = NULL;
-	if (!d || r != 0)
+	if (!d)
 		return;
 	spin_lock(&d->lock);
+	if (role_of(d, a) != 0) { /* no longer the primary: nothing to copy from here */
+		spin_unlock(&d->lock);
+		return;
+	}
 	struct guest *b = d->rep[1];
 	const uint8_t *src = guest_ram_read_ptr(a, 0, a->mem_size);
 	uint8_t *dst = guest_ram_ptr(b, 0, b->mem_size);
@@ -233,8 +248,8 @@ int dual_create(struct guest *a, struct guest *b, unsigned watchdog_ms)
 	if (!d)
 		return -ENOMEM;
 	snprintf(d->name, sizeof(d->name), "%s", a->name);
-	d->rep[0] = a;
-	d->rep[1] = b;
+	d->rep[0] = d->replica[0] = a;
+	d->rep[1] = d->replica[1] = b;
 	d->watchdog_ms = watchdog_ms;
 	d->watchdog_tsc = tsc_hz() / 1000 * watchdog_ms;
 	a->ha = b->ha = d;
@@ -266,10 +281,9 @@ int dual_start(struct guest *g)
 
 void dual_guest_stopped(struct guest *g)
 {
-	unsigned r;
-	struct dual *d = pair_of(g, &r);
+	struct dual *d = pair_of(g, NULL);
 	if (d)
-		__atomic_store_n(&d->down[r], true, __ATOMIC_RELEASE);
+		__atomic_store_n(&d->down[d->replica[1] == g], true, __ATOMIC_RELEASE);
 }
 
 /* Replica r is down for good: the other carries on alone, as the primary. */
@@ -308,10 +322,10 @@ static void request_copy(struct dual *d)
 	sched_kick(&a->vcpus[0].se);
 }
 
-static void replica_down(struct dual *d, unsigned r)
+static void replica_down(struct dual *d, struct guest *g)
 {
-	struct guest *g = d->rep[r];
 	spin_lock(&d->lock);
+	unsigned r = role_of(d, g);
 	if (r == 1 && (d->resync_pending || d->resync_copied) && !d->cut[1]) {
 		bool pending = d->resync_pending;
 		spin_unlock(&d->lock);
@@ -357,9 +371,9 @@ void dual_poll(void)
 {
 	for (unsigned i = 0; i < pair_count; i++) {
 		struct dual *d = pairs[i];
-		for (unsigned r = 0; r < 2; r++)
-			if (__atomic_exchange_n(&d->down[r], false, __ATOMIC_ACQ_REL))
-				replica_down(d, r);
+		for (unsigned k = 0; k < 2; k++)
+			if (__atomic_exchange_n(&d->down[k], false, __ATOMIC_ACQ_REL))
+				replica_down(d, d->replica[k]);
 		if (d->resync_copied) {
 			struct guest *b = d->rep[1];
 			d->resync_copied = false;
