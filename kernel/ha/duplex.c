@@ -542,14 +542,16 @@ int duplex_failover(struct guest *g)
 	return 0;
 }
 
-/* "N ckpts M pages/ckpt pause Aus (max Bus)" for one kind of checkpoint. */
+/* "N, M pages/ckpt, pause Aus (max Bus), P pages Tus in all" for one kind of checkpoint. */
 static void describe_figures(const struct ckpt_figures *f, char *buf, size_t size)
 {
 	uint64_t n = f->count ? f->count : 1;
-	snprintf(buf, size, "%llu, %llu pages/ckpt, pause %lluus (max %lluus)",
+	snprintf(buf, size,
+		 "%llu, %llu pages/ckpt, pause %lluus (max %lluus), %llu pages %lluus in all",
 		 (unsigned long long)f->count, (unsigned long long)(f->pages / n),
 		 (unsigned long long)tsc_to_us(f->pause_total / n),
-		 (unsigned long long)tsc_to_us(f->pause_max));
+		 (unsigned long long)tsc_to_us(f->pause_max), (unsigned long long)f->pages,
+		 (unsigned long long)tsc_to_us(f->pause_total));
 }
 
 const char *duplex_role(const struct guest *g)
@@ -565,7 +567,7 @@ void duplex_describe(const struct guest *g, char *buf, size_t size)
 		snprintf(buf, size, "role=plain");
 		return;
 	}
-	char incremental[96], full[96];
+	char incremental[128], full[128];
 	describe_figures(&d->incremental, incremental, sizeof(incremental));
 	describe_figures(&d->full, full, sizeof(full));
 	snprintf(buf, size,

@@ -134,7 +134,7 @@ static int op_info(void *ctx, const char *name)
 		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
 	print_settings(g);
 	if (g->ha) {
-		char line[320];
+		char line[400];
 		if (duplex_role(g))
 			duplex_describe(g, line, sizeof(line));
 		else

@@ -49,7 +49,7 @@ class DuplexHot(Scenario):
               r"watchdog: no heartbeat for 200 ms",
               r"planned switch-over to its standby",
               r"mgmt: guest counter: role=primary hot-standby epoch=20ms checkpoints=\d+, \d+ "
-              r"pages/ckpt, pause \d+us \(max \d+us\); full copies=\d+",
+              r"pages/ckpt, pause \d+us \(max \d+us\), \d+ pages \d+us in all; full copies=\d+",
               r"guest counter: exited: stopped from the console")
     forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"checkpoint \d+ failed",
               r"cannot take over", r"shell: .*fail.*: ", r"failover %d: " % (FAILOVERS + 1))
@@ -140,3 +140,43 @@ class BochsDuplexThroughput(Scenario):
 
 
 SCENARIOS.append(BochsDuplexThroughput("bochs-duplex-throughput"))
+
+
+class BochsDuplexRates(Scenario):
+    """Pages and pause per checkpoint against the guest's write rate: the writer guest
+    (tests/guests/writer.c) writes 1, 4, 16 and 64 pages per line, 100 lines each, under a
+    hot standby; `info` at each phase's start gives the running totals (a figure, printed)."""
+    emulator = "bochs"
+    bochs_cpus = 4
+    timeout = 900
+    guests = (guest("writer", memory="4M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "epoch-ms": "20"}),)
+    script = "".join("waitfor writer phase %d pages\ninfo writer\n" % w for w in (1, 4, 16, 64)) + \
+        "waitfor writer done\ninfo writer\nstop writer\n"
+    expect = (r"\[writer\] writer: done",
+              r"guest writer: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"checkpoint \d+ failed", r"shell: .*: ")
+
+    def check(self, log):
+        totals = [tuple(int(x) for x in m) for m in re.findall(
+            r"mgmt: guest writer: role=primary hot-standby epoch=20ms checkpoints=(\d+), \d+ "
+            r"pages/ckpt, pause \d+us \(max \d+us\), (\d+) pages (\d+)us in all", log)]
+        starts = [float(t) for t in re.findall(
+            r"\[\s*([\d.]+)\] \[writer\] writer: (?:phase \d+ pages per line|done)", log)]
+        if len(totals) != 5 or len(starts) != 5:
+            return ["expected 5 info lines and 5 phase marks, found %d and %d" %
+                    (len(totals), len(starts))]
+        per_ckpt = []
+        for i, w in enumerate((1, 4, 16, 64)):
+            n = totals[i + 1][0] - totals[i][0]
+            pages = totals[i + 1][1] - totals[i][1]
+            pause = totals[i + 1][2] - totals[i][2]
+            ms = (starts[i + 1] - starts[i]) * 1000
+            per_ckpt.append(pages / n if n else 0)
+            print("duplex: %s: %2d pages/line: %3d checkpoints, %5.1f pages/ckpt, pause %6d us/ckpt,"
+                  " 100 lines in %6.0f ms" % (self.name, w, n, per_ckpt[-1], pause // max(n, 1), ms))
+        return [] if per_ckpt[-1] > per_ckpt[0] else [
+            "pages per checkpoint did not grow with the write rate: %s" % per_ckpt]
+
+
+SCENARIOS.append(BochsDuplexRates("bochs-duplex-rates"))
