@@ -84,17 +84,19 @@ def fuzz_harnesses(build):
             yield os.path.basename(path)[len("fuzz_"):], path
 
 
-def run_fuzz(name, path, build, seconds):
+def run_fuzz(name, path, build, seconds, seed):
     """A bounded libFuzzer run from the seed corpus in tests/fuzz/corpus/<name>; the corpus it
-    grows stays in <build>/fuzz/corpus-<name>, a crashing input in <build>/fuzz/crash-<name>-*."""
+    grows stays in <build>/fuzz/corpus-<name>, a crashing input in <build>/fuzz/crash-<name>-*.
+    seed 0 lets libFuzzer pick one (make fuzz); make test fixes it, so that a run is repeatable
+    and a new find comes from make fuzz, not from a coin toss in CI."""
     start = time.monotonic()
     corpus = os.path.join(build, "fuzz", "corpus-" + name)
     os.makedirs(corpus, exist_ok=True)
-    for seed in glob.glob(os.path.join(ROOT, "tests", "fuzz", "corpus", name, "*")):
-        shutil.copy(seed, corpus)
+    for example in glob.glob(os.path.join(ROOT, "tests", "fuzz", "corpus", name, "*")):
+        shutil.copy(example, corpus)
     prefix = os.path.join(build, "fuzz", "crash-%s-" % name)
-    proc = subprocess.run([path, "-max_total_time=%d" % seconds, "-artifact_prefix=" + prefix,
-                           corpus], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.run([path, "-max_total_time=%d" % seconds, "-seed=%d" % seed,
+                           "-artifact_prefix=" + prefix, corpus], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=seconds + 120)
     out = proc.stdout.decode(errors="replace")
     runs = re.findall(r"Done (\d+) runs", out)
@@ -134,6 +136,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--fuzz-seconds", type=int, default=10,
                     help="seconds per libFuzzer harness (make test: 10, make fuzz: 600)")
+    ap.add_argument("--fuzz-seed", type=int, default=1,
+                    help="libFuzzer's -seed (make test: 1; make fuzz: 0, a random one)")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
@@ -164,7 +168,7 @@ def main():
             report(run_unit(name, path))
     for name, path in fuzz_harnesses(build):
         if wanted("fuzz/" + name):
-            report(run_fuzz(name, path, build, args.fuzz_seconds))
+            report(run_fuzz(name, path, build, args.fuzz_seconds, args.fuzz_seed))
     for sc in scenarios():
         if wanted(sc.name):
             report(harness.run(sc, build))
