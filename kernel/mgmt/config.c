@@ -179,12 +179,14 @@ static void cfg_check_placement(struct cfg_parser *p)
 				     cfg_plural(p->cpu_count - 1), (unsigned)p->cpu_count,
 				     cfg_plural(p->cpu_count));
 			p->cur_bad = true;
-		} else if (g->redundancy == CONFIG_REDUNDANCY_DUAL && p->cur_pin_count != 2) {
-			cfg_error_at(p, cfg_key_line(p, CFG_KEY_CPUS),
-				     "cpus lists %u CPU%s but a dual guest needs 2 (one per replica)",
-				     (unsigned)p->cur_pin_count, cfg_plural(p->cur_pin_count));
+		} else if (config_voting(g) && p->cur_pin_count != config_replicas(g)) {
+			cfg_error_at(
+			    p, cfg_key_line(p, CFG_KEY_CPUS),
+			    "cpus lists %u CPU%s but a %s guest needs %u (one per replica)",
+			    (unsigned)p->cur_pin_count, cfg_plural(p->cur_pin_count),
+			    config_redundancy_name(g), config_replicas(g));
 			p->cur_bad = true;
-		} else if (g->redundancy != CONFIG_REDUNDANCY_DUAL && p->cur_pin_count != g->vcpus) {
+		} else if (!config_voting(g) && p->cur_pin_count != g->vcpus) {
 			cfg_error_at(p, cfg_key_line(p, CFG_KEY_CPUS),
 				     "cpus lists %u CPU%s but vcpus = %u",
 				     (unsigned)p->cur_pin_count, cfg_plural(p->cur_pin_count),
@@ -236,8 +238,8 @@ static void cfg_check_memory(struct cfg_parser *p)
 	/* Why it needs more than it asked for: whole 2M pages, and one copy per guest built. */
 	char why[128] = "", each[48] = "";
 	if (p->cur.redundancy != CONFIG_REDUNDANCY_NONE)
-		snprintf(each, sizeof(each), " for each of a %s pair",
-			 p->cur.redundancy == CONFIG_REDUNDANCY_DUAL ? "dual" : "duplex");
+		snprintf(each, sizeof(each), " for each of the %u replicas of a %s guest",
+			 config_replicas(&p->cur), config_redundancy_name(&p->cur));
 	else if (p->cur.instances > 1)
 		snprintf(each, sizeof(each), " for each of %u instances",
 			 (unsigned)p->cur.instances);
@@ -314,18 +316,19 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 		}
 		return;
 	}
-	if (g->redundancy == CONFIG_REDUNDANCY_DUAL) {
+	if (config_voting(g)) {
 		if (g->instances > 1)
-			why = "a dual guest has one instance";
+			why = "has one instance";
 		else if (p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
 					(1U << CFG_KEY_EPOCH_MS)))
-			why = "'standby', 'standby-cpus' and 'epoch-ms' are for duplex guests";
+			why = "takes no 'standby', 'standby-cpus' or 'epoch-ms' (duplex only)";
 		else if (!g->pinned || g->vcpus != 1)
-			why = "a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)";
+			why = "has one vCPU and needs 'cpus' (a pCPU per replica)";
 		else if (g->disk || (g->devices & CONFIG_DEV_PC))
-			why = "a dual guest cannot yet resynchronise the PC platform or a disk";
+			why = "cannot yet resynchronise the PC platform or a disk";
 		if (why) {
-			cfg_error_at(p, line, "guest '%s': %s", g->name, why);
+			cfg_error_at(p, line, "guest '%s': a %s guest %s", g->name,
+				     config_redundancy_name(g), why);
 			p->cur_bad = true;
 		}
 		return;

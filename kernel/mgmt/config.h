@@ -46,21 +46,21 @@
  *                             (cpus, weight and cap are a guest's first values: the
  *                             console's `set` changes them at run time, and a restart
  *                             keeps what set gave)
- *   redundancy = none|duplex|dual
+ *   redundancy = none|duplex|dual|tmr
  *                             default none. dual: two replicas side by side, on the two
  *                             pCPUs 'cpus' lists (one vCPU, no pc, no disk), output
- *                             compared (kernel/ha/dual.h); memory is charged twice.
- *                             duplex: a primary on 'cpus' (one pCPU) and a
- *                             standby on 'standby-cpus' (kernel/ha/duplex.h); memory is
- *                             charged twice. (dual and tmr are not built yet.)
+ *                             compared (kernel/ha/vote.h); tmr: three, on three pCPUs,
+ *                             majority vote. duplex: a primary on 'cpus' (one pCPU) and a
+ *                             standby on 'standby-cpus' (kernel/ha/duplex.h). Memory is
+ *                             charged once per replica.
  *   standby = hot|cold        duplex: hot (checkpointed every epoch; one vCPU, no pc,
  *                             no disk) or cold (booted from the image on failure); default hot
  *   standby-cpus = N          duplex: the standby's pCPU, its own as a pinned vCPU's is
  *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
- *   watchdog-ms = N           duplex and dual: fail the primary (dual: a replica) after N ms (10..60000) without a
- *                             heartbeat hypercall; default 0: no watchdog
- *   devices = NAME, ...       from uart, debug-exit, pc (the virtual PC); default uart and
- *                             debug-exit, and pc too for a 'kernel'; "none" for neither
+ *   watchdog-ms = N           duplex, dual, tmr: fail the primary (dual, tmr: a replica) after N ms
+ * (10..60000) without a heartbeat hypercall; default 0: no watchdog devices = NAME, ...       from
+ * uart, debug-exit, pc (the virtual PC); default uart and debug-exit, and pc too for a 'kernel';
+ * "none" for neither
  *
  * Numbers are decimal or 0x-prefixed hex. A guest section with any error is
  * dropped (with its messages); the others are kept, in file order. Checks
@@ -94,6 +94,8 @@
 #define CONFIG_REDUNDANCY_NONE	 0
 #define CONFIG_REDUNDANCY_DUPLEX 1
 #define CONFIG_REDUNDANCY_DUAL	 2
+#define CONFIG_REDUNDANCY_TMR	 3
+#define CONFIG_REPLICAS_MAX	 3 /* TMR's */
 /* "-64": what an instance number adds to its config guest's name. */
 #define CONFIG_INSTANCE_SUFFIX_MAX 3
 /* pCPU indexes accepted when the caller gives no CPU count: below this, MAX_CPUS (pcpu.h). */
@@ -142,11 +144,37 @@ struct config_guest {
 	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
 };
 
-/* Host RAM the guest's config asks for: each instance's, twice for a duplex or dual pair. */
+/* Copies of the guest that run or wait: 1, 2 for duplex and dual, 3 for TMR. */
+static inline unsigned config_replicas(const struct config_guest *g)
+{
+	return g->redundancy == CONFIG_REDUNDANCY_NONE	? 1
+	       : g->redundancy == CONFIG_REDUNDANCY_TMR ? 3
+							: 2;
+}
+
+/* The redundancy's name as the config writes it. */
+static inline const char *config_redundancy_name(const struct config_guest *g)
+{
+	static const char *const names[] = {"none", "duplex", "dual", "tmr"};
+	return g->redundancy < sizeof(names) / sizeof(names[0]) ? names[g->redundancy] : "?";
+}
+
+/* Whether the guest's replicas vote on their output (dual, TMR): cpus lists one per replica. */
+static inline bool config_voting(const struct config_guest *g)
+{
+	return g->redundancy == CONFIG_REDUNDANCY_DUAL || g->redundancy == CONFIG_REDUNDANCY_TMR;
+}
+
+/* The pCPUs a pinned guest's cpus lists: one per vCPU, or one per voting replica. */
+static inline unsigned config_pinned_cpus(const struct config_guest *g)
+{
+	return config_voting(g) ? config_replicas(g) : g->vcpus;
+}
+
+/* Host RAM the guest's config asks for: each instance's, once per replica. */
 static inline uint64_t config_guest_footprint(const struct config_guest *g)
 {
-	return guest_ram_footprint(g->mem_size) * g->instances *
-	       (g->redundancy != CONFIG_REDUNDANCY_NONE ? 2 : 1);
+	return guest_ram_footprint(g->mem_size) * g->instances * config_replicas(g);
 }
 
 struct config {

@@ -371,7 +371,7 @@ bool cfg_cpu_taken(struct cfg_parser *p, uint32_t line, uint64_t cpu)
 		const struct config_guest *other = &p->out->guests[g];
 		bool vcpu = false;
 
-		for (uint32_t i = 0; other->pinned && i < other->vcpus; i++)
+		for (uint32_t i = 0; other->pinned && i < config_pinned_cpus(other); i++)
 			vcpu = vcpu || other->cpus[i] == cpu;
 		if (vcpu) {
 			cfg_error_at(p, line, "CPU %u already pinned to guest '%s'", (unsigned)cpu,
@@ -449,11 +449,11 @@ static int cfg_parse_redundancy(struct cfg_parser *p, struct cfg_span v)
 		p->cur.redundancy = CONFIG_REDUNDANCY_DUAL;
 		return 0;
 	}
-	if (cfg_span_is(v, "tmr"))
-		cfg_error(p, "redundancy '%s' is not built yet (none, duplex or dual)",
-			  cfg_quote(v, q));
-	else
-		cfg_error(p, "bad redundancy '%s' (expected none, duplex or dual)", cfg_quote(v, q));
+	if (cfg_span_is(v, "tmr")) {
+		p->cur.redundancy = CONFIG_REDUNDANCY_TMR;
+		return 0;
+	}
+	cfg_error(p, "bad redundancy '%s' (expected none, duplex, dual or tmr)", cfg_quote(v, q));
 	return -EINVAL;
 }
 

@@ -39,8 +39,8 @@
 #include "kernel/sched/sched.h"
 #include "kernel/core/test_exit.h"
 #include "kernel/guest/virt.h"
-#include "kernel/ha/dual.h"
 #include "kernel/ha/duplex.h"
+#include "kernel/ha/vote.h"
 
 #define CONFIG_MODULE "shoji.cfg"
 
@@ -185,7 +185,7 @@ static void start_guest(struct guest *g)
 	if (g->ha) {
 		int err = duplex_start(g);
 		if (err == -ENOENT)
-			err = dual_start(g);
+			err = vote_start(g);
 		if (err)
 			log_err("guest %s: its pair did not start (%d)", g->name, err);
 		return;
@@ -195,38 +195,45 @@ static void start_guest(struct guest *g)
 }
 
 /*
- * A duplex or dual guest: its first replica as built above, and a second
- * built the same way on its own pCPU (a duplex's standby, not started; a
- * dual's second replica), paired in kernel/ha. Both go in the table. False
- * if the pair could not be made (the first is then torn down too).
+ * A duplex, dual or TMR guest: its first replica as built above, and the
+ * others built the same way on their own pCPUs (a duplex's standby, not
+ * started; a dual's or TMR's other replicas), grouped in kernel/ha. All go
+ * in the table. False if the group could not be made (the first is then
+ * torn down too).
  */
-static bool add_second_replica(const struct config_guest *cg, struct guest *first)
+static bool add_replicas(const struct config_guest *cg, struct guest *first)
 {
-	bool dual = cg->redundancy == CONFIG_REDUNDANCY_DUAL;
-	char name[GUEST_NAME_MAX];
-	snprintf(name, sizeof(name), "%s~", cg->name); /* renamed when paired */
-	struct guest *second =
-	    guest_count + 1 < GUESTS_MAX
-		? build_guest(cg, name, 0, (int)(dual ? cg->cpus[1] : cg->standby_cpu))
-		: NULL;
+	unsigned n = config_replicas(cg), built = 1;
+	struct guest *rep[CONFIG_REPLICAS_MAX] = {first};
+	int err = guest_count + n <= GUESTS_MAX ? 0 : -ENOSPC;
+	for (; !err && built < n; built++) {
+		char name[GUEST_NAME_MAX];
+		snprintf(name, sizeof(name), "%s~%u", cg->name, built); /* renamed when grouped */
+		unsigned cpu =
+		    cg->redundancy == CONFIG_REDUNDANCY_DUPLEX ? cg->standby_cpu : cg->cpus[built];
+		rep[built] = build_guest(cg, name, 0, (int)cpu);
+		if (!rep[built])
+			err = -ENOMEM;
+	}
 	struct duplex_params params = {
 	    .hot = cg->standby_hot,
 	    .epoch_ms = cg->epoch_ms,
 	    .watchdog_ms = cg->watchdog_ms,
 	    .reload = guest_load,
 	};
-	int err = !second ? -ENOSPC
-		  : dual  ? dual_create(first, second, cg->watchdog_ms)
-			  : duplex_create(first, second, &params);
+	if (!err)
+		err = cg->redundancy == CONFIG_REDUNDANCY_DUPLEX
+			  ? duplex_create(rep[0], rep[1], &params)
+			  : vote_create(rep, n, cg->watchdog_ms);
 	if (err) {
-		log_err("guest %s: no second replica (%d): not started", cg->name, err);
-		if (second)
-			teardown_guest(second, second->vcpu_count);
-		teardown_guest(first, first->vcpu_count);
+		log_err("guest %s: its replicas cannot be made (%d): not started", cg->name, err);
+		for (unsigned i = 0; i < n; i++)
+			if (rep[i])
+				teardown_guest(rep[i], rep[i]->vcpu_count);
 		return false;
 	}
-	guests[guest_count++] = first;
-	guests[guest_count++] = second;
+	for (unsigned i = 0; i < n; i++)
+		guests[guest_count++] = rep[i];
 	return true;
 }
 
@@ -234,7 +241,7 @@ static bool add_second_replica(const struct config_guest *cg, struct guest *firs
 static void replica_stopped(struct guest *g)
 {
 	duplex_guest_stopped(g);
-	dual_guest_stopped(g);
+	vote_guest_stopped(g);
 }
 
 /* Isolation check: the next guest in config order, framed by fingerprints. */
@@ -259,7 +266,7 @@ static void sequential_step(void)
 
 static bool all_done(void)
 {
-	if (duplex_busy() || dual_busy())
+	if (duplex_busy() || vote_busy())
 		return false;
 	if (sequential && sequential_current < (int)guest_count)
 		return false;
@@ -325,6 +332,8 @@ int guests_start_one(struct guest *g)
 
 int guests_stop_one(struct guest *g)
 {
+	if (vote_role(g)) /* a voting replica: its whole group stops */
+		return vote_stop(g);
 	if (g->state != GUEST_RUNNING && g->restart_pending) {
 		/* Between a reset (or restart) and its start: it stays stopped. */
 		g->restart_pending = false;
@@ -499,7 +508,7 @@ static void housekeeping(void)
 {
 	mgmt_poll();
 	duplex_poll();
-	dual_poll();
+	vote_poll();
 	reap_scaled_in();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
@@ -554,7 +563,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 		const struct config_guest *cg = &cfg.guests[i];
 		if (cg->pinned) {
 			if (pinned[i] && cg->redundancy != CONFIG_REDUNDANCY_NONE)
-				failed_count += !add_second_replica(cg, pinned[i]);
+				failed_count += !add_replicas(cg, pinned[i]);
 			else if (pinned[i])
 				guests[guest_count++] = pinned[i];
 			continue;

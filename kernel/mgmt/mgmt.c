@@ -15,8 +15,8 @@
 #include "drivers/uart16550.h"
 #include "kernel/guest/exit_stats.h"
 #include "kernel/guest/guest.h"
-#include "kernel/ha/dual.h"
 #include "kernel/ha/duplex.h"
+#include "kernel/ha/vote.h"
 #include "kernel/mgmt/guests.h"
 #include "kernel/core/log.h"
 #include "kernel/core/parse_num.h"
@@ -71,15 +71,15 @@ static int op_list(void *ctx)
 	log_info("mgmt: %u guests", guests_count());
 	for (unsigned i = 0; i < guests_count(); i++) {
 		struct guest *g = guests_get(i);
-		const char *duplex = duplex_role(g), *dual = dual_role(g);
+		const char *duplex = duplex_role(g), *vote = vote_role(g);
 		log_info("mgmt: %-12s %-26s %u vCPU%s %4llu MiB%s%s", g->name, state_name(g),
 			 g->vcpu_count, g->vcpu_count > 1 ? "s" : "",
 			 (unsigned long long)(g->mem_size / SZ_1M),
 			 duplex ? ", duplex "
-			 : dual ? ", dual "
+			 : vote ? ", voting "
 				: "",
 			 duplex ? duplex
-			 : dual ? dual
+			 : vote ? vote
 				: "");
 	}
 	return 0;
@@ -138,7 +138,7 @@ static int op_info(void *ctx, const char *name)
 		if (duplex_role(g))
 			duplex_describe(g, line, sizeof(line));
 		else
-			dual_describe(g, line, sizeof(line));
+			vote_describe(g, line, sizeof(line));
 		log_info("mgmt: guest %s: %s", g->name, line);
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -308,7 +308,7 @@ static int op_wait_for(void *ctx, const char *name, const char *text)
 	struct guest *g = guests_find(name);
 	if (!g)
 		return -ENOENT;
-	if (g->state != GUEST_RUNNING)
+	if (g->state != GUEST_RUNNING && !vote_running(g))
 		return -EINVAL;
 	snprintf(mgmt.watch_text, sizeof(mgmt.watch_text), "%s", text);
 	g->console_seen = false;
@@ -323,7 +323,7 @@ static bool watch_held(void)
 	if (!mgmt.watching[0])
 		return false;
 	struct guest *g = guests_find(mgmt.watching); /* gone if scaled in meanwhile */
-	bool ended = !g || (g->state != GUEST_RUNNING && !g->restart_pending);
+	bool ended = !g || (g->state != GUEST_RUNNING && !g->restart_pending && !vote_running(g));
 	if (!g) {
 		log_info("shell: waitfor %s: the guest is gone", mgmt.watching);
 		mgmt.watching[0] = '\0';
@@ -346,7 +346,7 @@ static int op_fail(void *ctx, const char *name, const char *kind)
 		return -ENOENT;
 	int err = duplex_fail(g, kind);
 	if (err == -ENOENT)
-		err = dual_fail(g, kind);
+		err = vote_fail(g, kind);
 	return err == -ENOENT ? -EOPNOTSUPP : err; /* the guest is there: it is no replica */
 }
 

@@ -173,14 +173,14 @@ static void test_cold_duplex(void **state)
 
 static void test_redundancy_values(void **state)
 {
-	check_refused("redundancy = tmr\n", 3,
-		      "redundancy 'tmr' is not built yet (none, duplex or dual)");
+	check_refused("redundancy = TMR\n", 3,
+		      "bad redundancy 'TMR' (expected none, duplex, dual or tmr)");
 	check_refused("redundancy = Duplex\n", 3,
-		      "bad redundancy 'Duplex' (expected none, duplex or dual)");
+		      "bad redundancy 'Duplex' (expected none, duplex, dual or tmr)");
 	check_refused("redundancy = yes\n", 3,
-		      "bad redundancy 'yes' (expected none, duplex or dual)");
+		      "bad redundancy 'yes' (expected none, duplex, dual or tmr)");
 	check_refused("redundancy = duplex duplex\n", 3,
-		      "bad redundancy 'duplex duplex' (expected none, duplex or dual)");
+		      "bad redundancy 'duplex duplex' (expected none, duplex, dual or tmr)");
 	check_refused(DUPLEX "redundancy = duplex\n", 6, "duplicate key 'redundancy'");
 }
 
@@ -300,8 +300,8 @@ static void test_standby_cpu_exists(void **state)
 /* A bad value is reported alone, not again as a duplex mismatch. */
 static void test_bad_value_reported_once(void **state)
 {
-	check_refused("redundancy = tmr\nstandby = hot\nepoch-ms = 20\n", 3,
-		      "redundancy 'tmr' is not built yet (none, duplex or dual)");
+	check_refused("redundancy = triple\nstandby = hot\nepoch-ms = 20\n", 3,
+		      "bad redundancy 'triple' (expected none, duplex, dual or tmr)");
 	check_refused("redundancy = duplex\ncpus = 9\nstandby-cpus = 2\n", 4,
 		      "CPU 9 does not exist (4 CPUs)");
 	check_refused("redundancy = duplex\ncpus = 1\nstandby-cpus = 99\n", 5,
@@ -399,14 +399,14 @@ static void test_duplex_memory_twice(void **state)
 	free_memory = 3 * SZ_1M;
 	assert_int_equal(parse("[guest ha]\nimage = guests/counter.elf\nmemory = 2M\n" DUPLEX),
 			 -EINVAL);
-	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (2M for each of a "
-				      "duplex pair) but only 3M remain\n"
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (2M for each of the 2 "
+				      "replicas of a duplex guest) but only 3M remain\n"
 				      "cfg: shoji.cfg:1: guest 'ha' skipped\n");
 	assert_int_equal(parse("[guest ha]\nimage = guests/counter.elf\nmemory = 1M\n" DUPLEX),
 			 -EINVAL);
 	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (1M rounded up to "
-				      "whole 2M pages, for each of a duplex pair) but only 3M "
-				      "remain\n"
+				      "whole 2M pages, for each of the 2 replicas of a duplex "
+				      "guest) but only 3M remain\n"
 				      "cfg: shoji.cfg:1: guest 'ha' skipped\n");
 	assert_int_equal(cfg.guest_count, 0);
 }
@@ -449,7 +449,8 @@ static void test_dual(void **state)
 	    "redundancy = dual\ncpus = 1,2\nvcpus = 2\n", 3,
 	    "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
 	check_refused("redundancy = dual\ncpus = 1,2\nstandby-cpus = 3\n", 3,
-		      "guest 'ha': 'standby', 'standby-cpus' and 'epoch-ms' are for duplex guests");
+		      "guest 'ha': a dual guest takes no 'standby', 'standby-cpus' or 'epoch-ms' "
+		      "(duplex only)");
 	check_refused(
 	    "redundancy = dual\ncpus = 1,2\ndevices = pc\n", 3,
 	    "guest 'ha': a dual guest cannot yet resynchronise the PC platform or a disk");
@@ -457,10 +458,42 @@ static void test_dual(void **state)
 		      "guest 'ha': a dual guest has one instance");
 }
 
+/* TMR: three replicas, one per pCPU 'cpus' lists, charged three times. */
+static void test_tmr(void **state)
+{
+	const struct config_guest *g =
+	    accepted("redundancy = tmr\ncpus = 1,2,3\nwatchdog-ms = 100\nmemory = 2M\n");
+	assert_int_equal(g->redundancy, CONFIG_REDUNDANCY_TMR);
+	assert_int_equal(config_replicas(g), 3);
+	assert_int_equal(g->cpus[2], 3);
+	assert_int_equal(config_guest_footprint(g), 3 * SZ_2M);
+
+	check_refused("redundancy = tmr\ncpus = 1,2\n", 4,
+		      "cpus lists 2 CPUs but a tmr guest needs 3 (one per replica)");
+	check_refused("redundancy = tmr\ncpus = 1,2,3\nepoch-ms = 20\n", 3,
+		      "guest 'ha': a tmr guest takes no 'standby', 'standby-cpus' or 'epoch-ms' "
+		      "(duplex only)");
+	check_refused("redundancy = tmr\ncpus = 1,2,3\ndevices = pc\n", 3,
+		      "guest 'ha': a tmr guest cannot yet resynchronise the PC platform or a disk");
+}
+
+/* Every replica's pCPU is taken, not only the first's. */
+static void test_voting_replicas_own_their_cpus(void **state)
+{
+	assert_int_equal(parse("[guest ha]\nimage = guests/counter.elf\nredundancy = dual\n"
+			       "cpus = 1,2\n[guest other]\nimage = guests/counter.elf\ncpus = 2\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:7: CPU 2 already pinned to guest 'ha'\n"
+				      "cfg: shoji.cfg:5: guest 'other' skipped\n");
+	assert_int_equal(cfg.guest_count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dual, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tmr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_voting_replicas_own_their_cpus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_redundancy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hot_duplex_defaults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hot_duplex_all_keys, setup, teardown),
