@@ -15,6 +15,7 @@
 #include "kernel/ha/repl_stream.h"
 #include "kernel/sched/sched.h"
 #include "kernel/vdev/standard.h"
+#include "kernel/vm/vcpu_run.h"
 #include "kernel/vm/vcpu_snapshot.h"
 
 #define DUPLEX_MAX     8
@@ -358,9 +359,10 @@ int duplex_create(struct guest *active, struct guest *standby, const struct dupl
 	active->ha = standby->ha = d;
 	set_names(d);
 	pairs[pair_count++] = d;
-	log_info("duplex %s: %s standby on CPU %u, primary on CPU %u%s", d->name,
+	log_info("duplex %s: %s standby on CPU %u, primary on CPU %u%s%s%s", d->name,
 		 p->hot ? "hot" : "cold", standby->vcpus[0].se.cpu, active->vcpus[0].se.cpu,
-		 p->hot ? "" : " (booted from the image on failure)");
+		 p->hot ? "" : " (booted from the image on failure)",
+		 p->batch ? ", batch guest " : "", p->batch ? p->batch->name : "");
 	if (p->hot)
 		log_info("duplex %s: epochs of %u ms, dirty pages by %s, watchdog %u ms", d->name,
 			 p->epoch_ms, guest_dirty_method(), p->watchdog_ms);
@@ -381,6 +383,42 @@ int duplex_start(struct guest *g)
 	g->vcpus_started = 1;
 	guest_start(g);
 	return 0;
+}
+
+/*
+ * The batch guest gives the standby's CPU up before the standby starts
+ * there: paused, it parks at its next exit. Whether it was paused already.
+ */
+static bool batch_give_way(struct duplex *d)
+{
+	struct guest *b = d->params.batch;
+	if (!b)
+		return false;
+	bool was_paused = b->paused;
+	guest_set_paused(b, true);
+	return was_paused;
+}
+
+/* Then it moves to the failed replica's CPU, the new standby's, and runs on there. */
+static void batch_follow_standby(struct duplex *d, bool was_paused)
+{
+	struct guest *b = d->params.batch;
+	if (!b)
+		return;
+	unsigned from = b->vcpus[0].se.cpu, to = d->standby->vcpus[0].se.cpu;
+	for (unsigned i = 0; i < b->vcpu_count; i++) {
+		int err = vcpu_run_move(&b->vcpus[i], to, false);
+		if (err) {
+			log_err(
+			    "duplex %s: batch guest %s cannot move to CPU %u (%d): it stays paused",
+			    d->name, b->name, to, err);
+			return;
+		}
+	}
+	if (!was_paused)
+		guest_set_paused(b, false);
+	log_info("duplex %s: batch guest %s gave CPU %u to the standby; it runs on CPU %u%s",
+		 d->name, b->name, from, to, was_paused ? " (paused, as it was)" : "");
 }
 
 /*
@@ -427,6 +465,7 @@ static void fail_over(struct duplex *d)
 		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
 		return;
 	}
+	bool batch_was_paused = batch_give_way(d);
 	next->heartbeat_tsc = rdtsc();
 	next->vcpus_started = 1;
 	guest_start(next);
@@ -443,6 +482,7 @@ static void fail_over(struct duplex *d)
 			 d->name, d->failovers, d->last_failover,
 			 d->params.hot ? "standby (no checkpoint to resume)" : "cold standby",
 			 next->vcpus[0].se.cpu, (unsigned long long)d->last_failover_us);
+	batch_follow_standby(d, batch_was_paused);
 }
 
 /*

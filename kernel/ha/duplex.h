@@ -18,6 +18,9 @@
  * Cold standby: the standby waits; on failure it is built from the image
  * and starts from scratch, and the failed replica waits as the next standby.
  *
+ * A batch guest may use the standby's pCPU while the standby waits: it gives
+ * the CPU up when the standby takes over and follows the standby role.
+ *
  * Replicas are named NAME (the active one) and NAME-standby; the names move
  * with the roles, so the console always reaches the active one by NAME.
  */
@@ -36,6 +39,12 @@ struct duplex_params {
 	/* Build g again from its image, not started (mgmt's loader): a standby that has no
 	 * checkpoint to resume starts from there. 0 or -errno. */
 	int (*reload)(struct guest *g);
+	/*
+	 * NULL, or a guest whose vCPUs run on the standby's pCPU meanwhile (batch
+	 * entities, sched.h): on failover it is paused before the standby starts,
+	 * then moved to the failed replica's pCPU (the new standby's) and resumed.
+	 */
+	struct guest *batch;
 };
 
 /*

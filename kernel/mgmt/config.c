@@ -37,6 +37,7 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_STANDBY_CPUS] = "standby-cpus",
     [CFG_KEY_EPOCH_MS] = "epoch-ms",
     [CFG_KEY_WATCHDOG_MS] = "watchdog-ms",
+    [CFG_KEY_BATCH] = "batch",
 };
 
 static bool cfg_is_blank(char c)
@@ -288,6 +289,36 @@ static void cfg_check_instances(struct cfg_parser *p)
 	}
 }
 
+/* The guest kept so far (above in the file) named `name`, or NULL. */
+static struct config_guest *cfg_kept_guest(struct cfg_parser *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->out->guest_count; i++)
+		if (!strcmp(p->out->guests[i].name, name))
+			return &p->out->guests[i];
+	return NULL;
+}
+
+/*
+ * A duplex's batch guest runs on the standby's pCPU while the primary is
+ * healthy: a shared guest of one instance defined above, nobody else's.
+ */
+static void cfg_check_batch(struct cfg_parser *p)
+{
+	const struct config_guest *b = cfg_kept_guest(p, p->cur.batch);
+	const char *why = NULL;
+	if (!b)
+		why = "is not a guest defined above this one";
+	else if (b->pinned || b->redundancy != CONFIG_REDUNDANCY_NONE || b->instances > 1)
+		why = "must be a shared guest with one instance and no redundancy";
+	else if (b->is_batch)
+		why = "is already the batch guest of another duplex guest";
+	if (why) {
+		cfg_error_at(p, cfg_key_line(p, CFG_KEY_BATCH), "batch guest '%s' %s", p->cur.batch,
+			     why);
+		p->cur_bad = true;
+	}
+}
+
 /*
  * A duplex guest is two guests; a hot standby is checkpointed, which covers
  * one vCPU, the UART and the debug-exit port so far (kernel/ha/duplex.h).
@@ -297,7 +328,8 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	struct config_guest *g = &p->cur;
 	uint32_t line = cfg_key_line(p, CFG_KEY_REDUNDANCY);
 	bool standby_keys = p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
-					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS));
+					   (1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_WATCHDOG_MS) |
+					   (1U << CFG_KEY_BATCH));
 	const uint32_t read_here = (1U << CFG_KEY_REDUNDANCY) | (1U << CFG_KEY_STANDBY) |
 				   (1U << CFG_KEY_STANDBY_CPUS) | (1U << CFG_KEY_CPUS) |
 				   (1U << CFG_KEY_VCPUS) | (1U << CFG_KEY_INSTANCES) |
@@ -320,8 +352,9 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 		if (g->instances > 1)
 			why = "has one instance";
 		else if (p->cur_keys & ((1U << CFG_KEY_STANDBY) | (1U << CFG_KEY_STANDBY_CPUS) |
-					(1U << CFG_KEY_EPOCH_MS)))
-			why = "takes no 'standby', 'standby-cpus' or 'epoch-ms' (duplex only)";
+					(1U << CFG_KEY_EPOCH_MS) | (1U << CFG_KEY_BATCH)))
+			why = "takes no 'standby', 'standby-cpus', 'epoch-ms' or 'batch' (duplex "
+			      "only)";
 		else if (!g->pinned || g->vcpus != 1)
 			why = "has one vCPU and needs 'cpus' (a pCPU per replica)";
 		else if (g->disk || (g->devices & CONFIG_DEV_PC))
@@ -351,9 +384,21 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 	/* The standby's pCPU is its own, as a pinned vCPU's is: the scheduler refuses a second. */
 	if (cfg_cpu_taken(p, cfg_key_line(p, CFG_KEY_STANDBY_CPUS), g->standby_cpu))
 		p->cur_bad = true;
+	else if (g->batch[0])
+		cfg_check_batch(p);
 }
 
 /* Close the current section: keep the guest or say it was dropped. */
+static void cfg_keep_guest(struct cfg_parser *p)
+{
+	if (p->cur.batch[0]) { /* its batch guest goes on its standby's pCPU */
+		struct config_guest *b = cfg_kept_guest(p, p->cur.batch);
+		b->is_batch = true;
+		b->batch_cpu = p->cur.standby_cpu;
+	}
+	p->out->guests[p->out->guest_count++] = p->cur;
+}
+
 static void cfg_end_section(struct cfg_parser *p)
 {
 	if (p->where != CFG_GUEST)
@@ -381,11 +426,11 @@ static void cfg_end_section(struct cfg_parser *p)
 		log_warn("cfg: %s:%u: guest '%s' skipped", p->file, (unsigned)p->cur.line,
 			 p->cur.name);
 	else
-		p->out->guests[p->out->guest_count++] = p->cur;
+		cfg_keep_guest(p);
 	p->where = CFG_SKIP;
 }
 
-static bool cfg_name_ok(struct cfg_span name)
+bool cfg_name_ok(struct cfg_span name)
 {
 	if (name.len == 0 || name.len >= GUEST_NAME_MAX)
 		return false;

@@ -57,6 +57,9 @@
  *                             no disk) or cold (booted from the image on failure); default hot
  *   standby-cpus = N          duplex: the standby's pCPU, its own as a pinned vCPU's is
  *   epoch-ms = N              hot standby: checkpoint interval, 1..1000 ms, default 20
+ *   batch = NAME              duplex: a shared guest of one instance defined above, run on
+ *                             the standby's pCPU while the primary is healthy; paused on
+ *                             failover, then moved to the new standby's pCPU
  *   watchdog-ms = N           duplex, dual, tmr: fail the primary (dual, tmr: a replica) after N ms
  * (10..60000) without a heartbeat hypercall; default 0: no watchdog devices = NAME, ...       from
  * uart, debug-exit, pc (the virtual PC); default uart and debug-exit, and pc too for a 'kernel';
@@ -142,6 +145,11 @@ struct config_guest {
 	bool standby_hot, standby_cpu_set;
 	uint32_t standby_cpu;
 	uint32_t epoch_ms, watchdog_ms; /* watchdog_ms 0: none */
+	/* Duplex: the guest that runs on the standby's pCPU while the primary is healthy. */
+	char batch[GUEST_NAME_MAX]; /* "" for none */
+	/* A duplex's batch guest: its vCPUs go to that duplex's standby pCPU, batch_cpu. */
+	bool is_batch;
+	uint32_t batch_cpu;
 };
 
 /* Copies of the guest that run or wait: 1, 2 for duplex and dual, 3 for TMR. */

@@ -53,6 +53,7 @@ enum cfg_key {
 	CFG_KEY_STANDBY_CPUS,
 	CFG_KEY_EPOCH_MS,
 	CFG_KEY_WATCHDOG_MS,
+	CFG_KEY_BATCH,
 	CFG_KEY_COUNT,
 };
 
@@ -82,6 +83,8 @@ struct cfg_parser {
 
 struct cfg_span cfg_trim(struct cfg_span s);
 bool cfg_span_is(struct cfg_span s, const char *word);
+/* A guest name: 1..GUEST_NAME_MAX-1 of [A-Za-z0-9_-]. */
+bool cfg_name_ok(struct cfg_span name);
 /* A printable, bounded copy of @s for messages. */
 const char *cfg_quote(struct cfg_span s, char buf[CFG_QUOTE_MAX + 4]);
 /* Log "cfg: FILE:LINE: message" and count the error. */

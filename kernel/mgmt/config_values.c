@@ -4,6 +4,7 @@
  * and names the line and the reason when it refuses it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/mgmt/config_parser.h"
@@ -537,6 +538,13 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 			return 0;
 		}
 		return cfg_parse_range(p, "watchdog (ms)", v, 10, 60000, &p->cur.watchdog_ms);
+	case CFG_KEY_BATCH:
+		if (!cfg_name_ok(v)) {
+			cfg_error(p, "bad batch guest name '%s'", cfg_quote(v, q));
+			return -EINVAL;
+		}
+		snprintf(p->cur.batch, sizeof(p->cur.batch), "%.*s", (int)v.len, v.p);
+		return 0;
 	case CFG_KEY_COUNT:
 		break;
 	}

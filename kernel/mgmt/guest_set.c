@@ -160,7 +160,7 @@ int guests_set_one(struct guest *g, const struct shell_settings *st, char *why)
 {
 	/* A replica's pCPU is part of its pair's design (and its checkpoints flush only there). */
 	if (g->ha && st->has_cpus) {
-		snprintf(why, SHELL_WHY_MAX, "a duplex replica stays on its pCPU");
+		snprintf(why, SHELL_WHY_MAX, "a replica stays on its pCPU");
 		return -EPERM;
 	}
 	bool pinned = st->has_cpus ? st->pinned : g->vcpus[0].se.pinned;

@@ -195,6 +195,32 @@ static void start_guest(struct guest *g)
 }
 
 /*
+ * A duplex's batch guest (built above it in config order, as a shared
+ * guest) goes to the standby's pCPU, beside the standby that waits there.
+ * NULL if it is not there to go.
+ */
+static struct guest *place_batch(const struct config_guest *cg)
+{
+	struct guest *b = guests_find(cg->batch);
+	if (!b) {
+		log_err("guest %s: its batch guest %s was not built", cg->name, cg->batch);
+		return NULL;
+	}
+	for (unsigned i = 0; i < b->vcpu_count; i++) {
+		b->vcpus[i].se.batch = true;
+		int err = vcpu_run_move(&b->vcpus[i], cg->standby_cpu, false);
+		if (err) {
+			log_err("guest %s: batch guest %s cannot go to CPU %u (%d)", cg->name,
+				b->name, cg->standby_cpu, err);
+			return NULL;
+		}
+	}
+	log_info("guest %s: batch guest %s on CPU %u, the standby's", cg->name, b->name,
+		 cg->standby_cpu);
+	return b;
+}
+
+/*
  * A duplex, dual or TMR guest: its first replica as built above, and the
  * others built the same way on their own pCPUs (a duplex's standby, not
  * started; a dual's or TMR's other replicas), grouped in kernel/ha. All go
@@ -220,6 +246,7 @@ static bool add_replicas(const struct config_guest *cg, struct guest *first)
 	    .epoch_ms = cg->epoch_ms,
 	    .watchdog_ms = cg->watchdog_ms,
 	    .reload = guest_load,
+	    .batch = cg->batch[0] && !err ? place_batch(cg) : NULL,
 	};
 	if (!err)
 		err = cg->redundancy == CONFIG_REDUNDANCY_DUPLEX

@@ -115,7 +115,7 @@ static const struct {
     {"type", -EINVAL, "not running"},
     {"waitfor", -EINVAL, "not running"},
     {"fail", -EINVAL, "unknown failure (crash, or hang with a watchdog)"},
-    {"fail", -EOPNOTSUPP, "not a duplex or dual guest"},
+    {"fail", -EOPNOTSUPP, "not a duplex, dual or tmr guest"},
     {"failover", -EOPNOTSUPP, "not a duplex guest"},
     {"flip", -EINVAL, "bad address (decimal or 0x hex)"},
     {"flip", -EFAULT, "not in the guest's RAM"},

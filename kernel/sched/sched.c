@@ -290,7 +290,8 @@ void sched_block(struct sched_entity *se, uint64_t wake_deadline)
 	spin_lock(&cs->lock);
 	cs->work = true;
 	if (se->wake_pending) {
-		/* A notification came after its owner last looked: it must look again, not sleep. */
+		/* A notification came after its owner last looked: it must look again, not sleep.
+		 */
 		se->wake_pending = false;
 		spin_unlock(&cs->lock);
 		return;
@@ -622,9 +623,11 @@ int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 		return -ENODEV;
 	dst = &cpus[to];
 	lock_pair(from, dst);
-	/* A pinned entity owns its CPU; shared ones never go where one is pinned. */
+	/* A pinned entity owns its CPU; shared ones never go where one is pinned, but batch ones.
+	 */
 	bool alone = dst->entities == (to == me ? 1u : 0u);
-	if ((pinned && !alone) || (!pinned && dst->pinned && !(to == me && se->pinned))) {
+	if ((pinned && !alone) ||
+	    (!pinned && dst->pinned && !se->batch && !(to == me && se->pinned))) {
 		unlock_pair(from, dst);
 		return -EBUSY;
 	}

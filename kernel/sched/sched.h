@@ -39,6 +39,7 @@ struct sched_entity {
 	enum sched_state state;	     /* written by the home CPU, or under its run-queue lock */
 	unsigned cpu;		     /* home CPU; changes under the old and new CPUs' locks */
 	bool pinned;		     /* owns its CPU exclusively */
+	bool batch;		     /* shared, but may go beside a pinned one (sched_move) */
 	uint32_t weight;	     /* share among the shared entities of its CPU */
 	uint32_t cap_pct;	     /* at most this % of one CPU; 0: no cap */
 	struct rq_node rq;	     /* key: virtual run time (run time scaled by 1/weight) */
@@ -105,7 +106,9 @@ int sched_shared_cpu(uint64_t avoid);
  * (may be NULL) runs on the old CPU between the two, under both CPUs'
  * run-queue locks, to move the backend's per-CPU state (the vCPU's VMCS).
  * -EAGAIN if called elsewhere or se is in a run here, -ENODEV for a CPU not
- * online, -EBUSY if `to` has a pinned entity, or any entity when pinning.
+ * online, -EBUSY if `to` has a pinned entity (unless se is a batch entity,
+ * which shares a pinned CPU with its owner: a duplex standby that waits), or
+ * any entity when pinning.
  */
 int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	       void (*release)(struct sched_entity *se));

@@ -102,8 +102,54 @@ class BochsDuplexCold(DuplexCold):
     expect_status = None
 
 
+class DuplexBatch(Scenario):
+    """A batch guest (a second counter, "work") runs on the hot standby's pCPU while the
+    primary is healthy. A crash of the primary pauses it, the standby takes its CPU over,
+    and it moves to the failed replica's pCPU (the new standby's) and goes on: both streams
+    stay whole."""
+    qemu_smp = 3
+    bochs_cpus = 3
+    timeout = 300
+    guests = (guest("work", "counter.elf", memory="2M"),
+              guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "batch": "work"}))
+    script = ("waitfor counter seq 40 sum\ninfo work\nfail counter crash\nsleep 100\n"
+              "waitfor counter seq 150 sum\ninfo work\nstop counter\nstop work\n")
+    expect = (r"guest counter: batch guest work on CPU 2, the standby's",
+              r"duplex counter: hot standby on CPU 2, primary on CPU 1, batch guest work",
+              r"mgmt: guest work vcpu 0: CPU 2 shared",
+              r"duplex counter: failover 1: failure injected from the console \(crash\); the "
+              r"standby resumed from checkpoint \d+ on CPU 2",
+              r"duplex counter: batch guest work gave CPU 2 to the standby; it runs on CPU 1",
+              r"mgmt: guest work vcpu 0: CPU 1 shared",
+              r"guest counter: exited: stopped from the console",
+              r"guest work: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"cannot (take over|move|go)", r"shell: .*: ")
+    expect_status = QEMU_PASS_STATUS
+
+    def check(self, log):
+        failures = []
+        for name in ("counter", "work"):
+            bad, first, last = counter_progress(log, name)
+            print("%s: %s: seq %s..%s" % (self.name, name, first, last))
+            failures += bad
+        # Work went on after its move, not only before the failover.
+        moved = log.find("batch guest work gave CPU 2 to the standby")
+        after = len(re.findall(r"\[work\] seq \d+ sum", log[moved:])) if moved >= 0 else 0
+        print("%s: work printed %d lines after its move" % (self.name, after))
+        if after < 20:
+            failures.append("work printed %d lines after its move, expected 20 or more" % after)
+        return failures
+
+
+class BochsDuplexBatch(DuplexBatch):
+    emulator = "bochs"
+    expect_status = None
+
+
 SCENARIOS = [DuplexHot("uefi-duplex-hot"), BochsDuplexHot("bochs-duplex-hot"),
-             DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold")]
+             DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold"),
+             DuplexBatch("uefi-duplex-batch"), BochsDuplexBatch("bochs-duplex-batch")]
 
 
 class BochsDuplexThroughput(Scenario):

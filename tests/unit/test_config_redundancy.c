@@ -449,8 +449,8 @@ static void test_dual(void **state)
 	    "redundancy = dual\ncpus = 1,2\nvcpus = 2\n", 3,
 	    "guest 'ha': a dual guest has one vCPU and needs 'cpus' (a pCPU per replica)");
 	check_refused("redundancy = dual\ncpus = 1,2\nstandby-cpus = 3\n", 3,
-		      "guest 'ha': a dual guest takes no 'standby', 'standby-cpus' or 'epoch-ms' "
-		      "(duplex only)");
+		      "guest 'ha': a dual guest takes no 'standby', 'standby-cpus', 'epoch-ms' or "
+		      "'batch' (duplex only)");
 	check_refused(
 	    "redundancy = dual\ncpus = 1,2\ndevices = pc\n", 3,
 	    "guest 'ha': a dual guest cannot yet resynchronise the PC platform or a disk");
@@ -471,10 +471,59 @@ static void test_tmr(void **state)
 	check_refused("redundancy = tmr\ncpus = 1,2\n", 4,
 		      "cpus lists 2 CPUs but a tmr guest needs 3 (one per replica)");
 	check_refused("redundancy = tmr\ncpus = 1,2,3\nepoch-ms = 20\n", 3,
-		      "guest 'ha': a tmr guest takes no 'standby', 'standby-cpus' or 'epoch-ms' "
-		      "(duplex only)");
+		      "guest 'ha': a tmr guest takes no 'standby', 'standby-cpus', 'epoch-ms' or "
+		      "'batch' (duplex only)");
 	check_refused("redundancy = tmr\ncpus = 1,2,3\ndevices = pc\n", 3,
 		      "guest 'ha': a tmr guest cannot yet resynchronise the PC platform or a disk");
+}
+
+/* A batch guest: shared, one instance, defined above, nobody else's; it goes to the standby's pCPU.
+ */
+static void test_batch(void **state)
+{
+	cpu_count = 8;
+	assert_int_equal(parse("[guest work]\nimage = guests/counter.elf\n"
+			       "[guest ha]\nimage = guests/counter.elf\n" DUPLEX "batch = work\n"),
+			 0);
+	assert_string_equal(log_text, "");
+	assert_int_equal(cfg.guest_count, 2);
+	assert_string_equal(cfg.guests[1].batch, "work");
+	assert_true(cfg.guests[0].is_batch);
+	assert_int_equal(cfg.guests[0].batch_cpu, 2);
+	assert_false(cfg.guests[1].is_batch);
+
+	check_refused(DUPLEX "batch = nobody\n", 6,
+		      "batch guest 'nobody' is not a guest defined above this one");
+	check_refused(DUPLEX "batch = bad name\n", 6, "bad batch guest name 'bad name'");
+	check_refused("batch = next\n", 1,
+		      "guest 'ha': standby settings need 'redundancy = duplex'");
+
+	const char *const unfit[] = {"cpus = 3\n", "instances = 2\n",
+				     "redundancy = dual\ncpus = 3,4\n"};
+	for (unsigned i = 0; i < 3; i++) {
+		char text[512], expect[256];
+		snprintf(text, sizeof(text),
+			 "[guest work]\nimage = guests/counter.elf\n%s[guest ha]\nimage = "
+			 "guests/counter.elf\n" DUPLEX "batch = work\n",
+			 unfit[i]);
+		unsigned lines = i == 2 ? 4 : 3;
+		snprintf(expect, sizeof(expect),
+			 "cfg: shoji.cfg:%u: batch guest 'work' must be a shared guest with one "
+			 "instance and no redundancy\ncfg: shoji.cfg:%u: guest 'ha' skipped\n",
+			 lines + 6, lines + 1);
+		assert_int_equal(parse(text), -EINVAL);
+		assert_string_equal(log_text, expect);
+		assert_false(cfg.guests[0].is_batch);
+	}
+	/* A second duplex cannot take the first one's batch guest. */
+	assert_int_equal(parse("[guest work]\nimage = guests/counter.elf\n"
+			       "[guest ha]\nimage = guests/counter.elf\n" DUPLEX "batch = work\n"
+			       "[guest hb]\nimage = guests/counter.elf\nredundancy = duplex\n"
+			       "cpus = 3\nstandby-cpus = 4\nbatch = work\n"),
+			 -EINVAL);
+	assert_string_equal(log_text, "cfg: shoji.cfg:14: batch guest 'work' is already the batch "
+				      "guest of another duplex guest\n"
+				      "cfg: shoji.cfg:9: guest 'hb' skipped\n");
 }
 
 /* Every replica's pCPU is taken, not only the first's. */
@@ -493,6 +542,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dual, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tmr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_voting_replicas_own_their_cpus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_redundancy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hot_duplex_defaults, setup, teardown),

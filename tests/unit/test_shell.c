@@ -339,7 +339,7 @@ static void test_fault_injection_commands(void **state)
 	assert_string_equal(run("failover a"),
 			    "op failover a\nshell: failover a: not a duplex guest\n");
 	assert_string_equal(run("fail a crash"),
-			    "op fail a\nshell: fail a: not a duplex or dual guest\n");
+			    "op fail a\nshell: fail a: not a duplex, dual or tmr guest\n");
 	fake.ret = -EFAULT;
 	assert_string_equal(run("flip a 0x99999999"),
 			    "op flip a\nshell: flip a: not in the guest's RAM\n");
