@@ -76,6 +76,8 @@ struct duplex {
 
 	/* Failure handling (flags set anywhere, acted on by duplex_poll on CPU 0). */
 	volatile bool down, planned, failing;
+	/* The standby's pCPU failed: no failover is possible; the pair ends with the primary. */
+	volatile bool standby_lost;
 	uint64_t down_tsc;
 
 	/* Figures. */
@@ -208,6 +210,14 @@ static int take_checkpoint(struct duplex *d, struct vcpu *v)
 	return err;
 }
 
+/* g no longer checkpointed (its dirty log is the caller's to stop). */
+static void disarm(struct guest *g)
+{
+	g->epoch_deadline = 0;
+	g->epoch_hook = NULL;
+	g->console_hold = NULL;
+}
+
 static void epoch_end(struct vcpu *v)
 {
 	struct guest *g = v->guest;
@@ -217,6 +227,14 @@ static void epoch_end(struct vcpu *v)
 	/* A replica that failed meanwhile is not checkpointed: its state is the fault's. */
 	if (d->active != g || d->down || g->state != GUEST_RUNNING) {
 		spin_unlock(&d->lock);
+		return;
+	}
+	if (d->standby_lost) {
+		/* Nobody to take over: its output goes out as it comes, and nothing is copied. */
+		release_held(d, g);
+		disarm(g);
+		spin_unlock(&d->lock);
+		guest_dirty_stop(g);
 		return;
 	}
 	bool full = d->full_copy;
@@ -310,14 +328,6 @@ static int arm_active(struct duplex *d, struct guest *g)
 	return 0;
 }
 
-/* g no longer checkpointed (its dirty log is the caller's to stop). */
-static void disarm(struct guest *g)
-{
-	g->epoch_deadline = 0;
-	g->epoch_hook = NULL;
-	g->console_hold = NULL;
-}
-
 static struct duplex *pair_of(const struct guest *g)
 {
 	for (unsigned i = 0; i < pair_count; i++)
@@ -385,6 +395,23 @@ int duplex_start(struct guest *g)
 	return 0;
 }
 
+/* A standby whose pCPU failed can take nothing over: the primary runs on unprotected. */
+static void standby_cpu_check(struct duplex *d)
+{
+	unsigned cpu = d->standby->vcpus[0].se.cpu;
+	if (d->standby_lost || !sched_cpu_failed(cpu))
+		return;
+	d->standby_lost = true;
+	log_warn("duplex %s: its standby's CPU %u failed: %s runs on unprotected", d->name, cpu,
+		 d->active->name);
+}
+
+void duplex_cpu_failed(void)
+{
+	for (unsigned i = 0; i < pair_count; i++)
+		standby_cpu_check(pairs[i]);
+}
+
 /*
  * The batch guest gives the standby's CPU up before the standby starts
  * there: paused, it parks at its next exit. Whether it was paused already.
@@ -433,6 +460,11 @@ static void batch_follow_standby(struct duplex *d, bool was_paused)
 static void fail_over(struct duplex *d)
 {
 	struct guest *failed = d->active, *next = d->standby;
+	if (d->standby_lost) {
+		log_err("duplex %s: %s (%s), and its standby is lost: the guest is down", d->name,
+			failed->name, failed->stop_reason);
+		return;
+	}
 	spin_lock(&d->lock);
 	unsigned dropped = d->held_lines;
 	d->held_len = d->held_lines = 0;
@@ -465,6 +497,7 @@ static void fail_over(struct duplex *d)
 		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
 		return;
 	}
+	standby_cpu_check(d);
 	bool batch_was_paused = batch_give_way(d);
 	next->heartbeat_tsc = rdtsc();
 	next->vcpus_started = 1;
@@ -533,7 +566,8 @@ bool duplex_busy(void)
 {
 	for (unsigned i = 0; i < pair_count; i++) {
 		const struct duplex *d = pairs[i];
-		if (d->down || d->planned || d->active->state == GUEST_CRASHED)
+		if (d->down || d->planned ||
+		    (d->active->state == GUEST_CRASHED && !d->standby_lost))
 			return true;
 	}
 	return false;

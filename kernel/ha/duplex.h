@@ -75,6 +75,13 @@ bool duplex_busy(void);
  */
 int duplex_fail(struct guest *g, const char *kind);
 
+/*
+ * A pCPU failed (sched_fail_cpu; its guests are stopped as crashed): a pair
+ * whose standby was there has none from now on; its primary runs on
+ * unprotected, and a failure of it ends the guest. CPU 0.
+ */
+void duplex_cpu_failed(void);
+
 /* A planned switch-over: the standby takes over after the next checkpoint. */
 int duplex_failover(struct guest *g);
 

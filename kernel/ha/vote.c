@@ -507,6 +507,12 @@ static void start_rebuilt(struct vote *d, struct replica *t)
 	spin_lock(&d->lock);
 	bool go = t->start_pending;
 	t->start_pending = false;
+	unsigned cpu = t->g->vcpus[0].se.cpu;
+	if (go && sched_cpu_failed(cpu)) { /* rebuilt for nothing: it has no CPU to run on */
+		snprintf(t->g->stop_reason, sizeof(t->g->stop_reason), "its CPU %u failed", cpu);
+		cut_off_locked(d, t);
+		go = false;
+	}
 	spin_unlock(&d->lock);
 	if (!go)
 		return;

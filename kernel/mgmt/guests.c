@@ -343,10 +343,46 @@ const char *guests_cmdline(const struct guest *g)
 	return ((const struct config_guest *)g->config)->cmdline;
 }
 
+/* Whether a vCPU of g is homed on pCPU `cpu` (any failed one for -1): it can run no more there. */
+static bool on_cpu(const struct guest *g, int cpu)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		unsigned home = g->vcpus[i].se.cpu;
+		if (cpu < 0 ? sched_cpu_failed(home) : home == (unsigned)cpu)
+			return true;
+	}
+	return false;
+}
+
+int guests_fail_cpu(unsigned cpu)
+{
+	if (cpu == CONFIG_CONSOLE_PCPU)
+		return -EPERM;
+	int err = sched_fail_cpu(cpu);
+	if (err)
+		return err;
+	log_warn("guests: CPU %u failed (simulated): nothing runs there from now on", cpu);
+	duplex_cpu_failed();
+	for (unsigned i = 0; i < guest_count; i++) {
+		struct guest *g = guests[i];
+		if (!on_cpu(g, (int)cpu))
+			continue;
+		g->restart_pending = false;
+		if (g->state != GUEST_RUNNING)
+			continue;
+		guest_stop(g, GUEST_CRASHED, -1, "its CPU %u failed", cpu);
+		if (g->paused)
+			guest_set_paused(g, false); /* its vCPUs must run to notice the stop */
+	}
+	return 0;
+}
+
 int guests_start_one(struct guest *g)
 {
 	if (g->ha) /* its pair starts and restarts it (kernel/ha) */
 		return -EPERM;
+	if (on_cpu(g, -1))
+		return -ENODEV;
 	if (g->state == GUEST_RUNNING || !is_stopped(g))
 		return -EALREADY;
 	if (g->destroy_pending)
@@ -378,6 +414,8 @@ int guests_restart_one(struct guest *g)
 {
 	if (g->ha)
 		return -EPERM;
+	if (on_cpu(g, -1))
+		return -ENODEV;
 	if (g->destroy_pending)
 		return -EINVAL;
 	if (g->state == GUEST_RUNNING) {

@@ -24,7 +24,10 @@ struct guest *guests_find(const char *name);
 /* The command line the config gives g ("" if none). */
 const char *guests_cmdline(const struct guest *g);
 
-/* Console operations: 0, -EALREADY (already in that state) or -EINVAL (not possible now). */
+/*
+ * Console operations: 0, -EALREADY (already in that state) or -EINVAL (not
+ * possible now); start and restart -ENODEV for a guest on a failed pCPU.
+ */
 int guests_start_one(struct guest *g);
 int guests_stop_one(struct guest *g);
 int guests_restart_one(struct guest *g);
@@ -45,6 +48,15 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 
 /* True while scaled-in guests are stopping and not yet destroyed (scripts wait). */
 bool guests_scaling(void);
+
+/*
+ * Console `fail-cpu N`: a simulated physical-CPU failure. Nothing is placed
+ * on pCPU N again, and every guest with a vCPU there is stopped as crashed
+ * (a duplex or voting replica's group handles it as any crash; a duplex
+ * whose standby was there runs on unprotected). 0, -EPERM (CPU 0 runs the
+ * console), -ENODEV (no such CPU), -EALREADY.
+ */
+int guests_fail_cpu(unsigned cpu);
 
 struct shell_settings;
 

@@ -344,10 +344,17 @@ static int op_fail(void *ctx, const char *name, const char *kind)
 	struct guest *g = guests_find(name);
 	if (!g)
 		return -ENOENT;
+	if (!strcmp(kind, "cpu")) /* any guest: the pCPU its (first) vCPU runs on */
+		return guests_fail_cpu(g->vcpus[0].se.cpu);
 	int err = duplex_fail(g, kind);
 	if (err == -ENOENT)
 		err = vote_fail(g, kind);
 	return err == -ENOENT ? -EOPNOTSUPP : err; /* the guest is there: it is no replica */
+}
+
+static int op_fail_cpu(void *ctx, uint32_t cpu)
+{
+	return guests_fail_cpu(cpu);
 }
 
 static int op_failover(void *ctx, const char *name)
@@ -418,6 +425,7 @@ static const struct shell_ops ops = {
     .wait_for = op_wait_for,
     .scale = op_scale,
     .fail = op_fail,
+    .fail_cpu = op_fail_cpu,
     .failover = op_failover,
     .flip = op_flip,
     .set = op_set,

@@ -27,6 +27,7 @@ enum shell_arg {
 	SHELL_ARG_GUEST,       /* exactly one guest name */
 	SHELL_ARG_OPT_GUEST,   /* zero or one guest name */
 	SHELL_ARG_MS,	       /* a number of milliseconds */
+	SHELL_ARG_CPU,	       /* a pCPU index */
 	SHELL_ARG_TEXT,	       /* the rest of the line, verbatim */
 	SHELL_ARG_GUEST_COUNT, /* a guest name and a count */
 	SHELL_ARG_GUEST_TEXT,  /* a guest name, then the rest of the line (at least a word) */
@@ -53,6 +54,7 @@ enum shell_cmd_id {
 	SHELL_CMD_FAIL,
 	SHELL_CMD_FAILOVER,
 	SHELL_CMD_FLIP,
+	SHELL_CMD_FAIL_CPU,
 };
 
 struct shell_cmd {
@@ -87,7 +89,9 @@ static const struct shell_cmd shell_cmds[] = {
     {"waitfor", SHELL_CMD_WAITFOR, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
      "wait until a guest prints a line with text (scripts)"},
     {"fail", SHELL_CMD_FAIL, SHELL_ARG_GUEST_TEXT, " <guest> <kind>",
-     "fail a replica (duplex: the primary; kind: crash, hang)"},
+     "fail a replica (duplex: the primary; kind: crash, hang, cpu)"},
+    {"fail-cpu", SHELL_CMD_FAIL_CPU, SHELL_ARG_CPU, " <cpu>",
+     "simulate a pCPU failure: its guests crash, nothing runs there again"},
     {"failover", SHELL_CMD_FAILOVER, SHELL_ARG_GUEST, " <guest>",
      "switch a duplex guest over to its standby (planned)"},
     {"flip", SHELL_CMD_FLIP, SHELL_ARG_GUEST_TEXT, " <guest> <gpa>",
@@ -114,7 +118,13 @@ static const struct {
     {"type", -EAGAIN, "still sending the previous line"},
     {"type", -EINVAL, "not running"},
     {"waitfor", -EINVAL, "not running"},
-    {"fail", -EINVAL, "unknown failure (crash, or hang with a watchdog)"},
+    {"fail", -EINVAL, "unknown failure (crash, cpu, or hang with a watchdog)"},
+    {"fail", -EPERM, "it runs on CPU 0, the console's"},
+    {"fail-cpu", -EPERM, "CPU 0 runs the console: it cannot fail"},
+    {"fail-cpu", -ENODEV, "no such CPU"},
+    {"fail-cpu", -EALREADY, "already failed"},
+    {"start", -ENODEV, "its pCPU failed"},
+    {"restart", -ENODEV, "its pCPU failed"},
     {"fail", -EOPNOTSUPP, "not a duplex, dual or tmr guest"},
     {"failover", -EOPNOTSUPP, "not a duplex guest"},
     {"flip", -EINVAL, "bad address (decimal or 0x hex)"},
@@ -504,6 +514,8 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 		break;
 	case SHELL_CMD_FLIP:
 		return ops->flip ? ops->flip(ctx, arg, text) : -ENOSYS;
+	case SHELL_CMD_FAIL_CPU:
+		return ops->fail_cpu ? ops->fail_cpu(ctx, ms) : -ENOSYS;
 	case SHELL_CMD_INFO:
 		guest_op = ops->info;
 		break;
@@ -629,7 +641,7 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 	}
 	if (extra || (arg && cmd->arg == SHELL_ARG_NONE) ||
 	    (!arg && (cmd->arg == SHELL_ARG_GUEST || cmd->arg == SHELL_ARG_MS ||
-		      cmd->arg == SHELL_ARG_GUEST_COUNT))) {
+		      cmd->arg == SHELL_ARG_CPU || cmd->arg == SHELL_ARG_GUEST_COUNT))) {
 		shell_printf(ops, ctx, "shell: usage: %s%s", cmd->name, cmd->usage);
 		return;
 	}
@@ -638,6 +650,12 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 		return;
 	}
 	_Static_assert(SHELL_SLEEP_MAX == 600000, "update the bad time message");
+	/* The CPU rides in ms too. */
+	if (cmd->arg == SHELL_ARG_CPU && shell_parse_number(arg, SHELL_PCPU_LIMIT - 1, &ms)) {
+		shell_printf(ops, ctx, "shell: bad CPU '%s' (0..63)", shell_quote(arg, q));
+		return;
+	}
+	_Static_assert(SHELL_PCPU_LIMIT == 64, "update the bad CPU message");
 	/* The count rides in ms: one number per command. */
 	if (count && (shell_parse_number(count, SHELL_SCALE_MAX, &ms))) {
 		shell_printf(ops, ctx, "shell: bad count '%s' (0..64)", shell_quote(count, q));
@@ -655,7 +673,7 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 		ret = shell_call(cmd, arg, text, ms, ops, ctx);
 	if (!ret)
 		return;
-	if (ret == -ENOENT && arg && cmd->arg != SHELL_ARG_MS)
+	if (ret == -ENOENT && arg && cmd->arg != SHELL_ARG_MS && cmd->arg != SHELL_ARG_CPU)
 		shell_printf(ops, ctx, "shell: no guest '%s'", shell_quote(arg, q));
 	else if (arg && cmd->arg != SHELL_ARG_TEXT)
 		shell_printf(ops, ctx, "shell: %s %s: %s", cmd->name, shell_quote(arg, q2),

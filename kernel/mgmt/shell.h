@@ -99,10 +99,13 @@ struct shell_ops {
 	 */
 	int (*set)(void *ctx, const char *guest, const struct shell_settings *s, char *why);
 	/*
-	 * Duplex and dual guests: inject a failure (@kind "crash" or "hang"), or
+	 * Duplex and voting guests: inject a failure (@kind "crash" or "hang";
+	 * "cpu" fails the pCPU the guest runs on, any guest), or
 	 * switch over as planned; -EOPNOTSUPP for a guest that is no replica.
 	 */
 	int (*fail)(void *ctx, const char *guest, const char *kind);
+	/* Simulate the failure of pCPU @cpu (< SHELL_PCPU_LIMIT). */
+	int (*fail_cpu)(void *ctx, uint32_t cpu);
 	int (*failover)(void *ctx, const char *guest);
 	/* Invert bit 0 of the byte of guest RAM at address @text (decimal or 0x hex). */
 	int (*flip)(void *ctx, const char *guest, const char *text);

@@ -29,6 +29,7 @@ struct cpu_sched {
 	unsigned entities;	/* homed here */
 	uint64_t load;		/* sum of the weights of the shared entities homed here */
 	bool pinned;		/* a pinned entity owns this CPU */
+	volatile bool failed;	/* a simulated failure (sched_fail_cpu): nothing comes here */
 	volatile bool work;	/* the run loop must come back (sched_work_flag) */
 	struct runqueue timers; /* blocked entities with a wake deadline, keyed by it */
 	struct sched_entity *throttled[THROTTLED_MAX]; /* over their cap until their window ends */
@@ -155,18 +156,39 @@ volatile bool *sched_work_flag(void)
 	return &cpus[this_pcpu()->index].work;
 }
 
+/* Online for guests, and not failed: where entities may be placed or moved. */
+static bool cpu_usable(unsigned cpu)
+{
+	return smp_cpu_virt_ready(cpu) && !cpus[cpu].failed;
+}
+
+int sched_fail_cpu(unsigned cpu)
+{
+	if (cpu >= MAX_CPUS || !smp_cpu_virt_ready(cpu))
+		return -ENODEV;
+	if (cpus[cpu].failed)
+		return -EALREADY;
+	cpus[cpu].failed = true;
+	return 0;
+}
+
+bool sched_cpu_failed(unsigned cpu)
+{
+	return cpu < MAX_CPUS && cpus[cpu].failed;
+}
+
 int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct)
 {
 	int home = -1;
 	if (pinned_cpu >= 0) {
-		if (pinned_cpu >= MAX_CPUS || !smp_cpu_virt_ready(pinned_cpu))
+		if (pinned_cpu >= MAX_CPUS || !cpu_usable(pinned_cpu))
 			return -ENODEV;
 		if (cpus[pinned_cpu].entities)
 			return -EBUSY;
 		home = pinned_cpu;
 	} else {
 		for (unsigned i = 0; i < MAX_CPUS; i++) {
-			if (!smp_cpu_virt_ready(i) || cpus[i].pinned)
+			if (!cpu_usable(i) || cpus[i].pinned)
 				continue;
 			if (home < 0 || cpus[i].load < cpus[home].load)
 				home = i;
@@ -583,7 +605,7 @@ int sched_shared_cpu(uint64_t avoid)
 	_Static_assert(MAX_CPUS <= 64, "one bit per CPU in `avoid`");
 	int home = -1;
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		if (!smp_cpu_virt_ready(i) || cpus[i].pinned || ((avoid >> i) & 1))
+		if (!cpu_usable(i) || cpus[i].pinned || ((avoid >> i) & 1))
 			continue;
 		if (home < 0 || cpus[i].load < cpus[home].load)
 			home = i;
@@ -619,7 +641,7 @@ int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	struct cpu_sched *from = &cpus[me], *dst;
 	if (se->cpu != me || from->current == se)
 		return -EAGAIN; /* not home, or in its run (this CPU serves a request meanwhile) */
-	if (to >= MAX_CPUS || !smp_cpu_virt_ready(to))
+	if (to >= MAX_CPUS || !cpu_usable(to))
 		return -ENODEV;
 	dst = &cpus[to];
 	lock_pair(from, dst);

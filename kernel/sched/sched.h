@@ -113,6 +113,14 @@ int sched_shared_cpu(uint64_t avoid);
 int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	       void (*release)(struct sched_entity *se));
 
+/*
+ * A simulated physical-CPU failure: from now on nothing is placed on or
+ * moved to `cpu` (the caller stops what runs there). 0, -ENODEV (no such
+ * CPU online), -EALREADY.
+ */
+int sched_fail_cpu(unsigned cpu);
+bool sched_cpu_failed(unsigned cpu);
+
 /* Make se runnable on its home CPU (start, wake-up, resume) if it was not. */
 void sched_wake(struct sched_entity *se);
 

@@ -203,6 +203,13 @@ static int fake_set(void *ctx, const char *g, const struct shell_settings *st, c
 	return ret;
 }
 
+static int fake_fail_cpu(void *ctx, uint32_t cpu)
+{
+	fake.calls++;
+	fake_log("op fail-cpu %u\n", (unsigned)cpu);
+	return fake.ret;
+}
+
 static int fake_sleep(void *ctx, uint32_t ms)
 {
 	fake.calls++;
@@ -226,6 +233,7 @@ static const struct shell_ops ops = {
     .type = fake_type,
     .wait_for = fake_wait_for,
     .fail = fake_fail,
+    .fail_cpu = fake_fail_cpu,
     .failover = fake_failover,
     .flip = fake_flip,
     .scale = fake_scale,
@@ -295,7 +303,11 @@ static void test_help(void **state)
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
 	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
-	    "  fail <guest> <kind>    fail a replica (duplex: the primary; kind: crash, hang)\n"
+	    "  fail <guest> <kind>    fail a replica (duplex: the primary; kind: crash, hang, "
+	    "cpu)\n"
+	    "  fail-cpu <cpu>         simulate a pCPU failure: its guests crash, nothing runs "
+	    "there "
+	    "again\n"
 	    "  failover <guest>       switch a duplex guest over to its standby (planned)\n"
 	    "  flip <guest> <gpa>     invert bit 0 of a byte of guest RAM (fault injection)\n"
 	    "  help                   this list\n"
@@ -334,7 +346,7 @@ static void test_fault_injection_commands(void **state)
 	assert_string_equal(run("flip a"), "shell: usage: flip <guest> <gpa>\n");
 	fake.ret = -EINVAL;
 	assert_string_equal(run("fail a melt"), "op fail a\nshell: fail a: unknown "
-						"failure (crash, or hang with a watchdog)\n");
+						"failure (crash, cpu, or hang with a watchdog)\n");
 	fake.ret = -EOPNOTSUPP;
 	assert_string_equal(run("failover a"),
 			    "op failover a\nshell: failover a: not a duplex guest\n");
@@ -343,6 +355,30 @@ static void test_fault_injection_commands(void **state)
 	fake.ret = -EFAULT;
 	assert_string_equal(run("flip a 0x99999999"),
 			    "op flip a\nshell: flip a: not in the guest's RAM\n");
+}
+
+/* fail-cpu: a pCPU index 0..63 reaches the op; anything else is refused before it. */
+static void test_fail_cpu(void **state)
+{
+	assert_string_equal(run("fail-cpu 3"), "op fail-cpu 3\n");
+	assert_string_equal(run("fail-cpu 63"), "op fail-cpu 63\n");
+	assert_string_equal(run("fail-cpu"), "shell: usage: fail-cpu <cpu>\n");
+	assert_string_equal(run("fail-cpu 1 2"), "shell: usage: fail-cpu <cpu>\n");
+	assert_string_equal(run("fail-cpu 64"), "shell: bad CPU '64' (0..63)\n");
+	assert_string_equal(run("fail-cpu -1"), "shell: bad CPU '-1' (0..63)\n");
+	assert_string_equal(run("fail-cpu one"), "shell: bad CPU 'one' (0..63)\n");
+	assert_int_equal(fake.calls, 2);
+	fake.ret = -EPERM;
+	assert_string_equal(
+	    run("fail-cpu 0"),
+	    "op fail-cpu 0\nshell: fail-cpu 0: CPU 0 runs the console: it cannot fail\n");
+	fake.ret = -ENODEV;
+	assert_string_equal(run("fail-cpu 9"), "op fail-cpu 9\nshell: fail-cpu 9: no such CPU\n");
+	fake.ret = -EALREADY;
+	assert_string_equal(run("fail-cpu 2"),
+			    "op fail-cpu 2\nshell: fail-cpu 2: already failed\n");
+	fake.ret = -ENODEV;
+	assert_string_equal(run("start a"), "op start a\nshell: start a: its pCPU failed\n");
 }
 
 static void test_usage_errors(void **state)
@@ -910,6 +946,7 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_fail_cpu, setup),
 	    cmocka_unit_test_setup(test_commands, setup),
 	    cmocka_unit_test_setup(test_help, setup),
 	    cmocka_unit_test_setup(test_usage_errors, setup),
