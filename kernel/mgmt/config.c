@@ -357,8 +357,8 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 			      "only)";
 		else if (!g->pinned || g->vcpus != 1)
 			why = "has one vCPU and needs 'cpus' (a pCPU per replica)";
-		else if (g->disk || (g->devices & CONFIG_DEV_PC))
-			why = "cannot yet resynchronise the PC platform or a disk";
+		else if (g->disk)
+			why = "cannot yet resynchronise a disk";
 		if (why) {
 			cfg_error_at(p, line, "guest '%s': a %s guest %s", g->name,
 				     config_redundancy_name(g), why);
@@ -372,8 +372,8 @@ static void cfg_check_redundancy(struct cfg_parser *p)
 		why = "a duplex guest needs 'cpus' (the primary's) and 'standby-cpus'";
 	else if (g->vcpus != 1 || g->cpus[0] == g->standby_cpu)
 		why = "a duplex guest has one vCPU, and its standby another pCPU";
-	else if (g->standby_hot && (g->disk || (g->devices & CONFIG_DEV_PC)))
-		why = "a hot standby cannot yet checkpoint the PC platform or a disk";
+	else if (g->standby_hot && g->disk)
+		why = "a hot standby cannot yet checkpoint a disk";
 	else if (p->cpu_count && g->standby_cpu >= p->cpu_count)
 		why = "'standby-cpus' names a pCPU this machine does not have";
 	if (why) {

@@ -332,6 +332,28 @@ static void ioapic_write(struct vdev *d, uint64_t offset, unsigned size, uint64_
 
 static const struct vdev_ops ioapic_ops = {.read = ioapic_read, .write = ioapic_write};
 
+void apic_bus_save(struct apic_bus *b, struct apic_bus_state *st)
+{
+	spin_lock(&b->lock);
+	st->count = b->count;
+	st->ioapic = b->ioapic;
+	for (unsigned i = 0; i < b->count; i++)
+		st->lapic[i] = b->locals[i].lapic;
+	spin_unlock(&b->lock);
+}
+
+int apic_bus_load(struct apic_bus *b, const struct apic_bus_state *st)
+{
+	if (st->count != b->count)
+		return -EINVAL;
+	spin_lock(&b->lock);
+	b->ioapic = st->ioapic;
+	for (unsigned i = 0; i < b->count; i++)
+		b->locals[i].lapic = st->lapic[i];
+	spin_unlock(&b->lock);
+	return 0;
+}
+
 void apic_bus_reset(struct apic_bus *b)
 {
 	struct vlapic_effects fx = {.eoi_vector = -1};

@@ -46,7 +46,7 @@ struct apic_bus {
 	unsigned maxphyaddr;	  /* reserved bits of IA32_APIC_BASE start here */
 	unsigned count;
 	struct apic_local locals[GUEST_MAX_VCPUS]; /* APIC ID = vCPU index */
-	uint64_t ignored_ipis;	   /* NMI, SMI, INIT to a running vCPU: not modelled */
+	uint64_t ignored_ipis; /* NMI, SMI, INIT to a running vCPU: not modelled */
 };
 
 /*
@@ -55,6 +55,22 @@ struct apic_bus {
  * -EBUSY/-ENOSPC from vdev_register.
  */
 int apic_bus_attach(struct guest *g, struct apic_bus *b, struct virq_chip *legacy);
+
+/* What a checkpoint keeps of the bus: the I/O APIC and every local APIC. */
+struct apic_bus_state {
+	unsigned count;
+	struct vioapic ioapic;
+	struct vlapic lapic[GUEST_MAX_VCPUS];
+};
+
+/*
+ * Copy the APICs' state out of b, or into it (a checkpoint taken, or
+ * resumed on another guest's bus); the load refuses a state for another
+ * number of vCPUs (-EINVAL). Timer expiries are host TSC values: good for a
+ * replica on this machine.
+ */
+void apic_bus_save(struct apic_bus *b, struct apic_bus_state *st);
+int apic_bus_load(struct apic_bus *b, const struct apic_bus_state *st);
 
 /* Power-on state (a restart): APICs reset, vCPU 0's in virtual-wire mode. */
 void apic_bus_reset(struct apic_bus *b);

@@ -212,6 +212,26 @@ static void rtc_reset(struct pc_platform *p, uint64_t mem_size)
 	p->rtc_line = false;
 }
 
+void pc_platform_save(struct pc_platform *p, struct pc_platform_state *st)
+{
+	spin_lock(&p->lock);
+	st->pic = p->pic;
+	st->pit = p->pit;
+	st->rtc = p->rtc;
+	st->rtc_line = p->rtc_line;
+	spin_unlock(&p->lock);
+}
+
+void pc_platform_load(struct pc_platform *p, const struct pc_platform_state *st)
+{
+	spin_lock(&p->lock);
+	p->pic = st->pic;
+	p->pit = st->pit;
+	p->rtc = st->rtc;
+	p->rtc_line = st->rtc_line;
+	spin_unlock(&p->lock);
+}
+
 void pc_platform_reset(struct pc_platform *p)
 {
 	spin_lock(&p->lock);

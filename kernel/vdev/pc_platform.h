@@ -46,6 +46,22 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
  */
 void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level);
 
+/* What a checkpoint keeps of the platform: the device models' state, no wiring. */
+struct pc_platform_state {
+	struct vpic pic;
+	struct vpit pit;
+	struct vrtc rtc;
+	bool rtc_line;
+};
+
+/*
+ * Copy the models' state out of p, or into it (a checkpoint taken, or
+ * resumed on another guest's platform). Times in it are the host's TSC
+ * nanoseconds and wall clock: good for a replica on this machine.
+ */
+void pc_platform_save(struct pc_platform *p, struct pc_platform_state *st);
+void pc_platform_load(struct pc_platform *p, const struct pc_platform_state *st);
+
 /* Power-on state again (a restart): the PIC pair uninitialised and masked, the PIT as a BIOS left
  * it. */
 void pc_platform_reset(struct pc_platform *p);

@@ -138,16 +138,27 @@ int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg)
 	return 0;
 }
 
+/*
+ * The devices' state in a checkpoint: the models only, never their wiring
+ * (that is the receiving guest's own). Same build and same machine: the
+ * models' structs as they are, their times the host's.
+ */
 struct standard_state {
 	uint32_t device_mask;
 	uint8_t uart[VUART_STATE_BYTES];
+	/* GUEST_DEV_PC */
+	struct pc_platform_state pc;
+	struct apic_bus_state apic;
+	struct vpci_host pci;
+	uint16_t pm1_sts, pm1_en, pm1_cnt;
+	uint64_t pm_timer_base_tsc;
 };
 _Static_assert(sizeof(struct standard_state) <= VDEV_STATE_MAX, "VDEV_STATE_MAX too small");
 
 int vdev_standard_save(struct guest *g, void *buf, size_t cap)
 {
 	struct standard_devices *devs = g->devices;
-	if (!devs || (g->device_mask & GUEST_DEV_PC))
+	if (!devs || devs->has_disk)
 		return -ENOTSUP;
 	if (cap < sizeof(struct standard_state))
 		return -ENOSPC;
@@ -156,6 +167,15 @@ int vdev_standard_save(struct guest *g, void *buf, size_t cap)
 	st->device_mask = g->device_mask;
 	if (g->device_mask & GUEST_DEV_UART)
 		vuart_state_save(&devs->uart, st->uart);
+	if (g->device_mask & GUEST_DEV_PC) {
+		pc_platform_save(&devs->pc, &st->pc);
+		apic_bus_save(&devs->apic, &st->apic);
+		st->pci = devs->ports.pci;
+		st->pm1_sts = devs->acpi_pm.pm1_sts;
+		st->pm1_en = devs->acpi_pm.pm1_en;
+		st->pm1_cnt = devs->acpi_pm.pm1_cnt;
+		st->pm_timer_base_tsc = devs->acpi_pm.timer_base_tsc;
+	}
 	return sizeof(*st);
 }
 
@@ -163,10 +183,19 @@ int vdev_standard_load(struct guest *g, const void *buf, size_t len)
 {
 	struct standard_devices *devs = g->devices;
 	const struct standard_state *st = buf;
-	if (!devs || len != sizeof(*st) || st->device_mask != g->device_mask ||
-	    (g->device_mask & GUEST_DEV_PC))
+	if (!devs || devs->has_disk || len != sizeof(*st) || st->device_mask != g->device_mask)
+		return -EINVAL;
+	if ((g->device_mask & GUEST_DEV_PC) && apic_bus_load(&devs->apic, &st->apic))
 		return -EINVAL;
 	if (g->device_mask & GUEST_DEV_UART)
 		vuart_state_load(&devs->uart, st->uart);
+	if (g->device_mask & GUEST_DEV_PC) {
+		pc_platform_load(&devs->pc, &st->pc);
+		devs->ports.pci = st->pci;
+		devs->acpi_pm.pm1_sts = st->pm1_sts;
+		devs->acpi_pm.pm1_en = st->pm1_en;
+		devs->acpi_pm.pm1_cnt = st->pm1_cnt;
+		devs->acpi_pm.timer_base_tsc = st->pm_timer_base_tsc;
+	}
 	return 0;
 }

@@ -48,12 +48,14 @@ int vdev_standard_acpi(const struct guest *g, struct guest_acpi_config *cfg);
 
 /*
  * The standard devices' state as a blob, for checkpoints (kernel/ha): the
- * UART's registers, FIFO and partial line (the debug-exit port has none).
- * Save: its size, -ENOSPC, or -ENOTSUP for a guest with the PC platform
- * (its chips are not checkpointed yet). Load into a guest with the same
- * devices: 0 or -EINVAL. Both under g->dev_lock or with g stopped.
+ * UART's registers, FIFO and partial line (the debug-exit port has none),
+ * and the PC platform's models (PIC pair, PIT and port 0x61, RTC/CMOS,
+ * local APICs and I/O APIC, PCI host bridge, ACPI PM registers). Save: its
+ * size, -ENOSPC, or -ENOTSUP for a guest with a disk (the virtio queues are
+ * not checkpointed yet). Load into a guest with the same devices: 0 or
+ * -EINVAL. Both under g->dev_lock or with g stopped.
  */
-#define VDEV_STATE_MAX 1024
+#define VDEV_STATE_MAX 4096
 int vdev_standard_save(struct guest *g, void *buf, size_t cap);
 int vdev_standard_load(struct guest *g, const void *buf, size_t len);
 

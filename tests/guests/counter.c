@@ -9,17 +9,25 @@
  *
  * All of its state is in guest memory and registers (no clock, no device
  * state beyond the UART's): a checkpoint taken at any instruction resumes
- * into the same stream. It never exits on its own unless a check fails:
- * ELF guests get no command line, so a test ends it from the console.
+ * into the same stream. With a local APIC (devices = pc) its lines are
+ * paced by the APIC timer instead, halting between ticks, so that a
+ * checkpoint must carry the virtual PC's state too (the timer armed, a tick
+ * in service): one lost, and the resumed replica halts for good. It never
+ * exits on its own unless a check fails: ELF guests get no command line, so
+ * a test ends it from the console.
  *
  * Exit codes: 3 a data page did not hold what was written to it, 4 the
  * heartbeat hypercall did not answer 0.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/guest/hypercall_abi.h"
 #include "tests/guests/lib/hypercall.h"
 #include "tests/guests/lib/print.h"
 #include "tests/guests/lib/serial.h"
+#include "tests/guests/lib/trap.h"
+#include "tests/guests/lib/x86.h"
 
 #define DATA_PAGES	64
 #define QWORDS_PER_PAGE 512
@@ -35,6 +43,20 @@
 #ifndef COUNTER_DELAY_PAUSES
 #define COUNTER_DELAY_PAUSES 20000ul
 #endif
+
+/* The local APIC timer's pace: a line per tick. */
+#define LAPIC_BASE	 0xfee00000ul
+#define LAPIC_EOI	 0xb0
+#define LAPIC_SVR	 0xf0
+#define LAPIC_LVT_TIMER	 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_DIV	 0x3e0
+#define SVR_ENABLED	 0x1ff
+#define DIVIDE_BY_1	 0xb
+#define TIMER_PERIODIC	 (1u << 17)
+#define TIMER_VECTOR	 0x30
+#define TICK_US		 2000
+#define CPUID_1_EDX_APIC (1u << 9)
 
 #define EXIT_MEMORY_CHECK 3
 #define EXIT_HEARTBEAT	  4
@@ -89,10 +111,44 @@ static void fill_page(uint64_t n)
 		page[i] = fill_value(n, i);
 }
 
+static void lapic_write(uint32_t reg, uint32_t value)
+{
+	*(volatile uint32_t *)(LAPIC_BASE + reg) = value;
+}
+
+/* A periodic local APIC timer, if there is an APIC and its timer's frequency is given. */
+static bool apic_timer_start(void)
+{
+	if (!(cpuid(1, 0).edx & CPUID_1_EDX_APIC))
+		return false;
+	uint64_t timer_khz = cpuid(SHOJI_CPUID_TIMING, 0).ebx;
+	if (!timer_khz)
+		return false;
+	trap_init("counter");
+	lapic_write(LAPIC_SVR, SVR_ENABLED);
+	lapic_write(LAPIC_TIMER_DIV, DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, TIMER_PERIODIC | TIMER_VECTOR);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(timer_khz * TICK_US / 1000));
+	return true;
+}
+
+static void wait_tick(void)
+{
+	unsigned seen = trap_irq_count;
+	while (trap_irq_count == seen)
+		asm volatile("sti; hlt; cli" : : : "memory");
+	lapic_write(LAPIC_EOI, 0);
+}
+
 int main(void)
 {
-	gprintf("counter: %u data pages, %lu pauses between lines\n", DATA_PAGES,
-		COUNTER_DELAY_PAUSES);
+	bool ticks = apic_timer_start();
+	if (ticks)
+		gprintf("counter: %u data pages, a line per local APIC timer tick (%u us)\n",
+			DATA_PAGES, TICK_US);
+	else
+		gprintf("counter: %u data pages, %lu pauses between lines\n", DATA_PAGES,
+			COUNTER_DELAY_PAUSES);
 	for (;;) {
 		uint64_t n = state.seq + 1;
 		uint64_t sum = fnv1a_mix(state.sum, n);
@@ -107,7 +163,9 @@ int main(void)
 			gprintf("counter: heartbeat FAILED at seq %lu: answered %ld\n", n, beat);
 			debug_exit(EXIT_HEARTBEAT);
 		}
-		for (unsigned long i = 0; i < COUNTER_DELAY_PAUSES; i++)
+		if (ticks)
+			wait_tick();
+		for (unsigned long i = 0; !ticks && i < COUNTER_DELAY_PAUSES; i++)
 			asm volatile("pause" : : : "memory");
 	}
 }

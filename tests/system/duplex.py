@@ -102,6 +102,41 @@ class BochsDuplexCold(DuplexCold):
     expect_status = None
 
 
+class DuplexPc(Scenario):
+    """The counter on the virtual PC (devices = pc): its lines are paced by the local APIC's
+    periodic timer, so each checkpoint must carry the platform's state (APICs, PIC, PIT,
+    RTC) as well: a standby resumed without the timer armed would halt for good. 20 seeded
+    failures; the stream stays whole."""
+    qemu_smp = 3
+    bochs_cpus = 3
+    timeout = 600
+    guests = (guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    devices="uart, debug-exit, pc",
+                    **{"standby-cpus": "2", "epoch-ms": "20", "watchdog-ms": "200"}),)
+    script = failure_script(SEED, 20)
+    expect = (r"\[counter\] counter: 64 data pages, a line per local APIC timer tick",
+              r"duplex counter: hot standby on CPU 2, primary on CPU 1",
+              r"duplex counter: failover 20: ",
+              r"mgmt: guest counter: role=primary hot-standby epoch=20ms",
+              r"guest counter: exited: stopped from the console")
+    forbid = DuplexHot.forbid[:-1] + (r"failover 21: ",)
+    expect_status = QEMU_PASS_STATUS
+
+    def check(self, log):
+        failures, first, last = counter_progress(log, "counter")
+        takeovers = [int(t) for t in re.findall(r"on CPU \d+ (\d+) us after the failure", log)]
+        takeovers.sort()
+        median = takeovers[len(takeovers) // 2] if takeovers else -1
+        print("%s: seq %s..%s, %d failovers, takeover median %d us" % (
+            self.name, first, last, len(takeovers), median))
+        return failures
+
+
+class BochsDuplexPc(DuplexPc):
+    emulator = "bochs"
+    expect_status = None
+
+
 class DuplexBatch(Scenario):
     """A batch guest (a second counter, "work") runs on the hot standby's pCPU while the
     primary is healthy. A crash of the primary pauses it, the standby takes its CPU over,
@@ -149,7 +184,8 @@ class BochsDuplexBatch(DuplexBatch):
 
 SCENARIOS = [DuplexHot("uefi-duplex-hot"), BochsDuplexHot("bochs-duplex-hot"),
              DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold"),
-             DuplexBatch("uefi-duplex-batch"), BochsDuplexBatch("bochs-duplex-batch")]
+             DuplexBatch("uefi-duplex-batch"), BochsDuplexBatch("bochs-duplex-batch"),
+             DuplexPc("uefi-duplex-pc"), BochsDuplexPc("bochs-duplex-pc")]
 
 
 class BochsDuplexThroughput(Scenario):
