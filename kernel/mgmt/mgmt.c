@@ -119,6 +119,19 @@ static void print_settings(const struct guest *g)
 		 cpus);
 }
 
+/* A replica's role and its group's figures (kernel/ha), for info and stats. */
+static void print_redundancy(const char *prefix, struct guest *g)
+{
+	if (!g->ha)
+		return;
+	char line[400];
+	if (duplex_role(g))
+		duplex_describe(g, line, sizeof(line));
+	else
+		vote_describe(g, line, sizeof(line));
+	log_info("%s %s: %s", prefix, g->name, line);
+}
+
 static int op_info(void *ctx, const char *name)
 {
 	struct guest *g = guests_find(name);
@@ -133,14 +146,7 @@ static int op_info(void *ctx, const char *name)
 		 (g->device_mask & GUEST_DEV_UART) ? " uart" : "",
 		 (g->device_mask & GUEST_DEV_DEBUG_EXIT) ? " debug-exit" : "", cmdline);
 	print_settings(g);
-	if (g->ha) {
-		char line[400];
-		if (duplex_role(g))
-			duplex_describe(g, line, sizeof(line));
-		else
-			vote_describe(g, line, sizeof(line));
-		log_info("mgmt: guest %s: %s", g->name, line);
-	}
+	print_redundancy("mgmt: guest", g);
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct vcpu *v = &g->vcpus[i];
 		uint64_t exits = 0;
@@ -197,11 +203,13 @@ static int op_stats(void *ctx, const char *name)
 			return -ENOENT;
 		exit_stats_print(g);
 		print_shares(g);
+		print_redundancy("stats:", g);
 		return 0;
 	}
 	for (unsigned i = 0; i < guests_count(); i++) {
 		exit_stats_print(guests_get(i));
 		print_shares(guests_get(i));
+		print_redundancy("stats:", guests_get(i));
 	}
 	print_memory();
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
@@ -214,8 +222,12 @@ static int op_stats(void *ctx, const char *name)
 			 idle = tenths(s.idle_cycles, elapsed);
 		log_info("stats: cpu %u %s %u vCPUs busy=%u.%u%% idle=%u.%u%% switches=%llu "
 			 "switch-cost=%llu",
-			 cpu, s.pinned ? "pinned" : "shared", s.entities, busy / 10, busy % 10,
-			 idle / 10, idle % 10, (unsigned long long)s.switches,
+			 cpu,
+			 sched_cpu_failed(cpu) ? "failed"
+			 : s.pinned	       ? "pinned"
+					       : "shared",
+			 s.entities, busy / 10, busy % 10, idle / 10, idle % 10,
+			 (unsigned long long)s.switches,
 			 (unsigned long long)(s.switches ? s.switch_cycles / s.switches : 0));
 	}
 	return 0;

@@ -20,7 +20,7 @@ class FailCpuDuplex(Scenario):
                     **{"standby-cpus": "2", "batch": "work"}))
     script = ("waitfor counter seq 40 sum\nfail counter cpu\nsleep 100\n"
               "waitfor counter seq 150 sum\nfail-cpu 1\nfail-cpu 0\nstart work\n"
-              "fail-cpu 2\nsleep 100\ninfo counter\n")
+              "fail-cpu 2\nsleep 100\ninfo counter\nstats\n")
     expect = (r"guests: CPU 1 failed \(simulated\): nothing runs there from now on",
               r"guest counter: stopped by the hypervisor: its CPU 1 failed",
               r"duplex counter: failover 1: its CPU 1 failed; the standby resumed from "
@@ -34,7 +34,10 @@ class FailCpuDuplex(Scenario):
               r"guest work: stopped by the hypervisor: its CPU 2 failed",
               r"duplex counter: counter \(its CPU 2 failed\), and its standby is lost: the "
               r"guest is down",
-              r"mgmt: guest counter: role=primary hot-standby .* failovers=1")
+              r"mgmt: guest counter: role=primary hot-standby .* failovers=1",
+              r"stats: counter: role=primary hot-standby .* failovers=1",
+              r"stats: cpu 1 failed \d+ vCPUs",
+              r"stats: cpu 2 failed \d+ vCPUs")
     forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"failover 2", r"checkpoint \d+ failed")
     expect_status = QEMU_PASS_STATUS
 
