@@ -142,6 +142,20 @@ void hypercall_handle(struct vcpu *v)
 		v->guest->heartbeat_tsc = rdtsc();
 		r->rax = 0;
 		break;
+	case HC_LOAD: /* kernel/mgmt's autoscaler reads it */
+		if (r->rdi > 100) {
+			r->rax = (uint64_t)HC_EINVAL;
+			break;
+		}
+		v->guest->reported_load = (uint32_t)r->rdi;
+		v->guest->load_tsc = rdtsc();
+		r->rax = 0;
+		break;
+	case HC_INSTANCES:
+		r->rax = v->guest->instance_count && *v->guest->instance_count
+			     ? *v->guest->instance_count
+			     : 1;
+		break;
 	default:
 		r->rax = (uint64_t)hypercall_other(v);
 		break;

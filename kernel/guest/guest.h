@@ -42,9 +42,9 @@ struct guest {
 	char stop_reason[160];
 
 	uint64_t mem_size;
-	hpa_t mem_hpa;	      /* host backing of guest RAM [0, mem_size) */
-	struct guest_ram ram; /* what of it is zeroed and mapped (guest_ram.h) */
-	void *arch_mm;	      /* backend's EPT / NPT root */
+	hpa_t mem_hpa;			    /* host backing of guest RAM [0, mem_size) */
+	struct guest_ram ram;		    /* what of it is zeroed and mapped (guest_ram.h) */
+	void *arch_mm;			    /* backend's EPT / NPT root */
 	struct guest_dirty *volatile dirty; /* the dirty-page log while on (guest_dirty.h) */
 
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
@@ -75,6 +75,11 @@ struct guest {
 	void (*console_hold)(struct guest *g, const char *line);
 	void *ha;			 /* its redundancy group (kernel/ha), or NULL */
 	volatile uint64_t heartbeat_tsc; /* its last HC_HEARTBEAT (the watchdog's) */
+	/* Its last HC_LOAD (the autoscaler's) and when; and how many instances run (HC_INSTANCES).
+	 */
+	volatile uint32_t reported_load;
+	volatile uint64_t load_tsc;
+	const volatile unsigned *instance_count; /* NULL: a guest without instances */
 
 	uint64_t unclaimed_io, unclaimed_mmio, msr_gp;
 	struct cpuid_cache cpuid; /* its fixed CPUID answers (kernel/emul/exit.c fills it) */

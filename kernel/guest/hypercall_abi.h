@@ -33,6 +33,8 @@
 #define HC_SET_TIMER	 5 /* (ns from now or 0 to cancel, vector 32..255) -> 0: one-shot interrupt */
 #define HC_VCPU_START	 6 /* (vcpu id, rip, rsp) -> 0: start a secondary vCPU in vCPU 0's mode */
 #define HC_HEARTBEAT	 7 /* () -> 0: the guest is alive (watchdog) */
+#define HC_LOAD		 8 /* (percent 0..100) -> 0: how busy the guest is (autoscaler) */
+#define HC_INSTANCES	 9 /* () -> instances of its config guest that run now (>= 1) */
 
 #define HC_CONSOLE_MAX 4096
 

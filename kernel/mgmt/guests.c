@@ -41,6 +41,7 @@
 #include "kernel/guest/virt.h"
 #include "kernel/ha/duplex.h"
 #include "kernel/ha/vote.h"
+#include "kernel/mgmt/autoscale.h"
 
 #define CONFIG_MODULE "shoji.cfg"
 
@@ -48,6 +49,8 @@
 #define GUESTS_MAX 128
 
 static struct config cfg;
+/* HC_INSTANCES answers from here: each config guest's instances not being scaled in. */
+static unsigned instance_counts[CONFIG_GUESTS_MAX];
 static struct guest *guests[GUESTS_MAX];
 static unsigned guest_count, failed_count;
 static bool sequential, finished;
@@ -120,6 +123,7 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 	if (!g)
 		return NULL;
 	g->instance = instance;
+	g->instance_count = &instance_counts[cg - cfg.guests];
 	if (vdev_attach_standard(g, devices)) {
 		log_err("guest %s: cannot attach its devices", g->name);
 		goto fail;
@@ -518,6 +522,26 @@ static void retire_highest(const struct config_guest *cg)
 		guest_stop(victim, GUEST_EXITED, 0, "scaled in");
 }
 
+int guests_scalable(const char *name)
+{
+	const struct config_guest *cg = config_find(name);
+	if (!cg)
+		return -ENOENT;
+	return cg->pinned || cg->disk ? -EPERM : 0;
+}
+
+int guests_instances(const char *name, struct guest **out, unsigned max)
+{
+	const struct config_guest *cg = config_find(name);
+	if (!cg)
+		return -ENOENT;
+	unsigned count = 0;
+	for (unsigned i = 0; i < guest_count; i++)
+		if (guests[i]->config == cg && !guests[i]->destroy_pending && count < max)
+			out[count++] = guests[i];
+	return (int)count;
+}
+
 int guests_scale(const char *name, unsigned target, char *reply, size_t reply_size)
 {
 	const struct config_guest *cg = config_find(name);
@@ -568,6 +592,14 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 	return err == -EIO || err == -ENOSPC ? err : (err ? -EINVAL : 0);
 }
 
+static void count_instances(void)
+{
+	for (uint32_t i = 0; i < cfg.guest_count; i++) {
+		unsigned highest;
+		instance_counts[i] = instances_of(&cfg.guests[i], &highest);
+	}
+}
+
 /* CPU 0, between slices. */
 static void housekeeping(void)
 {
@@ -575,6 +607,8 @@ static void housekeeping(void)
 	duplex_poll();
 	vote_poll();
 	reap_scaled_in();
+	count_instances();
+	autoscale_poll();
 	for (unsigned i = 0; i < guest_count; i++) {
 		struct guest *g = guests[i];
 		if (g->restart_pending && is_stopped(g)) {

@@ -46,6 +46,15 @@ int guests_resume_one(struct guest *g);
  */
 int guests_scale(const char *name, unsigned target, char *reply, size_t reply_size);
 
+/* Whether config guest `name` may have instances: 0, -ENOENT, -EPERM (pinned, or a disk). */
+int guests_scalable(const char *name);
+
+/*
+ * The instances of config guest `name` not being scaled in, up to max of
+ * them into out: how many there are, or -ENOENT.
+ */
+int guests_instances(const char *name, struct guest **out, unsigned max);
+
 /* True while scaled-in guests are stopping and not yet destroyed (scripts wait). */
 bool guests_scaling(void);
 

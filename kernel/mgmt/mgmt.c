@@ -17,6 +17,8 @@
 #include "kernel/guest/guest.h"
 #include "kernel/ha/duplex.h"
 #include "kernel/ha/vote.h"
+#include "kernel/mgmt/autoscale.h"
+#include "kernel/mgmt/autoscale_policy.h"
 #include "kernel/mgmt/guests.h"
 #include "kernel/core/log.h"
 #include "kernel/core/parse_num.h"
@@ -364,6 +366,15 @@ static int op_fail(void *ctx, const char *name, const char *kind)
 	return err == -ENOENT ? -EOPNOTSUPP : err; /* the guest is there: it is no replica */
 }
 
+static int op_autoscale(void *ctx, const char *name, const char *text)
+{
+	char why[AUTOSCALE_WHY_MAX] = "";
+	int err = autoscale_set(name, text, why, sizeof(why));
+	if (err == -EINVAL)
+		log_info("mgmt: autoscale %s: %s", name, why);
+	return err;
+}
+
 static int op_fail_cpu(void *ctx, uint32_t cpu)
 {
 	return guests_fail_cpu(cpu);
@@ -438,6 +449,7 @@ static const struct shell_ops ops = {
     .scale = op_scale,
     .fail = op_fail,
     .fail_cpu = op_fail_cpu,
+    .autoscale = op_autoscale,
     .failover = op_failover,
     .flip = op_flip,
     .set = op_set,

@@ -55,6 +55,7 @@ enum shell_cmd_id {
 	SHELL_CMD_FAILOVER,
 	SHELL_CMD_FLIP,
 	SHELL_CMD_FAIL_CPU,
+	SHELL_CMD_AUTOSCALE,
 };
 
 struct shell_cmd {
@@ -83,6 +84,8 @@ static const struct shell_cmd shell_cmds[] = {
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
     {"scale", SHELL_CMD_SCALE, SHELL_ARG_GUEST_COUNT, " <guest> <n>",
      "run n (0..64) instances of a config guest"},
+    {"autoscale", SHELL_CMD_AUTOSCALE, SHELL_ARG_GUEST_TEXT, " <guest> <rule>|off",
+     "scale by load: min=N max=N target=N% [period=MS]"},
     {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
     {"type", SHELL_CMD_TYPE, SHELL_ARG_GUEST_TEXT, " <guest> <text>",
      "send a line to a guest's serial port"},
@@ -120,6 +123,9 @@ static const struct {
     {"waitfor", -EINVAL, "not running"},
     {"fail", -EINVAL, "unknown failure (crash, cpu, or hang with a watchdog)"},
     {"fail", -EPERM, "it runs on CPU 0, the console's"},
+    {"autoscale", -EINVAL, "bad rule (the log says why)"},
+    {"autoscale", -EPERM, "it cannot have instances (pinned, or a disk)"},
+    {"autoscale", -EALREADY, "not on"},
     {"fail-cpu", -EPERM, "CPU 0 runs the console: it cannot fail"},
     {"fail-cpu", -ENODEV, "no such CPU"},
     {"fail-cpu", -EALREADY, "already failed"},
@@ -514,6 +520,8 @@ static int shell_call(const struct shell_cmd *cmd, const char *arg, const char *
 		break;
 	case SHELL_CMD_FLIP:
 		return ops->flip ? ops->flip(ctx, arg, text) : -ENOSYS;
+	case SHELL_CMD_AUTOSCALE:
+		return ops->autoscale ? ops->autoscale(ctx, arg, text) : -ENOSYS;
 	case SHELL_CMD_FAIL_CPU:
 		return ops->fail_cpu ? ops->fail_cpu(ctx, ms) : -ENOSYS;
 	case SHELL_CMD_INFO:

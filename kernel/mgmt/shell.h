@@ -104,6 +104,9 @@ struct shell_ops {
 	 * switch over as planned; -EOPNOTSUPP for a guest that is no replica.
 	 */
 	int (*fail)(void *ctx, const char *guest, const char *kind);
+	/* Autoscale config guest @guest by the rule in @text, or "off" (kernel/mgmt/autoscale.h).
+	 */
+	int (*autoscale)(void *ctx, const char *guest, const char *text);
 	/* Simulate the failure of pCPU @cpu (< SHELL_PCPU_LIMIT). */
 	int (*fail_cpu)(void *ctx, uint32_t cpu);
 	int (*failover)(void *ctx, const char *guest);

@@ -203,6 +203,11 @@ static int fake_set(void *ctx, const char *g, const struct shell_settings *st, c
 	return ret;
 }
 
+static int fake_autoscale(void *ctx, const char *g, const char *text)
+{
+	return fake_text_op("autoscale", g, text);
+}
+
 static int fake_fail_cpu(void *ctx, uint32_t cpu)
 {
 	fake.calls++;
@@ -234,6 +239,7 @@ static const struct shell_ops ops = {
     .wait_for = fake_wait_for,
     .fail = fake_fail,
     .fail_cpu = fake_fail_cpu,
+    .autoscale = fake_autoscale,
     .failover = fake_failover,
     .flip = fake_flip,
     .scale = fake_scale,
@@ -300,6 +306,7 @@ static void test_help(void **state)
 	    "  sleep <ms>             wait, the guests running (scripts)\n"
 	    "  wait <guest>           wait until a guest has ended (scripts)\n"
 	    "  scale <guest> <n>      run n (0..64) instances of a config guest\n"
+	    "  autoscale <guest> <rule>|off scale by load: min=N max=N target=N% [period=MS]\n"
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
 	    "  waitfor <guest> <text> wait until a guest prints a line with text (scripts)\n"
@@ -355,6 +362,21 @@ static void test_fault_injection_commands(void **state)
 	fake.ret = -EFAULT;
 	assert_string_equal(run("flip a 0x99999999"),
 			    "op flip a\nshell: flip a: not in the guest's RAM\n");
+}
+
+/* autoscale: a config guest and its rule (or off) as text; the op's errors in words. */
+static void test_autoscale(void **state)
+{
+	assert_string_equal(run("autoscale a min=1 max=8 target=70%"),
+			    "op autoscale a\ntext 'min=1 max=8 target=70%'\n");
+	assert_string_equal(run("autoscale a off"), "op autoscale a\ntext 'off'\n");
+	assert_string_equal(run("autoscale a"), "shell: usage: autoscale <guest> <rule>|off\n");
+	assert_string_equal(run("autoscale nobody off"), "shell: no guest 'nobody'\n");
+	fake.ret = -EINVAL;
+	assert_string_equal(run("autoscale a max=0"),
+			    "op autoscale a\nshell: autoscale a: bad rule (the log says why)\n");
+	fake.ret = -EALREADY;
+	assert_string_equal(run("autoscale a off"), "op autoscale a\nshell: autoscale a: not on\n");
 }
 
 /* fail-cpu: a pCPU index 0..63 reaches the op; anything else is refused before it. */
@@ -947,6 +969,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_fail_cpu, setup),
+	    cmocka_unit_test_setup(test_autoscale, setup),
 	    cmocka_unit_test_setup(test_commands, setup),
 	    cmocka_unit_test_setup(test_help, setup),
 	    cmocka_unit_test_setup(test_usage_errors, setup),
