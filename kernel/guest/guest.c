@@ -215,13 +215,38 @@ void guest_console_line(struct guest *g, const char *text)
 		guest_console_emit(g, g->name, text);
 }
 
+/* The console's `waitfor` (one at a time: scripts run one line after another). */
+static struct console_watch {
+	struct spinlock lock;
+	char name[GUEST_NAME_MAX];
+	char text[128];
+	volatile bool seen;
+} console_watch = {.lock = SPINLOCK_INIT};
+
 void guest_console_emit(struct guest *g, const char *name, const char *text)
 {
 	/* The guest's own output, not the hypervisor's chatter: loglevel=warn keeps it. */
 	log_warn("[%s] %s", name, text);
-	const char *watch = g->console_watch;
-	if (watch && strstr(text, watch))
-		g->console_seen = true;
+	struct console_watch *w = &console_watch;
+	spin_lock(&w->lock);
+	if (w->name[0] && !strcmp(name, w->name) && strstr(text, w->text))
+		w->seen = true;
+	spin_unlock(&w->lock);
+}
+
+void guest_console_watch(const char *name, const char *text)
+{
+	struct console_watch *w = &console_watch;
+	spin_lock(&w->lock);
+	snprintf(w->name, sizeof(w->name), "%s", name ? name : "");
+	snprintf(w->text, sizeof(w->text), "%s", text ? text : "");
+	w->seen = false;
+	spin_unlock(&w->lock);
+}
+
+bool guest_console_seen(void)
+{
+	return console_watch.seen;
 }
 
 void guest_exit_stats(const struct guest *g, struct exit_stat out[VEXIT_KIND_COUNT])

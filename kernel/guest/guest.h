@@ -59,9 +59,6 @@ struct guest {
 	const void *config;	  /* its struct config_guest, to build it again on restart */
 
 	struct vdev_table vdevs;
-	/* The console's `waitfor`: a line of the guest's output holding this text was seen. */
-	const char *volatile console_watch;
-	volatile bool console_seen;
 	void *devices;	      /* the standard devices' storage (kernel/vdev/standard.c) */
 	unsigned device_mask; /* GUEST_DEV_* attached */
 
@@ -168,5 +165,13 @@ void guest_console_line(struct guest *g, const char *text);
 
 /* The same line printed now, whatever holds g's output: as `name` ("[name] text"). */
 void guest_console_emit(struct guest *g, const char *name, const char *text);
+
+/*
+ * The console's `waitfor`: from now on, note a line printed as `name` (the
+ * name the log shows, whichever replica prints under it) holding `text`;
+ * NULL name: watch nothing. Whether such a line was printed since.
+ */
+void guest_console_watch(const char *name, const char *text);
+bool guest_console_seen(void);
 
 #endif

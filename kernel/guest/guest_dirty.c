@@ -2,6 +2,7 @@
 #include "kernel/guest/guest_dirty.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "kernel/guest/guest.h"
@@ -131,15 +132,21 @@ int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const v
 	return err;
 }
 
-int guest_dirty_merge(struct guest *to, const struct guest *from)
+int guest_dirty_roll_back(struct guest *g, const struct guest *from)
 {
-	struct guest_dirty *t = to->dirty, *f = from->dirty;
-	if (!t || !f || t->pages != f->pages)
+	struct guest_dirty *d = g->dirty;
+	if (!d || from->mem_size != g->mem_size)
 		return -EINVAL;
-	for (uint64_t page = 0; page < f->pages; page++)
-		if (marked(f, page))
-			test_and_set(t, page);
-	return 0;
+	/* Logging made all of g's RAM ready; from's was written whole by its checkpoints. */
+	uint8_t *ram = phys_to_virt(g->mem_hpa);
+	const uint8_t *src = phys_to_virt(from->mem_hpa);
+	int copied = 0;
+	for (uint64_t page = 0; page < d->pages; page++)
+		if (marked(d, page)) {
+			memcpy(ram + page * PAGE_SIZE, src + page * PAGE_SIZE, PAGE_SIZE);
+			copied++;
+		}
+	return copied;
 }
 
 int guest_dirty_each_page(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),

@@ -61,12 +61,13 @@ int guest_dirty_collect(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const v
 			void *ctx);
 
 /*
- * Add the pages marked in from's log to to's (both logs on, RAM of one
- * size): 0 or -EINVAL. After a failover the new standby (from) differs from
- * the replica that took over (to) only where either wrote since the
- * checkpoint they share: from's marks, and to's own from then on.
+ * Undo g's writes since its last collect: every page marked in its log is
+ * copied from `from`, which holds the state of that moment (RAM of one
+ * size, g stopped). After a failover the failed replica is rolled back so
+ * to the checkpoint the other resumes from, before that one runs. The
+ * number of pages copied, or -EINVAL.
  */
-int guest_dirty_merge(struct guest *to, const struct guest *from);
+int guest_dirty_roll_back(struct guest *g, const struct guest *from);
 
 /* Hand every page of g's RAM to fn (a full copy), leaving the log as it is. */
 int guest_dirty_each_page(struct guest *g, int (*fn)(void *ctx, gpa_t gpa, const void *page),

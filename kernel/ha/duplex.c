@@ -452,10 +452,13 @@ static void batch_follow_standby(struct duplex *d, bool was_paused)
  * The active replica is down for good: the standby takes over (CPU 0).
  * It resumes the last committed checkpoint, or, without one (cold standby,
  * or no checkpoint since the last failover), starts from its image built
- * afresh. The failed replica becomes the standby: a hot one is sent, at the
- * next checkpoint, the pages either replica wrote since the checkpoint they
- * share (a full copy when the new one started from its image); a cold one
- * is rebuilt when it takes over.
+ * afresh. The failed replica becomes the standby: a hot one is rolled back
+ * to the checkpoint the other resumes from (the pages it wrote since are
+ * copied back from the other, which has not run yet), so that it holds that
+ * checkpoint at once, even if the other fails before its own first one,
+ * and the next checkpoint sends only what the new active replica writes (a
+ * full copy when it started from its image); a cold one is rebuilt when it
+ * takes over.
  */
 static void fail_over(struct duplex *d)
 {
@@ -483,15 +486,24 @@ static void fail_over(struct duplex *d)
 	d->active = next;
 	d->standby = failed;
 	set_names(d);
-	d->have_committed = false;
+	d->have_committed = resumed; /* kept: the failed replica is rolled back to it below */
 	spin_unlock(&d->lock);
 	/* Neither replica runs now: nothing else touches the pair's sender side. */
 	if (!err && !resumed)
 		err = d->params.reload(next);
 	if (!err)
 		err = arm_active(d, next);
-	if (!err && resumed && !guest_dirty_merge(next, failed))
-		d->full_copy = false;
+	if (!err && resumed) {
+		int pages = guest_dirty_roll_back(failed, next);
+		spin_lock(&d->lock);
+		if (pages >= 0)
+			d->full_copy =
+			    false; /* both hold the checkpoint: only what next writes goes */
+		else
+			d->have_committed =
+			    false; /* the standby is not at it: a full copy rebuilds it */
+		spin_unlock(&d->lock);
+	}
 	guest_dirty_stop(failed);
 	if (err) {
 		log_err("duplex %s: the standby cannot take over (%d)", d->name, err);
@@ -560,6 +572,13 @@ void duplex_poll(void)
 		    heartbeat_late(g, d->watchdog_tsc))
 			watchdog_expired(d, g);
 	}
+}
+
+bool duplex_running(const struct guest *g)
+{
+	const struct duplex *d = pair_of(g);
+	return d && (d->active->state == GUEST_RUNNING || d->down || d->planned ||
+		     (d->active->state == GUEST_CRASHED && !d->standby_lost));
 }
 
 bool duplex_busy(void)

@@ -63,6 +63,12 @@ void duplex_guest_stopped(struct guest *g);
 /* CPU 0, from housekeeping: failovers to do, watchdogs to check. */
 void duplex_poll(void);
 
+/*
+ * Whether g's pair runs on: its active replica runs, or a failover is under
+ * way. False for any other guest.
+ */
+bool duplex_running(const struct guest *g);
+
 /* Whether a pair still runs or is between a failure and its failover (a test run goes on). */
 bool duplex_busy(void);
 

@@ -106,25 +106,15 @@ static void set_names(struct vote *d)
 		snprintf(d->role[i]->g->name, GUEST_NAME_MAX, "%s%s", d->name, role_suffix[i]);
 }
 
-/*
- * Replica r becomes the primary and takes the group's name, and with it a
- * console `waitfor` on that name (the group's lines go out through it).
- * Under the lock.
- */
+/* Replica r becomes the primary and takes the group's name. Under the lock. */
 static void promote(struct vote *d, struct replica *r)
 {
-	struct guest *old = d->role[0]->g;
 	for (unsigned i = 1; i < d->n; i++)
 		if (d->role[i] == r) {
 			d->role[i] = d->role[0];
 			d->role[0] = r;
 		}
 	set_names(d);
-	if (old != r->g && old->console_watch) {
-		r->g->console_seen = old->console_seen;
-		r->g->console_watch = old->console_watch;
-		old->console_watch = NULL;
-	}
 }
 
 /* ---- output: compare, release ---- */

@@ -322,12 +322,11 @@ static int op_wait_for(void *ctx, const char *name, const char *text)
 	struct guest *g = guests_find(name);
 	if (!g)
 		return -ENOENT;
-	if (g->state != GUEST_RUNNING && !vote_running(g))
+	if (g->state != GUEST_RUNNING && !vote_running(g) && !duplex_running(g))
 		return -EINVAL;
 	snprintf(mgmt.watch_text, sizeof(mgmt.watch_text), "%s", text);
-	g->console_seen = false;
-	g->console_watch = mgmt.watch_text;
 	snprintf(mgmt.watching, sizeof(mgmt.watching), "%s", g->name);
+	guest_console_watch(mgmt.watching, mgmt.watch_text);
 	return 0;
 }
 
@@ -337,18 +336,21 @@ static bool watch_held(void)
 	if (!mgmt.watching[0])
 		return false;
 	struct guest *g = guests_find(mgmt.watching); /* gone if scaled in meanwhile */
-	bool ended = !g || (g->state != GUEST_RUNNING && !g->restart_pending && !vote_running(g));
+	/* A replica's name moves with its role: the group runs on while either runs. */
+	bool ended = !g || (g->state != GUEST_RUNNING && !g->restart_pending && !vote_running(g) &&
+			    !duplex_running(g));
 	if (!g) {
 		log_info("shell: waitfor %s: the guest is gone", mgmt.watching);
 		mgmt.watching[0] = '\0';
 		return false;
 	}
-	if (!g->console_seen && !ended)
+	bool seen = guest_console_seen();
+	if (!seen && !ended)
 		return true;
-	if (!g->console_seen)
+	if (!seen)
 		log_info("shell: waitfor %s: the guest ended before printing '%s'", g->name,
 			 mgmt.watch_text);
-	g->console_watch = NULL;
+	guest_console_watch(NULL, NULL);
 	mgmt.watching[0] = '\0';
 	return false;
 }

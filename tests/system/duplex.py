@@ -19,7 +19,9 @@ SEED = int(os.environ.get("DUPLEX_SEED", "20261201"))
 
 
 def failure_script(seed, count):
-    """Console commands: wait for the stream, then `count` failures at random points."""
+    """Console commands: wait for the stream, then `count` failures at random points. After
+    each, the script waits for the next released line: the switch-over is done and the new
+    active replica's first checkpoint committed, however slow the emulator is today."""
     rng = random.Random(seed)
     lines = ["waitfor counter seq 20 sum"]
     for i in range(count):
@@ -28,10 +30,9 @@ def failure_script(seed, count):
             lines.append("failover counter")
         elif rng.random() < 0.1:
             lines.append("fail counter hang")
-            lines.append("sleep 400")  # the watchdog's 200 ms and the switch-over
         else:
             lines.append("fail counter crash")
-        lines.append("sleep 60")
+        lines.append("waitfor counter sum")
     lines += ["sleep 200", "list", "info counter", "stop counter"]
     return "\n".join(lines) + "\n"
 
@@ -98,6 +99,39 @@ class DuplexCold(Scenario):
 
 
 class BochsDuplexCold(DuplexCold):
+    emulator = "bochs"
+    expect_status = None
+
+
+class DuplexDoubleFault(Scenario):
+    """A second failure before the replica that took over has taken its first checkpoint
+    (1 s epochs): the failed replica, rolled back at the first failover to the checkpoint
+    the other resumed from, takes over again from that same checkpoint. Nothing released is
+    lost or repeated, and nobody boots from the image."""
+    qemu_smp = 3
+    bochs_cpus = 3
+    timeout = 300
+    guests = (guest("counter", memory="2M", redundancy="duplex", cpus="1",
+                    **{"standby-cpus": "2", "epoch-ms": "1000"}),)
+    script = ("waitfor counter seq 300 sum\nfail counter crash\nsleep 300\n"
+              "fail counter crash\nwaitfor counter sum\ninfo counter\nstop counter\n")
+    # The second failover resumes the very checkpoint the first one did.
+    expect = (r"duplex counter: failover 1: failure injected from the console \(crash\); the "
+              r"standby resumed from checkpoint (\d+) on CPU 2(?s:.*)duplex counter: failover "
+              r"2: failure injected from the console \(crash\); the standby resumed from "
+              r"checkpoint \1 on CPU 1",
+              r"mgmt: guest counter: role=primary hot-standby .* failovers=2",
+              r"guest counter: exited: stopped from the console")
+    forbid = (r"PANIC", r"EXCEPTION", r"FAILED", r"booted from the image", r"shell: .*: ")
+    expect_status = QEMU_PASS_STATUS
+
+    def check(self, log):
+        failures, first, last = counter_progress(log, "counter")
+        print("%s: seq %s..%s" % (self.name, first, last))
+        return failures
+
+
+class BochsDuplexDoubleFault(DuplexDoubleFault):
     emulator = "bochs"
     expect_status = None
 
@@ -185,7 +219,9 @@ class BochsDuplexBatch(DuplexBatch):
 SCENARIOS = [DuplexHot("uefi-duplex-hot"), BochsDuplexHot("bochs-duplex-hot"),
              DuplexCold("uefi-duplex-cold"), BochsDuplexCold("bochs-duplex-cold"),
              DuplexBatch("uefi-duplex-batch"), BochsDuplexBatch("bochs-duplex-batch"),
-             DuplexPc("uefi-duplex-pc"), BochsDuplexPc("bochs-duplex-pc")]
+             DuplexPc("uefi-duplex-pc"), BochsDuplexPc("bochs-duplex-pc"),
+             DuplexDoubleFault("uefi-duplex-double-fault"),
+             BochsDuplexDoubleFault("bochs-duplex-double-fault")]
 
 
 class BochsDuplexThroughput(Scenario):

@@ -471,6 +471,33 @@ static void test_each_page(void **state)
 }
 
 /* Stop: all of RAM writable again on every CPU, the log gone (LeakSanitizer: freed). */
+/* Roll back: exactly the marked pages come back from the other replica; the rest stays. */
+static void test_roll_back(void **state)
+{
+	static uint8_t other_ram[RAM_SIZE];
+	struct guest other = {.mem_size = RAM_SIZE, .mem_hpa = (hpa_t)(uintptr_t)other_ram};
+	memset(other_ram, 0x11, sizeof(other_ram));
+	assert_int_equal(guest_dirty_roll_back(g, &other), -EINVAL); /* no log */
+
+	start_clean();
+	memset(backing, 0x22, RAM_SIZE);
+	assert_true(guest_dirty_write_fault(g, 3 * PAGE_SIZE));
+	assert_true(guest_dirty_write_fault(g, RAM_SIZE - 1));
+	assert_int_equal(guest_dirty_roll_back(g, &other), 2);
+	for (uint64_t page = 0; page < RAM_PAGES; page++) {
+		uint8_t want = page == 3 || page == RAM_PAGES - 1 ? 0x11 : 0x22;
+		const uint8_t *p = backing + page * PAGE_SIZE;
+		assert_int_equal(p[0], want);
+		assert_int_equal(p[PAGE_SIZE - 1], want);
+	}
+	/* The log and the rights are left as they were: the caller stops the log. */
+	assert_true(is_marked(3));
+	assert_rights(3, 4, GMAP_RWX);
+
+	other.mem_size = RAM_SIZE / 2;
+	assert_int_equal(guest_dirty_roll_back(g, &other), -EINVAL);
+}
+
 static void test_stop(void **state)
 {
 	start_clean();
@@ -505,6 +532,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_collect_map_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_collect_and_each_page_need_log, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_each_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roll_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
