@@ -21,7 +21,9 @@ SEED = int(os.environ.get("DUPLEX_SEED", "20261201"))
 def failure_script(seed, count):
     """Console commands: wait for the stream, then `count` failures at random points. After
     each, the script waits for the next released line: the switch-over is done and the new
-    active replica's first checkpoint committed, however slow the emulator is today."""
+    active replica's first checkpoint committed, however slow the emulator is today (after a
+    hang, once the watchdog's time has passed: the hung replica's last epoch may still be
+    released)."""
     rng = random.Random(seed)
     lines = ["waitfor counter seq 20 sum"]
     for i in range(count):
@@ -30,6 +32,8 @@ def failure_script(seed, count):
             lines.append("failover counter")
         elif rng.random() < 0.1:
             lines.append("fail counter hang")
+            # Lines of its last epoch may still come out: the watchdog's 200 ms first.
+            lines.append("sleep 400")
         else:
             lines.append("fail counter crash")
         lines.append("waitfor counter sum")
