@@ -1,6 +1,7 @@
 /*
  * Management console commands (see shell.h): tokenizing, argument checks,
- * error wording and boot scripts; the line editor is shell_input.c. Input
+ * error wording and boot scripts; the line editor is shell_input.c, words
+ * and quoting shell_text.c, set's settings shell_settings.c. Input
  * is untrusted (a script module, a serial line): lines of any length, any
  * bytes. Nothing user-typed reaches out() unmasked: control and non-ASCII
  * bytes are shown as '?', long words are cut. Owns no state; guests are
@@ -13,12 +14,11 @@
 
 #include "kernel/guest/guest.h"
 #include "kernel/mgmt/shell.h"
+#include "kernel/mgmt/shell_settings.h"
+#include "kernel/mgmt/shell_text.h"
 
-#include "kernel/core/parse_num.h"
 #include "kernel/core/types.h"
 
-/* Longest user word quoted in a message; longer ones end in "...". */
-#define SHELL_QUOTE_MAX 32
 /* One message: a fixed text plus at most two quoted words or one command line. */
 #define SHELL_MSG_MAX (SHELL_LINE_MAX + 128)
 
@@ -162,36 +162,6 @@ static void shell_printf(const struct shell_ops *ops, void *ctx, const char *fmt
 	ops->out(ctx, msg);
 }
 
-static bool shell_is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-static bool shell_is_printable(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f;
-}
-
-/* @n bytes of @s, printable, into @buf (@max + 4 bytes), cut to @max with "...". */
-static const char *shell_mask(const char *s, size_t n, size_t max, char *buf)
-{
-	size_t k = MIN(n, max);
-
-	for (size_t i = 0; i < k; i++)
-		buf[i] = shell_is_printable((unsigned char)s[i]) ? s[i] : '?';
-	if (n > k) {
-		memcpy(buf + k, "...", 3);
-		k += 3;
-	}
-	buf[k] = '\0';
-	return buf;
-}
-
-static const char *shell_quote(const char *word, char buf[SHELL_QUOTE_MAX + 4])
-{
-	return shell_mask(word, strlen(word), SHELL_QUOTE_MAX, buf);
-}
-
 /* Cut @s at its comment: a '#' at the start or after a blank. */
 static size_t shell_strip_comment(const char *s, size_t len)
 {
@@ -224,26 +194,6 @@ static const char *shell_reason(const char *cmd, int err, char buf[24])
 			return shell_errors[i].reason;
 	snprintf(buf, 24, "error %d", err);
 	return buf;
-}
-
-/* Next blank-separated word of *@p, NUL terminated in place; NULL if none is left. */
-static char *shell_next_word(char **p)
-{
-	char *s = *p, *word;
-
-	while (*s && shell_is_blank(*s))
-		s++;
-	if (!*s) {
-		*p = s;
-		return NULL;
-	}
-	word = s;
-	while (*s && !shell_is_blank(*s))
-		s++;
-	if (*s)
-		*s++ = '\0';
-	*p = s;
-	return word;
 }
 
 static void shell_help(const struct shell_ops *ops, void *ctx)
@@ -287,201 +237,6 @@ static int shell_parse_number(const char *s, uint32_t max, uint32_t *out)
 			return -ERANGE;
 	}
 	*out = v;
-	return 0;
-}
-
-/* Decimal or 0x-hex, the whole of [s, s + n), at most @max; as the config reads numbers. */
-static bool shell_parse_num(const char *s, size_t n, uint64_t max, uint64_t *out, bool *big)
-{
-	uint64_t v;
-	bool overflow;
-	if (!n || parse_u64(s, n, &v, &overflow) != n)
-		return false;
-	*big = overflow || v > max;
-	*out = *big ? max + 1 : v;
-	return true;
-}
-
-/* weight=N: 1..SHELL_WEIGHT_MAX (config.h's weight key). */
-static int shell_set_weight(const char *v, struct shell_settings *st, char *why)
-{
-	char q[SHELL_QUOTE_MAX + 4];
-	uint64_t n;
-	bool big;
-
-	if (!shell_parse_num(v, strlen(v), SHELL_WEIGHT_MAX, &n, &big)) {
-		snprintf(why, SHELL_WHY_MAX, "bad weight '%s'", shell_quote(v, q));
-		return -EINVAL;
-	}
-	if (big || n < 1) {
-		snprintf(why, SHELL_WHY_MAX, "weight '%s' out of range (1..%u)", shell_quote(v, q),
-			 SHELL_WEIGHT_MAX);
-		return -ERANGE;
-	}
-	st->weight = (uint32_t)n;
-	return 0;
-}
-
-/* cap=N or N%, 1..100, or none (config.h's cap key). */
-static int shell_set_cap(const char *v, struct shell_settings *st, char *why)
-{
-	char q[SHELL_QUOTE_MAX + 4];
-	size_t n = strlen(v);
-	uint64_t pct;
-	bool big;
-
-	if (!strcmp(v, "none")) {
-		st->cap_pct = 0;
-		return 0;
-	}
-	if (n > 0 && v[n - 1] == '%')
-		n--;
-	if (!shell_parse_num(v, n, SHELL_CAP_MAX, &pct, &big)) {
-		snprintf(why, SHELL_WHY_MAX, "bad cap '%s' (expected a percentage 1..100, or none)",
-			 shell_quote(v, q));
-		return -EINVAL;
-	}
-	if (big || pct < 1) {
-		snprintf(why, SHELL_WHY_MAX, "cap '%s' out of range (1%%..100%%)",
-			 shell_quote(v, q));
-		return -ERANGE;
-	}
-	st->cap_pct = (uint32_t)pct;
-	return 0;
-}
-
-/* One pCPU more for cpus=LIST: in range, not the console's, not listed yet. */
-static int shell_set_pin(struct shell_settings *st, uint64_t cpu, char *why)
-{
-	if (st->cpu_count == SHELL_CPUS_MAX) {
-		snprintf(why, SHELL_WHY_MAX, "cpus lists more than %u CPUs", SHELL_CPUS_MAX);
-		return -E2BIG;
-	}
-	if (cpu >= SHELL_PCPU_LIMIT) {
-		snprintf(why, SHELL_WHY_MAX, "CPU %llu out of range (0..%u)",
-			 (unsigned long long)cpu, SHELL_PCPU_LIMIT - 1);
-		return -ERANGE;
-	}
-	if (cpu == SHELL_CONSOLE_CPU) {
-		snprintf(why, SHELL_WHY_MAX,
-			 "CPU %u runs the management console and cannot be pinned",
-			 SHELL_CONSOLE_CPU);
-		return -EINVAL;
-	}
-	for (uint32_t i = 0; i < st->cpu_count; i++) {
-		if (st->cpus[i] == cpu) {
-			snprintf(why, SHELL_WHY_MAX, "CPU %u listed twice", (unsigned)cpu);
-			return -EINVAL;
-		}
-	}
-	st->cpus[st->cpu_count++] = (uint32_t)cpu;
-	return 0;
-}
-
-/* cpus=shared, or pCPUs one per vCPU: "1,3", "2-3", "1,4-6" (config.h's cpus key). */
-static int shell_set_cpus(const char *v, struct shell_settings *st, char *why)
-{
-	char q[SHELL_QUOTE_MAX + 4];
-	const char *item = v;
-
-	st->cpu_count = 0;
-	st->pinned = false;
-	if (!strcmp(v, "shared"))
-		return 0;
-	for (;;) {
-		const char *comma = strchr(item, ',');
-		size_t n = comma ? (size_t)(comma - item) : strlen(item);
-		const char *dash = memchr(item, '-', n);
-		size_t first = dash ? (size_t)(dash - item) : n;
-		uint64_t lo, hi;
-		bool big_lo, big_hi;
-
-		if (!shell_parse_num(item, first, SHELL_PCPU_LIMIT, &lo, &big_lo) ||
-		    !shell_parse_num(dash ? dash + 1 : item, dash ? n - first - 1 : n,
-				     SHELL_PCPU_LIMIT, &hi, &big_hi)) {
-			snprintf(why, SHELL_WHY_MAX,
-				 "bad cpus value '%s' (expected shared, or CPUs like 1,3 or 2-3)",
-				 shell_quote(v, q));
-			return -EINVAL;
-		}
-		if (big_lo) {
-			char cpu[SHELL_QUOTE_MAX + 4];
-
-			snprintf(why, SHELL_WHY_MAX, "CPU '%s' out of range (0..%u)",
-				 shell_mask(item, first, SHELL_QUOTE_MAX, cpu),
-				 SHELL_PCPU_LIMIT - 1);
-			return -ERANGE;
-		}
-		if (lo > hi) {
-			char range[SHELL_QUOTE_MAX + 4];
-
-			snprintf(why, SHELL_WHY_MAX, "bad CPU range '%s'",
-				 shell_mask(item, n, SHELL_QUOTE_MAX, range));
-			return -EINVAL;
-		}
-		/* Ends within SHELL_CPUS_MAX + 1 steps: shell_set_pin fails past that. */
-		for (uint64_t cpu = lo;; cpu++) {
-			int ret = shell_set_pin(st, cpu, why);
-
-			if (ret)
-				return ret;
-			if (cpu == hi)
-				break;
-		}
-		if (!comma)
-			break;
-		item = comma + 1;
-	}
-	st->pinned = true;
-	return 0;
-}
-
-/*
- * The words after set's guest: key=value each, every key at most once.
- * 0, or -errno with the reason in @why.
- */
-static int shell_parse_settings(char *rest, struct shell_settings *st, char *why)
-{
-	char q[SHELL_QUOTE_MAX + 4];
-	char *word;
-
-	memset(st, 0, sizeof(*st));
-	while ((word = shell_next_word(&rest))) {
-		char *eq = strchr(word, '=');
-		bool *seen;
-		int ret;
-
-		if (eq)
-			*eq = '\0';
-		if (eq && !strcmp(word, "weight"))
-			seen = &st->has_weight;
-		else if (eq && !strcmp(word, "cap"))
-			seen = &st->has_cap;
-		else if (eq && !strcmp(word, "cpus"))
-			seen = &st->has_cpus;
-		else {
-			if (eq)
-				*eq = '=';
-			snprintf(why, SHELL_WHY_MAX,
-				 "bad setting '%s' (expected weight=N, cap=N%%|none or "
-				 "cpus=shared|LIST)",
-				 shell_quote(word, q));
-			return -EINVAL;
-		}
-		if (*seen) {
-			snprintf(why, SHELL_WHY_MAX, "%s given twice", word);
-			return -EINVAL;
-		}
-		*seen = true;
-		if (seen == &st->has_weight)
-			ret = shell_set_weight(eq + 1, st, why);
-		else if (seen == &st->has_cap)
-			ret = shell_set_cap(eq + 1, st, why);
-		else
-			ret = shell_set_cpus(eq + 1, st, why);
-		if (ret)
-			return ret;
-	}
 	return 0;
 }
 

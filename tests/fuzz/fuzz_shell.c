@@ -1,4 +1,4 @@
-/* fuzz-sources: kernel/mgmt/shell.c kernel/mgmt/shell_input.c kernel/core/parse_num.c */
+/* fuzz-sources: kernel/mgmt/shell.c kernel/mgmt/shell_input.c kernel/mgmt/shell_text.c kernel/mgmt/shell_settings.c kernel/core/parse_num.c */
 /*
  * libFuzzer: the management console's command layer fed arbitrary input as
  * one command line, as a boot script and byte by byte through the line

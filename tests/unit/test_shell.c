@@ -3,7 +3,7 @@
  * operations that writes every call and every output line into one
  * transcript, so each test compares the exact text a user would see.
  */
-/* unit-test-sources: kernel/mgmt/shell.c kernel/mgmt/shell_input.c kernel/core/parse_num.c */
+/* unit-test-sources: kernel/mgmt/shell.c kernel/mgmt/shell_input.c kernel/mgmt/shell_text.c kernel/mgmt/shell_settings.c kernel/core/parse_num.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
