@@ -62,6 +62,14 @@ def guest_lines(log, prefix):
     return texts
 
 
+def stream_failures(scenario, log, prefix="counter"):
+    """A scenario's check of guest `prefix`'s stream: it prints the range it saw, and returns
+    what is wrong with it (counter_progress)."""
+    failures, first, last = counter_progress(log, prefix)
+    print("%s: %s: seq %s..%s" % (scenario, prefix, first, last))
+    return failures
+
+
 def counter_progress(log, prefix, from_first=False):
     """(failures, first N, last N) of guest `prefix`'s stream; first and last are None when
     it printed no seq line. N must start at 1, or anywhere with from_first."""

@@ -12,7 +12,7 @@ import random
 import re
 
 from harness import Scenario, QEMU_PASS_STATUS, guest
-from counter_check import counter_progress
+from counter_check import counter_progress, stream_failures
 
 FAILOVERS = 100
 SEED = int(os.environ.get("DUPLEX_SEED", "20261201"))
@@ -130,9 +130,7 @@ class DuplexDoubleFault(Scenario):
     expect_status = QEMU_PASS_STATUS
 
     def check(self, log):
-        failures, first, last = counter_progress(log, "counter")
-        print("%s: seq %s..%s" % (self.name, first, last))
-        return failures
+        return stream_failures(self.name, log)
 
 
 class BochsDuplexDoubleFault(DuplexDoubleFault):

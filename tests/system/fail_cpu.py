@@ -8,7 +8,7 @@ released stream goes on without a gap. A failed pCPU takes nothing again; CPU 0 
 console's) cannot fail.
 """
 from harness import Scenario, QEMU_PASS_STATUS, guest
-from counter_check import counter_progress
+from counter_check import stream_failures
 
 
 class FailCpuDuplex(Scenario):
@@ -42,9 +42,7 @@ class FailCpuDuplex(Scenario):
     expect_status = QEMU_PASS_STATUS
 
     def check(self, log):
-        failures, first, last = counter_progress(log, "counter")
-        print("%s: counter: seq %s..%s" % (self.name, first, last))
-        return failures
+        return stream_failures(self.name, log)
 
 
 class BochsFailCpuDuplex(FailCpuDuplex):
@@ -69,9 +67,7 @@ class FailCpuTmr(Scenario):
     expect_status = QEMU_PASS_STATUS
 
     def check(self, log):
-        failures, first, last = counter_progress(log, "counter")
-        print("%s: counter: seq %s..%s" % (self.name, first, last))
-        return failures
+        return stream_failures(self.name, log)
 
 
 class BochsFailCpuTmr(FailCpuTmr):
