@@ -215,6 +215,7 @@ static void vuart_write_ier(struct vuart *u, uint8_t value)
 	u->ier = ier;
 }
 
+/* Reads that clear an interrupt condition tell the line; the others (most polls) cannot move it. */
 static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 {
 	bool dlab = u->lcr & VUART_LCR_DLAB;
@@ -222,14 +223,20 @@ static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 
 	switch (reg) {
 	case VUART_RBR:
-		return dlab ? u->dll : vuart_rx_pop(u);
+		if (dlab)
+			return u->dll;
+		v = vuart_rx_pop(u);
+		vuart_tell_line(u);
+		return v;
 	case VUART_IER:
 		return dlab ? u->dlm : u->ier;
 	case VUART_IIR:
 		v = vuart_iir_id(u);
 		/* PC16550D Table IV: reading IIR clears THRE when THRE is the source shown. */
-		if (v == VUART_IIR_THRI)
+		if (v == VUART_IIR_THRI) {
 			u->thre_pending = false;
+			vuart_tell_line(u);
+		}
 		return v | (vuart_fifo_on(u) ? VUART_IIR_FIFO_ON : 0);
 	case VUART_LCR:
 		return u->lcr;
@@ -240,11 +247,17 @@ static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 		v = VUART_LSR_THRE | VUART_LSR_TEMT | u->lsr_errors;
 		if (u->rx_count)
 			v |= VUART_LSR_DR;
-		u->lsr_errors = 0; /* PC16550D LSR1-4: cleared when the CPU reads LSR */
+		if (u->lsr_errors) {
+			u->lsr_errors = 0; /* PC16550D LSR1-4: cleared when the CPU reads LSR */
+			vuart_tell_line(u);
+		}
 		return v;
 	case VUART_MSR:
 		v = u->msr_lines | u->msr_deltas;
-		u->msr_deltas = 0;
+		if (u->msr_deltas) {
+			u->msr_deltas = 0;
+			vuart_tell_line(u);
+		}
 		return v;
 	case VUART_SCR:
 	default:
@@ -252,6 +265,7 @@ static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 	}
 }
 
+/* Writes that may move the interrupt line tell it; LCR and SCR writes cannot. */
 static void vuart_write_reg(struct vuart *u, unsigned reg, uint8_t value)
 {
 	bool dlab = u->lcr & VUART_LCR_DLAB;
@@ -262,22 +276,26 @@ static void vuart_write_reg(struct vuart *u, unsigned reg, uint8_t value)
 			u->dll = value;
 		else
 			vuart_transmit(u, value);
+		vuart_tell_line(u);
 		break;
 	case VUART_IER:
 		if (dlab)
 			u->dlm = value;
 		else
 			vuart_write_ier(u, value);
+		vuart_tell_line(u);
 		break;
 	case VUART_FCR:
 		vuart_write_fcr(u, value);
+		vuart_tell_line(u);
 		break;
 	case VUART_LCR:
 		u->lcr = value;
 		break;
 	case VUART_MCR:
 		u->mcr = value & VUART_MCR_MASK;
-		vuart_update_msr(u); /* and OUT2 connects the line */
+		vuart_update_msr(u);
+		vuart_tell_line(u); /* and OUT2 connects the line */
 		break;
 	case VUART_SCR:
 		u->scr = value;
@@ -303,14 +321,11 @@ static __attribute__((noinline)) uint64_t vuart_read_wide(struct vuart *u, uint6
 static uint64_t vuart_read(struct vdev *d, uint64_t offset, unsigned size)
 {
 	/* INB, nearly every access, takes no byte loop. */
-	uint64_t value =
-	    size == 1 ? vuart_read_reg(d->priv, offset) : vuart_read_wide(d->priv, offset, size);
-	vuart_tell_line(d->priv); /* reading IIR, RBR or LSR may lower it */
-	return value;
+	return size == 1 ? vuart_read_reg(d->priv, offset) : vuart_read_wide(d->priv, offset, size);
 }
 
 static __attribute__((noinline)) void vuart_write_wide(struct vuart *u, uint64_t offset,
-							 unsigned size, uint64_t value)
+						       unsigned size, uint64_t value)
 {
 	for (unsigned i = 0; i < size && offset + i < VUART_PORTS; i++)
 		vuart_write_reg(u, offset + i, (uint8_t)(value >> (8 * i)));
@@ -322,7 +337,6 @@ static void vuart_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t
 		vuart_write_reg(d->priv, offset, value);
 	else
 		vuart_write_wide(d->priv, offset, size, value);
-	vuart_tell_line(d->priv);
 }
 
 static void vuart_stop(struct vdev *d)
