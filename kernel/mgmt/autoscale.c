@@ -28,11 +28,11 @@ struct autoscaler {
 };
 
 static struct autoscaler scalers[CONFIG_GUESTS_MAX];
-static unsigned scaler_count;
+unsigned autoscale_scalers; /* autoscale.h: housekeeping reads it inline */
 
 static struct autoscaler *find(const char *name)
 {
-	for (unsigned i = 0; i < scaler_count; i++)
+	for (unsigned i = 0; i < autoscale_scalers; i++)
 		if (!strcmp(scalers[i].name, name))
 			return &scalers[i];
 	return NULL;
@@ -47,7 +47,7 @@ int autoscale_set(const char *name, const char *text, char *why, size_t why_size
 	if (!strcmp(text, "off")) {
 		if (!a)
 			return -EALREADY;
-		*a = scalers[--scaler_count];
+		*a = scalers[--autoscale_scalers];
 		log_info("autoscale %s: off", name);
 		return 0;
 	}
@@ -55,10 +55,10 @@ int autoscale_set(const char *name, const char *text, char *why, size_t why_size
 	err = autoscale_parse(text, CONFIG_INSTANCES_MAX, &rule, why, why_size);
 	if (err)
 		return err;
-	if (!a && scaler_count == CONFIG_GUESTS_MAX)
+	if (!a && autoscale_scalers == CONFIG_GUESTS_MAX)
 		return -ENOSPC;
 	if (!a)
-		a = &scalers[scaler_count++];
+		a = &scalers[autoscale_scalers++];
 	*a = (struct autoscaler){.rule = rule};
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->period_tsc = tsc_hz() / 1000 * rule.period_ms;
@@ -151,10 +151,10 @@ static void period(struct autoscaler *a)
 	autoscale_changed(&a->state);
 }
 
-void autoscale_poll(void)
+void autoscale_poll_due(void)
 {
 	uint64_t now = rdtsc();
-	for (unsigned i = 0; i < scaler_count; i++) {
+	for (unsigned i = 0; i < autoscale_scalers; i++) {
 		struct autoscaler *a = &scalers[i];
 		if ((int64_t)(now - a->next_tsc) < 0)
 			continue;

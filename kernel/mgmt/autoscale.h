@@ -21,6 +21,15 @@
 int autoscale_set(const char *name, const char *text, char *why, size_t why_size);
 
 /* CPU 0, from housekeeping: the periods that are due. */
-void autoscale_poll(void);
+void autoscale_poll_due(void);
+
+/* How many guests are autoscaled; read here so that housekeeping, every slice, costs no call. */
+extern unsigned autoscale_scalers;
+
+static inline void autoscale_poll(void)
+{
+	if (autoscale_scalers)
+		autoscale_poll_due();
+}
 
 #endif

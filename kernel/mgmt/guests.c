@@ -53,6 +53,15 @@ static struct config cfg;
 static unsigned instance_counts[CONFIG_GUESTS_MAX];
 static struct guest *guests[GUESTS_MAX];
 static unsigned guest_count, failed_count;
+/*
+ * Kept as the table changes so that housekeeping, between every two slices
+ * on CPU 0, need not walk the table: instance counts are recounted only
+ * when it changed, and scaled-in guests are looked for only while any are.
+ */
+static bool roster_changed = true;
+static unsigned retiring; /* guests with destroy_pending */
+static bool replicated;	  /* a duplex pair or voting group exists: kernel/ha polls */
+static bool stops_seen;	  /* a guest stopped (any CPU) since housekeeping last looked */
 static bool sequential, finished;
 static int sequential_current = -1;
 static struct isolation_snapshot snapshot;
@@ -104,6 +113,12 @@ static int teardown_guest(struct guest *g, unsigned placed)
 	vdev_detach_standard(g);
 	guest_destroy(g);
 	return 0;
+}
+
+static void roster_add(struct guest *g)
+{
+	guests[guest_count++] = g;
+	roster_changed = true;
 }
 
 /*
@@ -264,15 +279,17 @@ static bool add_replicas(const struct config_guest *cg, struct guest *first)
 		return false;
 	}
 	for (unsigned i = 0; i < n; i++)
-		guests[guest_count++] = rep[i];
+		roster_add(rep[i]);
+	replicated = true;
 	return true;
 }
 
-/* Every vCPU of g stopped (on its CPU): a replica's pair hears of it. */
-static void replica_stopped(struct guest *g)
+/* Every vCPU of g stopped (on its CPU): a replica's pair hears of it, housekeeping of a restart. */
+static void on_guest_stopped(struct guest *g)
 {
 	duplex_guest_stopped(g);
 	vote_guest_stopped(g);
+	__atomic_store_n(&stops_seen, true, __ATOMIC_RELEASE);
 }
 
 /* Isolation check: the next guest in config order, framed by fingerprints. */
@@ -457,12 +474,14 @@ int guests_resume_one(struct guest *g)
 /* Scaled-in guests that have stopped leave the table and give back all they hold. */
 static void reap_scaled_in(void)
 {
-	for (unsigned i = 0; i < guest_count;) {
+	for (unsigned i = 0; retiring && i < guest_count;) {
 		struct guest *g = guests[i];
 		if (!g->destroy_pending || !is_stopped(g)) {
 			i++;
 			continue;
 		}
+		retiring--;
+		roster_changed = true;
 		if (teardown_guest(g, g->vcpu_count)) {
 			g->destroy_pending = false; /* kept, stopped: a leak, logged once */
 			continue;
@@ -474,10 +493,7 @@ static void reap_scaled_in(void)
 
 bool guests_scaling(void)
 {
-	for (unsigned i = 0; i < guest_count; i++)
-		if (guests[i]->destroy_pending)
-			return true;
-	return false;
+	return retiring != 0;
 }
 
 static const struct config_guest *config_find(const char *name)
@@ -518,6 +534,8 @@ static void retire_highest(const struct config_guest *cg)
 		return;
 	victim->destroy_pending = true;
 	victim->restart_pending = false;
+	retiring++;
+	roster_changed = true;
 	if (victim->state == GUEST_RUNNING)
 		guest_stop(victim, GUEST_EXITED, 0, "scaled in");
 }
@@ -583,7 +601,7 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 			log_err("guest %s: instance %u not started (%d)", cg->name, highest, err);
 			break;
 		}
-		guests[guest_count++] = g;
+		roster_add(g);
 		start_guest(g);
 		changed++;
 	}
@@ -594,6 +612,9 @@ int guests_scale(const char *name, unsigned target, char *reply, size_t reply_si
 
 static void count_instances(void)
 {
+	if (!roster_changed)
+		return;
+	roster_changed = false;
 	for (uint32_t i = 0; i < cfg.guest_count; i++) {
 		unsigned highest;
 		instance_counts[i] = instances_of(&cfg.guests[i], &highest);
@@ -604,12 +625,16 @@ static void count_instances(void)
 static void housekeeping(void)
 {
 	mgmt_poll();
-	duplex_poll();
-	vote_poll();
+	if (replicated) {
+		duplex_poll();
+		vote_poll();
+	}
 	reap_scaled_in();
 	count_instances();
 	autoscale_poll();
-	for (unsigned i = 0; i < guest_count; i++) {
+	/* A restart waits for its guest to be down, which on_guest_stopped reports. */
+	bool stops = __atomic_exchange_n(&stops_seen, false, __ATOMIC_ACQ_REL);
+	for (unsigned i = 0; stops && i < guest_count; i++) {
 		struct guest *g = guests[i];
 		if (g->restart_pending && is_stopped(g)) {
 			g->restart_pending = false;
@@ -664,7 +689,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 			if (pinned[i] && cg->redundancy != CONFIG_REDUNDANCY_NONE)
 				failed_count += !add_replicas(cg, pinned[i]);
 			else if (pinned[i])
-				guests[guest_count++] = pinned[i];
+				roster_add(pinned[i]);
 			continue;
 		}
 		for (unsigned k = 1; k <= cg->instances; k++) {
@@ -680,7 +705,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 			else
 				g = build_guest(cg, name, number, -1);
 			if (g)
-				guests[guest_count++] = g;
+				roster_add(g);
 			else
 				failed_count++;
 		}
@@ -689,7 +714,7 @@ void guests_start(const struct boot_info *bi, const char *why_no_virt)
 		mgmt_init(phys_to_virt(cfg.script->base), cfg.script->size);
 	else
 		mgmt_init(NULL, 0);
-	guest_on_stopped(replica_stopped);
+	guest_on_stopped(on_guest_stopped);
 	sched_set_housekeeping(housekeeping);
 	sequential = cmdline_has_flag(bi->cmdline, "isolation-check");
 	if (sequential)

@@ -426,12 +426,14 @@ static int op_scale(void *ctx, const char *name, uint32_t count)
  */
 static bool script_held(void)
 {
+	if (rdtsc() < mgmt.sleep_until) /* the usual hold, checked first: this runs every slice */
+		return true;
 	const struct guest *g = mgmt.waiting_for[0] ? guests_find(mgmt.waiting_for) : NULL;
 	if (!g || (g->state != GUEST_RUNNING && !g->restart_pending)) /* a restart: not ended */
 		mgmt.waiting_for[0] = '\0';
 	if (watch_held() || type_progress())
 		return true;
-	return mgmt.waiting_for[0] || guests_scaling() || rdtsc() < mgmt.sleep_until;
+	return mgmt.waiting_for[0] || guests_scaling();
 }
 
 static const struct shell_ops ops = {
@@ -483,7 +485,8 @@ void mgmt_poll(void)
 	int c;
 	while ((c = uart16550_getc()) >= 0)
 		shell_input_byte(&mgmt.input, (uint8_t)c, &ops, NULL);
-	type_progress();
+	if (mgmt.typing[0])
+		type_progress();
 	script_step();
 }
 
