@@ -102,56 +102,59 @@ int fpu_state_init(struct fpu_state *s)
 /*
  * XSAVE/XRSTOR touch only the components XCR0 enables, but legacy SSE code
  * uses the XMM registers whatever the guest's XCR0 says (CR4.OSFXSR is
- * enough): around the switch XCR0 always includes x87 and SSE.
+ * enough): around the switch XCR0 always includes x87 and SSE. XSETBV is
+ * serialising and slow on hardware, so it runs only when XCR0 must change.
+ * save() returns the XCR0 it leaves in the CPU.
  */
-static void save(struct fpu_state *s)
+static uint64_t save(struct fpu_state *s)
 {
-	if (have_xsave) {
-		/*
-		 * The CPU's XCR0 is the guest's: an emulator that does not honour the
-		 * XSETBV intercept (QEMU 7.2's TCG SVM) lets the guest set it without
-		 * an exit. Saving with a stale value would drop its AVX/PKRU state
-		 * and restore it under an XCR0 its XRSTORs fault on.
-		 */
-		uint64_t live = xgetbv0();
-		if (live != s->xcr0) {
-			static bool told;
-			if (!told)
-				log_warn("fpu: a guest set XCR0 to 0x%llx without an XSETBV exit; "
-					 "taken as its value", (unsigned long long)live);
-			told = true;
-			s->xcr0 = live;
-		}
-		xsetbv0(s->xcr0 | XCR0_X87_SSE);
-		__asm__ volatile("xsave64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
-	} else {
-		__asm__ volatile("fxsave64 (%0)" : : "r"(s->area) : "memory");
+	/*
+	 * The CPU's XCR0 is the guest's: an emulator that does not honour the
+	 * XSETBV intercept (QEMU 7.2's TCG SVM) lets the guest set it without
+	 * an exit. Saving with a stale value would drop its AVX/PKRU state
+	 * and restore it under an XCR0 its XRSTORs fault on.
+	 */
+	uint64_t live = xgetbv0();
+	if (live != s->xcr0) {
+		static bool told;
+		if (!told)
+			log_warn("fpu: a guest set XCR0 to 0x%llx without an XSETBV exit; "
+				 "taken as its value",
+				 (unsigned long long)live);
+		told = true;
+		s->xcr0 = live;
 	}
+	if ((live & XCR0_X87_SSE) != XCR0_X87_SSE)
+		xsetbv0(live | XCR0_X87_SSE);
+	__asm__ volatile("xsave64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
+	return live | XCR0_X87_SSE;
 }
 
-static void restore(struct fpu_state *s)
+static void restore(struct fpu_state *s, uint64_t live)
 {
-	if (have_xsave) {
-		xsetbv0(s->xcr0 | XCR0_X87_SSE);
-		/* Components the image does not hold (XSTATE_BV clear) come back in their init
-		 * state. */
-		if (xrstor_all(s->area)) {
-			/* Never seen: XSAVE wrote the image. Reset values, not a host panic. */
-			log_warn("fpu: XRSTOR refused a saved state; the vCPU's FPU is reset");
-			reset_area(s);
-			xrstor_all(s->area);
-		}
-		xsetbv0(s->xcr0);
-	} else {
-		__asm__ volatile("fxrstor64 (%0)" : : "r"(s->area) : "memory");
+	uint64_t wide = s->xcr0 | XCR0_X87_SSE;
+	if (live != wide)
+		xsetbv0(wide);
+	/* Components the image does not hold (XSTATE_BV clear) come back in their init state. */
+	if (xrstor_all(s->area)) {
+		/* Never seen: XSAVE wrote the image. Reset values, not a host panic. */
+		log_warn("fpu: XRSTOR refused a saved state; the vCPU's FPU is reset");
+		reset_area(s);
+		xrstor_all(s->area);
 	}
+	if (s->xcr0 != wide)
+		xsetbv0(s->xcr0);
 }
 
 void fpu_switch(struct fpu_state *prev, struct fpu_state *next)
 {
-	if (prev)
-		save(prev);
-	restore(next);
+	if (!have_xsave) {
+		if (prev)
+			__asm__ volatile("fxsave64 (%0)" : : "r"(prev->area) : "memory");
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(next->area) : "memory");
+		return;
+	}
+	restore(next, prev ? save(prev) : xgetbv0());
 }
 
 int fpu_set_xcr0(struct fpu_state *s, uint64_t xcr0)

@@ -74,11 +74,16 @@ static uint64_t earlier(uint64_t a, uint64_t b)
 	return (!b || a < b) ? a : b;
 }
 
+/* The backend has no guest timer (SVM): the CPU's APIC timer stands in. Set once, same value. */
+static bool cpu_timer;
+
 /* Leave the guest at `deadline` (0: never): the backend's guest timer, or the APIC timer. */
 static void arm_timer(struct vcpu *v, uint64_t deadline)
 {
-	if (virt->vcpu_set_timer(v, deadline) == -ENOTSUP)
+	if (virt->vcpu_set_timer(v, deadline) == -ENOTSUP) {
+		cpu_timer = true;
 		sched_cpu_timer(deadline);
+	}
 }
 
 /*
@@ -90,7 +95,7 @@ static void arm_timer(struct vcpu *v, uint64_t deadline)
  * request from another CPU) raises the CPU's work flag instead.
  */
 #define ATTENTION_KINDS                                                                            \
-	((1u << VEXIT_PREEMPT) | (1u << VEXIT_INTR_WINDOW) | (1u << VEXIT_NMI_WINDOW) |           \
+	((1u << VEXIT_PREEMPT) | (1u << VEXIT_INTR_WINDOW) | (1u << VEXIT_NMI_WINDOW) |            \
 	 (1u << VEXIT_HLT))
 _Static_assert(VEXIT_KIND_COUNT <= 32, "ATTENTION_KINDS is one 32-bit mask");
 
@@ -272,7 +277,14 @@ void vcpu_run_entity(struct sched_entity *se)
 	if (ready && g->epoch_hook && g->epoch_deadline && rdtsc() >= g->epoch_deadline &&
 	    g->state == GUEST_RUNNING)
 		g->epoch_hook(v);
-	arm_timer(v, 0);
+	/*
+	 * A backend timer stays as it is between runs (only run_inner enters
+	 * the guest, and it arms the timer first): switching it off and on
+	 * again cost four VMCS writes per vCPU switch. The CPU's timer must
+	 * not go off in the next vCPU's run.
+	 */
+	if (cpu_timer)
+		sched_cpu_timer(0);
 	virt->vcpu_put(v);
 	if (g->state != GUEST_RUNNING) {
 		se->state = SCHED_STOPPED;
