@@ -6,12 +6,18 @@
  * off the scheduler's path. Nobody waits on the UART except
  * when the buffer is full (never drop text), and in console_flush and
  * console_sync, which the test exit and panic call so nothing buffered is lost.
- * Until that interrupt is routed, writes wait on the UART: early boot text
- * must reach the wire even if the kernel stops before interrupts exist.
+ * Before that interrupt is routed, the first line (it proves the loader's
+ * hand-over; the test harness waits for it) is written through, and later
+ * text is buffered and handed over as the FIFO takes it: polling the UART
+ * cost the boot ~3 M emulated instructions under Bochs at the info level.
+ * A panic drains the buffer (console_sync). If the interrupt cannot be
+ * routed, writes wait on the UART from then on.
  * One lock serializes everything, so lines from different CPUs never
  * interleave mid-line; nobody holds it with interrupts on.
  */
 #include "kernel/core/console.h"
+
+#include <string.h>
 
 #include "arch/x86/idt.h"
 #include "drivers/fbcon.h"
@@ -33,6 +39,7 @@ static struct spinlock console_lock = SPINLOCK_INIT;
 static char tx_buf[CONSOLE_TX_BYTES];
 static uint32_t tx_head, tx_tail;
 static bool irq_routed, irq_via_8259, tx_irq_on, sync_only;
+static bool irq_tried, first_line_out; /* console_start_irq ran; the first line is out */
 
 static uint32_t tx_pending(void)
 {
@@ -88,8 +95,9 @@ void console_init_framebuffer(const struct boot_framebuffer *fb)
 void console_write(const char *s, size_t len)
 {
 	spin_lock(&console_lock);
-	if (sync_only || !irq_routed || !uart16550_present()) {
+	if (sync_only || !first_line_out || (irq_tried && !irq_routed) || !uart16550_present()) {
 		uart16550_write(s, len);
+		first_line_out = first_line_out || memchr(s, '\n', len);
 	} else {
 		for (size_t i = 0; i < len; i++) {
 			if (s[i] == '\n')
@@ -144,6 +152,10 @@ void console_start_irq(bool have_ioapic)
 		i8259_unmask(CONSOLE_UART_IRQ);
 		irq_via_8259 = irq_routed = true;
 	}
-	tx_pump_locked();
+	irq_tried = true;
+	if (irq_routed)
+		tx_pump_locked();
+	else
+		tx_drain_polled_locked(~0u); /* written through from now on */
 	spin_unlock(&console_lock);
 }
