@@ -32,4 +32,28 @@ int kernel_map_unmap(uint64_t va, uint64_t size);
  */
 int kernel_map_set_exec(uint64_t va, uint64_t size, bool exec);
 
+/*
+ * Windows: ranges of hypervisor VA above the 1:1 map (from 1 TiB) whose
+ * 4 KiB pages map frames anywhere, for RAM that is not one contiguous run
+ * (a copy-on-write clone's: shared frames read-only, its own writable).
+ * Window mappings are not global, so a CR3 reload drops them.
+ */
+
+/* A window of size bytes (2 MiB granules, never two users at once): 0 and *va, or -ENOSPC. */
+int kernel_window_alloc(uint64_t size, uint64_t *va);
+
+/* Map [va, va+size) of a window to [hpa, hpa+size); this CPU's TLB is flushed for it. */
+int kernel_window_map(uint64_t va, hpa_t hpa, uint64_t size, bool writable);
+
+/*
+ * Give a window back, in two steps around a flush of every CPU's TLB
+ * (kernel_map_flush_all_local on each): unlink unmaps it and detaches its
+ * page tables; release frees those tables and the range.
+ */
+void kernel_window_unlink(uint64_t va, uint64_t size);
+void kernel_window_release(uint64_t va, uint64_t size);
+
+/* Drop this CPU's non-global translations and cached paging structures (CR3 reload). */
+void kernel_map_flush_all_local(void);
+
 #endif

@@ -175,6 +175,29 @@ int paging_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 	return 0;
 }
 
+void paging_prune(struct page_table *pt, uint64_t va, uint64_t size,
+		  void (*collect)(hpa_t table, void *ctx), void *ctx)
+{
+	for (uint64_t end = va + size; va < end; va += level_size(1)) {
+		uint64_t *table = phys_to_virt(pt->root);
+		uint64_t *entry = NULL;
+		for (int level = 3; level >= 1; level--) {
+			entry = &table[level_index(va, level)];
+			if (!is_present(pt, *entry) || (level > 1 && is_leaf(*entry, level))) {
+				entry = NULL; /* nothing below, or a 1 GiB leaf: not a window's */
+				break;
+			}
+			if (level > 1)
+				table = table_of(*entry);
+		}
+		if (!entry)
+			continue;
+		if (!is_leaf(*entry, 1))
+			collect(*entry & PTE_ADDR_MASK, ctx);
+		*entry = 0;
+	}
+}
+
 int paging_lookup(const struct page_table *pt, uint64_t va, hpa_t *hpa, uint64_t *flags,
 		  uint64_t *page_size)
 {

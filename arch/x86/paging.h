@@ -65,6 +65,15 @@ void paging_destroy(struct page_table *pt, void (*free_table)(hpa_t table, void 
 int paging_unmap(struct page_table *pt, uint64_t va, uint64_t size);
 
 /*
+ * Unlink the page tables (level 1, each covering 2 MiB) under [va, va+size),
+ * 2 MiB aligned, clearing their entries in the directory above; each table
+ * goes to collect, which frees it only once no CPU can cache it (the caller
+ * flushes every CPU in between). Large leaves in the range are cleared too.
+ */
+void paging_prune(struct page_table *pt, uint64_t va, uint64_t size,
+		  void (*collect)(hpa_t table, void *ctx), void *ctx);
+
+/*
  * Translate va. Returns 0 and fills hpa, the leaf flags and the page size
  * in bytes, or -ENOENT if not mapped.
  */

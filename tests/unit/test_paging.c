@@ -156,6 +156,43 @@ static void test_unmap_guard_page(void **state)
 	assert_int_equal(paging_unmap(&pt, 100 * SZ_1G, SZ_2M), 0);
 }
 
+static hpa_t pruned[8];
+static unsigned pruned_count;
+
+static void collect(hpa_t table, void *ctx)
+{
+	(void)ctx;
+	pruned[pruned_count++] = table;
+}
+
+/* A window (kernel_map.c): 4 KiB pages in one 2 MiB granule, a large page in the next. */
+static void test_prune_unlinks_page_tables(void **state)
+{
+	struct page_table pt = make_pt(true);
+	uint64_t va = 1ULL << 40;
+	assert_int_equal(paging_map(&pt, va, 0x200000, 4 * PAGE_SIZE, PTE_W), 0);
+	assert_int_equal(paging_map(&pt, va + SZ_2M, 0x400000, SZ_2M, 0), 0);
+	assert_int_equal(paging_map(&pt, va + 2 * SZ_2M, 0x800000, PAGE_SIZE, 0), 0);
+	pruned_count = 0;
+	paging_prune(&pt, va, 2 * SZ_2M, collect, NULL);
+	/* The first granule's table went to collect; the large page had none. */
+	assert_int_equal(pruned_count, 1);
+	uint64_t *table = (uint64_t *)(uintptr_t)pruned[0];
+	assert_int_equal(table[0], 0x200000 | PTE_W | PTE_P);
+	free(table);
+	assert_int_equal(paging_lookup(&pt, va, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(paging_lookup(&pt, va + SZ_2M, NULL, NULL, NULL), -ENOENT);
+	/* Outside the range nothing changed; mapping the granule again makes a new table. */
+	expect(&pt, va + 2 * SZ_2M, 0x800000, 0, PAGE_SIZE);
+	unsigned before = tables_allocated;
+	assert_int_equal(paging_map(&pt, va, 0x200000, PAGE_SIZE, 0), 0);
+	assert_int_equal(tables_allocated, before + 1);
+	/* Never mapped: nothing to prune. */
+	pruned_count = 0;
+	paging_prune(&pt, 200ULL << 30, SZ_2M, collect, NULL);
+	assert_int_equal(pruned_count, 0);
+}
+
 static void test_translation_to_other_address(void **state)
 {
 	struct page_table pt = make_pt(true);
@@ -191,6 +228,7 @@ int main(void)
 	    cmocka_unit_test(test_coarse_map_over_finer_keeps_tables),
 	    cmocka_unit_test(test_destroy_frees_every_table),
 	    cmocka_unit_test(test_unmap_guard_page),
+	    cmocka_unit_test(test_prune_unlinks_page_tables),
 	    cmocka_unit_test(test_translation_to_other_address),
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_out_of_tables),
