@@ -14,6 +14,7 @@
 #include "arch/x86/msr.h"
 #include "kernel/emul/exit.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_dirty.h"
 #include "kernel/emul/guest_mem.h"
 #include "kernel/core/log.h"
@@ -479,6 +480,9 @@ void exit_io_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	if (gpa < GUEST_MMIO_BASE || gpa >= GUEST_MMIO_END) {
 		/* A write to RAM protected for the dirty log: logged, writable, retried. */
 		if (e->npf.write && g->dirty && guest_dirty_write_fault(g, gpa))
+			return;
+		/* A clone's first write to a page it shares: its own copy, writable, retried. */
+		if (e->npf.write && g->cow && guest_cow_write_fault(g, gpa))
 			return;
 		/* RAM is zeroed and mapped on first touch: then the guest retries. */
 		if (guest_ram_fault(g, gpa))

@@ -7,6 +7,7 @@
  * Running them is the scheduler's job (kernel/sched/sched.c).
  */
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_dirty.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/kernel_map.h"
 #include "arch/x86/smp.h"
 #include "kernel/guest/exit_stats.h"
 #include "kernel/guest/hypercall_abi.h"
@@ -28,7 +30,9 @@
 static unsigned next_guest_id;
 static void (*stopped_hook)(struct guest *g);
 
-struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count)
+/* guest_create's, or a clone's of template t (t != NULL: its RAM is shared, guest_cow.h). */
+static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_count,
+			    struct guest_template *t)
 {
 	if (!vcpu_count || vcpu_count > GUEST_MAX_VCPUS) {
 		log_err("guest %s: %u vCPUs (1..%u)", name, vcpu_count, GUEST_MAX_VCPUS);
@@ -52,17 +56,24 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 		}
 	}
 
-	/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */
-	g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE, SZ_2M);
-	if (!g->mem_hpa) {
-		log_err("guest %s: no %llu MiB of contiguous host memory", name,
-			(unsigned long long)(g->mem_size / SZ_1M));
-		goto fail;
-	}
-	/* Neither zeroed nor mapped here: on first touch, or by the loader (guest_ram.h). */
-	int err = guest_ram_init(g);
-	if (!err)
+	int err = 0;
+	if (t) {
 		err = virt->guest_init(g);
+		if (!err)
+			err = guest_cow_init(g, t);
+	} else {
+		/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */
+		g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE, SZ_2M);
+		if (!g->mem_hpa) {
+			log_err("guest %s: no %llu MiB of contiguous host memory", name,
+				(unsigned long long)(g->mem_size / SZ_1M));
+			goto fail;
+		}
+		/* Neither zeroed nor mapped here: on first touch, or by the loader (guest_ram.h). */
+		err = guest_ram_init(g);
+		if (!err)
+			err = virt->guest_init(g);
+	}
 	if (err) {
 		log_err("guest %s: set-up failed (%d)", name, err);
 		goto fail;
@@ -71,6 +82,11 @@ struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_co
 	return g;
 fail:
 	/* Nothing of it ever ran: its tables and areas go back as they are. */
+	if (g && g->cow) {
+		guest_cow_unlink(g);
+		kernel_map_flush_all_local(); /* only this CPU ever used its window */
+		guest_cow_release(g);
+	}
 	if (g && g->arch_mm)
 		virt->guest_destroy(g);
 	if (g && g->mem_hpa)
@@ -83,33 +99,54 @@ fail:
 	return NULL;
 }
 
-static void flush_here(void *arg)
+struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count)
 {
-	if (smp_cpu_virt_ready(this_pcpu()->index))
-		virt->guest_flush(arg);
+	return create(name, mem_size, vcpu_count, NULL);
 }
 
-int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
-	      enum gmap_type type)
+struct guest *guest_create_clone(const char *name, struct guest_template *t)
 {
-	int err = virt->guest_map(g, gpa, hpa, size, rights, type);
+	return create(name, t->g->mem_size, 1, t);
+}
+
+static void flush_here(void *arg)
+{
+	struct guest *g = arg;
+	if (smp_cpu_virt_ready(this_pcpu()->index))
+		virt->guest_flush(g);
+	if (g->cow) /* and its window, which a remap of its RAM changed too */
+		kernel_map_flush_all_local();
+}
+
+void guest_flush_others(struct guest *g)
+{
 	/*
-	 * The backend flushed this CPU. Each other CPU flushes as a request its
-	 * scheduler runs between two runs (sched_on_cpu), never in the middle of
-	 * an exit, so a CPU busy with a guest answers at that guest's next exit.
+	 * Each other CPU flushes as a request its scheduler runs between two
+	 * runs (sched_on_cpu), never in the middle of an exit, so a CPU busy
+	 * with a guest answers at that guest's next exit.
 	 */
-	for (unsigned cpu = 0; !err && cpu < MAX_CPUS; cpu++) {
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (cpu == this_pcpu()->index || !smp_cpu_online(cpu))
 			continue;
 		if (sched_on_cpu(cpu, flush_here, g))
 			log_err("guest %s: CPU %u did not confirm the remap flush", g->name, cpu);
 	}
+}
+
+int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
+	      enum gmap_type type)
+{
+	int err = virt->guest_map(g, gpa, hpa, size, rights, type); /* flushes this CPU */
+	if (!err)
+		guest_flush_others(g);
 	return err;
 }
 
 void guest_destroy(struct guest *g)
 {
 	guest_dirty_stop(g);
+	if (g->cow) /* its window's tables detached now, freed once every CPU has flushed */
+		guest_cow_unlink(g);
 	/*
 	 * VMX: translations tagged with g's EPTP outlive its vCPUs on the CPUs
 	 * they ran on, and a new guest's root may reuse the frame (SDM 3C

@@ -46,6 +46,7 @@ struct guest {
 	struct guest_ram ram;		    /* what of it is zeroed and mapped (guest_ram.h) */
 	void *arch_mm;			    /* backend's EPT / NPT root */
 	struct guest_dirty *volatile dirty; /* the dirty-page log while on (guest_dirty.h) */
+	struct guest_cow *cow;		    /* a copy-on-write clone's pages (guest_cow.h) */
 
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	unsigned vcpu_count;
@@ -104,6 +105,10 @@ static inline uint64_t guest_ram_footprint(uint64_t mem_size)
  */
 struct guest *guest_create(const char *name, uint64_t mem_size, unsigned vcpu_count);
 
+struct guest_template;
+/* A copy-on-write clone of template t (guest_cow.h): one vCPU, t's RAM shared, no devices yet. */
+struct guest *guest_create_clone(const char *name, struct guest_template *t);
+
 /*
  * Free what guest_create gave g, and g itself: its RAM frames (scrubbed
  * first, guest_ram_release: nothing of g reaches their next owner), its
@@ -141,6 +146,13 @@ void guest_stop(struct guest *g, enum guest_state state, int code, const char *f
  * make every CPU drop stale translations before returning (vCPUs of g may
  * be running anywhere).
  */
+/*
+ * Every CPU but this one drops its cached translations of g (EPT/NPT, and a
+ * clone's window), each between two runs: a CPU running g's vCPU answers at
+ * its next exit. The caller holds no lock such an exit may take.
+ */
+void guest_flush_others(struct guest *g);
+
 int guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	      enum gmap_type type);
 

@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_dirty.h"
 #include "kernel/guest/virt.h"
 #include "kernel/mm/directmap.h"
@@ -42,7 +43,7 @@ static inline bool chunk_mapped(const struct guest *g, uint64_t chunk)
 
 static void *host_ptr(const struct guest *g, gpa_t gpa)
 {
-	return (uint8_t *)phys_to_virt(g->mem_hpa) + gpa;
+	return g->ram.base + gpa;
 }
 
 int guest_ram_init(struct guest *g)
@@ -50,12 +51,26 @@ int guest_ram_init(struct guest *g)
 	if (!IS_ALIGNED(g->mem_size, GUEST_RAM_CHUNK) || g->mem_size > GUEST_MMIO_BASE)
 		return -EINVAL;
 	uint64_t pages = g->mem_size / PAGE_SIZE;
+	g->ram.base = phys_to_virt(g->mem_hpa);
 	g->ram.page_zeroed = calloc((pages + BITS - 1) / BITS, sizeof(uint64_t));
 	return g->ram.page_zeroed ? 0 : -ENOMEM;
 }
 
+void guest_ram_init_shared(struct guest *g, uint64_t base)
+{
+	g->ram.base = (uint8_t *)(uintptr_t)base;
+	for (uint64_t c = 0; c < chunk_count(g); c++) {
+		g->ram.ready_end[c] = (uint32_t)g->mem_size;
+		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
+	}
+}
+
 void guest_ram_release(struct guest *g)
 {
+	if (g->cow) { /* its own pages only: the template's are the template's */
+		guest_cow_release(g);
+		return;
+	}
 	uint64_t pages = g->mem_size / PAGE_SIZE;
 	for (uint64_t page = 0; g->ram.page_zeroed && page < pages;) {
 		if (!page_zeroed(g, page)) {
@@ -141,6 +156,8 @@ static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, 
 	if (write && g->dirty)
 		guest_dirty_mark(g, gpa,
 				 len); /* the caller may write: its checkpoint must see it */
+	if (write && g->cow) /* shared pages are read-only: the clone owns them first */
+		return guest_cow_own_range(g, gpa, len) ? NULL : host_ptr(g, gpa);
 	if (len) {
 		uint64_t last = (gpa + len - 1) / GUEST_RAM_CHUNK;
 		spin_lock(&g->ram.lock);
@@ -170,7 +187,7 @@ static inline bool ram_ready(struct guest *g, gpa_t gpa, uint64_t len)
 
 void *guest_ram_ptr(struct guest *g, gpa_t gpa, uint64_t len)
 {
-	if (ram_ready(g, gpa, len) && !g->dirty) /* writes to log: the slow path */
+	if (ram_ready(g, gpa, len) && !g->dirty && !g->cow) /* writes to log or copy: slow path */
 		return host_ptr(g, gpa);
 	return ram_ptr_slow(g, gpa, len, true);
 }

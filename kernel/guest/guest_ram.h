@@ -35,6 +35,7 @@ struct guest_ram {
 	uint32_t ready_end[GUEST_RAM_CHUNK_SLOTS];
 	uint64_t mapped[GUEST_RAM_CHUNK_SLOTS / 64]; /* chunk mapped whole in EPT/NPT */
 	uint64_t *page_zeroed;			     /* per 4 KiB page, for chunks not yet ready */
+	uint8_t *base;				     /* where the hypervisor reaches GPA 0 */
 	struct spinlock lock;
 };
 
@@ -43,6 +44,12 @@ struct guest_ram {
  * GUEST_MMIO_BASE): nothing zeroed, nothing mapped. 0, -EINVAL, -ENOMEM.
  */
 int guest_ram_init(struct guest *g);
+
+/*
+ * A clone's RAM (guest_cow.h): all of it ready and mapped from the start,
+ * reached by the hypervisor through its window at base.
+ */
+void guest_ram_init_shared(struct guest *g, uint64_t base);
 
 /*
  * Zero the pages holding [gpa, gpa+len) that are not zeroed yet and map

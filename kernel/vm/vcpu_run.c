@@ -18,6 +18,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest_boot.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
@@ -266,6 +267,8 @@ void vcpu_run_entity(struct sched_entity *se)
 		se->state = SCHED_PARKED;
 		return;
 	}
+	if (g->cow)
+		guest_cow_arrive(g);
 	take_fpu(v);
 	virt->vcpu_load(v);
 	uint64_t start = rdtsc();

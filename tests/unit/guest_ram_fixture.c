@@ -5,7 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_ram.h"
+
+/* The fixture's guests are never clones (g->cow stays NULL): guest_ram.c must not call these. */
+int guest_cow_own_range(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	abort();
+}
+
+void guest_cow_release(struct guest *g)
+{
+	abort();
+}
 
 int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g, uint8_t **backing)
 {
