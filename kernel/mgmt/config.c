@@ -38,6 +38,7 @@ static const char *const cfg_key_names[CFG_KEY_COUNT] = {
     [CFG_KEY_EPOCH_MS] = "epoch-ms",
     [CFG_KEY_WATCHDOG_MS] = "watchdog-ms",
     [CFG_KEY_BATCH] = "batch",
+    [CFG_KEY_CLONE] = "clone",
 };
 
 static bool cfg_is_blank(char c)
@@ -289,6 +290,23 @@ static void cfg_check_instances(struct cfg_parser *p)
 	}
 }
 
+/* Clones share the template's RAM: one vCPU, no state the template's RAM does not hold. */
+static void cfg_check_clone(struct cfg_parser *p)
+{
+	struct config_guest *g = &p->cur;
+	uint32_t line = cfg_key_line(p, CFG_KEY_CLONE);
+	const char *why = g->vcpus != 1			      ? "one vCPU"
+			  : g->pinned			      ? "shared CPUs (no 'cpus' list)"
+			  : g->disk			      ? "no disk"
+			  : (g->devices & CONFIG_DEV_PC)	      ? "no pc devices"
+			  : g->redundancy != CONFIG_REDUNDANCY_NONE ? "no redundancy"
+								      : NULL;
+	if (!g->clone || !why)
+		return;
+	cfg_error_at(p, line, "clones need %s", why);
+	p->cur_bad = true;
+}
+
 /* The guest kept so far (above in the file) named `name`, or NULL. */
 static struct config_guest *cfg_kept_guest(struct cfg_parser *p, const char *name)
 {
@@ -418,6 +436,7 @@ static void cfg_end_section(struct cfg_parser *p)
 	}
 	cfg_check_placement(p);
 	cfg_check_instances(p);
+	cfg_check_clone(p);
 	cfg_check_redundancy(p);
 	/* Only a guest that would otherwise be kept is charged for its memory. */
 	if (!p->cur_bad)

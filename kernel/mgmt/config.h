@@ -46,6 +46,12 @@
  *                             (cpus, weight and cap are a guest's first values: the
  *                             console's `set` changes them at run time, and a restart
  *                             keeps what set gave)
+ *   clone = yes|no            default no. yes: every instance is a copy-on-write clone of
+ *                             a template loaded once from the image (its state at its first
+ *                             instruction): the clones share its RAM read-only and own only
+ *                             the pages they write. One vCPU, shared CPUs, no disk, no pc,
+ *                             no redundancy; memory is charged once (the template's), the
+ *                             pages clones write as they write them.
  *   redundancy = none|duplex|dual|tmr
  *                             default none. dual: two replicas side by side, on the two
  *                             pCPUs 'cpus' lists (one vCPU, no pc, no disk), output
@@ -140,6 +146,7 @@ struct config_guest {
 	uint32_t cap_percent; /* 1..100 of one pCPU per vCPU; 0: no cap */
 	uint32_t devices;     /* CONFIG_DEV_* bits */
 	uint32_t instances;   /* 1..CONFIG_INSTANCES_MAX: > 1 makes NAME-1 .. NAME-N */
+	bool clone;	      /* instances are copy-on-write clones of one template */
 	/* Redundancy: CONFIG_REDUNDANCY_*; a duplex's standby (hot or cold) and its pCPU. */
 	uint32_t redundancy;
 	bool standby_hot, standby_cpu_set;
@@ -182,6 +189,8 @@ static inline unsigned config_pinned_cpus(const struct config_guest *g)
 /* Host RAM the guest's config asks for: each instance's, once per replica. */
 static inline uint64_t config_guest_footprint(const struct config_guest *g)
 {
+	if (g->clone) /* the template's; each clone's pages are taken as it writes them */
+		return guest_ram_footprint(g->mem_size);
 	return guest_ram_footprint(g->mem_size) * g->instances * config_replicas(g);
 }
 

@@ -492,6 +492,14 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 	case CFG_KEY_ENTRY:
 		p->cur.opts.entry_set = true;
 		return cfg_parse_gpa(p, "entry", v, &p->cur.opts.entry_gpa);
+	case CFG_KEY_CLONE:
+		if (cfg_span_is(v, "yes"))
+			p->cur.clone = true;
+		else if (cfg_span_is(v, "no"))
+			p->cur.clone = false;
+		else
+			break;
+		return 0;
 	case CFG_KEY_AUTOSTART:
 		if (cfg_span_is(v, "yes"))
 			p->cur.autostart = true;

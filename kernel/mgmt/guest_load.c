@@ -12,6 +12,7 @@
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/guest_boot.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_image.h"
 #include "kernel/guest/virt.h"
 #include "kernel/mgmt/config.h"
@@ -143,7 +144,11 @@ static int load_multiboot_info(struct guest *g, const struct guest_image *img, g
 	return 0;
 }
 
-int guest_load(struct guest *g)
+/*
+ * g's image into its RAM (scrubbed first on a restart) with what its kind
+ * needs, and the entry state of vCPU 0 that goes with it.
+ */
+static int load_image(struct guest *g, struct guest_entry_state *entry)
 {
 	const struct config_guest *cg = g->config;
 	const struct boot_module *m = cg->image;
@@ -176,13 +181,35 @@ int guest_load(struct guest *g)
 		return -EINVAL;
 	if (img.kind == GUEST_IMAGE_MULTIBOOT && load_multiboot_info(g, &img, rsdp))
 		return -EINVAL;
-	vdev_reset_standard(g);
-	struct vcpu_sregs sregs;
 	char why[GUEST_BOOT_REASON_MAX];
-	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &sregs, why)) {
+	*entry = (struct guest_entry_state){0};
+	if (guest_boot_setup(ram, g->mem_size, img.mode, img.entry_gpa, img.end_gpa, &entry->sregs,
+			     why)) {
 		log_err("guest %s: cannot start in %s: %s", g->name, mode_name(img.mode), why);
 		return -EINVAL;
 	}
+	if (img.kind == GUEST_IMAGE_LINUX) /* boot.rst: RSI points at the zero page */
+		entry->rsi = LINUX_ZERO_PAGE_GPA;
+	if (img.kind == GUEST_IMAGE_MULTIBOOT) { /* MB1 3.2, MB2 3.3: the magic, the information */
+		entry->rax = multiboot_guest_eax(&img.multiboot);
+		entry->rbx = img.multiboot.info_gpa;
+	}
+	log_info("guest %s: %s (%llu bytes), %llu MiB, %u vCPU%s, %s at 0x%llx", g->name, m->name,
+		 (unsigned long long)m->size, (unsigned long long)(g->mem_size / SZ_1M),
+		 g->vcpu_count, g->vcpu_count > 1 ? "s" : "", mode_name(img.mode),
+		 (unsigned long long)img.entry_gpa);
+	return 0;
+}
+
+int guest_load_template(struct guest *g, struct guest_entry_state *entry)
+{
+	return load_image(g, entry);
+}
+
+/* Devices reset, every vCPU fresh, vCPU 0's entry state set on its home CPU. */
+static int start_state(struct guest *g, const struct guest_entry_state *entry)
+{
+	vdev_reset_standard(g);
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];
 		memset(&v->regs, 0, sizeof(v->regs));
@@ -208,21 +235,31 @@ int guest_load(struct guest *g)
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		memset(g->vcpus[i].stats, 0, sizeof(g->vcpus[i].stats));
-	if (img.kind == GUEST_IMAGE_LINUX) /* boot.rst: RSI points at the zero page */
-		g->vcpus[0].regs.rsi = LINUX_ZERO_PAGE_GPA;
-	if (img.kind == GUEST_IMAGE_MULTIBOOT) { /* MB1 3.2, MB2 3.3: the magic, the information */
-		g->vcpus[0].regs.rax = multiboot_guest_eax(&img.multiboot);
-		g->vcpus[0].regs.rbx = img.multiboot.info_gpa;
-	}
-	struct state_job job = {.v = &g->vcpus[0], .sregs = &sregs};
+	g->vcpus[0].regs.rax = entry->rax;
+	g->vcpus[0].regs.rbx = entry->rbx;
+	g->vcpus[0].regs.rsi = entry->rsi;
+	struct state_job job = {.v = &g->vcpus[0], .sregs = &entry->sregs};
 	int err = sched_on_cpu(job.v->se.cpu, set_state_here, &job);
 	if (err || job.err) {
 		log_err("guest %s: cannot set the vCPU's state (%d)", g->name, err ? err : job.err);
 		return -EIO;
 	}
-	log_info("guest %s: %s (%llu bytes), %llu MiB, %u vCPU%s, %s at 0x%llx", g->name, m->name,
-		 (unsigned long long)m->size, (unsigned long long)(g->mem_size / SZ_1M),
-		 g->vcpu_count, g->vcpu_count > 1 ? "s" : "", mode_name(img.mode),
-		 (unsigned long long)img.entry_gpa);
 	return 0;
+}
+
+int guest_load(struct guest *g)
+{
+	struct guest_entry_state entry;
+	if (g->cow) { /* a clone: the template's RAM and entry state, nothing of its own */
+		if (g->state != GUEST_CREATED && guest_cow_reset(g)) {
+			log_err("guest %s: cannot share its template's memory again", g->name);
+			return -EIO;
+		}
+		entry = g->cow->tmpl->entry;
+	} else {
+		int err = load_image(g, &entry);
+		if (err)
+			return err;
+	}
+	return start_state(g, &entry);
 }

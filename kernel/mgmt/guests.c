@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/core/cmdline.h"
 #include "kernel/mgmt/config.h"
@@ -28,6 +29,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_cow.h"
 #include "kernel/guest/isolation.h"
 #include "kernel/core/log.h"
 #include "kernel/mgmt/mgmt.h"
@@ -97,8 +99,11 @@ static void destroy_vcpu_here(void *arg)
  * state in use: g is then left as it is (leaked, logged) rather than freed
  * under that CPU's feet.
  */
+static struct guest_template *templates[CONFIG_GUESTS_MAX]; /* per config guest with clones */
+
 static int teardown_guest(struct guest *g, unsigned placed)
 {
+	struct guest_template *t = g->cow ? g->cow->tmpl : NULL;
 	for (unsigned i = 0; i < placed; i++) {
 		struct vcpu *v = &g->vcpus[i];
 		int err = vcpu_run_forget_fpu(v);
@@ -112,7 +117,41 @@ static int teardown_guest(struct guest *g, unsigned placed)
 	}
 	vdev_detach_standard(g);
 	guest_destroy(g);
+	if (t && !t->users) { /* its last clone: the template's frames go too */
+		const struct config_guest *cg = t->g->config;
+		log_info("guest %s: its last clone went; the template goes", cg->name);
+		templates[cg - cfg.guests] = NULL;
+		guest_template_destroy(t);
+	}
 	return 0;
+}
+
+/*
+ * The template of clone guest cg, loaded from its image the first time
+ * (its state at its first instruction); NULL with the reason logged.
+ */
+static struct guest_template *template_of(const struct config_guest *cg)
+{
+	struct guest_template **slot = &templates[cg - cfg.guests];
+	if (*slot)
+		return *slot;
+	char name[GUEST_NAME_MAX];
+	snprintf(name, sizeof(name), "%.*s.tmpl", GUEST_NAME_MAX - 6, cg->name);
+	struct guest *g = guest_create(name, cg->mem_size, 1);
+	struct guest_entry_state entry;
+	if (!g)
+		return NULL;
+	g->config = cg;
+	uint64_t t0 = rdtsc();
+	if (!guest_load_template(g, &entry) && (*slot = guest_template_create(g, &entry))) {
+		log_info("guest %s: template loaded (%llu KiB shared by its clones) in %llu cycles",
+			 cg->name, (unsigned long long)(g->mem_size / 1024),
+			 (unsigned long long)(rdtsc() - t0));
+		return *slot;
+	}
+	log_err("guest %s: its template cannot be made", cg->name);
+	guest_destroy(g);
+	return NULL;
 }
 
 static void roster_add(struct guest *g)
@@ -133,7 +172,11 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 	unsigned devices = ((cg->devices & CONFIG_DEV_UART) ? GUEST_DEV_UART : 0) |
 			   ((cg->devices & CONFIG_DEV_DEBUG_EXIT) ? GUEST_DEV_DEBUG_EXIT : 0) |
 			   ((cg->devices & CONFIG_DEV_PC) ? GUEST_DEV_PC : 0);
-	struct guest *g = guest_create(name, cg->mem_size, cg->vcpus);
+	uint64_t t0 = rdtsc();
+	struct guest_template *t = cg->clone ? template_of(cg) : NULL;
+	if (cg->clone && !t)
+		return NULL;
+	struct guest *g = t ? guest_create_clone(name, t) : guest_create(name, cg->mem_size, cg->vcpus);
 	unsigned placed = 0;
 	if (!g)
 		return NULL;
@@ -170,6 +213,9 @@ static struct guest *build_guest(const struct config_guest *cg, const char *name
 	}
 	if (guest_load(g))
 		goto fail;
+	/* Clone against cold boot: `make bench` and the scale tests read it. */
+	log_info("guest %s: %s in %llu cycles", g->name, t ? "cloned" : "built",
+		 (unsigned long long)(rdtsc() - t0));
 	return g;
 fail:
 	teardown_guest(g, placed);
