@@ -49,7 +49,6 @@ int guest_cow_init(struct guest *g, struct guest_template *t)
 		return -ENOMEM;
 	}
 	c->tmpl = t;
-	c->cpu = -1;
 	int err = kernel_window_alloc(g->mem_size, &c->window);
 	if (err) {
 		free(c->frames);
@@ -133,16 +132,6 @@ int guest_cow_own_range(struct guest *g, gpa_t gpa, uint64_t len)
 	if (moved && this_pcpu()->index != g->vcpus[0].se.cpu)
 		guest_flush_others(g);
 	return err;
-}
-
-void guest_cow_arrive(struct guest *g)
-{
-	int cpu = (int)this_pcpu()->index;
-	if (g->cow->cpu != cpu) {
-		if (g->cow->cpu >= 0)
-			kernel_map_flush_all_local();
-		g->cow->cpu = cpu;
-	}
 }
 
 /* Scrub and free g's own pages; none is mapped any more. */

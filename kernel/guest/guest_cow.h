@@ -5,7 +5,9 @@
  * and owns only the pages it writes: the first write to a page faults, and
  * the page is copied into a frame of the clone's and mapped writable there.
  * The hypervisor's own writes into a clone (guest_ram_ptr) copy first too.
- * A clone has one vCPU: a page's copy and remap happen on its CPU.
+ * A clone has one vCPU: a page's copy and remap happen on its CPU, which
+ * alone reads the window through the TLB (a CPU the vCPU leaves flushes it:
+ * vcpu_run.c); the console's CPU may read a page's older contents.
  *
  * Frames: the template's run of RAM, freed when its last clone goes; each
  * clone's copied pages, scrubbed and freed at its restart and its end.
@@ -36,7 +38,6 @@ struct guest_cow {
 	uint64_t window; /* hypervisor VA of its RAM (kernel_window_alloc) */
 	hpa_t *frames;	 /* per page: its own frame, or 0 while it shares the template's */
 	uint64_t own_pages;
-	int cpu; /* where its vCPU last ran: -1 before its first run */
 };
 
 /*
@@ -57,12 +58,6 @@ bool guest_cow_write_fault(struct guest *g, gpa_t gpa);
 
 /* The hypervisor is about to write [gpa, gpa+len) of clone g: own those pages first. */
 int guest_cow_own_range(struct guest *g, gpa_t gpa, uint64_t len);
-
-/*
- * Clone g's vCPU is about to run on this CPU: if it ran elsewhere last,
- * this CPU's window entries may be stale (pages owned since), so it drops them.
- */
-void guest_cow_arrive(struct guest *g);
 
 /* Before clone g starts again: its own pages scrubbed and freed, all of it shared again. */
 int guest_cow_reset(struct guest *g);

@@ -18,7 +18,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest_boot.h"
-#include "kernel/guest/guest_cow.h"
+#include "arch/x86/kernel_map.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
@@ -174,6 +174,9 @@ static void release_here(struct sched_entity *se)
 		fpu_switch(&v->fpu, &v->fpu); /* saves them; the CPU keeps a copy nobody owns */
 		*owner = NULL;
 	}
+	/* A clone's window changes where it runs: this CPU's entries would go stale. */
+	if (v->guest->cow)
+		kernel_map_flush_all_local();
 	virt->vcpu_unload(v);
 }
 
@@ -267,8 +270,6 @@ void vcpu_run_entity(struct sched_entity *se)
 		se->state = SCHED_PARKED;
 		return;
 	}
-	if (g->cow)
-		guest_cow_arrive(g);
 	take_fpu(v);
 	virt->vcpu_load(v);
 	uint64_t start = rdtsc();
