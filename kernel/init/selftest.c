@@ -73,10 +73,12 @@ static void selftest_sched_bench(void)
 {
 	static const unsigned sizes[] = {1, 8, 64};
 	static struct rq_node nodes[64];
+	static struct rq_node *heap[64];
 	static struct runqueue rq;
 	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		unsigned n = sizes[s];
 		rq_init(&rq);
+		rq_regrow(&rq, heap, 64);
 		for (unsigned i = 0; i < n; i++) {
 			rq_node_init(&nodes[i]);
 			nodes[i].key = i * 7;

@@ -6,7 +6,18 @@
 
 void rq_init(struct runqueue *rq)
 {
-	rq->count = 0;
+	rq->heap = NULL;
+	rq->count = rq->cap = 0;
+}
+
+struct rq_node **rq_regrow(struct runqueue *rq, struct rq_node **heap, unsigned cap)
+{
+	struct rq_node **old = rq->heap;
+	for (unsigned i = 0; i < rq->count; i++)
+		heap[i] = old[i];
+	rq->heap = heap;
+	rq->cap = cap;
+	return old;
 }
 
 void rq_node_init(struct rq_node *n)
@@ -55,7 +66,7 @@ int rq_insert(struct runqueue *rq, struct rq_node *n)
 {
 	if (n->index >= 0)
 		return -EEXIST;
-	if (rq->count == RUNQUEUE_MAX)
+	if (rq->count == rq->cap)
 		return -ENOSPC;
 	place(rq, rq->count++, n);
 	sift_up(rq, n->index);

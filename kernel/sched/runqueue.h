@@ -10,22 +10,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RUNQUEUE_MAX 256
-
 /* What the heap orders: embedded in the scheduled object (struct vcpu). */
 struct rq_node {
 	uint64_t key; /* virtual run time */
 	int index;    /* position in the heap, -1 when not queued */
 };
 
+/* Its heap array is the caller's: rq_regrow gives it room (sched.c grows it as vCPUs arrive). */
 struct runqueue {
-	struct rq_node *heap[RUNQUEUE_MAX];
-	unsigned count;
+	struct rq_node **heap;
+	unsigned count, cap;
 };
 
 void rq_init(struct runqueue *rq);
+/*
+ * Move rq's nodes into heap, an array of cap (>= rq's count) entries, and
+ * return the array they were in (NULL at first) for the caller to free.
+ */
+struct rq_node **rq_regrow(struct runqueue *rq, struct rq_node **heap, unsigned cap);
 void rq_node_init(struct rq_node *n);
-/* -ENOSPC when full, -EEXIST when n is already queued. */
+/* -ENOSPC when full (count == cap), -EEXIST when n is already queued. */
 int rq_insert(struct runqueue *rq, struct rq_node *n);
 /* Remove n wherever it is in the heap (no-op if not queued). */
 void rq_remove(struct runqueue *rq, struct rq_node *n);

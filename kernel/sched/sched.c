@@ -8,6 +8,7 @@
 #include "kernel/sched/sched.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
@@ -177,6 +178,37 @@ bool sched_cpu_failed(unsigned cpu)
 	return cpu < MAX_CPUS && cpus[cpu].failed;
 }
 
+/* Serialises growing the queues (placements on CPU 0, moves on the CPUs that serve them). */
+static struct spinlock grow_lock = SPINLOCK_INIT;
+
+/*
+ * Room in cs's run and timer queues for `entities` entities, made before
+ * one more is placed or moved there: new arrays allocated outside cs->lock,
+ * swapped in under it. A queue holds at most its CPU's entities.
+ */
+static int reserve(struct cpu_sched *cs, unsigned entities)
+{
+	spin_lock(&grow_lock);
+	unsigned cap = cs->rq.cap;
+	int err = 0;
+	if (entities > cap) {
+		unsigned want = MAX(MAX(entities, 2 * cap), 8u);
+		struct rq_node **run = calloc(want, sizeof(*run)), **timed = calloc(want, sizeof(*timed));
+		if (run && timed) {
+			spin_lock(&cs->lock);
+			run = rq_regrow(&cs->rq, run, want);
+			timed = rq_regrow(&cs->timers, timed, want);
+			spin_unlock(&cs->lock);
+		} else {
+			err = -ENOMEM;
+		}
+		free(run);
+		free(timed);
+	}
+	spin_unlock(&grow_lock);
+	return err;
+}
+
 int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32_t cap_pct)
 {
 	int home = -1;
@@ -197,6 +229,8 @@ int sched_place(struct sched_entity *se, int pinned_cpu, uint32_t weight, uint32
 			return -EBUSY;
 	}
 	struct cpu_sched *cs = &cpus[home];
+	if (reserve(cs, cs->entities + 1))
+		return -ENOMEM;
 	spin_lock(&cs->lock);
 	se->cpu = home;
 	se->pinned = pinned_cpu >= 0;
@@ -644,6 +678,8 @@ int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	if (to >= MAX_CPUS || !cpu_usable(to))
 		return -ENODEV;
 	dst = &cpus[to];
+	if (reserve(dst, dst->entities + 1))
+		return -ENOMEM;
 	lock_pair(from, dst);
 	/* A pinned entity owns its CPU; shared ones never go where one is pinned, but batch ones.
 	 */

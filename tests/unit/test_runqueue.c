@@ -10,12 +10,19 @@
 
 #include "kernel/sched/runqueue.h"
 
+/* A queue with room for cap nodes (sched.c gives it room the same way). */
+static void rq_init_cap(struct runqueue *rq, unsigned cap)
+{
+	rq_init(rq);
+	assert_null(rq_regrow(rq, calloc(cap, sizeof(struct rq_node *)), cap));
+}
+
 static void test_pops_in_key_order(void **state)
 {
 	struct runqueue rq;
 	struct rq_node n[6];
 	const uint64_t keys[6] = {50, 10, 40, 10, 30, 20};
-	rq_init(&rq);
+	rq_init_cap(&rq, 6);
 	for (int i = 0; i < 6; i++) {
 		rq_node_init(&n[i]);
 		n[i].key = keys[i];
@@ -31,13 +38,14 @@ static void test_pops_in_key_order(void **state)
 		last = p->key;
 	}
 	assert_null(rq_pop(&rq));
+	free(rq.heap);
 }
 
 static void test_remove_from_middle(void **state)
 {
 	struct runqueue rq;
 	struct rq_node n[8];
-	rq_init(&rq);
+	rq_init_cap(&rq, 8);
 	for (int i = 0; i < 8; i++) {
 		rq_node_init(&n[i]);
 		n[i].key = (uint64_t)(i * 7 % 8);
@@ -51,19 +59,41 @@ static void test_remove_from_middle(void **state)
 			continue;
 		assert_int_equal(rq_pop(&rq)->key, expect);
 	}
+	free(rq.heap);
 }
 
-static void test_full(void **state)
+static void test_full_then_regrown(void **state)
 {
-	static struct rq_node n[RUNQUEUE_MAX + 1];
+	enum { CAP = 256 };
+	static struct rq_node n[2 * CAP];
 	struct runqueue rq;
 	rq_init(&rq);
-	for (int i = 0; i < RUNQUEUE_MAX; i++) {
+	rq_node_init(&n[0]);
+	assert_int_equal(rq_insert(&rq, &n[0]), -ENOSPC); /* no room given yet */
+	rq_init_cap(&rq, CAP);
+	for (int i = 0; i < CAP; i++) {
 		rq_node_init(&n[i]);
+		n[i].key = (uint64_t)(CAP - i);
 		assert_int_equal(rq_insert(&rq, &n[i]), 0);
 	}
-	rq_node_init(&n[RUNQUEUE_MAX]);
-	assert_int_equal(rq_insert(&rq, &n[RUNQUEUE_MAX]), -ENOSPC);
+	rq_node_init(&n[CAP]);
+	assert_int_equal(rq_insert(&rq, &n[CAP]), -ENOSPC);
+	/* Regrown: every node kept in heap order, room for the rest. */
+	free(rq_regrow(&rq, calloc(2 * CAP, sizeof(struct rq_node *)), 2 * CAP));
+	for (int i = CAP; i < 2 * CAP; i++) {
+		rq_node_init(&n[i]);
+		n[i].key = (uint64_t)i;
+		assert_int_equal(rq_insert(&rq, &n[i]), 0);
+	}
+	/* Keys 1..CAP, then CAP..2*CAP-1: CAP twice. */
+	uint64_t last = 0;
+	for (int i = 0; i < 2 * CAP; i++) {
+		uint64_t key = rq_pop(&rq)->key;
+		assert_int_equal(key, last + (key == CAP && last == CAP ? 0 : 1));
+		last = key;
+	}
+	assert_null(rq_pop(&rq));
+	free(rq.heap);
 }
 
 /* Random inserts/removes/pops against a simple array model. */
@@ -72,7 +102,7 @@ static void test_random_against_model(void **state)
 	enum { N = 64 };
 	struct rq_node n[N];
 	struct runqueue rq;
-	rq_init(&rq);
+	rq_init_cap(&rq, N);
 	for (int i = 0; i < N; i++)
 		rq_node_init(&n[i]);
 	srand(1);
@@ -103,6 +133,7 @@ static void test_random_against_model(void **state)
 		for (unsigned k = 0; k < rq.count; k++)
 			assert_int_equal(rq.heap[k]->index, (int)k);
 	}
+	free(rq.heap);
 }
 
 int main(void)
@@ -110,7 +141,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pops_in_key_order),
 	    cmocka_unit_test(test_remove_from_middle),
-	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_full_then_regrown),
 	    cmocka_unit_test(test_random_against_model),
 	};
 	return cmocka_run_group_tests_name("runqueue", tests, NULL, NULL);
