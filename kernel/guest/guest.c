@@ -62,8 +62,9 @@ static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_c
 		if (!err)
 			err = guest_cow_init(g, t);
 	} else {
-		/* 2 MiB-aligned backing lets EPT/NPT use large pages for all of RAM. */
-		g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE, SZ_2M);
+		/* 2 MiB-aligned backing lets EPT/NPT use large pages for its whole 2 MiB chunks. */
+		g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE,
+					      g->mem_size >= SZ_2M ? SZ_2M : PAGE_SIZE);
 		if (!g->mem_hpa) {
 			log_err("guest %s: no %llu MiB of contiguous host memory", name,
 				(unsigned long long)(g->mem_size / SZ_1M));
@@ -91,8 +92,10 @@ fail:
 		virt->guest_destroy(g);
 	if (g && g->mem_hpa)
 		pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE);
-	if (g)
+	if (g) {
 		free(g->ram.page_zeroed);
+		free(g->ram.ready_end);
+	}
 	for (unsigned i = 0; g && i < vcpu_count; i++)
 		free(g->vcpus[i].fpu.area);
 	free(g);

@@ -62,7 +62,7 @@ int guest_cow_init(struct guest *g, struct guest_template *t)
 	g->cow = c; /* from here on guest_cow_release undoes it, whatever failed */
 	t->users++;
 	if (!err)
-		guest_ram_init_shared(g, c->window);
+		err = guest_ram_init_shared(g, c->window);
 	return err;
 }
 

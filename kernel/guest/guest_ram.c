@@ -23,7 +23,13 @@
 
 static inline uint64_t chunk_count(const struct guest *g)
 {
-	return g->mem_size / GUEST_RAM_CHUNK;
+	return ALIGN_UP(g->mem_size, GUEST_RAM_CHUNK) / GUEST_RAM_CHUNK;
+}
+
+/* Where chunk ends: the next one, or the end of RAM in a partial last chunk. */
+static inline uint64_t chunk_end(const struct guest *g, uint64_t chunk)
+{
+	return MIN((chunk + 1) * GUEST_RAM_CHUNK, g->mem_size);
 }
 
 static inline bool chunk_ready(const struct guest *g, uint64_t chunk)
@@ -46,27 +52,51 @@ static void *host_ptr(const struct guest *g, gpa_t gpa)
 	return g->ram.base + gpa;
 }
 
-int guest_ram_init(struct guest *g)
+static int alloc_ready_end(struct guest *g)
 {
-	if (!IS_ALIGNED(g->mem_size, GUEST_RAM_CHUNK) || g->mem_size > GUEST_MMIO_BASE)
+	if (!g->mem_size || !IS_ALIGNED(g->mem_size, PAGE_SIZE) || g->mem_size > GUEST_MMIO_BASE)
 		return -EINVAL;
-	uint64_t pages = g->mem_size / PAGE_SIZE;
-	g->ram.base = phys_to_virt(g->mem_hpa);
-	g->ram.page_zeroed = calloc((pages + BITS - 1) / BITS, sizeof(uint64_t));
-	return g->ram.page_zeroed ? 0 : -ENOMEM;
+	g->ram.chunks = (uint32_t)chunk_count(g);
+	g->ram.ready_end = calloc(g->ram.chunks + 1, sizeof(uint32_t));
+	return g->ram.ready_end ? 0 : -ENOMEM;
 }
 
-void guest_ram_init_shared(struct guest *g, uint64_t base)
+int guest_ram_init(struct guest *g)
 {
+	int err = alloc_ready_end(g);
+	if (err)
+		return err;
+	/* Whole chunks' worth of bits; those past RAM count as zeroed, so none is ever zeroed. */
+	uint64_t pages = g->mem_size / PAGE_SIZE, bits = chunk_count(g) * PAGES_PER_CHUNK;
+	g->ram.base = phys_to_virt(g->mem_hpa);
+	g->ram.page_zeroed = calloc(bits / BITS, sizeof(uint64_t));
+	if (!g->ram.page_zeroed) {
+		free(g->ram.ready_end);
+		g->ram.ready_end = NULL;
+		return -ENOMEM;
+	}
+	for (uint64_t page = pages; page < bits; page++)
+		g->ram.page_zeroed[page / BITS] |= 1ULL << (page % BITS);
+	return 0;
+}
+
+int guest_ram_init_shared(struct guest *g, uint64_t base)
+{
+	int err = alloc_ready_end(g);
+	if (err)
+		return err;
 	g->ram.base = (uint8_t *)(uintptr_t)base;
 	for (uint64_t c = 0; c < chunk_count(g); c++) {
 		g->ram.ready_end[c] = (uint32_t)g->mem_size;
 		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
 	}
+	return 0;
 }
 
 void guest_ram_release(struct guest *g)
 {
+	free(g->ram.ready_end);
+	g->ram.ready_end = NULL;
 	if (g->cow) { /* its own pages only: the template's are the template's */
 		guest_cow_release(g);
 		return;
@@ -102,7 +132,7 @@ static void publish_ready_locked(struct guest *g, uint64_t chunk)
 		end++;
 	/* Release: whoever sees the entry sees the zeroes (guest_ram_ptr reads it unlocked). */
 	for (uint64_t i = first; i < end; i++)
-		__atomic_store_n(&g->ram.ready_end[i], (uint32_t)(end * GUEST_RAM_CHUNK),
+		__atomic_store_n(&g->ram.ready_end[i], (uint32_t)chunk_end(g, end - 1),
 				 __ATOMIC_RELEASE);
 }
 
@@ -170,12 +200,12 @@ static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, 
 
 /*
  * The hot path (exits read guest memory through here): one entry says both
- * "inside RAM" and "zeroed". A GPA at or above 4 GiB lands on some chunk's
- * entry but fails gpa < end.
+ * "inside RAM" and "zeroed". A GPA past RAM lands on the last entry, 0.
  */
 static inline bool ram_ready(struct guest *g, gpa_t gpa, uint64_t len)
 {
-	uint64_t end = g->ram.ready_end[(uint32_t)gpa / GUEST_RAM_CHUNK];
+	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
+	uint64_t end = g->ram.ready_end[chunk < g->ram.chunks ? chunk : g->ram.chunks];
 	/*
 	 * An acquire load: x86 does not reorder loads with later loads (SDM 3A,
 	 * "Memory Ordering in P6 and More Recent Processor Families"), and the
@@ -211,9 +241,9 @@ static int map_locked(struct guest *g, gpa_t gpa, uint64_t size)
 	int err = virt->guest_map(g, gpa, g->mem_hpa + gpa, size, GMAP_RWX, GMAP_WB);
 	if (err)
 		return err;
-	/* The chunks the range covers whole are mapped whole. */
-	uint64_t end = (gpa + size) / GUEST_RAM_CHUNK;
-	for (uint64_t c = ALIGN_UP(gpa, GUEST_RAM_CHUNK) / GUEST_RAM_CHUNK; c < end; c++)
+	/* The chunks the range covers whole (to the end of RAM in the last) are mapped whole. */
+	for (uint64_t c = ALIGN_UP(gpa, GUEST_RAM_CHUNK) / GUEST_RAM_CHUNK;
+	     c < chunk_count(g) && chunk_end(g, c) <= gpa + size; c++)
 		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
 	return 0;
 }
@@ -266,7 +296,8 @@ bool guest_ram_fault(struct guest *g, gpa_t gpa)
 	make_ready_locked(g, chunk);
 	/* Already mapped: another vCPU's fault on the same chunk won; just retry. */
 	if (!chunk_mapped(g, chunk))
-		err = map_locked(g, chunk * GUEST_RAM_CHUNK, GUEST_RAM_CHUNK);
+		err = map_locked(g, chunk * GUEST_RAM_CHUNK,
+				 chunk_end(g, chunk) - chunk * GUEST_RAM_CHUNK);
 	spin_unlock(&g->ram.lock);
 	if (err) {
 		log_err("guest %s: cannot map its RAM at GPA 0x%llx (%d)", g->name,

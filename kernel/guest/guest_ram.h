@@ -20,7 +20,7 @@
 #include "kernel/core/types.h"
 
 #define GUEST_RAM_CHUNK SZ_2M
-/* Indexed by (uint32_t)gpa / GUEST_RAM_CHUNK: every 32-bit GPA has an entry. */
+/* The most chunks a guest has (RAM ends below GUEST_MMIO_BASE, under 4 GiB). */
 #define GUEST_RAM_CHUNK_SLOTS (SZ_4G / GUEST_RAM_CHUNK)
 
 struct guest;
@@ -30,9 +30,12 @@ struct guest_ram {
 	/*
 	 * Chunk i zeroed: the end GPA of the run of zeroed chunks holding it,
 	 * so one compare tells whether [gpa, gpa+len) is ready; 0: not zeroed.
-	 * Entries only grow while the guest runs.
+	 * Entries only grow while the guest runs. One per chunk (the last may
+	 * be partial: RAM is whole MiBs) and a last one always 0, where every
+	 * GPA past RAM lands.
 	 */
-	uint32_t ready_end[GUEST_RAM_CHUNK_SLOTS];
+	uint32_t *ready_end;
+	uint32_t chunks;
 	uint64_t mapped[GUEST_RAM_CHUNK_SLOTS / 64]; /* chunk mapped whole in EPT/NPT */
 	uint64_t *page_zeroed;			     /* per 4 KiB page, for chunks not yet ready */
 	uint8_t *base;				     /* where the hypervisor reaches GPA 0 */
@@ -40,7 +43,7 @@ struct guest_ram {
 };
 
 /*
- * Set up g's RAM state for g->mem_size bytes (whole chunks, at most
+ * Set up g's RAM state for g->mem_size bytes (whole pages, at most
  * GUEST_MMIO_BASE): nothing zeroed, nothing mapped. 0, -EINVAL, -ENOMEM.
  */
 int guest_ram_init(struct guest *g);
@@ -49,7 +52,7 @@ int guest_ram_init(struct guest *g);
  * A clone's RAM (guest_cow.h): all of it ready and mapped from the start,
  * reached by the hypervisor through its window at base.
  */
-void guest_ram_init_shared(struct guest *g, uint64_t base);
+int guest_ram_init_shared(struct guest *g, uint64_t base);
 
 /*
  * Zero the pages holding [gpa, gpa+len) that are not zeroed yet and map

@@ -237,7 +237,7 @@ static void cfg_check_memory(struct cfg_parser *p)
 		return;
 	cfg_size(footprint, need);
 	cfg_size(remain, left);
-	/* Why it needs more than it asked for: whole 2M pages, and one copy per guest built. */
+	/* Why it needs more than it asked for: whole MiBs, and one copy per guest built. */
 	char why[128] = "", each[48] = "";
 	if (p->cur.redundancy != CONFIG_REDUNDANCY_NONE)
 		snprintf(each, sizeof(each), " for each of the %u replicas of a %s guest",
@@ -248,7 +248,7 @@ static void cfg_check_memory(struct cfg_parser *p)
 	bool rounded = guest_ram_footprint(p->cur.mem_size) != p->cur.mem_size;
 	if (footprint != p->cur.mem_size)
 		snprintf(why, sizeof(why), " (%s%s%s%s)", cfg_size(p->cur.mem_size, asked),
-			 rounded ? " rounded up to whole 2M pages" : "",
+			 rounded ? " rounded up to whole MiBs" : "",
 			 rounded && each[0] ? "," : "", each);
 	cfg_error_at(p, cfg_key_line(p, CFG_KEY_MEMORY), "guest '%s' needs %s%s but only %s remain",
 		     p->cur.name, need, why, left);

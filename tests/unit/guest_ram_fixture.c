@@ -21,7 +21,7 @@ void guest_cow_release(struct guest *g)
 
 int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g, uint8_t **backing)
 {
-	*backing = aligned_alloc(SZ_2M, ram_size);
+	*backing = aligned_alloc(SZ_2M, ALIGN_UP(ram_size, SZ_2M)); /* a size the alignment divides */
 	*g = calloc(1, sizeof(**g));
 	if (!*backing || !*g)
 		return -1;
@@ -35,6 +35,7 @@ int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g,
 void guest_ram_fixture_destroy(struct guest *g, uint8_t *backing)
 {
 	free(g->ram.page_zeroed);
+	free(g->ram.ready_end);
 	free(g);
 	free(backing);
 }

@@ -305,31 +305,32 @@ static void test_instances(void **state)
 {
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\n"), 0);
 	assert_int_equal(cfg.guests[0].instances, 1);
-	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 64\n"), 0);
-	assert_int_equal(cfg.guests[0].instances, 64);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\nmemory = 1M\ninstances = 1024\n"),
+			 0);
+	assert_int_equal(cfg.guests[0].instances, 1024);
 	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 0x8\n"), 0);
 	assert_int_equal(cfg.guests[0].instances, 8);
-	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 65\n"), -EINVAL);
+	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 1025\n"), -EINVAL);
 	assert_int_equal(cfg.guest_count, 0);
 	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 0\n"), -EINVAL);
 	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = two\n"), -EINVAL);
 	assert_int_equal(parse("[guest web]\nimage = guests/x.bin\ninstances = 2\ninstances = 3\n"),
 			 -EINVAL);
 
-	/* 28 characters fit "-64" in 31; 29 do not (but are fine for one instance). */
-	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nimage = guests/x.bin\n"
+	/* 26 characters fit "-1024" in 31; 27 do not (but are fine for one instance). */
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaa]\nimage = guests/x.bin\n"
 			       "instances = 2\n"),
 			 0);
-	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
 			       "instances = 1\n"),
 			 0);
-	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
+	assert_int_equal(parse("[guest aaaaaaaaaaaaaaaaaaaaaaaaaab]\nimage = guests/x.bin\n"
 			       "instances = 2\n"),
 			 -EINVAL);
 	assert_string_equal(log_text,
-			    "cfg: shoji.cfg:3: instances need a name of at most 28 "
-			    "characters ('aaaaaaaaaaaaaaaaaaaaaaaaaaaab')\n"
-			    "cfg: shoji.cfg:1: guest 'aaaaaaaaaaaaaaaaaaaaaaaaaaaab' skipped\n");
+			    "cfg: shoji.cfg:3: instances need a name of at most 26 "
+			    "characters ('aaaaaaaaaaaaaaaaaaaaaaaaaab')\n"
+			    "cfg: shoji.cfg:1: guest 'aaaaaaaaaaaaaaaaaaaaaaaaaab' skipped\n");
 
 	cpu_count = 4;
 	assert_int_equal(parse("[guest p]\nimage = guests/x.bin\ncpus = 1\ninstances = 2\n"),
@@ -359,10 +360,10 @@ static void test_instance_name(void **state)
 	char name[GUEST_NAME_MAX];
 	assert_int_equal(config_instance_name(name, "web", 1), 0);
 	assert_string_equal(name, "web-1");
-	assert_int_equal(config_instance_name(name, "web", 64), 0);
-	assert_string_equal(name, "web-64");
+	assert_int_equal(config_instance_name(name, "web", 1024), 0);
+	assert_string_equal(name, "web-1024");
 	assert_int_equal(config_instance_name(name, "web", 0), -EINVAL);
-	assert_int_equal(config_instance_name(name, "web", 65), -EINVAL);
+	assert_int_equal(config_instance_name(name, "web", 1025), -EINVAL);
 	/* 27 + "-64" = 30 fits; 28 + "-64" = 31 fits with its NUL; 29 + "-10" does not. */
 	assert_int_equal(config_instance_name(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64), 0);
 	assert_string_equal(name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaa-64");
@@ -917,26 +918,31 @@ static void test_placement_consistency(void **state)
 }
 
 /*
- * A guest's RAM is allocated in whole 2 MiB pages (guest_create): two 1M guests take 4M,
+ * A guest's RAM is allocated in whole MiBs (guest_create): two 1536K guests take 4M,
  * so with 3M free the second one must be refused here, not fail when it is built.
  */
 static void test_memory_charged_as_allocated(void **state)
 {
 	free_memory = 3 * SZ_1M;
-	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1M\n"
-			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1536K\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1536K\n"),
 			 -EINVAL);
 	assert_string_equal(
-	    log_text, "cfg: shoji.cfg:6: guest 'b' needs 2M (1M rounded up to whole 2M pages) but "
+	    log_text, "cfg: shoji.cfg:6: guest 'b' needs 2M (1536K rounded up to whole MiBs) but "
 		      "only 1M remain\n"
 		      "cfg: shoji.cfg:4: guest 'b' skipped\n");
 	assert_int_equal(cfg.guest_count, 1);
 
 	free_memory = 4 * SZ_1M; /* exactly enough */
+	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1536K\n"
+			       "[guest b]\nimage = guests/x.bin\nmemory = 1536K\n"),
+			 0);
+	assert_int_equal(cfg.guest_count, 2);
+	/* A 1M guest costs 1M. */
+	free_memory = 2 * SZ_1M;
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1M\n"
 			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
 			 0);
-	assert_int_equal(cfg.guest_count, 2);
 }
 
 /* The memory message from issue 5, at its line; a skipped guest holds no memory. */
@@ -980,10 +986,8 @@ static void test_memory_over_free(void **state)
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
 			       "[guest b]\nimage = guests/x.bin\nmemory = 1M\n"),
 			 -EINVAL);
-	assert_string_equal(log_text,
-			    "cfg: shoji.cfg:6: guest 'b' needs 2M (1M rounded up to whole "
-			    "2M pages) but only 4K remain\n"
-			    "cfg: shoji.cfg:4: guest 'b' skipped\n");
+	assert_string_equal(log_text, "cfg: shoji.cfg:6: guest 'b' needs 1M but only 4K remain\n"
+				      "cfg: shoji.cfg:4: guest 'b' skipped\n");
 	free_memory = 2 * SZ_1G;
 	assert_int_equal(parse("[guest a]\nimage = guests/x.bin\nmemory = 1G\n"
 			       "[guest b]\nimage = guests/x.bin\nmemory = 1G\n"

@@ -366,7 +366,9 @@ static void test_duplex_memory_twice(void **state)
 	const struct config_guest *g = accepted("memory = 2M\n" DUPLEX);
 	assert_int_equal(config_guest_footprint(g), 4 * SZ_1M);
 	g = accepted("memory = 3M\n" DUPLEX);
-	assert_int_equal(config_guest_footprint(g), 8 * SZ_1M);
+	assert_int_equal(config_guest_footprint(g), 6 * SZ_1M);
+	g = accepted("memory = 2500K\n" DUPLEX);
+	assert_int_equal(config_guest_footprint(g), 6 * SZ_1M);
 
 	/* 6M would fit next to a 2M guest charged once; not next to a pair. */
 	free_memory = 8 * SZ_1M;
@@ -395,10 +397,10 @@ static void test_duplex_memory_twice(void **state)
 	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (2M for each of the 2 "
 				      "replicas of a duplex guest) but only 3M remain\n"
 				      "cfg: shoji.cfg:1: guest 'ha' skipped\n");
-	assert_int_equal(parse("[guest ha]\nimage = guests/counter.elf\nmemory = 1M\n" DUPLEX),
+	assert_int_equal(parse("[guest ha]\nimage = guests/counter.elf\nmemory = 1536K\n" DUPLEX),
 			 -EINVAL);
-	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (1M rounded up to "
-				      "whole 2M pages, for each of the 2 replicas of a duplex "
+	assert_string_equal(log_text, "cfg: shoji.cfg:3: guest 'ha' needs 4M (1536K rounded up to "
+				      "whole MiBs, for each of the 2 replicas of a duplex "
 				      "guest) but only 3M remain\n"
 				      "cfg: shoji.cfg:1: guest 'ha' skipped\n");
 	assert_int_equal(cfg.guest_count, 0);
@@ -414,10 +416,11 @@ static void test_instances_memory_message(void **state)
 				      "instances) but only 8M remain\n"
 				      "cfg: shoji.cfg:1: guest 'm' skipped\n");
 	assert_int_equal(
-	    parse("[guest m]\nimage = guests/counter.elf\nmemory = 1M\ninstances = 5\n"), -EINVAL);
+	    parse("[guest m]\nimage = guests/counter.elf\nmemory = 1536K\ninstances = 5\n"),
+	    -EINVAL);
 	assert_string_equal(log_text,
-			    "cfg: shoji.cfg:3: guest 'm' needs 10M (1M rounded up to "
-			    "whole 2M pages, for each of 5 instances) but only 8M remain\n"
+			    "cfg: shoji.cfg:3: guest 'm' needs 10M (1536K rounded up to "
+			    "whole MiBs, for each of 5 instances) but only 8M remain\n"
 			    "cfg: shoji.cfg:1: guest 'm' skipped\n");
 }
 

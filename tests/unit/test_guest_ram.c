@@ -104,11 +104,41 @@ static void test_release_scrubs_touched(void **state)
 
 static void test_init_bounds(void **state)
 {
-	struct guest bad = {.mem_size = SZ_2M + PAGE_SIZE};
+	struct guest bad = {.mem_size = SZ_2M + 1};
+	assert_int_equal(guest_ram_init(&bad), -EINVAL);
+	bad.mem_size = 0;
 	assert_int_equal(guest_ram_init(&bad), -EINVAL);
 	bad.mem_size = GUEST_MMIO_BASE + SZ_2M;
 	assert_int_equal(guest_ram_init(&bad), -EINVAL);
 	assert_true(all(0, RAM_SIZE, STALE));
+}
+
+/* RAM of whole MiBs: a partial last chunk is zeroed and mapped up to the end of RAM only. */
+static void test_partial_last_chunk(void **state)
+{
+	guest_ram_fixture_destroy(g, backing);
+	assert_int_equal(guest_ram_fixture_create(3 * SZ_1M, STALE, &g, &backing), 0);
+	assert_int_equal(g->ram.chunks, 2);
+	assert_null(guest_ram_ptr(g, 3 * SZ_1M - 8, 16)); /* runs past RAM */
+	assert_null(guest_ram_read_ptr(g, 3 * SZ_1M, 1));
+	assert_null(guest_ram_read_ptr(g, SZ_4G + SZ_2M, 1));
+	uint8_t *p = guest_ram_ptr(g, SZ_2M + 0x10, 8);
+	assert_ptr_equal(p, backing + SZ_2M + 0x10);
+	assert_true(all(SZ_2M, SZ_1M, 0));
+	assert_true(all(0, SZ_2M, STALE));
+	assert_int_equal(g->ram.ready_end[1], 3 * SZ_1M);
+	assert_int_equal(g->ram.ready_end[2], 0);
+	/* A fault in the other chunk maps all 2 MiB of it; one in the last maps its 1 MiB. */
+	guest_ram_fixture_destroy(g, backing);
+	assert_int_equal(guest_ram_fixture_create(3 * SZ_1M, STALE, &g, &backing), 0);
+	assert_true(guest_ram_fault(g, SZ_2M + SZ_1M / 2));
+	assert_int_equal(maps.gpa, SZ_2M);
+	assert_int_equal(maps.size, SZ_1M);
+	assert_true(all(SZ_2M, SZ_1M, 0));
+	assert_false(guest_ram_fault(g, 3 * SZ_1M));
+	assert_true(guest_ram_fault(g, 0));
+	assert_int_equal(maps.size, SZ_2M);
+	assert_int_equal(g->ram.ready_end[0], 3 * SZ_1M); /* one run of ready chunks now */
 }
 
 static void test_ptr_zeroes_its_chunks_only(void **state)
@@ -252,6 +282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_init_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_partial_last_chunk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ptr_zeroes_its_chunks_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ptr_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ready_runs, setup, teardown),
