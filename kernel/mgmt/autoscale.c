@@ -11,6 +11,9 @@
 #include "kernel/guest/guest.h"
 #include "kernel/mgmt/autoscale_policy.h"
 #include "kernel/mgmt/config.h"
+
+/* The most instances an autoscaler runs (max=): its per-period tables hold that many. */
+#define AUTOSCALE_INSTANCES_MAX 64
 #include "kernel/mgmt/guests.h"
 #include "kernel/sched/sched.h"
 
@@ -23,7 +26,7 @@ struct autoscaler {
 	struct {
 		const struct guest *g;
 		uint64_t runtime;
-	} seen[CONFIG_INSTANCES_MAX];
+	} seen[AUTOSCALE_INSTANCES_MAX];
 	unsigned seen_count;
 };
 
@@ -52,7 +55,7 @@ int autoscale_set(const char *name, const char *text, char *why, size_t why_size
 		return 0;
 	}
 	struct autoscale_rule rule;
-	err = autoscale_parse(text, CONFIG_INSTANCES_MAX, &rule, why, why_size);
+	err = autoscale_parse(text, AUTOSCALE_INSTANCES_MAX, &rule, why, why_size);
 	if (err)
 		return err;
 	if (!a && autoscale_scalers == CONFIG_GUESTS_MAX)
@@ -111,7 +114,7 @@ static int measure(struct autoscaler *a, struct guest **inst, unsigned n, const 
 			shares++;
 			share_sum += (unsigned)share;
 		}
-		if (seen < CONFIG_INSTANCES_MAX)
+		if (seen < AUTOSCALE_INSTANCES_MAX)
 			a->seen[seen++] = (typeof(a->seen[0])){g, runtime};
 	}
 	a->seen_count = seen;
@@ -121,8 +124,8 @@ static int measure(struct autoscaler *a, struct guest **inst, unsigned n, const 
 
 static void period(struct autoscaler *a)
 {
-	struct guest *inst[CONFIG_INSTANCES_MAX];
-	int n = guests_instances(a->name, inst, CONFIG_INSTANCES_MAX);
+	struct guest *inst[AUTOSCALE_INSTANCES_MAX];
+	int n = guests_instances(a->name, inst, AUTOSCALE_INSTANCES_MAX);
 	if (n < 0)
 		return;
 	const char *source;

@@ -39,8 +39,8 @@
  *   weight = N                shared guests only: 1..1000, default 100
  *   cap = N[%]                shared guests only: at most N% (1..100) of one pCPU
  *                             per vCPU; default none ("cap = none")
- *   instances = N             1..64, default 1: N identical instances NAME-1 .. NAME-N
- *                             (N > 1; NAME then at most 28 characters), each with its
+ *   instances = N             1..1024, default 1: N identical instances NAME-1 .. NAME-N
+ *                             (N > 1; NAME then at most 26 characters), each with its
  *                             number in CPUID 0x40000002; shared placement, no disk;
  *                             memory is charged N times. The console's `scale` changes N.
  *                             (cpus, weight and cap are a guest's first values: the
@@ -98,15 +98,15 @@
 #define CONFIG_MODULE_STRING_MAX 191 /* "path args" of a module, without the NUL */
 #define CONFIG_WEIGHT_DEFAULT	 100
 #define CONFIG_WEIGHT_MAX	 1000
-#define CONFIG_INSTANCES_MAX	 64
+#define CONFIG_INSTANCES_MAX	 1024
 #define CONFIG_EPOCH_MS_DEFAULT	 20
 #define CONFIG_REDUNDANCY_NONE	 0
 #define CONFIG_REDUNDANCY_DUPLEX 1
 #define CONFIG_REDUNDANCY_DUAL	 2
 #define CONFIG_REDUNDANCY_TMR	 3
 #define CONFIG_REPLICAS_MAX	 3 /* TMR's */
-/* "-64": what an instance number adds to its config guest's name. */
-#define CONFIG_INSTANCE_SUFFIX_MAX 3
+/* "-1024": what an instance number adds to its config guest's name. */
+#define CONFIG_INSTANCE_SUFFIX_MAX 5
 /* pCPU indexes accepted when the caller gives no CPU count: below this, MAX_CPUS (pcpu.h). */
 #define CONFIG_PCPU_MAX 64
 /* pCPU 0 runs the management console: it takes shared vCPUs but is never pinned. */

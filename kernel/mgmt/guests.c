@@ -48,7 +48,7 @@
 #define CONFIG_MODULE "shoji.cfg"
 
 /* The guest table: the config's guests and their instances, in config order. */
-#define GUESTS_MAX 128
+#define GUESTS_MAX (CONFIG_INSTANCES_MAX + 64) /* one config guest's instances, and others */
 
 static struct config cfg;
 /* HC_INSTANCES answers from here: each config guest's instances not being scaled in. */

@@ -83,7 +83,7 @@ static const struct shell_cmd shell_cmds[] = {
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},
     {"scale", SHELL_CMD_SCALE, SHELL_ARG_GUEST_COUNT, " <guest> <n>",
-     "run n (0..64) instances of a config guest"},
+     "run n (0..1024) instances of a config guest"},
     {"autoscale", SHELL_CMD_AUTOSCALE, SHELL_ARG_GUEST_TEXT, " <guest> <rule>|off",
      "scale by load: min=N max=N target=N% [period=MS]"},
     {"echo", SHELL_CMD_ECHO, SHELL_ARG_TEXT, " [text]", "print text (scripts)"},
@@ -421,10 +421,10 @@ void shell_execute(const char *line, const struct shell_ops *ops, void *ctx)
 	_Static_assert(SHELL_PCPU_LIMIT == 64, "update the bad CPU message");
 	/* The count rides in ms: one number per command. */
 	if (count && (shell_parse_number(count, SHELL_SCALE_MAX, &ms))) {
-		shell_printf(ops, ctx, "shell: bad count '%s' (0..64)", shell_quote(count, q));
+		shell_printf(ops, ctx, "shell: bad count '%s' (0..1024)", shell_quote(count, q));
 		return;
 	}
-	_Static_assert(SHELL_SCALE_MAX == 64, "update the bad count message");
+	_Static_assert(SHELL_SCALE_MAX == 1024, "update the bad count message");
 
 	/* A word that cannot be a guest's name names no guest: the op never sees it. */
 	if (arg &&

@@ -35,7 +35,7 @@
 
 #define SHELL_LINE_MAX	127    /* characters of one command line */
 #define SHELL_SLEEP_MAX 600000 /* ms: ten minutes */
-#define SHELL_SCALE_MAX 64     /* instances of one config guest */
+#define SHELL_SCALE_MAX 1024   /* instances of one config guest (CONFIG_INSTANCES_MAX) */
 #define SHELL_PROMPT	"shoji> "
 /* set: the ranges of the config keys of the same names (kernel/mgmt/config.h). */
 #define SHELL_WEIGHT_MAX  1000

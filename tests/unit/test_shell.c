@@ -305,7 +305,7 @@ static void test_help(void **state)
 	    "  set <guest> k=v...     change a guest's CPU settings now (weight, cap, cpus)\n"
 	    "  sleep <ms>             wait, the guests running (scripts)\n"
 	    "  wait <guest>           wait until a guest has ended (scripts)\n"
-	    "  scale <guest> <n>      run n (0..64) instances of a config guest\n"
+	    "  scale <guest> <n>      run n (0..1024) instances of a config guest\n"
 	    "  autoscale <guest> <rule>|off scale by load: min=N max=N target=N% [period=MS]\n"
 	    "  echo [text]            print text (scripts)\n"
 	    "  type <guest> <text>    send a line to a guest's serial port\n"
@@ -577,17 +577,17 @@ static void test_sleep(void **state)
 	assert_int_equal(fake.calls, 3);
 }
 
-/* scale <guest> <n>: a guest name and a count 0..64, nothing more; the op's error is shown. */
+/* scale <guest> <n>: a guest name and a count 0..1024, nothing more; the op's error is shown. */
 static void test_scale(void **state)
 {
 	assert_string_equal(run("scale a 8"), "op scale 8 a\n");
 	assert_string_equal(run("scale web-1 0"), "op scale 0 web-1\n");
 	assert_string_equal(run("scale a 064"), "op scale 64 a\n");
 	assert_int_equal(fake.calls, 3);
-	assert_string_equal(run("scale a 65"), "shell: bad count '65' (0..64)\n");
-	assert_string_equal(run("scale a -1"), "shell: bad count '-1' (0..64)\n");
+	assert_string_equal(run("scale a 1025"), "shell: bad count '1025' (0..1024)\n");
+	assert_string_equal(run("scale a -1"), "shell: bad count '-1' (0..1024)\n");
 	assert_string_equal(run("scale a 99999999999999999999"),
-			    "shell: bad count '99999999999999999999' (0..64)\n");
+			    "shell: bad count '99999999999999999999' (0..1024)\n");
 	assert_string_equal(run("scale a"), "shell: usage: scale <guest> <n>\n");
 	assert_string_equal(run("scale"), "shell: usage: scale <guest> <n>\n");
 	assert_string_equal(run("scale a 1 2"), "shell: usage: scale <guest> <n>\n");
