@@ -121,12 +121,58 @@ def sched_bench(build):
     return 0
 
 
+class ThroughputBench(harness.Scenario):
+    """N CPU-bound instances of the spin guest on a 4-CPU Bochs for THROUGHPUT_MS of emulated time."""
+    emulator = "bochs"
+    bochs_cpus = 4
+    bochs_megs = 256
+
+    def __init__(self, n):
+        super().__init__("bench-throughput-%d" % n)
+        self.timeout = 600
+        self.guests = (harness.guest("s", "spin.elf", memory="2M", instances=n),)
+        self.script = "sleep %d\nstats\nscale s 0\n" % THROUGHPUT_MS
+        self.expect = (r"shell> stats",)
+
+
+THROUGHPUT_MS = 1000
+THROUGHPUT_COUNTS = (1, 2, 4, 8, 16)
+
+
+def throughput_bench(build):
+    """Aggregate work of N spinning instances in the same emulated time, N = 1 .. 16."""
+    rows = []
+    for i, n in enumerate(THROUGHPUT_COUNTS):
+        print("bench: throughput with %d instances (%d of %d runs)" %
+              (n, i + 1, len(THROUGHPUT_COUNTS)), flush=True)
+        res = harness.run(ThroughputBench(n), build)
+        log = harness._read(res.log) if res.log else ""
+        head = log.split("shell> stats")[0]
+        # Each instance's last work count before the stats: blocks of 2^20 loop iterations.
+        last = {}
+        for name, k in re.findall(r"\[(s(?:-\d+)?)\] spin: work (\d+)", head):
+            last[name] = int(k)
+        if res.status != "PASS" or len(last) != n:
+            print("bench: run failed: %s, %d of %d instances counted (log: %s)" %
+                  (res.reason, len(last), n, res.log))
+            return 1
+        rows.append((n, sum(last.values()), min(last.values()), max(last.values())))
+    print("Throughput under Bochs (sync=none), 4 CPUs, %d ms of emulated time: blocks of 2^20 "
+          "loop iterations" % THROUGHPUT_MS)
+    print("%-10s %10s %12s %14s" % ("instances", "total", "vs 1", "per instance"))
+    for n, total, lo, hi in rows:
+        print("%-10d %10d %12.2f %9d..%d" % (n, total, total / rows[0][1], lo, hi))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--backend", default="vmx", choices=("vmx", "svm"))
     ap.add_argument("--sched", action="store_true")
     ap.add_argument("--startup", action="store_true")
+    ap.add_argument("--throughput", action="store_true",
+                    help="aggregate throughput of 1..16 CPU-bound instances on 4 CPUs")
     ap.add_argument("--linux", action="store_true",
                     help="Linux boot figures (tools/linux_boot.py; needs make linux-artifacts)")
     ap.add_argument("--runs", type=int, default=3, help="QEMU runs per column (--linux)")
@@ -139,6 +185,8 @@ def main():
         return sched_bench(build)
     if args.startup:
         return startup_bench(build)
+    if args.throughput:
+        return throughput_bench(build)
 
     sc = Bench("bench-" + args.backend)
     sc.emulator = "bochs" if args.backend == "vmx" else "qemu"

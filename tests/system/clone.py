@@ -17,10 +17,10 @@ class Clones(Scenario):
     timeout = 600
     guests = (guest("c", "clone.elf", memory="1M", clone="yes"),
               guest("cold", "clone.elf", memory="1M"))
-    script = ("waitfor c clone 0: PASS\nsleep 300\nstats\n"
-              "scale c 64\nwaitfor c-64 clone 64: PASS\nsleep 500\nstats\n"
+    script = ("sleep 500\nstats\n"
+              "scale c 64\nsleep 1500\nstats\n"
               "scale c 1\nsleep 500\nstats\n"
-              "scale c 64\nwaitfor c-64 clone 64: PASS\nsleep 500\n"
+              "scale c 64\nsleep 1500\n"
               "scale c 1\nsleep 500\nrestart c\nwaitfor c clone 0: PASS\nsleep 300\nstats\n"
               "stop c\nstop cold\n")
     expect = (r"guest c: template loaded \(2048 KiB shared by its clones\) in \d+ cycles",
