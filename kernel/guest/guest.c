@@ -46,6 +46,11 @@ static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_c
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->id = next_guest_id++;
 	g->mem_size = guest_ram_footprint(mem_size);
+	g->vcpus = calloc(vcpu_count, sizeof(*g->vcpus));
+	if (!g->vcpus) {
+		log_err("guest %s: out of hypervisor heap", name);
+		goto fail;
+	}
 	g->vcpu_count = vcpu_count;
 	for (unsigned i = 0; i < vcpu_count; i++) {
 		g->vcpus[i].guest = g;
@@ -96,8 +101,10 @@ fail:
 		free(g->ram.page_zeroed);
 		free(g->ram.ready_end);
 	}
-	for (unsigned i = 0; g && i < vcpu_count; i++)
+	for (unsigned i = 0; g && g->vcpus && i < vcpu_count; i++)
 		free(g->vcpus[i].fpu.area);
+	if (g)
+		free(g->vcpus);
 	free(g);
 	return NULL;
 }
@@ -170,6 +177,7 @@ void guest_destroy(struct guest *g)
 		free(g->vcpus[i].fpu.area);
 	log_info("guest %s: destroyed, %llu MiB returned", g->name,
 		 (unsigned long long)(g->mem_size / SZ_1M));
+	free(g->vcpus);
 	free(g);
 }
 

@@ -48,7 +48,7 @@ struct guest {
 	struct guest_dirty *volatile dirty; /* the dirty-page log while on (guest_dirty.h) */
 	struct guest_cow *cow;		    /* a copy-on-write clone's pages (guest_cow.h) */
 
-	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	struct vcpu *vcpus; /* vcpu_count of them (a 1-vCPU guest holds one, not eight) */
 	unsigned vcpu_count;
 	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
 	volatile bool paused;
