@@ -25,13 +25,15 @@ class Density(Scenario):
     def __init__(self, name, count, clone):
         super().__init__(name)
         self.count, self.clone = count, clone
-        self.timeout = 300 + count
+        self.timeout = 300 + 2 * count
         keys = {"memory": "1M"}
         if clone:
             keys["clone"] = "yes"
         self.guests = (guest("d", "clone.elf", **keys),)
+        # The console's CPU logs three lines per instance built, and the instances' lines
+        # reach COM1 at its speed: the wait grows with the count (emulated time, mostly idle).
         self.script = ("sleep 500\nstats\nscale d %d\n"
-                       "sleep 3000\nstats\nscale d 0\n" % count)
+                       "sleep %d\nstats\nscale d 0\n" % (count, 3000 + 20 * count))
         self.expect = (r"mgmt: scale d: 1 -> %d instances \(%d started\)" % (count, count - 1),)
 
     def check(self, log):
