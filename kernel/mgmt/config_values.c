@@ -208,6 +208,16 @@ static int cfg_parse_module(struct cfg_parser *p, struct cfg_span v)
 	return 0;
 }
 
+/* "yes" or "no" into *out; false (and *out untouched) for anything else. */
+static bool yes_no(struct cfg_span v, bool *out)
+{
+	bool yes = cfg_span_is(v, "yes");
+	if (!yes && !cfg_span_is(v, "no"))
+		return false;
+	*out = yes;
+	return true;
+}
+
 /* A whole value that is one number in [min, max]; @what names it in messages. */
 static int cfg_parse_range(struct cfg_parser *p, const char *what, struct cfg_span v, uint32_t min,
 			   uint32_t max, uint32_t *out)
@@ -493,19 +503,11 @@ int cfg_parse_value(struct cfg_parser *p, enum cfg_key key, struct cfg_span v)
 		p->cur.opts.entry_set = true;
 		return cfg_parse_gpa(p, "entry", v, &p->cur.opts.entry_gpa);
 	case CFG_KEY_CLONE:
-		if (cfg_span_is(v, "yes"))
-			p->cur.clone = true;
-		else if (cfg_span_is(v, "no"))
-			p->cur.clone = false;
-		else
+		if (!yes_no(v, &p->cur.clone))
 			break;
 		return 0;
 	case CFG_KEY_AUTOSTART:
-		if (cfg_span_is(v, "yes"))
-			p->cur.autostart = true;
-		else if (cfg_span_is(v, "no"))
-			p->cur.autostart = false;
-		else
+		if (!yes_no(v, &p->cur.autostart))
 			break;
 		return 0;
 	case CFG_KEY_CMDLINE:
