@@ -1,6 +1,8 @@
 /* Deliberate faults that prove the exception path, and SMP cross-calls (see selftest.h). */
 #include "kernel/init/selftest.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 #include "arch/x86/smp.h"
@@ -73,27 +75,28 @@ static void selftest_sched_bench(void)
 {
 	static const unsigned sizes[] = {1, 8, 64};
 	static struct rq_node nodes[64];
-	static struct rq_node *heap[64];
-	static struct runqueue rq;
+	struct runqueue *rq = rq_new(64);
+	if (!rq)
+		return;
 	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		unsigned n = sizes[s];
-		rq_init(&rq);
-		rq_regrow(&rq, heap, 64);
+		rq->count = 0;
 		for (unsigned i = 0; i < n; i++) {
 			rq_node_init(&nodes[i]);
 			nodes[i].key = i * 7;
-			rq_insert(&rq, &nodes[i]);
+			rq_insert(rq, &nodes[i]);
 		}
 		uint64_t t0 = rdtsc();
 		for (unsigned r = 0; r < SCHED_BENCH_ROUNDS; r++) {
-			struct rq_node *next = rq_pop(&rq);
+			struct rq_node *next = rq_pop(rq);
 			next->key += SCHED_BENCH_SLICE;
-			rq_insert(&rq, next);
+			rq_insert(rq, next);
 		}
 		uint64_t per = (rdtsc() - t0) / SCHED_BENCH_ROUNDS;
 		log_info("sched-bench: runnable=%u decision=%llu cycles", n,
 			 (unsigned long long)per);
 	}
+	free(rq);
 }
 
 void selftest_run_from_cmdline(const char *cmdline)

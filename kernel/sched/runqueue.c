@@ -3,21 +3,24 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
-void rq_init(struct runqueue *rq)
+struct runqueue *rq_new(unsigned cap)
 {
-	rq->heap = NULL;
-	rq->count = rq->cap = 0;
+	struct runqueue *rq = malloc(sizeof(*rq) + cap * sizeof(rq->heap[0]));
+	if (rq) {
+		rq->count = 0;
+		rq->cap = cap;
+	}
+	return rq;
 }
 
-struct rq_node **rq_regrow(struct runqueue *rq, struct rq_node **heap, unsigned cap)
+void rq_move(struct runqueue *to, struct runqueue *from)
 {
-	struct rq_node **old = rq->heap;
-	for (unsigned i = 0; i < rq->count; i++)
-		heap[i] = old[i];
-	rq->heap = heap;
-	rq->cap = cap;
-	return old;
+	for (unsigned i = 0; i < from->count; i++)
+		to->heap[i] = from->heap[i];
+	to->count = from->count;
+	from->count = 0;
 }
 
 void rq_node_init(struct rq_node *n)

@@ -16,18 +16,20 @@ struct rq_node {
 	int index;    /* position in the heap, -1 when not queued */
 };
 
-/* Its heap array is the caller's: rq_regrow gives it room (sched.c grows it as vCPUs arrive). */
+/*
+ * The heap is the struct's own trailing array (one load less per access
+ * than a pointer to it, on every scheduling decision); a queue is made
+ * with its room and replaced by a roomier one (sched.c, as vCPUs arrive).
+ */
 struct runqueue {
-	struct rq_node **heap;
 	unsigned count, cap;
+	struct rq_node *heap[]; /* cap of them */
 };
 
-void rq_init(struct runqueue *rq);
-/*
- * Move rq's nodes into heap, an array of cap (>= rq's count) entries, and
- * return the array they were in (NULL at first) for the caller to free.
- */
-struct rq_node **rq_regrow(struct runqueue *rq, struct rq_node **heap, unsigned cap);
+/* An empty queue with room for cap nodes (malloc'd), or NULL. */
+struct runqueue *rq_new(unsigned cap);
+/* Move from's nodes into to (to->cap >= from->count), in the same heap order. */
+void rq_move(struct runqueue *to, struct runqueue *from);
 void rq_node_init(struct rq_node *n);
 /* -ENOSPC when full (count == cap), -EEXIST when n is already queued. */
 int rq_insert(struct runqueue *rq, struct rq_node *n);

@@ -25,14 +25,14 @@
 
 struct cpu_sched {
 	struct spinlock lock;
-	struct runqueue rq;
+	struct runqueue *rq; /* runnable entities (room made by reserve) */
 	uint64_t min_vruntime;
-	unsigned entities;	/* homed here */
-	uint64_t load;		/* sum of the weights of the shared entities homed here */
-	bool pinned;		/* a pinned entity owns this CPU */
-	volatile bool failed;	/* a simulated failure (sched_fail_cpu): nothing comes here */
-	volatile bool work;	/* the run loop must come back (sched_work_flag) */
-	struct runqueue timers; /* blocked entities with a wake deadline, keyed by it */
+	unsigned entities;	 /* homed here */
+	uint64_t load;		 /* sum of the weights of the shared entities homed here */
+	bool pinned;		 /* a pinned entity owns this CPU */
+	volatile bool failed;	 /* a simulated failure (sched_fail_cpu): nothing comes here */
+	volatile bool work;	 /* the run loop must come back (sched_work_flag) */
+	struct runqueue *timers; /* blocked entities with a wake deadline, keyed by it */
 	struct sched_entity *throttled[THROTTLED_MAX]; /* over their cap until their window ends */
 	unsigned throttled_count;
 	uint64_t busy_cycles, idle_cycles, since;
@@ -42,6 +42,9 @@ struct cpu_sched {
 	uint64_t last_end, switches, switch_cycles;
 	struct cpu_request *volatile request; /* posted by sched_on_cpu, run between runs */
 };
+
+/* Every CPU's queues until it gets a vCPU: empty, no room (reserve replaces them). */
+static struct runqueue no_room;
 
 /* A function another CPU wants run here (sched_on_cpu); it waits for `done`. */
 struct cpu_request {
@@ -140,8 +143,8 @@ void sched_init(void (*run)(struct sched_entity *se), void (*reload)(struct sche
 	reload_entity = reload;
 	slice_cycles = tsc_hz() / (US_PER_S / SCHED_SLICE_US);
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		rq_init(&cpus[i].rq);
-		rq_init(&cpus[i].timers);
+		cpus[i].rq = &no_room;
+		cpus[i].timers = &no_room;
 		cpus[i].since = rdtsc();
 	}
 	idt_set_handler(SCHED_TIMER_VECTOR, timer_interrupt);
@@ -189,21 +192,28 @@ static struct spinlock grow_lock = SPINLOCK_INIT;
 static int reserve(struct cpu_sched *cs, unsigned entities)
 {
 	spin_lock(&grow_lock);
-	unsigned cap = cs->rq.cap;
+	unsigned cap = cs->rq->cap;
 	int err = 0;
 	if (entities > cap) {
 		unsigned want = MAX(MAX(entities, 2 * cap), 8u);
-		struct rq_node **run = calloc(want, sizeof(*run)), **timed = calloc(want, sizeof(*timed));
+		struct runqueue *run = rq_new(want), *timed = rq_new(want);
 		if (run && timed) {
 			spin_lock(&cs->lock);
-			run = rq_regrow(&cs->rq, run, want);
-			timed = rq_regrow(&cs->timers, timed, want);
+			rq_move(run, cs->rq);
+			rq_move(timed, cs->timers);
+			struct runqueue *old_run = cs->rq, *old_timed = cs->timers;
+			cs->rq = run;
+			cs->timers = timed;
+			run = old_run;
+			timed = old_timed;
 			spin_unlock(&cs->lock);
 		} else {
 			err = -ENOMEM;
 		}
-		free(run);
-		free(timed);
+		if (run != &no_room)
+			free(run);
+		if (timed != &no_room)
+			free(timed);
 	}
 	spin_unlock(&grow_lock);
 	return err;
@@ -261,9 +271,9 @@ void sched_unplace(struct sched_entity *se)
 	}
 	spin_lock(&cs->lock);
 	if (rq_queued(&se->rq))
-		rq_remove(&cs->rq, &se->rq);
+		rq_remove(cs->rq, &se->rq);
 	if (rq_queued(&se->timer_node))
-		rq_remove(&cs->timers, &se->timer_node);
+		rq_remove(cs->timers, &se->timer_node);
 	se->state = SCHED_STOPPED;
 	cs->entities--;
 	if (se->pinned)
@@ -297,7 +307,7 @@ static void enqueue_locked(struct cpu_sched *cs, struct sched_entity *se)
 	if (se->rq.key + slice_cycles < cs->min_vruntime)
 		se->rq.key = cs->min_vruntime - slice_cycles;
 	se->state = SCHED_RUNNABLE;
-	rq_insert(&cs->rq, &se->rq);
+	rq_insert(cs->rq, &se->rq);
 	/* Whoever runs there now may have to share: its deadline is due again. */
 	cs->work = true;
 }
@@ -316,7 +326,7 @@ void sched_wake(struct sched_entity *se)
 	if (se->state == SCHED_STOPPED)
 		se->wake_pending = false; /* news of its last run (a stop) is not for the next */
 	if (se->state == SCHED_STOPPED || se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
-		rq_remove(&cs->timers, &se->timer_node);
+		rq_remove(cs->timers, &se->timer_node);
 		enqueue_locked(cs, se);
 		queued = true;
 	}
@@ -330,7 +340,7 @@ void sched_notify(struct sched_entity *se)
 	struct cpu_sched *cs = lock_home(se);
 	bool kick = se->state != SCHED_STOPPED;
 	if (se->state == SCHED_BLOCKED || se->state == SCHED_PARKED) {
-		rq_remove(&cs->timers, &se->timer_node);
+		rq_remove(cs->timers, &se->timer_node);
 		enqueue_locked(cs, se);
 	} else if (kick) {
 		se->wake_pending = true;
@@ -356,7 +366,7 @@ void sched_block(struct sched_entity *se, uint64_t wake_deadline)
 	se->wake_deadline = wake_deadline;
 	if (wake_deadline) {
 		se->timer_node.key = wake_deadline;
-		rq_insert(&cs->timers, &se->timer_node);
+		rq_insert(cs->timers, &se->timer_node);
 	}
 	spin_unlock(&cs->lock);
 }
@@ -371,12 +381,12 @@ static void fire_timers(struct cpu_sched *cs, uint64_t now)
 {
 	for (;;) {
 		spin_lock(&cs->lock);
-		struct rq_node *n = rq_peek(&cs->timers);
+		struct rq_node *n = rq_peek(cs->timers);
 		if (!n || n->key > now) {
 			spin_unlock(&cs->lock);
 			return;
 		}
-		rq_remove(&cs->timers, n);
+		rq_remove(cs->timers, n);
 		struct sched_entity *se = entity_of_timer(n);
 		se->wake_deadline = 0;
 		if (se->state == SCHED_BLOCKED)
@@ -438,10 +448,10 @@ uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start)
 	 * appears during the run (others may only take one away: an early end).
 	 */
 	spin_lock(&cs->lock);
-	struct rq_node *timer = rq_peek(&cs->timers);
+	struct rq_node *timer = rq_peek(cs->timers);
 	uint64_t wake = timer ? (timer->key > start ? timer->key : start + 1) : 0;
 	spin_unlock(&cs->lock);
-	if (!(cs->rq.count || se->cpu == 0 || se->cap_pct))
+	if (!(cs->rq->count || se->cpu == 0 || se->cap_pct))
 		return wake;
 	uint64_t deadline = start + slice_cycles;
 	if (se->cap_pct) {
@@ -515,7 +525,7 @@ static void idle(struct cpu_sched *cs, bool cpu0)
 	uint64_t wait = (cpu0 || cs->throttled_count) ? slice_cycles : 0;
 	cs->last_end = 0; /* an idle gap is no switch cost */
 	spin_lock(&cs->lock);
-	struct rq_node *next = rq_peek(&cs->timers);
+	struct rq_node *next = rq_peek(cs->timers);
 	if (next) {
 		uint64_t left = next->key > t0 ? next->key - t0 : 1;
 		if (!wait || left < wait)
@@ -543,10 +553,10 @@ void sched_idle_loop(void)
 			housekeeping();
 		if (cs->throttled_count)
 			unthrottle(cs, rdtsc());
-		if (cs->timers.count)
+		if (cs->timers->count)
 			fire_timers(cs, rdtsc());
 		spin_lock(&cs->lock);
-		struct rq_node *n = rq_pop(&cs->rq);
+		struct rq_node *n = rq_pop(cs->rq);
 		/* The popped key is the smallest: the run queue's virtual clock only moves forward.
 		 */
 		if (n && n->key > cs->min_vruntime)
@@ -606,11 +616,11 @@ static void set_share_here(void *arg)
 	      lag % (int64_t)job->weight * (int64_t)old / (int64_t)job->weight;
 	bool queued = rq_queued(&se->rq);
 	if (queued)
-		rq_remove(&cs->rq, &se->rq);
+		rq_remove(cs->rq, &se->rq);
 	se->rq.key = cs->min_vruntime + (uint64_t)lag;
 	se->weight = job->weight;
 	if (queued)
-		rq_insert(&cs->rq, &se->rq);
+		rq_insert(cs->rq, &se->rq);
 	if (job->cap_pct && !se->cap_pct) { /* a fresh cap counts from now */
 		se->cap_window_start = rdtsc();
 		se->cap_window_used = 0;
@@ -691,8 +701,8 @@ int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	}
 	/* Out of every structure of its old CPU, its place in virtual time kept as lag. */
 	bool queued = rq_queued(&se->rq), timed = rq_queued(&se->timer_node);
-	rq_remove(&from->rq, &se->rq);
-	rq_remove(&from->timers, &se->timer_node);
+	rq_remove(from->rq, &se->rq);
+	rq_remove(from->timers, &se->timer_node);
 	bool throttled = unthrottle_one(from, se);
 	int64_t lag = (int64_t)(se->rq.key - from->min_vruntime);
 	from->entities--;
@@ -716,7 +726,7 @@ int sched_move(struct sched_entity *se, unsigned to, bool pinned,
 	if (queued || throttled)
 		enqueue_locked(dst, se); /* a throttled one: its cap window runs on there */
 	if (timed)
-		rq_insert(&dst->timers, &se->timer_node);
+		rq_insert(dst->timers, &se->timer_node);
 	unlock_pair(from, dst);
 	/* Its new CPU may be idle in HLT, its timer set for others: it must look. */
 	if (queued || throttled || timed)

@@ -23,7 +23,7 @@ class Clones(Scenario):
               "scale c 64\nsleep 1500\n"
               "scale c 1\nsleep 500\nrestart c\nwaitfor c clone 0: PASS\nsleep 300\nstats\n"
               "stop c\nstop cold\n")
-    expect = (r"guest c: template loaded \(2048 KiB shared by its clones\) in \d+ cycles",
+    expect = (r"guest c: template loaded \(1024 KiB shared by its clones\) in \d+ cycles",
               r"guest c: cloned in \d+ cycles",
               r"guest cold: built in \d+ cycles",
               r"mgmt: scale c: 1 -> 64 instances \(63 started\)",
