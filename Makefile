@@ -138,7 +138,7 @@ test: deps
 
 # Exit round trips, scheduling and start-up under Bochs (VT-x, exact instruction counts);
 # BACKEND=svm for QEMU's exit round trips; density (256 guests of 1 MiB, 1000 clones in
-# 512 MiB); Debian's kernel booting natively and as a guest (Bochs and QEMU, results also
+# 512 MiB) and throughput of 1..16 instances on 4 CPUs; Debian's kernel booting natively and as a guest (Bochs and QEMU, results also
 # in BUILD/bench/linux-boot.json).
 bench: deps
 	@$(MAKE) --no-print-directory all linux-artifacts
@@ -147,6 +147,7 @@ bench: deps
 	python3 tools/bench.py --build $(BUILD) --startup
 	SHOJI_DENSITY_GUESTS=256 SHOJI_DENSITY_CLONES=1000 \
 		python3 tests/run.py --build $(BUILD) bochs-density-guests bochs-density-clones
+	python3 tools/bench.py --build $(BUILD) --throughput
 	python3 tools/bench.py --build $(BUILD) --linux
 
 # Soaks for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles, and
