@@ -204,13 +204,20 @@ static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, 
  */
 static inline bool ram_ready(struct guest *g, gpa_t gpa, uint64_t len)
 {
-	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
-	uint64_t end = g->ram.ready_end[chunk < g->ram.chunks ? chunk : g->ram.chunks];
+	const uint32_t *ready_end = g->ram.ready_end;
 	/*
-	 * An acquire load: x86 does not reorder loads with later loads (SDM 3A,
+	 * Acquire loads: x86 does not reorder loads with later loads (SDM 3A,
 	 * "Memory Ordering in P6 and More Recent Processor Families"), and the
-	 * barrier stops the compiler. (__atomic_load_n costs an instruction more.)
+	 * barriers stop the compiler. (__atomic_load_n costs an instruction more.)
+	 * First the run of ready chunks from GPA 0, where nearly every access
+	 * lands once the guest has run a while (page walks ask for all of RAM).
 	 */
+	uint64_t end = ready_end[0];
+	__asm__ volatile("" : : : "memory");
+	if (gpa < end && len <= end - gpa)
+		return true;
+	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
+	end = ready_end[chunk < g->ram.chunks ? chunk : g->ram.chunks];
 	__asm__ volatile("" : : : "memory");
 	return gpa < end && len <= end - gpa;
 }
