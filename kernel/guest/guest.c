@@ -67,9 +67,13 @@ static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_c
 		if (!err)
 			err = guest_cow_init(g, t);
 	} else {
-		/* 2 MiB-aligned backing lets EPT/NPT use large pages for its whole 2 MiB chunks. */
+		/*
+		 * 2 MiB-aligned backing lets EPT/NPT use large pages for its whole
+		 * 2 MiB chunks; a 1 MiB guest is 1 MiB-aligned (the frame search steps
+		 * by the alignment: 4 KiB steps cost a build 220 K instructions).
+		 */
 		g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE,
-					      g->mem_size >= SZ_2M ? SZ_2M : PAGE_SIZE);
+					      g->mem_size >= SZ_2M ? SZ_2M : SZ_1M);
 		if (!g->mem_hpa) {
 			log_err("guest %s: no %llu MiB of contiguous host memory", name,
 				(unsigned long long)(g->mem_size / SZ_1M));

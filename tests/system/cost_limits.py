@@ -15,6 +15,8 @@ DECISION_LIMITS = {1: 63, 8: 139, 64: 209}
 SWITCH_LIMIT = 439
 # Shoji's first instruction to the first guest's first instruction, at the default log level.
 STARTUP_LIMIT = 2000000
+# Building each further 1 MiB guest (create, devices, vCPU, load; the log's "built in").
+GUEST_BUILD_LIMIT = 100000
 
 
 class ExitCosts(Scenario):
@@ -87,5 +89,24 @@ class StartupCost(Scenario):
         return []
 
 
+class GuestBuildCost(Scenario):
+    """Four further guests of 1 MiB beside the first: what each one's build costs."""
+    emulator = "bochs"
+    cmdline = "test-exit"
+    guests = (guest("first", "startup.elf"),) + tuple(
+        guest("small%d" % i, "startup.elf", memory="1M") for i in range(4))
+    expect = (r"\[small3\] startup: guest-entry-tsc=\d+",)
+    timeout = 300
+
+    def check(self, log):
+        built = [int(n) for n in re.findall(r"guest small\d: built in (\d+) cycles", log)]
+        print("guest build: %s instructions (limit %d)" % (built, GUEST_BUILD_LIMIT))
+        if len(built) != 4:
+            return ["%d builds measured, expected 4" % len(built)]
+        over = [n for n in built if n > GUEST_BUILD_LIMIT]
+        return ["a 1 MiB guest's build took %d instructions, over %d" % (over[0], GUEST_BUILD_LIMIT)
+                ] if over else []
+
+
 SCENARIOS = [ExitCosts("bochs-exit-costs"), SwitchCost("bochs-switch-cost"),
-             StartupCost("bochs-startup-cost")]
+             StartupCost("bochs-startup-cost"), GuestBuildCost("bochs-guest-build-cost")]
