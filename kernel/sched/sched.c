@@ -201,19 +201,20 @@ static int reserve(struct cpu_sched *cs, unsigned entities)
 			spin_lock(&cs->lock);
 			rq_move(run, cs->rq);
 			rq_move(timed, cs->timers);
-			struct runqueue *old_run = cs->rq, *old_timed = cs->timers;
 			cs->rq = run;
 			cs->timers = timed;
-			run = old_run;
-			timed = old_timed;
 			spin_unlock(&cs->lock);
+			/*
+			 * The queues replaced are never freed: their CPU reads a
+			 * count through its pointer without the lock (the idle
+			 * loop's timer check). Each is half the size of the next,
+			 * so what is kept is less than what is in use.
+			 */
 		} else {
+			free(run);
+			free(timed);
 			err = -ENOMEM;
 		}
-		if (run != &no_room)
-			free(run);
-		if (timed != &no_room)
-			free(timed);
 	}
 	spin_unlock(&grow_lock);
 	return err;
@@ -450,8 +451,9 @@ uint64_t sched_run_deadline(const struct sched_entity *se, uint64_t start)
 	spin_lock(&cs->lock);
 	struct rq_node *timer = rq_peek(cs->timers);
 	uint64_t wake = timer ? (timer->key > start ? timer->key : start + 1) : 0;
+	bool others = cs->rq->count;
 	spin_unlock(&cs->lock);
-	if (!(cs->rq->count || se->cpu == 0 || se->cap_pct))
+	if (!(others || se->cpu == 0 || se->cap_pct))
 		return wake;
 	uint64_t deadline = start + slice_cycles;
 	if (se->cap_pct) {
