@@ -23,13 +23,16 @@ def failure_script(seed, count):
     each, the script waits for the next released line: the switch-over is done and the new
     active replica's first checkpoint committed, however slow the emulator is today (after a
     hang, once the watchdog's time has passed: the hung replica's last epoch may still be
-    released)."""
+    released; after a planned switch-over, likewise)."""
     rng = random.Random(seed)
     lines = ["waitfor counter seq 20 sum"]
     for i in range(count):
         lines.append("sleep %d" % rng.randint(40, 250))
         if i == count // 2:
             lines.append("failover counter")
+            # The active replica runs on to its next checkpoint first, printing (released
+            # lines could satisfy the waitfor below): the switch-over's time first.
+            lines.append("sleep 400")
         elif rng.random() < 0.1:
             lines.append("fail counter hang")
             # Lines of its last epoch may still come out: the watchdog's 200 ms first.
