@@ -29,6 +29,14 @@ struct virt_ops {
 	void (*guest_destroy)(struct guest *g);
 	int (*guest_map)(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 			 enum gmap_type type);
+	/* Remove [gpa, gpa+size) (4 KiB aligned); flushes this CPU like guest_map. */
+	int (*guest_unmap)(struct guest *g, gpa_t gpa, uint64_t size);
+	/*
+	 * Remove [gpa, gpa+size) (2 MiB aligned) with the page tables below it:
+	 * each table goes to collect, to be freed once every CPU has flushed.
+	 */
+	void (*guest_prune)(struct guest *g, gpa_t gpa, uint64_t size,
+			    void (*collect)(hpa_t table, void *ctx), void *ctx);
 	/* Drop this CPU's cached guest-physical translations of g (after a remap elsewhere). */
 	void (*guest_flush)(struct guest *g);
 

@@ -52,6 +52,20 @@ void npt_destroy(struct npt *npt)
 	paging_destroy(&npt->pt, npt_free_table);
 }
 
+int npt_unmap(struct npt *npt, gpa_t gpa, uint64_t size)
+{
+	int err = paging_unmap(&npt->pt, gpa, size);
+	npt->generation++;
+	return err;
+}
+
+void npt_prune(struct npt *npt, gpa_t gpa, uint64_t size, void (*collect)(hpa_t table, void *ctx),
+	       void *ctx)
+{
+	paging_prune(&npt->pt, gpa, size, collect, ctx);
+	npt->generation++;
+}
+
 int npt_map(struct npt *npt, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type)
 {

@@ -22,6 +22,11 @@ int npt_init(struct npt *npt, bool allow_1g);
  * flushed by whichever vCPU next uses it (svm_vcpu.c tlb_control).
  */
 void npt_destroy(struct npt *npt);
+/* Remove [gpa, gpa+size); each vCPU flushes at its next VMRUN (generation). */
+int npt_unmap(struct npt *npt, gpa_t gpa, uint64_t size);
+/* paging_prune of [gpa, gpa+size); vCPUs flush at their next VMRUN (generation). */
+void npt_prune(struct npt *npt, gpa_t gpa, uint64_t size, void (*collect)(hpa_t table, void *ctx),
+	       void *ctx);
 int npt_map(struct npt *npt, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type);
 

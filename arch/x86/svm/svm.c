@@ -96,6 +96,19 @@ static int svm_guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, u
 	return npt_map(&sg->npt, gpa, hpa, size, rights, type);
 }
 
+static int svm_guest_unmap(struct guest *g, gpa_t gpa, uint64_t size)
+{
+	struct svm_guest *sg = g->arch_mm;
+	return npt_unmap(&sg->npt, gpa, size);
+}
+
+static void svm_guest_prune(struct guest *g, gpa_t gpa, uint64_t size,
+			    void (*collect)(hpa_t table, void *ctx), void *ctx)
+{
+	struct svm_guest *sg = g->arch_mm;
+	npt_prune(&sg->npt, gpa, size, collect, ctx);
+}
+
 /*
  * A remap bumps the NPT generation, and every vCPU of the guest flushes its
  * ASID at its next VMRUN (svm_vcpu.c tlb_control): the cross-call's exit is
@@ -112,6 +125,8 @@ const struct virt_ops svm_ops = {
     .guest_init = svm_guest_init,
     .guest_destroy = svm_guest_destroy,
     .guest_map = svm_guest_map,
+    .guest_unmap = svm_guest_unmap,
+    .guest_prune = svm_guest_prune,
     .guest_flush = svm_guest_flush,
     .vcpu_create = svm_vcpu_create,
     .vcpu_destroy = svm_vcpu_destroy,

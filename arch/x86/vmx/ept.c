@@ -68,6 +68,20 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned right
 	return err;
 }
 
+int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size)
+{
+	int err = paging_unmap(&ept->pt, gpa, size);
+	ept_invalidate(ept); /* even after an error: part of the range may be gone */
+	return err;
+}
+
+void ept_prune(struct ept *ept, gpa_t gpa, uint64_t size, void (*collect)(hpa_t table, void *ctx),
+	       void *ctx)
+{
+	paging_prune(&ept->pt, gpa, size, collect, ctx);
+	ept_invalidate(ept);
+}
+
 static void ept_free_table(hpa_t table, void *ctx)
 {
 	pmm_free_frames(table, 1);

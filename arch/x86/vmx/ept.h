@@ -26,6 +26,11 @@ struct ept {
 };
 
 int ept_init(struct ept *ept, bool allow_1g, bool allow_2m, bool ad_bits);
+/* Remove [gpa, gpa+size) and invalidate this CPU's translations of it. */
+int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size);
+/* paging_prune of [gpa, gpa+size), then this CPU's translations invalidated. */
+void ept_prune(struct ept *ept, gpa_t gpa, uint64_t size, void (*collect)(hpa_t table, void *ctx),
+	       void *ctx);
 int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
 	    enum gmap_type type);
 /*

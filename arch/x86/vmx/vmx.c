@@ -85,6 +85,17 @@ static int vmx_guest_map(struct guest *g, gpa_t gpa, hpa_t hpa, uint64_t size, u
 	return ept_map(g->arch_mm, gpa, hpa, size, rights, type);
 }
 
+static int vmx_guest_unmap(struct guest *g, gpa_t gpa, uint64_t size)
+{
+	return ept_unmap(g->arch_mm, gpa, size);
+}
+
+static void vmx_guest_prune(struct guest *g, gpa_t gpa, uint64_t size,
+			    void (*collect)(hpa_t table, void *ctx), void *ctx)
+{
+	ept_prune(g->arch_mm, gpa, size, collect, ctx);
+}
+
 const struct virt_ops vmx_ops = {
     .name = "vmx",
     .hypercall_insn = SHOJI_HC_INSN_VMCALL,
@@ -92,6 +103,8 @@ const struct virt_ops vmx_ops = {
     .guest_init = vmx_guest_init,
     .guest_destroy = vmx_guest_destroy,
     .guest_map = vmx_guest_map,
+    .guest_unmap = vmx_guest_unmap,
+    .guest_prune = vmx_guest_prune,
     .guest_flush = vmx_guest_flush,
     .vcpu_create = vmx_vcpu_create,
     .vcpu_destroy = vmx_vcpu_destroy,
