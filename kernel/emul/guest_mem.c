@@ -30,6 +30,17 @@ int guest_mem_write_gpa(struct guest *g, gpa_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
+static const void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return guest_ram_read_ptr(ctx, gpa, len);
+}
+
+void guest_mem_paging_resized(struct guest_paging *pg, struct guest *g)
+{
+	pg->ram_at = ram_at;
+	pg->ram_ctx = g;
+}
+
 bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len)
 {
 	return guest_ram_read_ptr(g, gpa, len) != NULL;

@@ -24,12 +24,17 @@ bool guest_mem_is_ram(struct guest *g, gpa_t gpa, size_t len);
  * reading g's RAM where guest_ram_ptr() maps it: one window, GPA [0,
  * mem_size). Inline, with the fetch below: both run on every MMIO exit.
  */
+/* The page walk of a guest whose RAM was resized (guest_resize.h): entries read one by one. */
+void guest_mem_paging_resized(struct guest_paging *pg, struct guest *g);
+
 static inline void guest_mem_paging(struct guest_paging *pg, struct guest *g,
 				    const struct vcpu_insn_state *st)
 {
 	const uint8_t *ram = guest_ram_read_ptr(g, 0, g->mem_size); /* walks only read */
 
 	*pg = (struct guest_paging){.regs = st, .ram = ram, .ram_size = ram ? g->mem_size : 0};
+	if (g->resize) /* RAM above, or holes in it: reads beyond the run ask guest_ram */
+		guest_mem_paging_resized(pg, g);
 }
 
 /* guest_paging_translate() under the paging state in st. */

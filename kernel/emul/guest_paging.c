@@ -110,11 +110,31 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
  * addresses come from CR3 or an entry's frame bits, below 2^52, so gpa +
  * size cannot wrap.
  */
+/* RAM outside the flat run, through ram_at; NULL: not RAM. */
+static __attribute__((noinline)) const uint8_t *gp_ram_at(const struct guest_paging *pg, gpa_t gpa,
+							  uint64_t len)
+{
+	return pg->ram_at ? pg->ram_at(pg->ram_ctx, gpa, len) : NULL;
+}
+
+static __attribute__((noinline)) int gp_read_entry_slow(const struct guest_paging *pg, gpa_t gpa,
+							unsigned size, uint64_t *entry)
+{
+	const uint8_t *p = gp_ram_at(pg, gpa, size);
+	if (!p)
+		return -EIO;
+	if (size == GP64_ENTRY_SIZE)
+		*entry = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+	else
+		*entry = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static inline __attribute__((always_inline)) int
 gp_read_entry(const struct guest_paging *pg, gpa_t gpa, unsigned size, uint64_t *entry)
 {
 	if (gpa + size > pg->ram_size)
-		return -EIO;
+		return gp_read_entry_slow(pg, gpa, size, entry);
 	if (size == GP64_ENTRY_SIZE)
 		*entry = __atomic_load_n((const uint64_t *)(pg->ram + gpa), __ATOMIC_RELAXED);
 	else
@@ -357,8 +377,10 @@ static inline __attribute__((always_inline)) bool gp_fetch_chunk(const struct gu
 	uint32_t pf_error;
 	gpa_t gpa;
 	int ret = gp_translate(pg, la, access, &gpa, &pf_error);
+	const uint8_t *src = pg->ram + gpa;
 
-	if (ret == 0 && (gpa >= pg->ram_size || len > pg->ram_size - gpa))
+	if (ret == 0 && (gpa >= pg->ram_size || len > pg->ram_size - gpa) &&
+	    !(src = gp_ram_at(pg, gpa, len)))
 		ret = -EIO;
 	if (ret) {
 		if (ret == -EFAULT) {
@@ -370,10 +392,10 @@ static inline __attribute__((always_inline)) bool gp_fetch_chunk(const struct gu
 	}
 	/* The whole window in one go when it lies in one page (the usual case). */
 	if (len == X86_MAX_INSN_LEN)
-		__builtin_memcpy(out->bytes + out->len, pg->ram + gpa, X86_MAX_INSN_LEN);
+		__builtin_memcpy(out->bytes + out->len, src, X86_MAX_INSN_LEN);
 	else
 		for (unsigned i = 0; i < len; i++)
-			out->bytes[out->len + i] = pg->ram[gpa + i];
+			out->bytes[out->len + i] = src[i];
 	out->len += len;
 	return true;
 }

@@ -22,6 +22,13 @@ struct guest_paging {
 	 */
 	const uint8_t *ram;
 	uint64_t ram_size;
+	/*
+	 * RAM that is not one run there (a guest that hot-added memory or gave
+	 * pages back): a read outside [0, ram_size) asks here, per entry or
+	 * code window; NULL from it, or no ram_at, means outside RAM.
+	 */
+	const void *(*ram_at)(void *ctx, uint64_t gpa, uint64_t len);
+	void *ram_ctx;
 };
 
 /* Access kinds, or'ed together; none of them means a supervisor data read. */

@@ -6,13 +6,15 @@
  */
 #include "kernel/emul/hypercall.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "drivers/tsc.h"
 #include "kernel/core/boot_info.h"
-#include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_resize.h"
 #include "kernel/guest/hypercall_abi.h"
 #include "kernel/core/log.h"
 #include "kernel/sched/sched.h"
@@ -56,49 +58,69 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return len;
 }
 
-struct start_job {
-	struct vcpu *v;
-	struct vcpu_sregs sregs;
-	int err;
-};
-
-static void start_state_here(void *arg)
-{
-	struct start_job *job = arg;
-	job->err = exit_msr_reset(job->v);
-	if (!job->err)
-		job->err = virt->vcpu_set_sregs(job->v, &job->sregs);
-}
-
 /*
- * Start secondary vCPU `id` at rip/rsp in the mode vCPU 0 runs in now (its
- * segments, control registers and page tables), like an INIT/SIPI start
- * that already went through the mode switch. Each vCPU starts once per run.
+ * Start secondary vCPU `id` at rip/rsp in the mode the calling vCPU runs in
+ * now (its segments, control registers and page tables), like an INIT/SIPI
+ * start that already went through the mode switch. The state waits in the
+ * vCPU, which sets it on its own CPU before its first entry (vcpu_run.c), as
+ * a STARTUP IPI's does: no cross-CPU call inside this exit. Each vCPU starts
+ * once per run (again after it stopped itself, HC_VCPU_STOP).
  */
 static int64_t hc_vcpu_start(struct vcpu *v, uint64_t id, uint64_t rip, uint64_t rsp)
 {
 	struct guest *g = v->guest;
-	if (id == 0 || id >= g->vcpu_count)
+	if (id == 0 || id >= g->vcpus_offered)
 		return HC_EINVAL;
 	struct vcpu *t = &g->vcpus[id];
+	struct vcpu_sregs *state = malloc(sizeof(*state));
+	if (!state)
+		return HC_ENOMEM;
+	virt->vcpu_get_sregs(v, state);
+	state->rip = rip;
+	state->rsp = rsp;
+	state->rflags = RFLAGS_RESERVED_ONE;
 	spin_lock(&g->lock);
 	bool started = t->se.state != SCHED_STOPPED || t->started;
-	t->started = true;
+	if (!started) {
+		t->started = true;
+		free(t->start_state); /* a start its guest's stop overtook */
+		t->start_state = state;
+		t->start_pending = true;
+		state = NULL;
+	}
 	spin_unlock(&g->lock);
+	free(state);
 	if (started)
-		return HC_EINVAL;
-
-	struct start_job job = {.v = t};
-	virt->vcpu_get_sregs(v, &job.sregs);
-	job.sregs.rip = rip;
-	job.sregs.rsp = rsp;
-	job.sregs.rflags = RFLAGS_RESERVED_ONE;
-	int err = sched_on_cpu(t->se.cpu, start_state_here, &job);
-	if (err || job.err)
 		return HC_EINVAL;
 	__atomic_fetch_add(&g->vcpus_started, 1, __ATOMIC_SEQ_CST);
 	sched_wake(&t->se);
 	return 0;
+}
+
+/* A secondary vCPU stops itself at the end of this exit (vcpu_run.c). */
+static int64_t hc_vcpu_stop(struct vcpu *v)
+{
+	if (v->id == 0)
+		return HC_EINVAL;
+	v->stopping = true;
+	*sched_work_flag() = true;
+	return 0;
+}
+
+static int64_t hc_notify(struct vcpu *v, uint64_t vector)
+{
+	if (vector && (vector < 32 || vector > 255))
+		return HC_EINVAL;
+	__atomic_store_n(&v->guest->notify_vector, (uint8_t)vector, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int64_t hc_balloon(struct vcpu *v, uint64_t gpa, uint64_t pages)
+{
+	int64_t held = guest_resize_balloon(v->guest, gpa, pages);
+	if (held == -ENOMEM)
+		return HC_ENOMEM;
+	return held < 0 ? HC_EINVAL : held;
 }
 
 /* Everything but the two hypercalls answered in place (hypercall_handle). */
@@ -122,6 +144,18 @@ static __attribute__((noinline)) int64_t hypercall_other(struct vcpu *v)
 		return 0;
 	case HC_VCPU_START:
 		return hc_vcpu_start(v, r->rdi, r->rsi, r->rdx);
+	case HC_VCPU_STOP:
+		return hc_vcpu_stop(v);
+	case HC_NOTIFY:
+		return hc_notify(v, r->rdi);
+	case HC_VCPUS:
+		return v->guest->vcpus_offered;
+	case HC_MEM_TARGET:
+		return (int64_t)guest_resize_target(v->guest);
+	case HC_MEM_TOP:
+		return (int64_t)guest_resize_top(v->guest);
+	case HC_BALLOON:
+		return hc_balloon(v, r->rdi, r->rsi);
 	default:
 		return HC_ENOSYS;
 	}

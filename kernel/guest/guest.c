@@ -9,6 +9,7 @@
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_dirty.h"
+#include "kernel/guest/guest_resize.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,10 +26,22 @@
 #include "kernel/core/pcpu.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/sched.h"
+#include "kernel/guest/virq.h"
 #include "kernel/guest/virt.h"
 
 static unsigned next_guest_id;
 static void (*stopped_hook)(struct guest *g);
+
+/*
+ * Host frames for mem_size bytes of RAM: 2 MiB-aligned backing lets
+ * EPT/NPT use large pages for its whole 2 MiB chunks; a 1 MiB guest is
+ * 1 MiB-aligned (the frame search steps by the alignment: 4 KiB steps cost
+ * a build 220 K instructions).
+ */
+static hpa_t alloc_ram(uint64_t mem_size)
+{
+	return pmm_alloc_frames(mem_size / PAGE_SIZE, mem_size >= SZ_2M ? SZ_2M : SZ_1M);
+}
 
 /* guest_create's, or a clone's of template t (t != NULL: its RAM is shared, guest_cow.h). */
 static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_count,
@@ -52,6 +65,7 @@ static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_c
 		goto fail;
 	}
 	g->vcpu_count = vcpu_count;
+	g->vcpus_offered = vcpu_count;
 	for (unsigned i = 0; i < vcpu_count; i++) {
 		g->vcpus[i].guest = g;
 		g->vcpus[i].id = i;
@@ -67,13 +81,7 @@ static struct guest *create(const char *name, uint64_t mem_size, unsigned vcpu_c
 		if (!err)
 			err = guest_cow_init(g, t);
 	} else {
-		/*
-		 * 2 MiB-aligned backing lets EPT/NPT use large pages for its whole
-		 * 2 MiB chunks; a 1 MiB guest is 1 MiB-aligned (the frame search steps
-		 * by the alignment: 4 KiB steps cost a build 220 K instructions).
-		 */
-		g->mem_hpa = pmm_alloc_frames(g->mem_size / PAGE_SIZE,
-					      g->mem_size >= SZ_2M ? SZ_2M : SZ_1M);
+		g->mem_hpa = alloc_ram(g->mem_size);
 		if (!g->mem_hpa) {
 			log_err("guest %s: no %llu MiB of contiguous host memory", name,
 				(unsigned long long)(g->mem_size / SZ_1M));
@@ -174,15 +182,62 @@ void guest_destroy(struct guest *g)
 	}
 	if (g->arch_mm)
 		virt->guest_destroy(g);
+	guest_resize_release(g); /* its hot-added RAM (there is no table left to unmap it from) */
 	guest_ram_release(g);
-	if (g->mem_hpa && pmm_free_frames(g->mem_hpa, g->mem_size / PAGE_SIZE))
-		log_err("guest %s: its RAM frames were not all in use", g->name);
-	for (unsigned i = 0; i < g->vcpu_count; i++)
+	if (g->mem_hpa)
+		guest_ram_free_frames(g);
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		free(g->vcpus[i].fpu.area);
+		free(g->vcpus[i].start_state);
+	}
 	log_info("guest %s: destroyed, %llu MiB returned", g->name,
 		 (unsigned long long)(g->mem_size / SZ_1M));
 	free(g->vcpus);
 	free(g);
+}
+
+struct table_list {
+	hpa_t *tables;
+	unsigned count;
+};
+
+static void collect_table(hpa_t table, void *ctx)
+{
+	struct table_list *list = ctx;
+	list->tables[list->count++] = table;
+}
+
+int guest_unmap_all(struct guest *g, gpa_t end)
+{
+	uint64_t size = ALIGN_UP(end, SZ_2M);
+	struct table_list list = {.tables = calloc(size / SZ_2M, sizeof(hpa_t))};
+	if (!list.tables)
+		return -ENOMEM;
+	virt->guest_prune(g, 0, size, collect_table, &list); /* this CPU flushed */
+	guest_flush_others(g);
+	for (unsigned i = 0; i < list.count; i++)
+		pmm_free_frames(list.tables[i], 1);
+	free(list.tables);
+	memset(&g->ram.mapped, 0, sizeof(g->ram.mapped));
+	return 0;
+}
+
+int guest_ram_renew(struct guest *g)
+{
+	hpa_t fresh = alloc_ram(g->mem_size);
+	if (!fresh)
+		return -ENOMEM;
+	guest_ram_release(g);
+	guest_ram_free_frames(g);
+	g->mem_hpa = fresh;
+	return guest_ram_init(g);
+}
+
+void guest_notify(struct guest *g)
+{
+	uint8_t vector = __atomic_load_n(&g->notify_vector, __ATOMIC_ACQUIRE);
+	if (vector)
+		virq_raise(&g->vcpus[0], vector);
 }
 
 void guest_on_stopped(void (*hook)(struct guest *g))

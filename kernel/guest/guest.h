@@ -25,6 +25,7 @@
 
 struct virq_chip;
 struct guest_dirty;
+struct guest_resize;
 
 enum guest_state {
 	GUEST_CREATED,
@@ -47,10 +48,13 @@ struct guest {
 	void *arch_mm;			    /* backend's EPT / NPT root */
 	struct guest_dirty *volatile dirty; /* the dirty-page log while on (guest_dirty.h) */
 	struct guest_cow *cow;		    /* a copy-on-write clone's pages (guest_cow.h) */
+	struct guest_resize *resize;	    /* RAM hot-added and given back (guest_resize.h) */
 
 	struct vcpu *vcpus; /* vcpu_count of them (a 1-vCPU guest holds one, not eight) */
 	unsigned vcpu_count;
 	unsigned vcpus_started, vcpus_stopped; /* of this run: all stopped = the guest is down */
+	volatile unsigned vcpus_offered; /* vCPUs 0..n-1 may run (HC_VCPUS; the console's set) */
+	volatile uint8_t notify_vector;	 /* raised on vCPU 0 when an offer changes (HC_NOTIFY) */
 	volatile bool paused;
 	bool restart_pending;	  /* start again once every vCPU has stopped */
 	bool destroy_pending;	  /* scaled in: destroyed once every vCPU has stopped (mgmt) */
@@ -122,6 +126,25 @@ void guest_destroy(struct guest *g);
 
 /* Mark g running and make vCPU 0 runnable (its state must be loaded). */
 void guest_start(struct guest *g);
+
+/*
+ * g is stopped: remove every guest-physical mapping below `end` and the
+ * page tables under them (freed once every CPU has flushed), so that a
+ * restart maps its RAM afresh and holds the tables a first start would.
+ * 0 or -ENOMEM.
+ */
+int guest_unmap_all(struct guest *g, gpa_t end);
+
+/*
+ * New frames for g's RAM, all of it, the old ones freed: for a restart
+ * after the guest gave pages back (HC_BALLOON), whose frames are gone.
+ * g is stopped and unmapped (guest_unmap_all); nothing is zeroed or
+ * mapped (guest_ram_init). 0 or -errno.
+ */
+int guest_ram_renew(struct guest *g);
+
+/* Tell g that what it is offered changed: its HC_NOTIFY vector on vCPU 0, if it set one. */
+void guest_notify(struct guest *g);
 
 /* Pause (park every vCPU at its next exit) or resume g; the caller says why, if it should. */
 void guest_set_paused(struct guest *g, bool paused);

@@ -15,8 +15,10 @@
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_cow.h"
 #include "kernel/guest/guest_dirty.h"
+#include "kernel/guest/guest_resize.h"
 #include "kernel/guest/virt.h"
 #include "kernel/mm/directmap.h"
+#include "kernel/mm/pmm.h"
 
 #define PAGES_PER_CHUNK (GUEST_RAM_CHUNK / PAGE_SIZE)
 #define BITS		64
@@ -50,6 +52,29 @@ static inline bool chunk_mapped(const struct guest *g, uint64_t chunk)
 static void *host_ptr(const struct guest *g, gpa_t gpa)
 {
 	return g->ram.base + gpa;
+}
+
+static inline bool page_hole(const struct guest *g, uint64_t page)
+{
+	return g->ram.hole && (g->ram.hole[page / BITS] & (1ULL << (page % BITS)));
+}
+
+static bool chunk_holed(const struct guest *g, uint64_t chunk)
+{
+	for (unsigned w = 0; g->ram.hole && w < PAGES_PER_CHUNK / BITS; w++)
+		if (g->ram.hole[chunk * PAGES_PER_CHUNK / BITS + w])
+			return true;
+	return false;
+}
+
+/* Whether a page of [gpa, gpa+len) was given back. */
+static bool range_holed(const struct guest *g, gpa_t gpa, uint64_t len)
+{
+	for (uint64_t page = gpa / PAGE_SIZE; g->ram.hole && len && page * PAGE_SIZE < gpa + len;
+	     page++)
+		if (page_hole(g, page))
+			return true;
+	return false;
 }
 
 static int alloc_ready_end(struct guest *g)
@@ -103,12 +128,12 @@ void guest_ram_release(struct guest *g)
 	}
 	uint64_t pages = g->mem_size / PAGE_SIZE;
 	for (uint64_t page = 0; g->ram.page_zeroed && page < pages;) {
-		if (!page_zeroed(g, page)) {
+		if (!page_zeroed(g, page) || page_hole(g, page)) { /* a hole's frame is gone */
 			page++;
 			continue;
 		}
 		uint64_t run = page + 1;
-		while (run < pages && page_zeroed(g, run))
+		while (run < pages && page_zeroed(g, run) && !page_hole(g, run))
 			run++;
 		zero_qwords(host_ptr(g, page * PAGE_SIZE), (run - page) * PAGE_SIZE / 8);
 		page = run;
@@ -154,7 +179,8 @@ static void make_ready_locked(struct guest *g, uint64_t chunk)
 		page = run;
 	}
 	memset(&g->ram.page_zeroed[chunk * PAGES_PER_CHUNK / BITS], 0xff, PAGES_PER_CHUNK / 8);
-	publish_ready_locked(g, chunk);
+	if (!chunk_holed(g, chunk)) /* holes count as zeroed, but the chunk is not all RAM */
+		publish_ready_locked(g, chunk);
 }
 
 /* Zero the single pages of [first, end) (page numbers) that are not zeroed yet. */
@@ -172,7 +198,7 @@ static void zero_pages_locked(struct guest *g, uint64_t first, uint64_t end)
 		bool all = true;
 		for (unsigned w = 0; w < PAGES_PER_CHUNK / BITS; w++)
 			all = all && words[w] == ~0ULL;
-		if (all && !chunk_ready(g, c))
+		if (all && !chunk_ready(g, c) && !chunk_holed(g, c))
 			publish_ready_locked(g, c);
 	}
 }
@@ -181,7 +207,9 @@ static void zero_pages_locked(struct guest *g, uint64_t first, uint64_t end)
 static __attribute__((noinline)) void *ram_ptr_slow(struct guest *g, gpa_t gpa, uint64_t len,
 						    bool write)
 {
-	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+	if (gpa >= g->mem_size) /* hot-added RAM above (guest_resize.h), or none */
+		return guest_resize_ptr(g, gpa, len);
+	if (len > g->mem_size - gpa || range_holed(g, gpa, len))
 		return NULL;
 	if (write && g->dirty)
 		guest_dirty_mark(g, gpa,
@@ -269,6 +297,26 @@ int guest_ram_populate(struct guest *g, gpa_t gpa, uint64_t len)
 	return err;
 }
 
+/* Map the pages of [first, end) (page numbers) that are not holes, in runs; this CPU flushed. */
+static int map_around_holes(struct guest *g, uint64_t first, uint64_t end, unsigned rights)
+{
+	for (uint64_t page = first; page < end;) {
+		if (page_hole(g, page)) {
+			page++;
+			continue;
+		}
+		uint64_t run = page + 1;
+		while (run < end && !page_hole(g, run))
+			run++;
+		int err = virt->guest_map(g, page * PAGE_SIZE, g->mem_hpa + page * PAGE_SIZE,
+					  (run - page) * PAGE_SIZE, rights, GMAP_WB);
+		if (err)
+			return err;
+		page = run;
+	}
+	return 0;
+}
+
 int guest_ram_map_all(struct guest *g, unsigned rights)
 {
 	spin_lock(&g->ram.lock);
@@ -277,7 +325,11 @@ int guest_ram_map_all(struct guest *g, unsigned rights)
 		g->ram.mapped[c / BITS] |= 1ULL << (c % BITS);
 	}
 	spin_unlock(&g->ram.lock);
-	return guest_map(g, 0, g->mem_hpa, g->mem_size, rights, GMAP_WB);
+	if (!g->ram.hole)
+		return guest_map(g, 0, g->mem_hpa, g->mem_size, rights, GMAP_WB);
+	int err = map_around_holes(g, 0, g->mem_size / PAGE_SIZE, rights);
+	guest_flush_others(g);
+	return err;
 }
 
 int guest_ram_scrub_all(struct guest *g)
@@ -295,16 +347,23 @@ int guest_ram_scrub_all(struct guest *g)
 
 bool guest_ram_fault(struct guest *g, gpa_t gpa)
 {
-	if (gpa >= g->mem_size)
+	/* Hot-added RAM is mapped whole when it is added: a fault there is a hole. */
+	if (gpa >= g->mem_size || page_hole(g, gpa / PAGE_SIZE))
 		return false;
 	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
 	int err = 0;
 	spin_lock(&g->ram.lock);
 	make_ready_locked(g, chunk);
 	/* Already mapped: another vCPU's fault on the same chunk won; just retry. */
-	if (!chunk_mapped(g, chunk))
+	if (!chunk_mapped(g, chunk) && chunk_holed(g, chunk)) {
+		err = map_around_holes(g, chunk * PAGES_PER_CHUNK, chunk_end(g, chunk) / PAGE_SIZE,
+				       GMAP_RWX);
+		if (!err)
+			g->ram.mapped[chunk / BITS] |= 1ULL << (chunk % BITS);
+	} else if (!chunk_mapped(g, chunk)) {
 		err = map_locked(g, chunk * GUEST_RAM_CHUNK,
 				 chunk_end(g, chunk) - chunk * GUEST_RAM_CHUNK);
+	}
 	spin_unlock(&g->ram.lock);
 	if (err) {
 		log_err("guest %s: cannot map its RAM at GPA 0x%llx (%d)", g->name,
@@ -313,4 +372,91 @@ bool guest_ram_fault(struct guest *g, gpa_t gpa)
 			   (unsigned long long)gpa);
 	}
 	return true;
+}
+
+bool guest_ram_has_holes(const struct guest *g)
+{
+	return g->ram.hole != NULL;
+}
+
+/*
+ * The ready runs again after chunks lost their readiness to holes: every
+ * ready chunk gets the end of its (maybe shorter) run, a holed one 0.
+ */
+static void republish_ready_locked(struct guest *g)
+{
+	for (uint64_t c = 0; c < chunk_count(g);) {
+		if (!chunk_ready(g, c) || chunk_holed(g, c)) {
+			__atomic_store_n(&g->ram.ready_end[c], 0, __ATOMIC_RELEASE);
+			c++;
+			continue;
+		}
+		uint64_t end = c + 1;
+		while (end < chunk_count(g) && chunk_ready(g, end) && !chunk_holed(g, end))
+			end++;
+		for (; c < end; c++)
+			__atomic_store_n(&g->ram.ready_end[c], (uint32_t)chunk_end(g, end - 1),
+					 __ATOMIC_RELEASE);
+	}
+}
+
+int guest_ram_give_back(struct guest *g, gpa_t gpa, uint64_t size)
+{
+	if (!IS_ALIGNED(gpa | size, PAGE_SIZE) || !size || gpa >= g->mem_size ||
+	    size > g->mem_size - gpa || g->cow)
+		return -EINVAL;
+	uint64_t *fresh = NULL;
+	if (!g->ram.hole) {
+		fresh = calloc(chunk_count(g) * PAGES_PER_CHUNK / BITS, sizeof(uint64_t));
+		if (!fresh)
+			return -ENOMEM;
+	}
+	spin_lock(&g->ram.lock);
+	if (!g->ram.hole) {
+		g->ram.hole = fresh;
+		fresh = NULL;
+	}
+	if (range_holed(g, gpa, size)) {
+		spin_unlock(&g->ram.lock);
+		free(fresh);
+		return -EINVAL;
+	}
+	for (uint64_t page = gpa / PAGE_SIZE; page < (gpa + size) / PAGE_SIZE; page++) {
+		g->ram.hole[page / BITS] |= 1ULL << (page % BITS);
+		g->ram.page_zeroed[page / BITS] |= 1ULL << (page % BITS); /* never zeroed again */
+	}
+	republish_ready_locked(g);
+	/*
+	 * Gone from EPT/NPT, and every other CPU has flushed, which it does
+	 * between two runs, never inside an exit: no exit of g still holds a
+	 * pointer it got before the ready table lost these pages.
+	 */
+	int err = virt->guest_unmap(g, gpa, size);
+	spin_unlock(&g->ram.lock);
+	free(fresh);
+	guest_flush_others(g);
+	if (err) /* the tables could not be split: the frames stay allocated, unreachable */
+		return err;
+	zero_qwords(host_ptr(g, gpa), size / 8);
+	pmm_free_frames(g->mem_hpa + gpa, size / PAGE_SIZE);
+	return 0;
+}
+
+void guest_ram_free_frames(struct guest *g)
+{
+	uint64_t pages = g->mem_size / PAGE_SIZE;
+	for (uint64_t page = 0; page < pages;) {
+		if (page_hole(g, page)) {
+			page++;
+			continue;
+		}
+		uint64_t run = page + 1;
+		while (run < pages && !page_hole(g, run))
+			run++;
+		if (pmm_free_frames(g->mem_hpa + page * PAGE_SIZE, run - page))
+			log_err("guest %s: its RAM frames were not all in use", g->name);
+		page = run;
+	}
+	free(g->ram.hole);
+	g->ram.hole = NULL;
 }

@@ -38,6 +38,12 @@ struct guest_ram {
 	uint32_t chunks;
 	uint64_t mapped[GUEST_RAM_CHUNK_SLOTS / 64]; /* chunk mapped whole in EPT/NPT */
 	uint64_t *page_zeroed;			     /* per 4 KiB page, for chunks not yet ready */
+	/*
+	 * Per 4 KiB page: given back by the guest (HC_BALLOON), its frame freed;
+	 * NULL until the first. A chunk with a hole is never ready (the slow
+	 * paths check the holes) and is mapped around them.
+	 */
+	uint64_t *hole;
 	uint8_t *base;				     /* where the hypervisor reaches GPA 0 */
 	struct spinlock lock;
 };
@@ -87,6 +93,19 @@ int guest_ram_map_all(struct guest *g, unsigned rights);
  * this run. Its vCPUs never run again; the caller frees the frames.
  */
 void guest_ram_release(struct guest *g);
+
+/*
+ * The guest gives back [gpa, gpa+size) of its RAM (4 KiB aligned, none of
+ * it given back before): unmapped on every CPU, scrubbed, its frames freed.
+ * 0, -EINVAL (outside RAM or partly given back already), -ENOMEM.
+ */
+int guest_ram_give_back(struct guest *g, gpa_t gpa, uint64_t size);
+
+/* Whether any page of g's RAM was given back (a restart then needs new frames). */
+bool guest_ram_has_holes(const struct guest *g);
+
+/* Free g's RAM frames (after guest_ram_release), all but those given back already. */
+void guest_ram_free_frames(struct guest *g);
 
 /*
  * An EPT violation / nested page fault of g at gpa. False if gpa is not

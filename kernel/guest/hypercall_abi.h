@@ -7,6 +7,7 @@
  *                   (SHOJI_HC_INSN_VMCALL or SHOJI_HC_INSN_VMMCALL).
  * CPUID 0x40000002: EAX = instance number (1..64) of a guest started as one
  *                   of a config guest's instances (NAME-N), 0 for a plain guest.
+ * Resizing (HC_NOTIFY .. HC_BALLOON): README "Scheduler and management console".
  * Hypercall: RAX = number, RDI, RSI, RDX = arguments; result in RAX
  * (>= 0 success, negative errno). Other registers are preserved.
  */
@@ -35,10 +36,21 @@
 #define HC_HEARTBEAT	 7 /* () -> 0: the guest is alive (watchdog) */
 #define HC_LOAD		 8 /* (percent 0..100) -> 0: how busy the guest is (autoscaler) */
 #define HC_INSTANCES	 9 /* () -> instances of its config guest that run now (>= 1) */
+/*
+ * Resizing (the console's `set <guest> vcpus=N memory=SIZE`): the guest is
+ * told through its notification vector and asks what it is offered now.
+ */
+#define HC_NOTIFY     10 /* (vector 32..255, 0: none) -> 0: raised on vCPU 0 when offers change */
+#define HC_VCPUS      11 /* () -> n: vCPUs 0..n-1 may run; the others are to stop */
+#define HC_VCPU_STOP  12 /* () -> a secondary vCPU stops itself (HC_VCPU_START starts it again) */
+#define HC_MEM_TARGET 13 /* () -> bytes of RAM the guest is asked to hold */
+#define HC_MEM_TOP    14 /* () -> end GPA of its RAM: boot RAM, then the hot-added regions */
+#define HC_BALLOON    15 /* (gpa, pages 1..512) -> bytes it holds then: the pages are given back */
 
 #define HC_CONSOLE_MAX 4096
 
 /* Error results (negated errno values). */
+#define HC_ENOMEM (-12) /* no hypervisor memory for it now */
 #define HC_EFAULT (-14) /* buffer outside guest RAM */
 #define HC_EINVAL (-22) /* bad argument */
 #define HC_ENOSYS (-38) /* unknown hypercall number */

@@ -210,8 +210,15 @@ struct vcpu {
 	uint8_t timer_vector;
 	bool halted_if0; /* blocked in HLT with interrupts disabled: only NMI/INIT could wake it */
 	bool started;	 /* secondary vCPU already started in this run (HC_VCPU_START, SIPI) */
-	volatile bool sipi_pending; /* started by a STARTUP IPI: real mode at sipi_vector << 12 */
+	bool stopping;	 /* asked to stop itself (HC_VCPU_STOP): its run loop takes it out */
+	/*
+	 * Started, its state to be set by its run loop before its first entry:
+	 * start_state's (HC_VCPU_START), or else a STARTUP IPI's (real mode at
+	 * sipi_vector << 12).
+	 */
+	volatile bool start_pending;
 	uint8_t sipi_vector;
+	struct vcpu_sregs *start_state;
 	/* A checkpoint's state (kernel/vm/vcpu_snapshot.h) to load before the next entry, or NULL. */
 	const void *restore;
 	size_t restore_len;

@@ -114,7 +114,7 @@ bool virq_startup_ipi(struct vcpu *t, uint8_t vector)
 	if (waiting) {
 		t->started = true;
 		t->sipi_vector = vector;
-		t->sipi_pending = true;
+		t->start_pending = true;
 	}
 	spin_unlock(&g->lock);
 	if (!waiting)

@@ -10,6 +10,7 @@
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_resize.h"
 #include "kernel/guest/guest_acpi.h"
 #include "kernel/guest/guest_boot.h"
 #include "kernel/guest/guest_cow.h"
@@ -155,7 +156,11 @@ static int load_image(struct guest *g, struct guest_entry_state *entry)
 	struct guest_image img;
 	char reason[GUEST_IMAGE_REASON_MAX];
 
-	/* A restart must show nothing of the previous run. */
+	/* A restart: its configured RAM and vCPUs again, nothing of the previous run. */
+	if (g->state != GUEST_CREATED && guest_resize_reset(g)) {
+		log_err("guest %s: cannot give it its configured memory again", g->name);
+		return -EIO;
+	}
 	if (g->state != GUEST_CREATED && guest_ram_scrub_all(g)) {
 		log_err("guest %s: cannot map its memory again", g->name);
 		return -EIO;
@@ -216,7 +221,10 @@ static int start_state(struct guest *g, const struct guest_entry_state *entry)
 		v->event_pending = false;
 		v->halted_if0 = false;
 		v->started = false;
-		v->sipi_pending = false;
+		v->stopping = false;
+		v->start_pending = false;
+		free(v->start_state); /* a HC_VCPU_START the stop overtook */
+		v->start_state = NULL;
 		exit_reset_debug_registers(v);
 		v->irq_pending = false;
 		v->timer_deadline = 0;

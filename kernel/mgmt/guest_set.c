@@ -1,6 +1,6 @@
 /*
  * The console's `set` (see guests.h): a guest's weight, cap and pCPUs
- * changed at once, checked as the config checks them and against the other
+ * changed at once, and the vCPUs and memory it is offered (guest_resize.h), checked as the config checks them and against the other
  * guests, all or nothing. Owns no state: it reads the guest table through
  * guests_count()/guests_get() and moves vCPUs through the scheduler and the
  * run loop.
@@ -14,6 +14,7 @@
 #include "kernel/core/log.h"
 #include "kernel/core/pcpu.h"
 #include "kernel/guest/guest.h"
+#include "kernel/guest/guest_resize.h"
 #include "kernel/mgmt/shell.h"
 #include "kernel/sched/sched.h"
 #include "kernel/vm/vcpu_run.h"
@@ -156,8 +157,59 @@ static int guests_place_vcpus(struct guest *g, bool pinned, const uint32_t *cpus
 	return -EBUSY;
 }
 
+/*
+ * vcpus= and memory= change what the guest is offered; it must be one that
+ * hears of it (HC_NOTIFY) and whose memory is its own to resize.
+ */
+static int check_offers(const struct guest *g, const struct shell_settings *st, char *why)
+{
+	if (!st->has_vcpus && !st->has_memory)
+		return 0;
+	if (g->state != GUEST_RUNNING) {
+		snprintf(why, SHELL_WHY_MAX, "it does not run (a restart offers its config's)");
+		return -EINVAL;
+	}
+	if (st->has_memory && (g->cow || g->ha || g->dirty)) {
+		snprintf(why, SHELL_WHY_MAX, "its memory is %s",
+			 g->cow ? "shared with its template (a clone)"
+				: "checkpointed to its pair (a replica)");
+		return -EPERM;
+	}
+	if (st->has_vcpus && st->vcpus > g->vcpu_count) {
+		snprintf(why, SHELL_WHY_MAX, "vcpus=%u but it has %u (its config's vcpus)",
+			 (unsigned)st->vcpus, g->vcpu_count);
+		return -ERANGE;
+	}
+	if (!g->notify_vector) {
+		snprintf(why, SHELL_WHY_MAX,
+			 "it never asked to be told of changes (HC_NOTIFY): it would not see them");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Offer the new vCPU count and memory target (checked); the guest is notified. */
+static int apply_offers(struct guest *g, const struct shell_settings *st, char *why)
+{
+	if (st->has_memory) {
+		int err = guest_resize_memory(g, st->mem_bytes, why, SHELL_WHY_MAX);
+		if (err)
+			return err;
+	}
+	if (st->has_vcpus && st->vcpus != g->vcpus_offered) {
+		log_info("guest %s: offered %u vCPU%s (was %u)", g->name, (unsigned)st->vcpus,
+			 plural(st->vcpus), g->vcpus_offered);
+		g->vcpus_offered = st->vcpus;
+		guest_notify(g);
+	}
+	return 0;
+}
+
 int guests_set_one(struct guest *g, const struct shell_settings *st, char *why)
 {
+	int offer_err = check_offers(g, st, why);
+	if (offer_err)
+		return offer_err;
 	/* A replica's pCPU is part of its pair's design (and its checkpoints flush only there). */
 	if (g->ha && st->has_cpus) {
 		snprintf(why, SHELL_WHY_MAX, "a replica stays on its pCPU");
@@ -179,6 +231,9 @@ int guests_set_one(struct guest *g, const struct shell_settings *st, char *why)
 		if (err)
 			return err;
 	}
+	offer_err = apply_offers(g, st, why);
+	if (offer_err)
+		return offer_err;
 	if (st->has_cpus) {
 		uint64_t mask = st->pinned ? cpu_mask(st) : 0;
 		int err = st->pinned ? evict_shared(g, mask, why) : 0;

@@ -78,7 +78,7 @@ static const struct shell_cmd shell_cmds[] = {
     {"pause", SHELL_CMD_PAUSE, SHELL_ARG_GUEST, " <guest>",
      "stop running a guest's vCPUs, keeping its state"},
     {"resume", SHELL_CMD_RESUME, SHELL_ARG_GUEST, " <guest>", "run a paused guest again"},
-    {"set", SHELL_CMD_SET, SHELL_ARG_SET, " <guest> weight=N cap=N%|none cpus=shared|LIST",
+    {"set", SHELL_CMD_SET, SHELL_ARG_SET, " <guest> weight=N cap=N%|none cpus=shared|LIST vcpus=N memory=SIZE",
      "change a guest's CPU settings now (weight, cap, cpus)"},
     {"sleep", SHELL_CMD_SLEEP, SHELL_ARG_MS, " <ms>", "wait, the guests running (scripts)"},
     {"wait", SHELL_CMD_WAIT, SHELL_ARG_GUEST, " <guest>", "wait until a guest has ended (scripts)"},

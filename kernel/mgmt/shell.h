@@ -44,6 +44,8 @@
 #define SHELL_PCPU_LIMIT  64 /* pCPU indexes below this (MAX_CPUS); the op checks they exist */
 #define SHELL_CONSOLE_CPU 0  /* runs the console: never pinned (CONFIG_CONSOLE_PCPU) */
 #define SHELL_WHY_MAX	  96 /* an op's own reason for refusing a set */
+#define SHELL_MEM_MIN	  (1ULL << 20) /* memory=: the config's memory range */
+#define SHELL_MEM_MAX	  (1ULL << 30)
 
 /*
  * What `set` asks for, each value checked as the config checks its key: the
@@ -51,7 +53,9 @@
  * the other guests (pCPUs exist and are free, one per vCPU).
  */
 struct shell_settings {
-	bool has_weight, has_cap, has_cpus;
+	bool has_weight, has_cap, has_cpus, has_vcpus, has_memory;
+	uint32_t vcpus;	     /* 1..SHELL_CPUS_MAX: vCPUs offered */
+	uint64_t mem_bytes;  /* SHELL_MEM_MIN..SHELL_MEM_MAX, whole MiBs: memory target */
 	uint32_t weight;  /* 1..SHELL_WEIGHT_MAX */
 	uint32_t cap_pct; /* 1..SHELL_CAP_MAX; 0: none */
 	bool pinned;	  /* cpus=LIST (else cpus=shared) */

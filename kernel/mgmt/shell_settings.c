@@ -1,4 +1,4 @@
-/* set's settings: weight=, cap=, cpus= checked as the config checks its keys (see
+/* set's settings: weight=, cap=, cpus=, vcpus=, memory= checked as the config checks its keys (see
  * shell_settings.h). */
 #include "kernel/mgmt/shell_settings.h"
 
@@ -26,6 +26,59 @@ static int shell_set_weight(const char *v, struct shell_settings *st, char *why)
 		return -ERANGE;
 	}
 	st->weight = (uint32_t)n;
+	return 0;
+}
+
+/* vcpus=N: 1..SHELL_CPUS_MAX (config.h's vcpus key; the guest's own count is the op's check). */
+static int shell_set_vcpus(const char *v, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	uint64_t n;
+	bool big;
+
+	if (!shell_parse_num(v, strlen(v), SHELL_CPUS_MAX, &n, &big)) {
+		snprintf(why, SHELL_WHY_MAX, "bad vcpus '%s'", shell_quote(v, q));
+		return -EINVAL;
+	}
+	if (big || n < 1) {
+		snprintf(why, SHELL_WHY_MAX, "vcpus '%s' out of range (1..%u)", shell_quote(v, q),
+			 SHELL_CPUS_MAX);
+		return -ERANGE;
+	}
+	st->vcpus = (uint32_t)n;
+	return 0;
+}
+
+/* memory=N[K|M|G]: whole MiBs in the config's range (memory is added in whole MiBs). */
+static int shell_set_memory(const char *v, struct shell_settings *st, char *why)
+{
+	char q[SHELL_QUOTE_MAX + 4];
+	size_t len = strlen(v);
+	uint64_t n, scale = 1;
+	bool big;
+
+	if (len && (v[len - 1] == 'K' || v[len - 1] == 'k'))
+		scale = 1ULL << 10;
+	else if (len && (v[len - 1] == 'M' || v[len - 1] == 'm'))
+		scale = SZ_1M;
+	else if (len && (v[len - 1] == 'G' || v[len - 1] == 'g'))
+		scale = SZ_1G;
+	if (scale != 1)
+		len--;
+	if (!shell_parse_num(v, len, SHELL_MEM_MAX, &n, &big)) {
+		snprintf(why, SHELL_WHY_MAX, "bad memory size '%s'", shell_quote(v, q));
+		return -EINVAL;
+	}
+	if (big || n * scale < SHELL_MEM_MIN || n * scale > SHELL_MEM_MAX) {
+		snprintf(why, SHELL_WHY_MAX, "memory size '%s' out of range (1M..1G)",
+			 shell_quote(v, q));
+		return -ERANGE;
+	}
+	if (!IS_ALIGNED(n * scale, SZ_1M)) {
+		snprintf(why, SHELL_WHY_MAX, "memory size '%s' is not whole MiBs", shell_quote(v, q));
+		return -EINVAL;
+	}
+	st->mem_bytes = n * scale;
 	return 0;
 }
 
@@ -166,12 +219,16 @@ int shell_parse_settings(char *rest, struct shell_settings *st, char *why)
 			seen = &st->has_cap;
 		else if (eq && !strcmp(word, "cpus"))
 			seen = &st->has_cpus;
+		else if (eq && !strcmp(word, "vcpus"))
+			seen = &st->has_vcpus;
+		else if (eq && !strcmp(word, "memory"))
+			seen = &st->has_memory;
 		else {
 			if (eq)
 				*eq = '=';
 			snprintf(why, SHELL_WHY_MAX,
-				 "bad setting '%s' (expected weight=N, cap=N%%|none or "
-				 "cpus=shared|LIST)",
+				 "bad setting '%s' (expected weight=N, cap=N%%|none, "
+				 "cpus=shared|LIST, vcpus=N or memory=SIZE)",
 				 shell_quote(word, q));
 			return -EINVAL;
 		}
@@ -184,6 +241,10 @@ int shell_parse_settings(char *rest, struct shell_settings *st, char *why)
 			ret = shell_set_weight(eq + 1, st, why);
 		else if (seen == &st->has_cap)
 			ret = shell_set_cap(eq + 1, st, why);
+		else if (seen == &st->has_vcpus)
+			ret = shell_set_vcpus(eq + 1, st, why);
+		else if (seen == &st->has_memory)
+			ret = shell_set_memory(eq + 1, st, why);
 		else
 			ret = shell_set_cpus(eq + 1, st, why);
 		if (ret)

@@ -1,6 +1,6 @@
 /*
- * The settings of the console's `set <guest> k=v...`: weight=N, cap=N%|none
- * and cpus=shared|LIST, each checked as the config checks its key (ranges,
+ * The settings of the console's `set <guest> k=v...`: weight=N, cap=N%|none,
+ * cpus=shared|LIST, vcpus=N and memory=SIZE, each checked as the config checks its key (ranges,
  * pCPU 0 never pinned, no pCPU twice), each at most once.
  */
 #ifndef SHOJI_KERNEL_MGMT_SHELL_SETTINGS_H

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "kernel/core/log.h"
 #include "kernel/core/pcpu.h"
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
@@ -227,22 +229,28 @@ void vcpu_run_reload(struct sched_entity *se)
 }
 
 /*
- * A STARTUP IPI woke v (virq_startup_ipi): take the SIPI state here, on
- * v's own CPU with its state loaded, as the CPU itself would. False if
- * the backend refused it (the guest is then stopped).
+ * v was started (virq_startup_ipi, or HC_VCPU_START in hypercall.c): take
+ * its state here, on v's own CPU with its state loaded, as the CPU itself
+ * would. False if the backend refused it (the guest is then stopped).
  */
-static bool start_from_sipi(struct vcpu *v)
+static bool take_start_state(struct vcpu *v)
 {
-	struct vcpu_sregs sregs;
-	v->sipi_pending = false;
-	guest_boot_sipi_state(v->sipi_vector, &sregs);
+	struct vcpu_sregs sipi, *state = v->start_state;
+	v->start_pending = false;
+	v->start_state = NULL;
+	if (!state) {
+		guest_boot_sipi_state(v->sipi_vector, &sipi);
+		state = &sipi;
+	}
 	memset(&v->regs, 0, sizeof(v->regs));
 	int err = exit_msr_reset(v);
 	if (!err)
-		err = virt->vcpu_set_sregs(v, &sregs);
+		err = virt->vcpu_set_sregs(v, state);
+	if (state != &sipi)
+		free(state);
 	if (err)
-		guest_stop(v->guest, GUEST_CRASHED, -1, "vCPU %u: STARTUP IPI state refused (%d)",
-			   v->id, err);
+		guest_stop(v->guest, GUEST_CRASHED, -1, "vCPU %u: start state refused (%d)", v->id,
+			   err);
 	return !err;
 }
 
@@ -255,6 +263,25 @@ static bool load_restore(struct vcpu *v)
 		guest_stop(v->guest, GUEST_CRASHED, -1, "vCPU %u: checkpoint state refused (%d)",
 			   v->id, err);
 	return !err;
+}
+
+/*
+ * v asked to stop itself (HC_VCPU_STOP) and its guest runs on: it leaves
+ * the scheduler as a vCPU not yet started, which HC_VCPU_START may start
+ * again. Under g->lock, as a start and a stop of the guest take it.
+ */
+static void stop_one(struct guest *g, struct vcpu *v)
+{
+	spin_lock(&g->lock);
+	v->stopping = false;
+	if (g->state == GUEST_RUNNING) {
+		v->started = false;
+		v->se.state = SCHED_STOPPED;
+		g->vcpus_started--;
+	}
+	spin_unlock(&g->lock);
+	if (v->se.state == SCHED_STOPPED)
+		log_info("guest %s: vCPU %u stopped itself", g->name, v->id);
 }
 
 void vcpu_run_entity(struct sched_entity *se)
@@ -274,7 +301,7 @@ void vcpu_run_entity(struct sched_entity *se)
 	virt->vcpu_load(v);
 	uint64_t start = rdtsc();
 	se->run_since = start;
-	bool ready = (!v->restore || load_restore(v)) && (!v->sipi_pending || start_from_sipi(v));
+	bool ready = (!v->restore || load_restore(v)) && (!v->start_pending || take_start_state(v));
 	if (ready)
 		run_inner(v, earlier(sched_run_deadline(se, start), g->epoch_deadline));
 	/* The epoch ended: the checkpoint, at this exit, with v's state still loaded. */
@@ -290,7 +317,9 @@ void vcpu_run_entity(struct sched_entity *se)
 	if (cpu_timer)
 		sched_cpu_timer(0);
 	virt->vcpu_put(v);
-	if (g->state != GUEST_RUNNING) {
+	if (v->stopping && g->state == GUEST_RUNNING)
+		stop_one(g, v);
+	if (g->state != GUEST_RUNNING && se->state != SCHED_STOPPED) {
 		se->state = SCHED_STOPPED;
 		guest_vcpu_stopped(g, v);
 	} else if (g->paused && se->state == SCHED_RUNNING) {

@@ -15,7 +15,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
 	-Wl,-z,max-page-size=0x1000
 
-GUEST64_NAMES := hello64 exits escape crash bench spin hog idle smp fpu startup contract stuck chaos ticker innocent reset apic instance counter writer service clone
+GUEST64_NAMES := hello64 exits escape crash bench spin hog idle smp fpu startup contract stuck chaos ticker innocent reset apic instance counter writer service clone resize
 GUEST64_LIB := start64.S serial.c print.c hypercall.c trap.c trap64.S check.c
 GUEST64_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib64/%.o,$(GUEST64_LIB))
 GUEST32_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib32/%.o,start32.S serial.c)

@@ -19,6 +19,27 @@ void guest_cow_release(struct guest *g)
 	abort();
 }
 
+/* No hot-added RAM in these tests: nothing lies above boot RAM. */
+void *guest_resize_ptr(struct guest *g, gpa_t gpa, uint64_t len)
+{
+	return NULL;
+}
+
+struct guest_ram_fixture_log guest_ram_fixture_log;
+
+void guest_flush_others(struct guest *g)
+{
+	guest_ram_fixture_log.flushes++;
+}
+
+int pmm_free_frames(hpa_t base, uint64_t count)
+{
+	guest_ram_fixture_log.free_calls++;
+	guest_ram_fixture_log.freed_pages += count;
+	guest_ram_fixture_log.last_free = base;
+	return 0;
+}
+
 int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g, uint8_t **backing)
 {
 	*backing = aligned_alloc(SZ_2M, ALIGN_UP(ram_size, SZ_2M)); /* a size the alignment divides */
@@ -26,6 +47,7 @@ int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g,
 	if (!*backing || !*g)
 		return -1;
 	memset(*backing, stale, ram_size);
+	memset(&guest_ram_fixture_log, 0, sizeof(guest_ram_fixture_log));
 	snprintf((*g)->name, sizeof((*g)->name), "t");
 	(*g)->mem_size = ram_size;
 	(*g)->mem_hpa = (hpa_t)(uintptr_t)*backing;
@@ -36,6 +58,7 @@ void guest_ram_fixture_destroy(struct guest *g, uint8_t *backing)
 {
 	free(g->ram.page_zeroed);
 	free(g->ram.ready_end);
+	free(g->ram.hole);
 	free(g);
 	free(backing);
 }

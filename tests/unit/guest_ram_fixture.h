@@ -13,6 +13,14 @@
  */
 int guest_ram_fixture_create(uint64_t ram_size, uint8_t stale, struct guest **g, uint8_t **backing);
 
+/* What guest_ram.c asked of the layers around it: flushes and frames freed. */
+struct guest_ram_fixture_log {
+	unsigned flushes, free_calls;
+	uint64_t freed_pages;
+	hpa_t last_free;
+};
+extern struct guest_ram_fixture_log guest_ram_fixture_log;
+
 /* Free what create gave (the RAM state, the guest, the buffer). */
 void guest_ram_fixture_destroy(struct guest *g, uint8_t *backing);
 

@@ -48,7 +48,23 @@ static int fake_guest_map(struct guest *gg, gpa_t gpa, hpa_t hpa, uint64_t size,
 	return maps.fail;
 }
 
-static const struct virt_ops fake_virt = {.name = "fake", .guest_map = fake_guest_map};
+static struct {
+	unsigned calls;
+	gpa_t gpa;
+	uint64_t size;
+} unmaps;
+
+static int fake_guest_unmap(struct guest *gg, gpa_t gpa, uint64_t size)
+{
+	assert_ptr_equal(gg, g);
+	unmaps.calls++;
+	unmaps.gpa = gpa;
+	unmaps.size = size;
+	return 0;
+}
+
+static const struct virt_ops fake_virt = {
+    .name = "fake", .guest_map = fake_guest_map, .guest_unmap = fake_guest_unmap};
 const struct virt_ops *virt = &fake_virt;
 
 int guest_map(struct guest *gg, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned rights,
@@ -67,6 +83,7 @@ void guest_stop(struct guest *gg, enum guest_state state, int code, const char *
 static int setup(void **state)
 {
 	memset(&maps, 0, sizeof(maps));
+	memset(&unmaps, 0, sizeof(unmaps));
 	stops = 0;
 	return guest_ram_fixture_create(RAM_SIZE, STALE, &g, &backing);
 }
@@ -278,6 +295,65 @@ static void test_scrub_all(void **state)
 	assert_int_equal(maps.calls, 0);
 }
 
+/*
+ * Pages given back (the balloon): unmapped, every other CPU flushed, scrubbed
+ * and freed; from then on outside RAM for the hypervisor and the guest, the
+ * chunk mapped around them, the ready runs cut there; never given back twice;
+ * release leaves their frames (a new owner's) alone and frees all the rest.
+ */
+static void test_give_back(void **state)
+{
+	const gpa_t hole = SZ_2M + 5 * PAGE_SIZE;
+	uint8_t *p = guest_ram_ptr(g, 0, 3 * SZ_2M); /* chunks 0..2 ready, one run */
+	assert_non_null(p);
+	assert_int_equal(g->ram.ready_end[0], 3 * SZ_2M);
+	memset(p + hole, 0x11, 2 * PAGE_SIZE); /* the guest's data */
+
+	assert_int_equal(guest_ram_give_back(g, hole, 2 * PAGE_SIZE), 0);
+	assert_int_equal(unmaps.calls, 1);
+	assert_int_equal(unmaps.gpa, hole);
+	assert_int_equal(unmaps.size, 2 * PAGE_SIZE);
+	assert_int_equal(guest_ram_fixture_log.flushes, 1);
+	assert_int_equal(guest_ram_fixture_log.freed_pages, 2);
+	assert_int_equal(guest_ram_fixture_log.last_free, g->mem_hpa + hole);
+	assert_true(all(hole, 2 * PAGE_SIZE, 0)); /* scrubbed before it went */
+	assert_true(guest_ram_has_holes(g));
+
+	/* The ready run ends where the holed chunk begins; the one after stands alone. */
+	assert_int_equal(g->ram.ready_end[0], SZ_2M);
+	assert_int_equal(g->ram.ready_end[1], 0);
+	assert_int_equal(g->ram.ready_end[2], 3 * SZ_2M);
+	assert_null(guest_ram_ptr(g, hole, 1));
+	assert_null(guest_ram_read_ptr(g, hole - 8, 16)); /* straddles into it */
+	assert_non_null(guest_ram_ptr(g, hole + 2 * PAGE_SIZE, 8));
+	assert_non_null(guest_ram_ptr(g, hole - 8, 8));
+
+	/* The guest touching a hole is outside its RAM; a neighbour maps around it. */
+	assert_false(guest_ram_fault(g, hole + PAGE_SIZE));
+	maps.calls = 0;
+	assert_true(guest_ram_fault(g, SZ_2M));
+	assert_int_equal(maps.calls, 2);
+	assert_int_equal(maps.gpa, hole + 2 * PAGE_SIZE);
+	assert_int_equal(maps.size, 2 * SZ_2M - (hole + 2 * PAGE_SIZE));
+	assert_int_equal(stops, 0);
+
+	/* Overlapping what is gone, or outside RAM: refused, nothing freed. */
+	assert_int_equal(guest_ram_give_back(g, hole + PAGE_SIZE, 2 * PAGE_SIZE), -EINVAL);
+	assert_int_equal(guest_ram_give_back(g, RAM_SIZE - PAGE_SIZE, 2 * PAGE_SIZE), -EINVAL);
+	assert_int_equal(guest_ram_give_back(g, hole + 3, PAGE_SIZE), -EINVAL);
+	assert_int_equal(guest_ram_fixture_log.freed_pages, 2);
+
+	/* A new owner writes the freed frames: the guest's end must not touch them. */
+	memset(backing + hole, 0x77, 2 * PAGE_SIZE);
+	guest_ram_release(g);
+	assert_true(all(hole, 2 * PAGE_SIZE, 0x77));
+	assert_true(all(0, PAGE_SIZE, 0));
+	guest_ram_free_frames(g);
+	assert_int_equal(guest_ram_fixture_log.freed_pages, RAM_SIZE / PAGE_SIZE);
+	assert_int_equal(guest_ram_fixture_log.last_free, g->mem_hpa + hole + 2 * PAGE_SIZE);
+	assert_false(guest_ram_has_holes(g));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +368,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fault_without_memory_stops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release_scrubs_touched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_give_back, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,12 @@ static int fake_set(void *ctx, const char *g, const struct shell_settings *st, c
 	if (ret == -ENOENT)
 		return ret;
 	/* fake_guest_op ended its line: put the values on the next one. */
-	fake_log("  weight=%s cap=%s cpus=%s\n", w, c, cpus);
+	if (st->has_vcpus || st->has_memory)
+		fake_log("  weight=%s cap=%s cpus=%s vcpus=%u memory=%llu\n", w, c, cpus,
+			 st->has_vcpus ? (unsigned)st->vcpus : 0,
+			 st->has_memory ? (unsigned long long)st->mem_bytes : 0ULL);
+	else
+		fake_log("  weight=%s cap=%s cpus=%s\n", w, c, cpus);
 	if (ret && fake_set_why)
 		snprintf(why, SHELL_WHY_MAX, "%s", fake_set_why);
 	return ret;
@@ -637,7 +642,18 @@ static void test_set(void **state)
 	assert_string_equal(run(" set\ta  cap=none\tweight=1000 cpus=5 "),
 			    "op set a\n  weight=1000 cap=none cpus=5\n");
 	assert_string_equal(run("set a weight=1"), "op set a\n  weight=1 cap=- cpus=-\n");
-	assert_int_equal(fake.calls, 13);
+	/* What the guest is offered: vCPUs, and memory in whole MiBs (0: not given). */
+	assert_string_equal(run("set a vcpus=3"),
+			    "op set a\n  weight=- cap=- cpus=- vcpus=3 memory=0\n");
+	assert_string_equal(run("set a memory=8M"),
+			    "op set a\n  weight=- cap=- cpus=- vcpus=0 memory=8388608\n");
+	assert_string_equal(run("set a memory=1g vcpus=8"),
+			    "op set a\n  weight=- cap=- cpus=- vcpus=8 memory=1073741824\n");
+	assert_string_equal(run("set a memory=2048k"),
+			    "op set a\n  weight=- cap=- cpus=- vcpus=0 memory=2097152\n");
+	assert_string_equal(run("set a memory=0x2M"),
+			    "op set a\n  weight=- cap=- cpus=- vcpus=0 memory=2097152\n");
+	assert_int_equal(fake.calls, 18);
 }
 
 static void test_set_errors(void **state)
@@ -645,18 +661,34 @@ static void test_set_errors(void **state)
 	static const struct {
 		const char *line, *message;
 	} cases[] = {
-	    {"set", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
-	    {"set a", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
+	    {"set", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST vcpus=N "
+	     "memory=SIZE"},
+	    {"set a", "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST vcpus=N "
+	     "memory=SIZE"},
 	    {"set a  # weight=3",
-	     "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST"},
+	     "shell: usage: set <guest> weight=N cap=N%|none cpus=shared|LIST vcpus=N "
+	     "memory=SIZE"},
 	    {"set a.b weight=3", "shell: no guest 'a.b'"},
-	    {"set a weight",
-	     "shell: set a: bad setting 'weight' (expected weight=N, cap=N%|none or "
-	     "cpus=shared|LIST)"},
-	    {"set a vcpus=2", "shell: set a: bad setting 'vcpus=2' (expected weight=N, cap=N%|none "
-			      "or cpus=shared|LIST)"},
-	    {"set a =3", "shell: set a: bad setting '=3' (expected weight=N, cap=N%|none or "
-			 "cpus=shared|LIST)"},
+	    {"set a weight", "shell: set a: bad setting 'weight' (expected weight=N, cap=N%|none, "
+			     "cpus=shared|LIST, vcpus=N or memory=SIZE)"},
+	    {"set a vcpu=2", "shell: set a: bad setting 'vcpu=2' (expected weight=N, cap=N%|none, "
+			     "cpus=shared|LIST, vcpus=N or memory=SIZE)"},
+	    {"set a =3", "shell: set a: bad setting '=3' (expected weight=N, cap=N%|none, "
+			 "cpus=shared|LIST, vcpus=N or memory=SIZE)"},
+	    {"set a vcpus=0", "shell: set a: vcpus '0' out of range (1..8)"},
+	    {"set a vcpus=9", "shell: set a: vcpus '9' out of range (1..8)"},
+	    {"set a vcpus=two", "shell: set a: bad vcpus 'two'"},
+	    {"set a vcpus=2 vcpus=3", "shell: set a: vcpus given twice"},
+	    {"set a memory=", "shell: set a: bad memory size ''"},
+	    {"set a memory=M", "shell: set a: bad memory size 'M'"},
+	    {"set a memory=8T", "shell: set a: bad memory size '8T'"},
+	    {"set a memory=-8M", "shell: set a: bad memory size '-8M'"},
+	    {"set a memory=512K", "shell: set a: memory size '512K' out of range (1M..1G)"},
+	    {"set a memory=2G", "shell: set a: memory size '2G' out of range (1M..1G)"},
+	    {"set a memory=99999999999999999999G",
+	     "shell: set a: memory size '99999999999999999999G' out of range (1M..1G)"},
+	    {"set a memory=1536K", "shell: set a: memory size '1536K' is not whole MiBs"},
+	    {"set a memory=8M memory=9M", "shell: set a: memory given twice"},
 	    {"set a weight=", "shell: set a: bad weight ''"},
 	    {"set a weight=abc", "shell: set a: bad weight 'abc'"},
 	    {"set a weight=-1", "shell: set a: bad weight '-1'"},
