@@ -89,7 +89,13 @@ static int op_set(void *ctx, const char *g, const struct shell_settings *st, cha
 {
 	check_guest(g);
 	set_calls++;
-	if (why[0] || !(st->has_weight || st->has_cap || st->has_cpus))
+	if (why[0] ||
+	    !(st->has_weight || st->has_cap || st->has_cpus || st->has_vcpus || st->has_memory))
+		abort();
+	if (st->has_vcpus && (st->vcpus < 1 || st->vcpus > SHELL_CPUS_MAX))
+		abort();
+	if (st->has_memory && (st->mem_bytes < SHELL_MEM_MIN || st->mem_bytes > SHELL_MEM_MAX ||
+			       st->mem_bytes % (1u << 20)))
 		abort();
 	if (st->has_weight && (st->weight < 1 || st->weight > SHELL_WEIGHT_MAX))
 		abort();
