@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "kernel/core/bitmap_run.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/guest_cow.h"
@@ -41,7 +42,7 @@ static inline bool chunk_ready(const struct guest *g, uint64_t chunk)
 
 static inline bool page_zeroed(const struct guest *g, uint64_t page)
 {
-	return g->ram.page_zeroed[page / BITS] & (1ULL << (page % BITS));
+	return bitmap_test(g->ram.page_zeroed, page);
 }
 
 static inline bool chunk_mapped(const struct guest *g, uint64_t chunk)
@@ -56,7 +57,7 @@ static void *host_ptr(const struct guest *g, gpa_t gpa)
 
 static inline bool page_hole(const struct guest *g, uint64_t page)
 {
-	return g->ram.hole && (g->ram.hole[page / BITS] & (1ULL << (page % BITS)));
+	return bitmap_test(g->ram.hole, page);
 }
 
 static bool chunk_holed(const struct guest *g, uint64_t chunk)
@@ -126,17 +127,16 @@ void guest_ram_release(struct guest *g)
 		guest_cow_release(g);
 		return;
 	}
+	/* Runs of pages zeroed (so maybe written), but not holes: a hole's frame is gone. */
 	uint64_t pages = g->mem_size / PAGE_SIZE;
-	for (uint64_t page = 0; g->ram.page_zeroed && page < pages;) {
-		if (!page_zeroed(g, page) || page_hole(g, page)) { /* a hole's frame is gone */
-			page++;
+	for (uint64_t page = 0, run; g->ram.page_zeroed && page < pages; page = run) {
+		run = bitmap_run_end(g->ram.page_zeroed, page, pages, true);
+		run = bitmap_run_end(g->ram.hole, page, run, false);
+		if (run == page) {
+			run++;
 			continue;
 		}
-		uint64_t run = page + 1;
-		while (run < pages && page_zeroed(g, run) && !page_hole(g, run))
-			run++;
 		zero_qwords(host_ptr(g, page * PAGE_SIZE), (run - page) * PAGE_SIZE / 8);
-		page = run;
 	}
 	free(g->ram.page_zeroed);
 	g->ram.page_zeroed = NULL;
@@ -167,16 +167,9 @@ static void make_ready_locked(struct guest *g, uint64_t chunk)
 	if (chunk_ready(g, chunk))
 		return;
 	uint64_t page = chunk * PAGES_PER_CHUNK, end = page + PAGES_PER_CHUNK;
-	while (page < end) {
-		if (page_zeroed(g, page)) {
-			page++;
-			continue;
-		}
-		uint64_t run = page + 1;
-		while (run < end && !page_zeroed(g, run))
-			run++;
+	for (uint64_t run; page < end; page = bitmap_run_end(g->ram.page_zeroed, run, end, true)) {
+		run = bitmap_run_end(g->ram.page_zeroed, page, end, false);
 		zero_qwords(host_ptr(g, page * PAGE_SIZE), (run - page) * PAGE_SIZE / 8);
-		page = run;
 	}
 	memset(&g->ram.page_zeroed[chunk * PAGES_PER_CHUNK / BITS], 0xff, PAGES_PER_CHUNK / 8);
 	if (!chunk_holed(g, chunk)) /* holes count as zeroed, but the chunk is not all RAM */
@@ -300,19 +293,13 @@ int guest_ram_populate(struct guest *g, gpa_t gpa, uint64_t len)
 /* Map the pages of [first, end) (page numbers) that are not holes, in runs; this CPU flushed. */
 static int map_around_holes(struct guest *g, uint64_t first, uint64_t end, unsigned rights)
 {
-	for (uint64_t page = first; page < end;) {
-		if (page_hole(g, page)) {
-			page++;
-			continue;
-		}
-		uint64_t run = page + 1;
-		while (run < end && !page_hole(g, run))
-			run++;
+	uint64_t page = bitmap_run_end(g->ram.hole, first, end, true);
+	for (uint64_t run; page < end; page = bitmap_run_end(g->ram.hole, run, end, true)) {
+		run = bitmap_run_end(g->ram.hole, page, end, false);
 		int err = virt->guest_map(g, page * PAGE_SIZE, g->mem_hpa + page * PAGE_SIZE,
 					  (run - page) * PAGE_SIZE, rights, GMAP_WB);
 		if (err)
 			return err;
-		page = run;
 	}
 	return 0;
 }
@@ -444,18 +431,11 @@ int guest_ram_give_back(struct guest *g, gpa_t gpa, uint64_t size)
 
 void guest_ram_free_frames(struct guest *g)
 {
-	uint64_t pages = g->mem_size / PAGE_SIZE;
-	for (uint64_t page = 0; page < pages;) {
-		if (page_hole(g, page)) {
-			page++;
-			continue;
-		}
-		uint64_t run = page + 1;
-		while (run < pages && !page_hole(g, run))
-			run++;
+	uint64_t pages = g->mem_size / PAGE_SIZE, page = bitmap_run_end(g->ram.hole, 0, pages, true);
+	for (uint64_t run; page < pages; page = bitmap_run_end(g->ram.hole, run, pages, true)) {
+		run = bitmap_run_end(g->ram.hole, page, pages, false);
 		if (pmm_free_frames(g->mem_hpa + page * PAGE_SIZE, run - page))
 			log_err("guest %s: its RAM frames were not all in use", g->name);
-		page = run;
 	}
 	free(g->ram.hole);
 	g->ram.hole = NULL;

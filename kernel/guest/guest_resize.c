@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "arch/x86/cpu.h"
+#include "kernel/core/bitmap_run.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/guest.h"
 #include "kernel/guest/virt.h"
@@ -22,7 +23,7 @@
 
 static bool region_page_hole(const struct guest_hot_region *r, uint64_t page)
 {
-	return r->hole[page / BITS] & (1ULL << (page % BITS));
+	return bitmap_test(r->hole, page);
 }
 
 static struct guest_resize *resize_of(struct guest *g)
@@ -223,19 +224,12 @@ int64_t guest_resize_balloon(struct guest *g, gpa_t gpa, uint64_t pages)
 /* Scrub and free region r's frames but those given back. */
 static void region_free(struct guest_hot_region *r)
 {
-	uint64_t pages = r->size / PAGE_SIZE;
-	for (uint64_t page = 0; page < pages;) {
-		if (region_page_hole(r, page)) {
-			page++;
-			continue;
-		}
-		uint64_t run = page + 1;
-		while (run < pages && !region_page_hole(r, run))
-			run++;
+	uint64_t pages = r->size / PAGE_SIZE, page = bitmap_run_end(r->hole, 0, pages, true);
+	for (uint64_t run; page < pages; page = bitmap_run_end(r->hole, run, pages, true)) {
+		run = bitmap_run_end(r->hole, page, pages, false);
 		hpa_t hpa = r->hpa + page * PAGE_SIZE;
 		zero_qwords(phys_to_virt(hpa), (run - page) * PAGE_SIZE / 8);
 		pmm_free_frames(hpa, run - page);
-		page = run;
 	}
 	free(r->hole);
 }
