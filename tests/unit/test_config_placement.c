@@ -5,7 +5,7 @@
  * exact message. (test_config.c has the rest of the parse and the keys'
  * value errors.)
  */
-/* unit-test-sources: tests/unit/config_fixture.c kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
+/* unit-test-sources: tests/unit/config_fixture.c tests/unit/config_standard.c kernel/mgmt/config.c kernel/mgmt/config_values.c kernel/core/parse_num.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,42 +19,7 @@
 
 #include "kernel/mgmt/config.h"
 #include "tests/unit/config_fixture.h"
-
-static const struct boot_module modules[] = {
-    {.name = "shoji.cfg"},
-    {.name = "guests/hello64.elf"},
-    {.name = "guests/x.bin"},
-    {.name = "boot.sh"},
-    {.name = "linux/vmlinuz", .size = 0x800000},
-    {.name = "linux/initrd.gz", .size = 0x123456},
-    {.name = "disk.img", .size = 0x100000},
-};
-
-static struct config cfg;
-static char *log_text; /* what the parse logged, one message per line */
-/* The machine config_parse is told about; teardown puts back 0 (= not checked). */
-static uint32_t cpu_count;
-static uint64_t free_memory;
-
-static int parse_len(const char *text, size_t len)
-{
-	return config_fixture_parse(text, len, modules, ARRAY_SIZE(modules), cpu_count, free_memory,
-				    &cfg, &log_text);
-}
-
-static int parse(const char *text)
-{
-	return parse_len(text, strlen(text));
-}
-
-static int teardown(void **state)
-{
-	free(log_text);
-	log_text = NULL;
-	cpu_count = 0;
-	free_memory = 0;
-	return 0;
-}
+#include "tests/unit/config_standard.h"
 
 /* The keys issue 5 added, all given, on a 4-CPU machine with memory to spare. */
 static void test_placement_keys(void **state)
