@@ -9,43 +9,23 @@
 #include "kernel/core/types.h"
 #include "kernel/mgmt/shell_text.h"
 
-/* weight=N: 1..SHELL_WEIGHT_MAX (config.h's weight key). */
-static int shell_set_weight(const char *v, struct shell_settings *st, char *why)
+/* key=N with N in 1..max: the value, or -EINVAL / -ERANGE with the reason in @why. */
+static int shell_set_count(const char *key, const char *v, uint32_t max, uint32_t *out, char *why)
 {
 	char q[SHELL_QUOTE_MAX + 4];
 	uint64_t n;
 	bool big;
 
-	if (!shell_parse_num(v, strlen(v), SHELL_WEIGHT_MAX, &n, &big)) {
-		snprintf(why, SHELL_WHY_MAX, "bad weight '%s'", shell_quote(v, q));
+	if (!shell_parse_num(v, strlen(v), max, &n, &big)) {
+		snprintf(why, SHELL_WHY_MAX, "bad %s '%s'", key, shell_quote(v, q));
 		return -EINVAL;
 	}
 	if (big || n < 1) {
-		snprintf(why, SHELL_WHY_MAX, "weight '%s' out of range (1..%u)", shell_quote(v, q),
-			 SHELL_WEIGHT_MAX);
+		snprintf(why, SHELL_WHY_MAX, "%s '%s' out of range (1..%u)", key, shell_quote(v, q),
+			 (unsigned)max);
 		return -ERANGE;
 	}
-	st->weight = (uint32_t)n;
-	return 0;
-}
-
-/* vcpus=N: 1..SHELL_CPUS_MAX (config.h's vcpus key; the guest's own count is the op's check). */
-static int shell_set_vcpus(const char *v, struct shell_settings *st, char *why)
-{
-	char q[SHELL_QUOTE_MAX + 4];
-	uint64_t n;
-	bool big;
-
-	if (!shell_parse_num(v, strlen(v), SHELL_CPUS_MAX, &n, &big)) {
-		snprintf(why, SHELL_WHY_MAX, "bad vcpus '%s'", shell_quote(v, q));
-		return -EINVAL;
-	}
-	if (big || n < 1) {
-		snprintf(why, SHELL_WHY_MAX, "vcpus '%s' out of range (1..%u)", shell_quote(v, q),
-			 SHELL_CPUS_MAX);
-		return -ERANGE;
-	}
-	st->vcpus = (uint32_t)n;
+	*out = (uint32_t)n;
 	return 0;
 }
 
@@ -237,12 +217,12 @@ int shell_parse_settings(char *rest, struct shell_settings *st, char *why)
 			return -EINVAL;
 		}
 		*seen = true;
-		if (seen == &st->has_weight)
-			ret = shell_set_weight(eq + 1, st, why);
+		if (seen == &st->has_weight) /* config.h's weight key */
+			ret = shell_set_count("weight", eq + 1, SHELL_WEIGHT_MAX, &st->weight, why);
 		else if (seen == &st->has_cap)
 			ret = shell_set_cap(eq + 1, st, why);
-		else if (seen == &st->has_vcpus)
-			ret = shell_set_vcpus(eq + 1, st, why);
+		else if (seen == &st->has_vcpus) /* the guest's own count is the op's check */
+			ret = shell_set_count("vcpus", eq + 1, SHELL_CPUS_MAX, &st->vcpus, why);
 		else if (seen == &st->has_memory)
 			ret = shell_set_memory(eq + 1, st, why);
 		else
