@@ -198,16 +198,33 @@ static unsigned e820_add(uint8_t *zp, unsigned n, uint64_t start, uint64_t end, 
 	return n + 1;
 }
 
+/*
+ * Linux calibrates the TSC against the PIT or the PM timer; an emulated timer
+ * read through exits can make that fail, and Linux then times with a slow
+ * clock (the PM timer: an exit per read). The hypervisor knows the rate, so
+ * it says so (tsc_early_khz=) unless the line already does or has no room.
+ */
+static void append_tsc_hint(char *line, size_t len, size_t max, uint32_t tsc_khz)
+{
+	char hint[32];
+	if (!tsc_khz || strstr(line, "tsc_early_khz="))
+		return;
+	int n = snprintf(hint, sizeof(hint), "%stsc_early_khz=%u", len ? " " : "", tsc_khz);
+	if (n > 0 && len + (size_t)n <= max)
+		memcpy(line + len, hint, (size_t)n + 1);
+}
+
 int linux_boot_params_write(uint8_t *ram, uint64_t ram_size, uint64_t usable_end,
-			    const uint8_t *file, const struct linux_bzimage *bz, const char *cmdline,
-			    gpa_t initrd_gpa, uint64_t initrd_size, gpa_t rsdp_gpa,
+			    const uint8_t *file, const struct linux_bzimage *bz,
+			    const char *cmdline, uint32_t tsc_khz, gpa_t initrd_gpa,
+			    uint64_t initrd_size, gpa_t rsdp_gpa,
 			    char reason[LINUX_BOOT_REASON_MAX])
 {
-	size_t len = strlen(cmdline);
-	if (len > MIN((uint64_t)bz->cmdline_size, (uint64_t)LINUX_CMDLINE_MAX))
+	size_t len = strlen(cmdline), max = MIN(bz->cmdline_size, (uint32_t)LINUX_CMDLINE_MAX);
+	if (len > max)
 		return lb_fail(reason, -EINVAL,
-			       "command line of %zu bytes: this kernel takes at most %u", len,
-			       MIN(bz->cmdline_size, (uint32_t)LINUX_CMDLINE_MAX));
+			       "command line of %zu bytes: this kernel takes at most %zu", len,
+			       max);
 	if (ram_size < LINUX_LOW_END || usable_end > ram_size)
 		return lb_fail(reason, -EINVAL, "guest RAM too small for the zero page");
 	uint8_t *zp = ram + LINUX_ZERO_PAGE_GPA;
@@ -217,6 +234,7 @@ int linux_boot_params_write(uint8_t *ram, uint64_t ram_size, uint64_t usable_end
 	       bz->header_end - LINUX_SETUP_HEADER_OFFSET);
 	zp[HDR_TYPE_OF_LOADER] = TYPE_LOADER_OTHER;
 	memcpy(ram + LINUX_CMDLINE_GPA, cmdline, len + 1);
+	append_tsc_hint((char *)ram + LINUX_CMDLINE_GPA, len, max, tsc_khz);
 	put_le(zp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE_GPA, 4);
 	put_le(zp + ZP_EXT_CMD_LINE_PTR, 0, 4);
 	put_le(zp + HDR_RAMDISK_IMAGE, (uint32_t)initrd_gpa, 4);

@@ -70,11 +70,14 @@ int linux_initrd_place(const struct linux_bzimage *bz, uint64_t initrd_size, uin
  * @initrd_gpa). The e820 map: [0, 0x9f000) and [1 MiB, @usable_end) RAM,
  * the legacy hole (where the ACPI tables are) and [@usable_end, @ram_size)
  * (the boot tables) reserved. @rsdp_gpa (0: none) is the ACPI RSDP's address.
+ * @tsc_khz (0: unknown) is appended as tsc_early_khz= when the line has
+ * none and the kernel's limit leaves room.
  * Returns 0, or -EINVAL (command line too long for this kernel).
  */
 int linux_boot_params_write(uint8_t *ram, uint64_t ram_size, uint64_t usable_end,
-			    const uint8_t *file, const struct linux_bzimage *bz, const char *cmdline,
-			    gpa_t initrd_gpa, uint64_t initrd_size, gpa_t rsdp_gpa,
+			    const uint8_t *file, const struct linux_bzimage *bz,
+			    const char *cmdline, uint32_t tsc_khz, gpa_t initrd_gpa,
+			    uint64_t initrd_size, gpa_t rsdp_gpa,
 			    char reason[LINUX_BOOT_REASON_MAX]);
 
 #endif

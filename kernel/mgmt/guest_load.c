@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "drivers/acpi_tables.h"
+#include "drivers/tsc.h"
 #include "kernel/core/log.h"
 #include "kernel/emul/exit.h"
 #include "kernel/emul/exit_msr.h"
@@ -106,7 +107,8 @@ static int load_linux_boot_params(struct guest *g, const struct guest_image *img
 		memcpy(ram + img->initrd_gpa, phys_to_virt(cg->initrd->base), cg->initrd->size);
 	if (linux_boot_params_write(ram, g->mem_size, img->usable_end,
 				    phys_to_virt(cg->image->base), &img->bzimage, cg->cmdline,
-				    img->initrd_gpa, cg->opts.initrd_size, rsdp, reason)) {
+				    (uint32_t)(tsc_hz() / 1000), img->initrd_gpa,
+				    cg->opts.initrd_size, rsdp, reason)) {
 		log_err("guest %s: kernel %s: %s", g->name, cg->image->name, reason);
 		return -EINVAL;
 	}

@@ -170,8 +170,8 @@ static void test_zero_page(void **state)
 	assert_non_null(ram);
 	assert_int_equal(inspect(FILE_SIZE, TABLES, &bz), 0);
 	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz,
-						 "console=ttyS0 quiet", 0x3000000, 0x1234, 0xe0000,
-						 reason),
+						 "console=ttyS0 quiet", 0, 0x3000000, 0x1234,
+						 0xe0000, reason),
 			 0);
 	const uint8_t *zp = ram + LINUX_ZERO_PAGE_GPA;
 	assert_int_equal(get(zp + 0x202, 4), 0x53726448); /* the header, copied */
@@ -198,10 +198,42 @@ static void test_zero_page(void **state)
 	char long_line[2100];
 	memset(long_line, 'a', sizeof(long_line) - 1);
 	long_line[sizeof(long_line) - 1] = '\0';
-	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, long_line, 0,
+	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, long_line, 0, 0,
 						 0, 0, reason),
 			 -EINVAL);
 	assert_string_equal(reason, "command line of 2099 bytes: this kernel takes at most 2047");
+	free(ram);
+}
+
+/* The TSC's rate goes on the command line unless it is there already or does not fit. */
+static void test_tsc_hint(void **state)
+{
+	struct linux_bzimage bz;
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	const char *line = (const char *)ram + LINUX_CMDLINE_GPA;
+	assert_non_null(ram);
+	assert_int_equal(inspect(FILE_SIZE, TABLES, &bz), 0);
+	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, "quiet", 2445521,
+						 0, 0, 0, reason),
+			 0);
+	assert_string_equal(line, "quiet tsc_early_khz=2445521");
+	assert_int_equal(
+	    linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, "", 50002, 0, 0, 0, reason),
+	    0);
+	assert_string_equal(line, "tsc_early_khz=50002");
+	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz,
+						 "tsc_early_khz=1000 quiet", 50002, 0, 0, 0,
+						 reason),
+			 0);
+	assert_string_equal(line, "tsc_early_khz=1000 quiet");
+	/* 2047 bytes fit this kernel; 2040 leave no room for the hint: the line stays whole. */
+	char full[2041];
+	memset(full, 'a', sizeof(full) - 1);
+	full[sizeof(full) - 1] = '\0';
+	assert_int_equal(
+	    linux_boot_params_write(ram, RAM_SIZE, TABLES, file, &bz, full, 50002, 0, 0, 0, reason),
+	    0);
+	assert_string_equal(line, full);
 	free(ram);
 }
 
@@ -214,6 +246,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_rejections, setup),
 	    cmocka_unit_test_setup(test_initrd_placement, setup),
 	    cmocka_unit_test_setup(test_zero_page, setup),
+	    cmocka_unit_test_setup(test_tsc_hint, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -609,8 +609,8 @@ static void test_map_matches_linux_e820(void **state)
 	const uint8_t *info = ram + 0x107000;
 	uint8_t mmap[4 * 24];
 	memcpy(mmap, ram + get32(info + 48), sizeof(mmap));
-	assert_int_equal(linux_boot_params_write(ram, RAM_SIZE, USABLE, bzfile, &bz, "", 0, 0, 0, why),
-			 0);
+	assert_int_equal(
+	    linux_boot_params_write(ram, RAM_SIZE, USABLE, bzfile, &bz, "", 0, 0, 0, 0, why), 0);
 	const uint8_t *zp = ram + LINUX_ZERO_PAGE_GPA;
 	assert_int_equal(zp[0x1e8], 4);
 	for (int i = 0; i < 4; i++)
