@@ -43,7 +43,7 @@ CONFIG ?= tools/shoji.cfg
 DEMO_GUESTS := hello64.elf hello32.elf realmode.bin
 DEMO_FILES = $(foreach f,$(DEMO_GUESTS),$(BUILD)/guests/$(f)=guests/$(f))
 
-.PHONY: all deps run test unit-test system-test bench soak fuzz fuzz-build linux-artifacts clean format
+.PHONY: all deps run test unit-test system-test bench study soak fuzz fuzz-build linux-artifacts clean format
 all: $(BUILD)/kernel.elf $(BUILD)/shoji.efi guests $(BUILD)/esp/.stamp $(BUILD)/shoji.iso
 
 deps:
@@ -149,6 +149,19 @@ bench: deps
 		python3 tests/run.py --build $(BUILD) bochs-density-guests bochs-density-clones
 	python3 tools/bench.py --build $(BUILD) --throughput
 	python3 tools/bench.py --build $(BUILD) --linux
+
+# The overhead study (tools/study.py): native, container and Shoji columns under QEMU (RUNS
+# runs each, default 5) and Bochs, the Linux boot figures, then the report with its charts
+# (BUILD/study/report.md). QUICK=1: the few-minute smoke version make test runs.
+study: deps
+	@$(MAKE) --no-print-directory all linux-artifacts
+ifeq ($(QUICK),1)
+	python3 tools/study.py --build $(BUILD) --quick
+else
+	python3 tools/study.py --build $(BUILD) --runs $(or $(RUNS),5)
+	python3 tools/bench.py --build $(BUILD) --linux
+endif
+	/usr/bin/python3 tools/study_report.py $(BUILD)/study # Debian's, with its matplotlib
 
 # Soaks for long: SOAK_CYCLES (default 1000) start/crash/restart/stop cycles, and
 # CHAOS_RUNS (default 10, over 10^6 exits) chaos walks per backend beside the innocent guest.

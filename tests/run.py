@@ -109,6 +109,37 @@ def run_fuzz(name, path, build, seconds, seed):
                           seconds_taken)
 
 
+def run_study_smoke(build):
+    """make study QUICK=1 as a test of the study's pipeline (tools/study.py, then
+    tools/study_report.py --check): every column boots, runs each workload and reports a
+    figure, the Shoji columns their exits, every guest times with the TSC; the report and
+    its charts are written. The figures' values are not judged: emulated timing is noise."""
+    start = time.monotonic()
+    out = os.path.join(build, "tests", "study-quick")
+    shutil.rmtree(out, ignore_errors=True)
+    # The charts need Debian's python3-matplotlib, which only Debian's python3 imports.
+    debian_python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    steps = [[sys.executable, os.path.join(ROOT, "tools", "study.py"), "--build", build,
+              "--quick", "--out", out],
+             [debian_python, os.path.join(ROOT, "tools", "study_report.py"), "--check", out]]
+    for cmd in steps:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=1200)
+        text = proc.stdout.decode(errors="replace")
+        if proc.returncode:
+            log = os.path.join(build, "tests", "study-quick.log")
+            with open(log, "w") as f:
+                f.write(text)
+            return harness.Result("study/quick", "FAIL", text.strip().splitlines()[-1][:300],
+                                  time.monotonic() - start, log)
+    missing = [f for f in ("report.md", "overhead-qemu.png", "startup.png")
+               if not os.path.exists(os.path.join(out, f))]
+    if missing:
+        return harness.Result("study/quick", "FAIL", "no " + ", ".join(missing),
+                              time.monotonic() - start)
+    return harness.Result("study/quick", "PASS", "", time.monotonic() - start)
+
+
 def scenarios():
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "*.py"))):
         if os.path.basename(path) == "harness.py":
@@ -169,6 +200,8 @@ def main():
     for name, path in fuzz_harnesses(build):
         if wanted("fuzz/" + name):
             report(run_fuzz(name, path, build, args.fuzz_seconds, args.fuzz_seed))
+    if wanted("study/quick"):
+        report(run_study_smoke(build))
     for sc in scenarios():
         if wanted(sc.name):
             report(harness.run(sc, build))

@@ -1,14 +1,14 @@
 #!/bin/sh
 # Install the Debian packages Shoji's build and tests need. Idempotent: it
 # asks apt only for what is missing, so `make run` / `make test` may call it
-# every time. `install-deps.sh charts` adds python3-matplotlib, which only the
-# chart tools (tools/autoscale_chart.py) use.
+# every time. sysbench, libc6-dev (a static helper) and python3-matplotlib (charts)
+# serve the overhead study (tools/study.py), whose smoke version make test runs.
 set -e
 
 PACKAGES="gcc make binutils python3 gnu-efi newlib-source qemu-system-x86 ovmf \
 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools \
-dosfstools libcmocka-dev pkg-config xz-utils clang libfuzzer-14-dev"
-[ "$1" = charts ] && PACKAGES="$PACKAGES python3-matplotlib"
+dosfstools libcmocka-dev pkg-config xz-utils clang libfuzzer-14-dev \
+sysbench libc6-dev python3-matplotlib"
 
 missing=""
 for p in $PACKAGES; do

@@ -63,27 +63,28 @@ PRIOR_SECONDS = {"prep": 3, "bochs-native": 40, "bochs-shoji": 40, "qemu-native"
 class Progress:
     """One line per step, with an estimate of the time left (measured means per kind)."""
 
-    def __init__(self, steps):
+    def __init__(self, steps, name="linux-boot", priors=PRIOR_SECONDS):
         self.steps, self.done, self.took = steps, 0, {}
+        self.name, self.priors = name, priors
         self.start = time.monotonic()
 
     def _estimate(self, kind):
         t = self.took.get(kind)
-        return sum(t) / len(t) if t else PRIOR_SECONDS[kind]
+        return sum(t) / len(t) if t else self.priors[kind]
 
     def begin(self, label):
         left = sum(self._estimate(k) for _, k in self.steps[self.done:])
-        print("linux-boot [%d/%d] %s (elapsed %d s, about %d s left)" %
-              (self.done + 1, len(self.steps), label, time.monotonic() - self.start, left),
-              flush=True)
+        print("%s [%d/%d] %s (elapsed %d s, about %d s left)" %
+              (self.name, self.done + 1, len(self.steps), label, time.monotonic() - self.start,
+               left), flush=True)
         self.t0 = time.monotonic()
 
     def end(self, note=""):
         took = time.monotonic() - self.t0
         self.took.setdefault(self.steps[self.done][1], []).append(took)
         self.done += 1
-        print("linux-boot       done in %.1f s%s" % (took, ("; " + note) if note else ""),
-              flush=True)
+        print("%s       done in %.1f s%s" % (" " * len(self.name), took,
+                                           ("; " + note) if note else ""), flush=True)
 
 
 class EmuLock:
@@ -270,13 +271,13 @@ def bochs_shoji(work, prep):
 
 # ---- QEMU ----
 
-def timed_run(cmd, env, log_path, patterns):
+def timed_run(cmd, env, log_path, patterns, timeout=QEMU_TIMEOUT):
     """Runs cmd (holding the emulator lock); returns ({name: seconds from start to the first
     line matching patterns[name]}, output, exit status)."""
     seen, lines = {}, []
     with EmuLock():
         t0 = time.monotonic()
-        proc = subprocess.Popen(["timeout", str(QEMU_TIMEOUT)] + cmd, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(["timeout", str(timeout)] + cmd, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
         harness._running.add(proc)
@@ -293,7 +294,7 @@ def timed_run(cmd, env, log_path, patterns):
     with open(log_path, "w") as f:
         f.write(out)
     if status == 124:
-        raise Failed("QEMU timed out after %d s (%s)" % (QEMU_TIMEOUT, log_path))
+        raise Failed("QEMU timed out after %d s (%s)" % (timeout, log_path))
     return seen, out, status
 
 
