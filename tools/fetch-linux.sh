@@ -4,14 +4,16 @@
 # version in DIR/version; resolved through the linux-image-cloud-amd64
 # metapackage) and a BusyBox initramfs (busybox-static, tools/mkinitramfs.py)
 # at DIR/initramfs.cpio.gz with the kernel's virtio-mmio and virtio-blk modules
-# (DIR/modules/). Idempotent: what is there is kept.
+# (DIR/modules/, with the KVM modules the overhead study loads). Idempotent: what
+# is there is kept.
 set -e
 
 dir=${1:?usage: tools/fetch-linux.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 MODULES="virtio_ring virtio virtio_mmio virtio_blk" # in load order (each needs the ones before)
-[ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/virtio_blk.ko" ] && [ -s "$dir/initramfs.cpio.gz" ] &&
-	exit 0
+KVM_MODULES="irqbypass kvm kvm-intel kvm-amd"       # the overhead study's hosted column
+[ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/virtio_blk.ko" ] && [ -s "$dir/modules/kvm.ko" ] &&
+	[ -s "$dir/initramfs.cpio.gz" ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -30,7 +32,8 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$dir"
 [ -n "$(kernel_package)" ] || $SUDO apt-get update -qq
 
-if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/modules/virtio_blk.ko" ]; then
+if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/modules/virtio_blk.ko" ] ||
+	[ ! -s "$dir/modules/kvm.ko" ]; then
 	pkg=$(kernel_package)
 	[ -n "$pkg" ] || { echo "fetch-linux: no linux-image-cloud-amd64 in apt" >&2; exit 1; }
 	echo "fetch-linux: $pkg"
@@ -39,7 +42,7 @@ if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/modules/virtio_blk.ko" ]; then
 	mv "$dir/vmlinuz.part" "$dir/vmlinuz"
 	echo "${pkg#linux-image-}" >"$dir/version"
 	mkdir -p "$dir/modules"
-	for m in $MODULES; do
+	for m in $MODULES $KVM_MODULES; do
 		find "$tmp/root/lib/modules" -name "$m.ko" -exec cp {} "$dir/modules/" \;
 		[ -s "$dir/modules/$m.ko" ] || { echo "fetch-linux: no $m.ko in $pkg" >&2; exit 1; }
 	done

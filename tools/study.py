@@ -6,6 +6,8 @@ Debian's cloud kernel and one initramfs (tools/study_initramfs.py: BusyBox, Debi
 
   native        the kernel booted directly (QEMU: -kernel; Bochs: GRUB), 1 CPU
   container     the same boot; the workloads in unshare namespaces and a cgroup v2 group
+  kvm           the same boot loads KVM and boots the same kernel and initramfs in a KVM
+                guest of 1 vCPU through study-kvm (tools/study/kvm_vmm.c, a minimal VMM)
   shoji         the kernel as a Shoji guest, 1 vCPU pinned to a CPU of its own
   shoji-shared  the same guest sharing its CPU with a busy neighbour (tests/guests/hog.c)
 
@@ -38,7 +40,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import linux_boot as lb  # noqa: E402
 from linux_boot import harness, linux_scenarios, Failed, run_checked  # noqa: E402
 
-COLUMNS = ("native", "container", "shoji", "shoji-shared")
+COLUMNS = ("native", "container", "kvm", "shoji", "shoji-shared")
+KVM_MODULES = ("irqbypass", "kvm", "kvm-intel", "kvm-amd")
+BOCHS_KVM_TIMEOUT = 3600  # Linux boots twice, the second time nested under emulated VT-x
+KVM_HOST_MEMORY = "768M"  # the hosting kernel and its initramfs, and the guest's 256 MiB
 WORKLOADS = ("cpu", "memory-seq-read-1M", "memory-seq-write-1M", "memory-seq-read-4K",
              "memory-rnd-read-4K", "memory-rnd-write-4K", "threads", "mutex", "fileio")
 QUICK_WORKLOADS = ("cpu", "memory-seq-read-1M", "threads")
@@ -47,7 +52,7 @@ GUEST_MEMORY = "256M"
 INIT_MARKER = r"shoji-init: /init running \(study\)"
 QEMU_SMP, QEMU_MEM = 2, "512M"  # Shoji's machine: CPU 0 its console, CPU 1 the guest
 BOCHS_SHOJI_CPUS, BOCHS_MEGS = 2, 512
-PRIORS = {"prep": 20, "qemu": 40, "bochs-native": 120, "bochs-shoji": 150}
+PRIORS = {"prep": 20, "qemu": 40, "bochs-native": 120, "bochs-kvm": 400, "bochs-shoji": 150}
 # Each reported figure: workload -> (regex on sysbench's report, unit, which way is better).
 METRICS = {
     "cpu": (r"events per second:\s*([\d.]+)", "events/s", "higher"),
@@ -95,6 +100,12 @@ def parse_run(log):
         m = re.match(r"shoji-study: container started in (\d+) ns", line)
         if m:
             out["container_start_ns"] = int(m.group(1))
+        m = re.match(r"study-kvm: guest /init after (\d+) ns", line)
+        if m:
+            out["kvm_create_to_init_ns"] = int(m.group(1))
+        m = re.match(r"study-kvm: exits (\S+) (\d+)$", line)
+        if m:
+            out.setdefault("kvm_exits", {})[m.group(1)] = int(m.group(2))
         m = re.match(r"shoji-study: begin (\S+)", line)
         if not m:
             continue
@@ -125,7 +136,8 @@ def prepare(build, work, workloads, size, emulators):
     Shoji's ESPs and ISOs, one per column."""
     vmlinuz = linux_scenarios.kernel_path(build)
     for path in (vmlinuz, os.path.join(build, "kernel.elf"), os.path.join(build, "shoji.efi"),
-                 os.path.join(build, "guests", "hog.elf")):
+                 os.path.join(build, "guests", "hog.elf"),
+                 os.path.join(build, "linux", "modules", "kvm.ko")):
         if not os.path.exists(path):
             raise Failed("needs %s (make all linux-artifacts)" % path)
     clock = os.path.join(work, "study-clock")
@@ -134,21 +146,37 @@ def prepare(build, work, workloads, size, emulators):
     initrd = os.path.join(work, "study.cpio.gz")
     run_checked([sys.executable, os.path.join(ROOT, "tools", "study_initramfs.py"),
                  os.path.join(build, "linux", "initramfs.cpio.gz"), clock, initrd])
-    initrd_raw = os.path.join(work, "study.cpio")
-    run_checked(["sh", "-c", "gunzip -c '%s' > '%s'" % (initrd, initrd_raw)])
-    prep = {"vmlinuz": vmlinuz, "initrd": initrd}
+    vmm = os.path.join(work, "study-kvm")
+    run_checked(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", vmm,
+                 os.path.join(ROOT, "tools", "study", "kvm_vmm.c")])
+    kvm_initrd = os.path.join(work, "study-kvm.cpio.gz")
+    run_checked([sys.executable, os.path.join(ROOT, "tools", "study_initramfs.py"),
+                 "--kvm", vmlinuz, "--vmm", vmm] +
+                [a for m in KVM_MODULES for a in
+                 ("--module", os.path.join(build, "linux", "modules", m + ".ko"))] +
+                [os.path.join(build, "linux", "initramfs.cpio.gz"), clock, kvm_initrd])
+    prep = {"vmlinuz": vmlinuz}
     args = " shoji.study=%s shoji.study.size=%s" % (",".join(workloads), size)
     for column in COLUMNS:
         d = os.path.join(work, column)
         os.makedirs(d, exist_ok=True)
-        if column in ("native", "container"):
-            prep[column] = {"append": CMDLINE + args + " shoji.study.column=" + column}
+        if column in ("native", "container", "kvm"):
+            rd = kvm_initrd if column == "kvm" else initrd
+            prep[column] = {"initrd": rd, "append": CMDLINE + args + " shoji.study.column=" +
+                            column + (" shoji.study.kvm_megs=%s" % GUEST_MEMORY[:-1]
+                                      if column == "kvm" else ""),
+                            "memory": KVM_HOST_MEMORY if column == "kvm" else GUEST_MEMORY}
             if "bochs" in emulators:
+                raw = rd[:-len(".gz")]
+                run_checked(["sh", "-c", "gunzip -c '%s' > '%s'" % (rd, raw)])
                 iso = os.path.join(d, "native.iso")
-                run_checked([os.path.join(ROOT, "tools/mkiso-linux.sh"), iso, vmlinuz,
-                             initrd_raw, prep[column]["append"]])
+                run_checked([os.path.join(ROOT, "tools/mkiso-linux.sh"), iso, vmlinuz, raw,
+                             prep[column]["append"]])
                 prep[column]["iso"] = iso
             continue
+        initrd_raw = initrd[:-len(".gz")]
+        if not os.path.exists(initrd_raw):
+            run_checked(["sh", "-c", "gunzip -c '%s' > '%s'" % (initrd, initrd_raw)])
         prep[column] = {}
         for emu in emulators:
             rd, dest = ((initrd, "guests/study.cpio.gz") if emu == "qemu" else
@@ -184,8 +212,8 @@ def qemu_run(work, prep, column, rep, accel):
         accel = (m.group(1), m.group(2)) if m else accel
     else:
         cmd = ["qemu-system-x86_64", "-machine", "q35,accel=" + accel[0], "-cpu", accel[1],
-               "-smp", "1", "-m", GUEST_MEMORY, "-nodefaults", "-display", "none",
-               "-no-reboot", "-kernel", prep["vmlinuz"], "-initrd", prep["initrd"],
+               "-smp", "1", "-m", prep[column]["memory"], "-nodefaults", "-display", "none",
+               "-no-reboot", "-kernel", prep["vmlinuz"], "-initrd", prep[column]["initrd"],
                "-append", prep[column]["append"], "-serial", "stdio"]
         seen, out, _ = lb.timed_run(cmd, dict(os.environ), log, patterns, 900)
     try:
@@ -195,7 +223,9 @@ def qemu_run(work, prep, column, rep, accel):
     res["startup_s"] = {"to_init": seen.get("init")}
     if "started" in seen and "init" in seen:
         res["startup_s"]["guest_start_to_init"] = seen["init"] - seen["started"]
-    res["exits"] = lb.exit_stats(out)
+    res["exits"] = lb.exit_stats(out) or res.pop("kvm_exits", {})
+    if "kvm_create_to_init_ns" in res:
+        res["startup_s"]["guest_start_to_init"] = res["kvm_create_to_init_ns"] / 1e9
     return res, accel
 
 
@@ -204,20 +234,22 @@ def bochs_run(work, prep, column):
     os.makedirs(d, exist_ok=True)
     serial = os.path.join(d, "serial.log")
     shoji = column in ("shoji", "shoji-shared")
-    cpus, megs = (BOCHS_SHOJI_CPUS, BOCHS_MEGS) if shoji else (1, int(GUEST_MEMORY[:-1]))
+    cpus, megs = ((BOCHS_SHOJI_CPUS, BOCHS_MEGS) if shoji else
+                  (1, int(prep[column]["memory"][:-1])))
     with lb.EmuLock():
-        res = subprocess.run(["timeout", str(lb.BOCHS_TIMEOUT),
+        res = subprocess.run(["timeout", str(BOCHS_KVM_TIMEOUT if column == "kvm" else
+                                             lb.BOCHS_TIMEOUT),
                               os.path.join(ROOT, "tools/run-bochs.sh"), prep[column]["iso"],
                               serial, lb.BOCHS_MODEL, str(cpus), str(megs)],
                              stdin=subprocess.DEVNULL)
     if res.returncode == 124:
-        raise Failed("Bochs %s timed out after %d s (%s)" % (column, lb.BOCHS_TIMEOUT, d))
+        raise Failed("Bochs %s timed out (%s)" % (column, d))
     out = harness._read(serial)
     try:
         parsed = parse_run(out)
     except Failed as e:
         raise Failed("Bochs %s: %s (%s)" % (column, e, serial))
-    parsed["exits"] = lb.exit_stats(out)
+    parsed["exits"] = lb.exit_stats(out) or parsed.pop("kvm_exits", {})
     parsed["machine"] = {"cpus": cpus, "megs": megs}
     return parsed
 
@@ -274,8 +306,8 @@ def main():
         steps += [("QEMU run %d/%d: %s" % (rep + 1, runs, c), "qemu") for c in
                   ("shoji",) + tuple(c for c in COLUMNS if c != "shoji")]
     if "bochs" in emulators:
-        steps += [("Bochs: %s" % c, "bochs-shoji" if c.startswith("shoji") else "bochs-native")
-                  for c in COLUMNS]
+        steps += [("Bochs: %s" % c, "bochs-shoji" if c.startswith("shoji") else
+                   "bochs-kvm" if c == "kvm" else "bochs-native") for c in COLUMNS]
     prog = lb.Progress(steps, "study", PRIORS)
     result = {"revision": lb.git_revision(),
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

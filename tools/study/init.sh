@@ -33,6 +33,7 @@ kvm)
 		insmod /lib/modules/$m.ko 2>/dev/null && echo "shoji-study: loaded $m"
 	done
 	if [ -c /dev/kvm ]; then
+		mount -t debugfs debugfs /sys/kernel/debug # study-kvm reads KVM's counters there
 		study-kvm /boot/vmlinuz /boot/inner.cpio.gz $(($(arg .kvm_megs))) \
 			"$(sed 's/shoji\.study\.column=kvm/shoji.study.column=kvm-guest/' /proc/cmdline)" ||
 			echo "shoji-study: error: study-kvm failed"
