@@ -288,21 +288,40 @@ static uint64_t rtc_clamp_now(const struct vrtc *r, uint64_t now_ns)
 	return now_ns < r->eval_ns ? r->eval_ns : now_ns;
 }
 
-/* Register C's flags after the events of (eval_ns, now_ns] (IRQF not included). */
-static uint8_t rtc_flags_at(const struct vrtc *r, uint64_t now_ns)
+/*
+ * Register C's flags after the events of (eval_ns, now_ns] (IRQF not included),
+ * as far as `wanted` goes: a flag outside it keeps its value in r->flags. The
+ * alarm's is the costly one (three match masks built, some 6,000 instructions).
+ */
+static uint8_t rtc_flags_at(const struct vrtc *r, uint64_t now_ns, uint8_t wanted)
 {
 	struct gtime a = rtc_guest_time(r, r->eval_ns), b = rtc_guest_time(r, now_ns);
 	uint32_t ticks = rtc_period_ticks(r);
 	uint8_t flags = r->flags;
 
-	if (ticks && rtc_periodic_count(ticks, b) > rtc_periodic_count(ticks, a))
+	if ((wanted & VRTC_C_PF) && ticks &&
+	    rtc_periodic_count(ticks, b) > rtc_periodic_count(ticks, a))
 		flags |= VRTC_C_PF;
 	if (!rtc_set_held(r) && b.sec > a.sec) {
-		flags |= VRTC_C_UF;
-		if (rtc_alarm_next(r, a.sec) <= b.sec)
+		flags |= wanted & VRTC_C_UF;
+		if ((wanted & VRTC_C_AF) && rtc_alarm_next(r, a.sec) <= b.sec)
 			flags |= VRTC_C_AF;
 	}
 	return flags;
+}
+
+/*
+ * The flags that raise IRQF: those whose interrupt register B enables (the
+ * enable bits sit where register C's flags do). The run loop asks for IRQF
+ * before entries (vrtc_irq_line, vrtc_next_event_ns): a flag no enable bit
+ * names cannot change the answer, so it is not computed there.
+ */
+static uint8_t rtc_enabled_flags(const struct vrtc *r)
+{
+	_Static_assert(VRTC_B_PIE == VRTC_C_PF && VRTC_B_AIE == VRTC_C_AF &&
+			   VRTC_B_UIE == VRTC_C_UF,
+		       "register B's enables line up with register C's flags");
+	return r->cmos[VRTC_REG_B] & FLAG_MASK;
 }
 
 static bool rtc_irqf(const struct vrtc *r, uint8_t flags)
@@ -318,7 +337,7 @@ static bool rtc_irqf(const struct vrtc *r, uint8_t flags)
 static uint64_t rtc_catch_up(struct vrtc *r, uint64_t now_ns)
 {
 	now_ns = rtc_clamp_now(r, now_ns);
-	r->flags = rtc_flags_at(r, now_ns);
+	r->flags = rtc_flags_at(r, now_ns, FLAG_MASK);
 	r->eval_ns = now_ns;
 	return now_ns;
 }
@@ -449,7 +468,9 @@ void vrtc_write(struct vrtc *r, uint16_t port, uint8_t value, uint64_t now_ns)
 
 bool vrtc_irq_line(const struct vrtc *r, uint64_t now_ns)
 {
-	return rtc_irqf(r, rtc_flags_at(r, rtc_clamp_now(r, now_ns)));
+	uint8_t enabled = rtc_enabled_flags(r);
+
+	return enabled && rtc_irqf(r, rtc_flags_at(r, rtc_clamp_now(r, now_ns), enabled));
 }
 
 uint64_t vrtc_next_event_ns(const struct vrtc *r, uint64_t now_ns)
@@ -459,8 +480,10 @@ uint64_t vrtc_next_event_ns(const struct vrtc *r, uint64_t now_ns)
 	uint64_t best = UINT64_MAX;
 	struct gtime t;
 
+	if (!rtc_enabled_flags(r))
+		return 0; /* no interrupt enabled: no event to wait for */
 	now_ns = rtc_clamp_now(r, now_ns);
-	if (rtc_irqf(r, rtc_flags_at(r, now_ns)))
+	if (rtc_irqf(r, rtc_flags_at(r, now_ns, rtc_enabled_flags(r))))
 		return 0;
 	t = rtc_guest_time(r, now_ns);
 	if ((b & VRTC_B_PIE) && ticks)
