@@ -45,13 +45,15 @@ KVM_MODULES = ("irqbypass", "kvm", "kvm-intel", "kvm-amd")
 BOCHS_KVM_TIMEOUT = 3600  # Linux boots twice, the second time nested under emulated VT-x
 KVM_HOST_MEMORY = "768M"  # the hosting kernel and its initramfs, and the guest's 256 MiB
 WORKLOADS = ("cpu", "memory-seq-read-1M", "memory-seq-write-1M", "memory-seq-read-4K",
-             "memory-rnd-read-4K", "memory-rnd-write-4K", "threads", "mutex", "fileio")
-QUICK_WORKLOADS = ("cpu", "memory-seq-read-1M", "threads")
+             "memory-rnd-read-4K", "memory-rnd-write-4K", "threads", "mutex", "fileio",
+             "exit-cpuid", "exit-port", "timer-1ms")
+QUICK_WORKLOADS = ("cpu", "memory-seq-read-1M", "threads", "exit-cpuid")
 CMDLINE = linux_scenarios.PC_CMDLINE + " tsc=reliable"
 GUEST_MEMORY = "256M"
 INIT_MARKER = r"shoji-init: /init running \(study\)"
 QEMU_SMP, QEMU_MEM = 2, "512M"  # Shoji's machine: CPU 0 its console, CPU 1 the guest
 BOCHS_SHOJI_CPUS, BOCHS_MEGS = 2, 512
+METERS = ("bochs", "qemu", "physical")
 PRIORS = {"prep": 20, "qemu": 40, "bochs-native": 120, "bochs-kvm": 400, "bochs-shoji": 150}
 # Each reported figure: workload -> (regex on sysbench's report, unit, which way is better).
 METRICS = {
@@ -59,6 +61,8 @@ METRICS = {
     "memory": (r"MiB transferred \(([\d.]+) MiB/sec\)", "MiB/s", "higher"),
     "threads": (r"total time:\s*([\d.]+)s", "s", "lower"),
     "mutex": (r"total time:\s*([\d.]+)s", "s", "lower"),
+    "exit": (r"study-exits: \S+ ([\d.]+) ticks per iteration", "ticks", "lower"),
+    "timer": (r"study-exits: timer (\d+) ns late", "ns", "lower"),
 }
 FILEIO = (r"read, MiB/s:\s*([\d.]+)", r"written, MiB/s:\s*([\d.]+)")
 
@@ -115,6 +119,11 @@ def parse_run(log):
         if end is None:
             raise Failed("workload %s never ended" % w)
         text = "\n".join(lines[i:end])
+        why = re.search(r"^study-exits: (\S+: Operation not permitted)$", text, re.M)
+        if why and out.get("column") == "container":
+            # A container may not touch I/O ports (ioperm needs CAP_SYS_RAWIO outside it).
+            out["workloads"][w] = {"skipped": why.group(1)}
+            continue
         if w == "fileio":
             vals = [re.search(p, text) for p in FILEIO]
             fig = vals[0] and vals[1] and (float(vals[0].group(1)) + float(vals[1].group(1)),
@@ -140,21 +149,23 @@ def prepare(build, work, workloads, size, emulators):
                  os.path.join(build, "linux", "modules", "kvm.ko")):
         if not os.path.exists(path):
             raise Failed("needs %s (make all linux-artifacts)" % path)
-    clock = os.path.join(work, "study-clock")
-    run_checked(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", clock,
-                 os.path.join(ROOT, "tools", "study", "clock.c")])
+    helpers = []
+    for name in ("clock", "exits", "kvm_vmm"):
+        path = os.path.join(work, "study-" + name.replace("_vmm", ""))
+        run_checked(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", path,
+                     os.path.join(ROOT, "tools", "study", name + ".c")])
+        helpers.append(path)
+    vmm = helpers.pop()
+    bins = [a for h in helpers for a in ("--bin", "%s=%s" % (os.path.basename(h), h))]
     initrd = os.path.join(work, "study.cpio.gz")
-    run_checked([sys.executable, os.path.join(ROOT, "tools", "study_initramfs.py"),
-                 os.path.join(build, "linux", "initramfs.cpio.gz"), clock, initrd])
-    vmm = os.path.join(work, "study-kvm")
-    run_checked(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", vmm,
-                 os.path.join(ROOT, "tools", "study", "kvm_vmm.c")])
+    run_checked([sys.executable, os.path.join(ROOT, "tools", "study_initramfs.py")] + bins +
+                [os.path.join(build, "linux", "initramfs.cpio.gz"), initrd])
     kvm_initrd = os.path.join(work, "study-kvm.cpio.gz")
     run_checked([sys.executable, os.path.join(ROOT, "tools", "study_initramfs.py"),
-                 "--kvm", vmlinuz, "--vmm", vmm] +
+                 "--kvm", vmlinuz, "--vmm", vmm] + bins +
                 [a for m in KVM_MODULES for a in
                  ("--module", os.path.join(build, "linux", "modules", m + ".ko"))] +
-                [os.path.join(build, "linux", "initramfs.cpio.gz"), clock, kvm_initrd])
+                [os.path.join(build, "linux", "initramfs.cpio.gz"), kvm_initrd])
     prep = {"vmlinuz": vmlinuz}
     args = " shoji.study=%s shoji.study.size=%s" % (",".join(workloads), size)
     for column in COLUMNS:
@@ -266,18 +277,44 @@ def summarize(runs):
         figs = {}
         for w in reps[0]["workloads"]:
             w0 = reps[0]["workloads"][w]
+            if "skipped" in w0:
+                figs[w] = w0
+                continue
             figs[w] = dict(spread([r["workloads"][w]["value"] for r in reps]),
                            unit=w0["unit"], better=w0["better"])
         out[column] = figs
     return out
 
 
+def from_logs(pairs):
+    """Results from serial logs of a physical machine (COLUMN=LOG each)."""
+    runs = {}
+    for pair in pairs:
+        column, sep, path = pair.partition("=")
+        if not sep or column not in COLUMNS:
+            raise Failed("--logs takes COLUMN=LOG with COLUMN one of %s, not %s" %
+                         (", ".join(COLUMNS), pair))
+        out = harness._read(path)
+        try:
+            r = parse_run(out)
+        except Failed as e:
+            raise Failed("%s: %s" % (path, e))
+        r["exits"] = lb.exit_stats(out) or r.pop("kvm_exits", {})
+        runs.setdefault(column, []).append(r)
+    if "native" not in runs:
+        raise Failed("--logs needs the native column's log: the others are relative to it")
+    return {"meter": "a physical machine: its own clock, from the serial logs given",
+            "runs": runs, "summary": summarize(runs)}
+
+
 def write_csv(path, result):
     with open(path, "w") as f:
         f.write("meter,column,workload,unit,better,median,min,max,n\n")
-        for meter in ("qemu", "bochs"):
+        for meter in METERS:
             for column, figs in result.get(meter, {}).get("summary", {}).items():
                 for w, s in figs.items():
+                    if "skipped" in s:
+                        continue
                     f.write("%s,%s,%s,%s,%s,%g,%g,%g,%d\n" % (meter, column, w, s["unit"],
                                                               s["better"], s["median"],
                                                               s["min"], s["max"], s["n"]))
@@ -291,6 +328,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="QEMU runs per column (default 5)")
     ap.add_argument("--emulators", default="qemu,bochs")
     ap.add_argument("--out", help="results directory (default BUILD/study)")
+    ap.add_argument("--logs", nargs="+", metavar="COLUMN=LOG",
+                    help="no emulator: results from serial logs captured on a physical "
+                         "machine booted with the study's ISOs or ESPs, one per column")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     out_dir = os.path.abspath(args.out or os.path.join(build, "study"))
@@ -308,6 +348,8 @@ def main():
     if "bochs" in emulators:
         steps += [("Bochs: %s" % c, "bochs-shoji" if c.startswith("shoji") else
                    "bochs-kvm" if c == "kvm" else "bochs-native") for c in COLUMNS]
+    if args.logs:
+        emulators, steps = [], []
     prog = lb.Progress(steps, "study", PRIORS)
     result = {"revision": lb.git_revision(),
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -318,9 +360,15 @@ def main():
                              "columns": list(COLUMNS), "guest_memory": GUEST_MEMORY,
                              "guest_vcpus": 1, "quick": args.quick}}
     try:
-        prog.begin(steps[0][0])
-        prep = prepare(build, work, workloads, size, emulators)
-        prog.end()
+        if args.logs:
+            result["physical"] = from_logs(args.logs)
+            result["parameters"]["columns"] = list(result["physical"]["runs"])
+            result["parameters"]["workloads"] = list(
+                next(iter(result["physical"]["summary"].values())))
+        else:
+            prog.begin(steps[0][0])
+            prep = prepare(build, work, workloads, size, emulators)
+            prog.end()
         if "qemu" in emulators:
             qruns, accel = {c: [] for c in COLUMNS}, ("tcg", "max")
             for rep in range(runs):

@@ -2,10 +2,10 @@
 """The overhead study's initramfs (tools/study.py): Debian's static BusyBox, Debian's
 sysbench with its loader and every library ldd lists for it (from this machine: install
 the sysbench package), tools/study/init.sh as /init, tools/study/run.sh as /bin/study-run
-and study-clock (tools/study/clock.c, built static by the caller) as /bin/study-clock.
+and the helpers the caller built static from tools/study/ (--bin NAME=PATH: /bin/NAME).
 
 usage: tools/study_initramfs.py [--kvm VMLINUZ --vmm STUDY_KVM --module M.ko ...]
-                                BUSYBOX STUDY_CLOCK OUT
+                                [--bin NAME=PATH ...] BUSYBOX OUT
 BUSYBOX as tools/mkinitramfs.py takes it (the binary, or an initramfs holding one).
 --kvm builds the hosted-hypervisor column's variant: the same files, plus the kernel as
 /boot/vmlinuz, the plain variant as /boot/inner.cpio.gz (what the hosted guest boots),
@@ -61,8 +61,8 @@ def main():
     ap.add_argument("--kvm", metavar="VMLINUZ", help="the hosted column's variant")
     ap.add_argument("--vmm", help="study-kvm, for --kvm")
     ap.add_argument("--module", action="append", default=[], help="a KVM module, for --kvm")
+    ap.add_argument("--bin", action="append", default=[], help="NAME=PATH: /bin/NAME")
     ap.add_argument("busybox")
-    ap.add_argument("study_clock")
     ap.add_argument("out")
     args = ap.parse_args()
     if not os.path.exists(SYSBENCH):
@@ -74,7 +74,12 @@ def main():
             sys.exit("study_initramfs: %s holds no bin/busybox" % args.busybox)
     files = [("bin/busybox", bb), ("init", read(os.path.join(HERE, "init.sh"))),
              ("bin/study-run", read(os.path.join(HERE, "run.sh"))),
-             ("bin/study-clock", read(args.study_clock)), ("usr/bin/sysbench", read(SYSBENCH))]
+             ("usr/bin/sysbench", read(SYSBENCH))]
+    for b in args.bin:
+        name, sep, path = b.partition("=")
+        if not sep or "/" in name:
+            sys.exit("study_initramfs: --bin takes NAME=PATH, not %s" % b)
+        files.append(("bin/" + name, read(path)))
     files += [(dest, read(src)) for src, dest in shared_libs(SYSBENCH)]
     data = archive(files)
     if args.kvm:

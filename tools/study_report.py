@@ -18,6 +18,7 @@ import sys
 GOALS = (("cpu", 0.99), ("memory-seq-read-1M", 0.97), ("memory-seq-write-1M", 0.97),
          ("memory-seq-read-4K", 0.97))
 STARTUP_GOAL = 1.15
+METERS = ("bochs", "qemu", "physical")
 
 
 def relative(fig, native):
@@ -33,7 +34,7 @@ def check(res):
     for key in ("revision", "date", "host"):
         if key not in res:
             problems.append("no %s" % key)
-    meters = [m for m in ("qemu", "bochs") if m in res]
+    meters = [m for m in METERS if m in res]
     if not meters:
         problems.append("no meter's results")
     for meter in meters:
@@ -41,6 +42,8 @@ def check(res):
         for column in params.get("columns", []):
             for w in params.get("workloads", []):
                 fig = summary.get(column, {}).get(w)
+                if fig and "skipped" in fig and column == "container":
+                    continue  # a container may not use what it is denied (I/O ports)
                 if not fig or not fig.get("median", 0) > 0 or fig.get("unit") is None:
                     problems.append("%s %s %s: no figure" % (meter, column, w))
         for column, reps in res[meter].get("runs", {}).items():
@@ -65,11 +68,16 @@ def table(meter, res):
     lines = ["| workload | native | " + " | ".join(c for c in columns if c != "native") + " |",
              "| --- | --- |" + " --- |" * (len(columns) - 1)]
     for w, nat in native.items():
+        if nat["unit"] in ("ticks", "ns"):
+            continue  # round trips and timer lateness: trip_table
         cells = ["%s | %.4g %s" % (w, nat["median"], nat["unit"])]
         for c in columns:
             if c == "native":
                 continue
             fig = summary[c][w]
+            if "skipped" in fig:
+                cells.append("n/a")
+                continue
             cell = "%.1f%%" % (100 * relative(fig, nat))
             if fig["n"] > 1:
                 lo, hi = sorted((relative(dict(fig, median=fig["min"]), nat),
@@ -78,6 +86,26 @@ def table(meter, res):
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def trip_table(meter, res):
+    """The exit round trips (exit-*, ticks per iteration) and the timer's lateness (ns) in
+    each column, not ratios."""
+    summary = res[meter]["summary"]
+    columns = [c for c in res["parameters"]["columns"] if c in summary]
+    trips = [w for w, f in summary["native"].items() if f["unit"] in ("ticks", "ns")]
+    if not trips:
+        return []
+    lines = ["Exit round trips from a program in the guest, TSC ticks per iteration (%s), "
+             "and how late a 1 ms sleep wakes (ns):" %
+             ("emulated instructions" if meter == "bochs" else "host TSC"), "",
+             "| round trip | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
+    for w in trips:
+        lines.append("| %s | " % w + " | ".join(
+            "n/a (%s)" % summary[c][w]["skipped"] if "skipped" in summary[c][w] else
+            "%.0f %s" % (summary[c][w]["median"], summary[c][w]["unit"]) for c in columns) +
+            " |")
+    return lines + [""]
 
 
 def startup_rows(res, boot):
@@ -106,7 +134,7 @@ def startup_rows(res, boot):
 
 def goals(res, boot):
     lines = ["| goal | measured | met |", "| --- | --- | --- |"]
-    for meter in ("bochs", "qemu"):
+    for meter in METERS:
         if meter not in res:
             continue
         s = res[meter]["summary"]
@@ -131,23 +159,25 @@ def charts(res, out_dir, rows):
     except ImportError:
         return ["(no charts: python3-matplotlib is not installed)"]
     made = []
-    for meter in ("bochs", "qemu"):
+    for meter in METERS:
         if meter not in res:
             continue
         s = res[meter]["summary"]
         columns = [c for c in res["parameters"]["columns"] if c in s and c != "native"]
-        work = list(s["native"])
+        work = [w for w in s["native"] if s["native"][w]["unit"] not in ("ticks", "ns")]
         fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(work)), 4))
         width = 0.8 / len(columns)
         for i, c in enumerate(columns):
             ax.bar([x + i * width for x in range(len(work))],
-                   [100 * relative(s[c][w], s["native"][w]) for w in work], width, label=c)
+                   [0 if "skipped" in s[c][w] else 100 * relative(s[c][w], s["native"][w])
+                    for w in work], width, label=c)
         ax.axhline(100, color="black", linewidth=0.8)
         ax.set_xticks([x + width * (len(columns) - 1) / 2 for x in range(len(work))])
         ax.set_xticklabels(work, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("performance, % of native")
-        ax.set_title("sysbench under %s (emulated: not hardware ratios)" %
-                     ("Bochs, instruction meter" if meter == "bochs" else "QEMU TCG, wall time"))
+        ax.set_title({"bochs": "sysbench under Bochs, instruction meter (not hardware ratios)",
+                      "qemu": "sysbench under QEMU TCG, wall time (not hardware ratios)",
+                      "physical": "sysbench on a physical machine"}[meter])
         ax.legend(fontsize=8)
         fig.tight_layout()
         name = "overhead-%s.png" % meter
@@ -190,13 +220,16 @@ def main():
                               res["host"]["cpus"], p["kernel"], p["guest_memory"],
                               p["guest_vcpus"], ", ".join(p["workloads"]), p["size"]),
            "Command line (every column): `%s`." % p["cmdline"], "",
-           "Emulated ratios are not hardware ratios: run `make study` on a physical machine "
-           "for those.", ""]
-    for meter in ("bochs", "qemu"):
+           ""]
+    if "bochs" in res or "qemu" in res:
+        out += ["Emulated ratios are not hardware ratios: see the README for a physical "
+                "machine's.", ""]
+    for meter in METERS:
         if meter in res:
             out += ["## %s" % res[meter]["meter"], "",
                     "Each column's performance relative to native (median; min-max of the "
                     "runs where there are several).", ""] + table(meter, res) + [""]
+            out += trip_table(meter, res)
             for column, reps in res[meter]["runs"].items():
                 if reps[0].get("exits"):
                     ex = reps[0]["exits"]

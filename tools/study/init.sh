@@ -61,4 +61,5 @@ container)
 	;;
 esac
 echo "shoji-study: done"
+sleep 1 # the console's buffer drains at the UART's pace: power-off would cut it short
 poweroff -f

@@ -1,17 +1,19 @@
 #!/bin/sh
 # study-run SIZE WORKLOAD...: sysbench's tests, each between "shoji-study: begin W" and
 # "shoji-study: end W" (tools/study.py parses sysbench's own report in between). SIZE is
-# full or quick. Workloads: cpu, threads, mutex, fileio, and memory-ACCESS-OPER-BLOCK
-# (ACCESS seq or rnd, OPER read or write, BLOCK a size such as 1M or 4K).
+# full or quick. Workloads: cpu, threads, mutex, fileio, memory-ACCESS-OPER-BLOCK
+# (ACCESS seq or rnd, OPER read or write, BLOCK a size such as 1M or 4K), and the exit
+# round trips exit-cpuid and exit-port and the lateness of a 1 ms sleep, timer-1ms
+# (study-exits, tools/study/exits.c).
 size=$1
 shift
 if [ -n "$STUDY_T0" ]; then
 	echo "shoji-study: container started in $(($(study-clock) - STUDY_T0)) ns"
 fi
 if [ "$size" = quick ]; then
-	events=20 mem_seq=16M mem_rnd=4M locks=200 file=8M file_events=200
+	events=20 mem_seq=16M mem_rnd=4M locks=200 file=8M file_events=200 trips=200
 else
-	events=200 mem_seq=256M mem_rnd=32M locks=2000 file=32M file_events=2000
+	events=200 mem_seq=256M mem_rnd=32M locks=2000 file=32M file_events=2000 trips=2000
 fi
 # memory_run memory ACCESS OPER BLOCK (the workload's name split at its dashes)
 memory_run() {
@@ -44,6 +46,12 @@ for w; do
 				--time=0 --events=$file_events run
 		sysbench fileio --file-num=4 --file-total-size=$file cleanup >/dev/null
 		cd /
+		;;
+	exit-*)
+		study-exits ${w#exit-} $trips
+		;;
+	timer-1ms)
+		study-exits timer $((trips / 10))
 		;;
 	memory-*)
 		IFS=-
