@@ -48,7 +48,9 @@ WORKLOADS = ("cpu", "memory-seq-read-1M", "memory-seq-write-1M", "memory-seq-rea
              "memory-rnd-read-4K", "memory-rnd-write-4K", "threads", "mutex", "fileio",
              "exit-cpuid", "exit-port", "timer-1ms")
 QUICK_WORKLOADS = ("cpu", "memory-seq-read-1M", "threads", "exit-cpuid")
-CMDLINE = linux_scenarios.PC_CMDLINE + " tsc=reliable"
+# The Linux scenarios' command line without earlyprintk (polled output: slow, and a Shoji
+# config's guest command line holds 255 characters), with tsc=reliable.
+CMDLINE = "console=ttyS0 nokaslr panic=-1 reboot=t tsc=reliable"
 GUEST_MEMORY = "256M"
 INIT_MARKER = r"shoji-init: /init running \(study\)"
 QEMU_SMP, QEMU_MEM = 2, "512M"  # Shoji's machine: CPU 0 its console, CPU 1 the guest
@@ -77,10 +79,14 @@ class StudyGuests(harness.Scenario):
                                      image_key="kernel", memory=GUEST_MEMORY,
                                      cmdline=CMDLINE + args, initrd=initrd_dest, vcpus=1,
                                      cpus="1")]
+        # The console snapshots the guest's exit counts as each workload begins (the next
+        # snapshot, or the counts at power-off, closes it: exits_per_workload).
+        self.script = "".join("waitfor linux shoji-study: begin %s\nstats linux\n" % w
+                              for w in workloads)
         if column == "shoji-shared":
             self.guests.append(harness.guest("hog", cpus="1"))
             # The neighbour never ends: stop it once Linux is done, so Shoji exits.
-            self.script = "waitfor linux shoji-study: done\nsleep 2000\nstop hog\n"
+            self.script += "waitfor linux shoji-study: done\nsleep 2000\nstop hog\n"
 
 
 def guest_lines(log):
@@ -140,7 +146,23 @@ def parse_run(log):
     return out
 
 
-def prepare(build, work, workloads, size, emulators):
+def exits_per_workload(log, workloads):
+    """{workload: {reason: exits}} from Shoji's snapshots (one `stats linux` block as each
+    workload begins, the last at power-off), or {} if a snapshot is missing. A block is a
+    run of count lines in which no reason repeats (guest lines may come in between)."""
+    blocks = []
+    for m in re.finditer(r"stats: linux (\S+) count=(\d+)", log):
+        if not blocks or m.group(1) in blocks[-1]:
+            blocks.append({})
+        blocks[-1][m.group(1)] = int(m.group(2))
+    if len(blocks) != len(workloads) + 1:
+        return {}
+    return {w: {k: blocks[i + 1].get(k, 0) - n for k, n in blocks[i].items()
+                if blocks[i + 1].get(k, 0) > n}
+            for i, w in enumerate(workloads)}
+
+
+def prepare(build, work, workloads, size, emulators, columns):
     """The initramfs (gzip for QEMU, plain for GRUB under Bochs), the native ISOs and
     Shoji's ESPs and ISOs, one per column."""
     vmlinuz = linux_scenarios.kernel_path(build)
@@ -168,7 +190,7 @@ def prepare(build, work, workloads, size, emulators):
                 [os.path.join(build, "linux", "initramfs.cpio.gz"), kvm_initrd])
     prep = {"vmlinuz": vmlinuz}
     args = " shoji.study=%s shoji.study.size=%s" % (",".join(workloads), size)
-    for column in COLUMNS:
+    for column in columns:
         d = os.path.join(work, column)
         os.makedirs(d, exist_ok=True)
         if column in ("native", "container", "kvm"):
@@ -235,6 +257,8 @@ def qemu_run(work, prep, column, rep, accel):
     if "started" in seen and "init" in seen:
         res["startup_s"]["guest_start_to_init"] = seen["init"] - seen["started"]
     res["exits"] = lb.exit_stats(out) or res.pop("kvm_exits", {})
+    if column.startswith("shoji"):
+        res["workload_exits"] = exits_per_workload(out, list(res["workloads"]))
     if "kvm_create_to_init_ns" in res:
         res["startup_s"]["guest_start_to_init"] = res["kvm_create_to_init_ns"] / 1e9
     return res, accel
@@ -261,6 +285,8 @@ def bochs_run(work, prep, column):
     except Failed as e:
         raise Failed("Bochs %s: %s (%s)" % (column, e, serial))
     parsed["exits"] = lb.exit_stats(out) or parsed.pop("kvm_exits", {})
+    if shoji:
+        parsed["workload_exits"] = exits_per_workload(out, list(parsed["workloads"]))
     parsed["machine"] = {"cpus": cpus, "megs": megs}
     return parsed
 
@@ -327,6 +353,8 @@ def main():
                     help="small workloads, QEMU only, one run: the pipeline's smoke test")
     ap.add_argument("--runs", type=int, default=5, help="QEMU runs per column (default 5)")
     ap.add_argument("--emulators", default="qemu,bochs")
+    ap.add_argument("--columns", default=",".join(COLUMNS),
+                    help="the columns to run (default all; native is needed for ratios)")
     ap.add_argument("--out", help="results directory (default BUILD/study)")
     ap.add_argument("--logs", nargs="+", metavar="COLUMN=LOG",
                     help="no emulator: results from serial logs captured on a physical "
@@ -340,14 +368,21 @@ def main():
     size = "quick" if args.quick else "full"
     runs = 1 if args.quick else args.runs
     emulators = ["qemu"] if args.quick else args.emulators.split(",")
+    columns = [c for c in COLUMNS if c in args.columns.split(",")]
+    unknown = set(args.columns.split(",")) - set(COLUMNS)
+    if unknown:
+        print("study: no column %s (columns: %s)" % (", ".join(sorted(unknown)),
+                                                     ", ".join(COLUMNS)))
+        return 2
+    # Shoji first: its run says which accelerator QEMU has (run-qemu.sh), the others use it.
+    qemu_order = sorted(columns, key=lambda c: c != "shoji")
 
     steps = [("build the initramfs, ISOs and ESPs", "prep")]
     for rep in range(runs if "qemu" in emulators else 0):
-        steps += [("QEMU run %d/%d: %s" % (rep + 1, runs, c), "qemu") for c in
-                  ("shoji",) + tuple(c for c in COLUMNS if c != "shoji")]
+        steps += [("QEMU run %d/%d: %s" % (rep + 1, runs, c), "qemu") for c in qemu_order]
     if "bochs" in emulators:
         steps += [("Bochs: %s" % c, "bochs-shoji" if c.startswith("shoji") else
-                   "bochs-kvm" if c == "kvm" else "bochs-native") for c in COLUMNS]
+                   "bochs-kvm" if c == "kvm" else "bochs-native") for c in columns]
     if args.logs:
         emulators, steps = [], []
     prog = lb.Progress(steps, "study", PRIORS)
@@ -357,7 +392,7 @@ def main():
               "parameters": {"kernel": harness._read(os.path.join(build, "linux",
                                                                   "version")).strip(),
                              "cmdline": CMDLINE, "workloads": list(workloads), "size": size,
-                             "columns": list(COLUMNS), "guest_memory": GUEST_MEMORY,
+                             "columns": columns, "guest_memory": GUEST_MEMORY,
                              "guest_vcpus": 1, "quick": args.quick}}
     try:
         if args.logs:
@@ -367,16 +402,18 @@ def main():
                 next(iter(result["physical"]["summary"].values())))
         else:
             prog.begin(steps[0][0])
-            prep = prepare(build, work, workloads, size, emulators)
+            prep = prepare(build, work, workloads, size, emulators, columns)
             prog.end()
         if "qemu" in emulators:
-            qruns, accel = {c: [] for c in COLUMNS}, ("tcg", "max")
+            qruns, accel = {c: [] for c in columns}, ("tcg", "max")
+            result["qemu_partial"] = qruns  # what ran, should a later run fail
             for rep in range(runs):
-                for column in ("shoji",) + tuple(c for c in COLUMNS if c != "shoji"):
+                for column in qemu_order:
                     prog.begin(steps[prog.done][0])
                     r, accel = qemu_run(work, prep, column, rep, accel)
                     qruns[column].append(r)
                     prog.end("/init after %.1f s" % (r["startup_s"]["to_init"] or 0))
+            del result["qemu_partial"]
             result["qemu"] = {"meter": "QEMU TCG, host wall time; median of %d" % runs,
                               "version": run_checked(["qemu-system-x86_64", "--version"])
                               .splitlines()[0],
@@ -387,20 +424,25 @@ def main():
                               "runs": qruns, "summary": summarize(qruns)}
         if "bochs" in emulators:
             bruns = {}
-            for column in COLUMNS:
+            result["bochs_partial"] = bruns  # what ran, should a later column fail
+            for column in columns:
                 prog.begin(steps[prog.done][0])
                 bruns[column] = [bochs_run(work, prep, column)]
                 prog.end()
+            del result["bochs_partial"]
             result["bochs"] = {"meter": "Bochs %s, clock: sync=none: emulated instructions "
                                         "(50 M per emulated second), one run" %
                                         lb.BOCHS_MODEL,
                                "runs": bruns, "summary": summarize(bruns)}
     except Failed as e:
         print("study: failed: %s" % e)
-        return 1
+        result["failed"] = str(e)
     path = os.path.join(out_dir, "results.json")
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
+    if "failed" in result:
+        print("study: what ran is in %s" % path)
+        return 1
     write_csv(os.path.join(out_dir, "results.csv"), result)
     print("study: results in %s and results.csv" % path)
     return 0

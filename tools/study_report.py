@@ -108,6 +108,20 @@ def trip_table(meter, res):
     return lines + [""]
 
 
+def workload_exits(meter, res):
+    """Shoji's exits during each workload (pinned guest), the why of a missed goal."""
+    runs = res[meter]["runs"].get("shoji", [])
+    per = runs[0].get("workload_exits") if runs else None
+    if not per:
+        return []
+    lines = ["Shoji's exits during each workload (pinned guest; console snapshots as each "
+             "begins):", "", "| workload | exits | per reason |", "| --- | --- | --- |"]
+    for w, ex in per.items():
+        lines.append("| %s | %d | %s |" % (w, sum(ex.values()), ", ".join(
+            "%s %d" % kv for kv in sorted(ex.items(), key=lambda kv: -kv[1]))))
+    return lines + [""]
+
+
 def startup_rows(res, boot):
     rows = []  # (label, value, unit)
     q = res.get("qemu")
@@ -230,6 +244,7 @@ def main():
                     "Each column's performance relative to native (median; min-max of the "
                     "runs where there are several).", ""] + table(meter, res) + [""]
             out += trip_table(meter, res)
+            out += workload_exits(meter, res)
             for column, reps in res[meter]["runs"].items():
                 if reps[0].get("exits"):
                     ex = reps[0]["exits"]
