@@ -9,7 +9,8 @@ Debian's cloud kernel and one initramfs (tools/study_initramfs.py: BusyBox, Debi
   kvm           the same boot loads KVM and boots the same kernel and initramfs in a KVM
                 guest of 1 vCPU through study-kvm (tools/study/kvm_vmm.c, a minimal VMM)
   shoji         the kernel as a Shoji guest, 1 vCPU pinned to a CPU of its own
-  shoji-shared  the same guest sharing its CPU with a busy neighbour (tests/guests/hog.c)
+  shoji-shared  the same guest sharing the machine's one CPU with a busy neighbour
+                (tests/guests/hog.c) and Shoji's console, at equal weights
 
 on two meters. QEMU TCG: the guest's clock follows the host's wall clock, so figures are
 noisy; each is the median of RUNS runs (min and max kept), the columns interleaved run by run
@@ -17,9 +18,7 @@ so that host load falls on all of them alike. Bochs (VT-x, `clock: sync=none`): 
 clock counts emulated instructions (50 M a second), so one run is exact. Ratios measured in
 an emulator are not hardware ratios; the same command runs on a physical machine unchanged.
 
-Every guest gets the same command line (tsc=reliable included: the TSC is the host's, and
-a clocksource watchdog fed by late emulated ticks must not swap it for a slower clock in
-one column only). Start-up: QEMU's start to /init (each column) and, for Shoji, the guest's
+Every kernel gets the same command line (CMDLINE below says why it holds what it holds). Start-up: QEMU's start to /init (each column) and, for Shoji, the guest's
 start to /init; the container's start from /init's unshare to its first command. Shoji's
 exits per reason over each guest's run come from its `stats:` lines at power-off.
 
@@ -48,12 +47,18 @@ WORKLOADS = ("cpu", "memory-seq-read-1M", "memory-seq-write-1M", "memory-seq-rea
              "memory-rnd-read-4K", "memory-rnd-write-4K", "threads", "mutex", "fileio",
              "exit-cpuid", "exit-port", "timer-1ms")
 QUICK_WORKLOADS = ("cpu", "memory-seq-read-1M", "threads", "exit-cpuid")
-# The Linux scenarios' command line without earlyprintk (polled output: slow, and a Shoji
-# config's guest command line holds 255 characters), with tsc=reliable.
-CMDLINE = "console=ttyS0 nokaslr panic=-1 reboot=t tsc=reliable"
+# Every column's kernel gets the same line (a Shoji config's guest line holds 255
+# characters: no earlyprintk, whose polled output is slow anyway). tsc=reliable: a clock
+# watchdog fed by late emulated ticks must not swap the TSC for a slower clock in one column
+# only. indirect_target_selection=off: Linux assumes any hypervisor that does not say ITS_NO
+# in IA32_ARCH_CAPABILITIES (Shoji does not emulate that MSR yet; KVM does) runs on an
+# affected CPU and turns on return thunks throughout the kernel, which the native run on
+# the same unaffected CPU model does not: measured, that alone halved fileio in the guest.
+CMDLINE = "console=ttyS0 panic=-1 tsc=reliable indirect_target_selection=off"
 GUEST_MEMORY = "256M"
 INIT_MARKER = r"shoji-init: /init running \(study\)"
-QEMU_SMP, QEMU_MEM = 2, "512M"  # Shoji's machine: CPU 0 its console, CPU 1 the guest
+# Shoji's machine: CPU 0 its console, CPU 1 the pinned guest (shoji-shared: one CPU for all)
+QEMU_SMP, QEMU_MEM = 2, "512M"
 BOCHS_SHOJI_CPUS, BOCHS_MEGS = 2, 512
 METERS = ("bochs", "qemu", "physical")
 PRIORS = {"prep": 20, "qemu": 40, "bochs-native": 120, "bochs-kvm": 400, "bochs-shoji": 150}
@@ -69,22 +74,29 @@ METRICS = {
 FILEIO = (r"read, MiB/s:\s*([\d.]+)", r"written, MiB/s:\s*([\d.]+)")
 
 
+def study_args(workloads, size):
+    """The /init's arguments (tools/study/init.sh); full is its default size."""
+    return " shoji.study=%s%s" % (",".join(workloads),
+                                 " shoji.study.size=quick" if size == "quick" else "")
+
+
 class StudyGuests(harness.Scenario):
     """Only its config and files are used (harness helpers); the runs are ours."""
 
     def __init__(self, build, column, initrd_dest, workloads, size):
         super().__init__("study-" + column)
-        args = " shoji.study=%s shoji.study.size=%s" % (",".join(workloads), size)
+        # Pinned: a CPU of its own; shared: with the hog on the machine's one CPU.
+        pin = {"cpus": "1"} if column == "shoji" else {}
         self.guests = [harness.guest("linux", linux_scenarios.kernel_path(build),
                                      image_key="kernel", memory=GUEST_MEMORY,
-                                     cmdline=CMDLINE + args, initrd=initrd_dest, vcpus=1,
-                                     cpus="1")]
+                                     cmdline=CMDLINE + study_args(workloads, size),
+                                     initrd=initrd_dest, vcpus=1, **pin)]
         # The console snapshots the guest's exit counts as each workload begins (the next
         # snapshot, or the counts at power-off, closes it: exits_per_workload).
         self.script = "".join("waitfor linux shoji-study: begin %s\nstats linux\n" % w
                               for w in workloads)
         if column == "shoji-shared":
-            self.guests.append(harness.guest("hog", cpus="1"))
+            self.guests.append(harness.guest("hog"))
             # The neighbour never ends: stop it once Linux is done, so Shoji exits.
             self.script += "waitfor linux shoji-study: done\nsleep 2000\nstop hog\n"
 
@@ -189,7 +201,7 @@ def prepare(build, work, workloads, size, emulators, columns):
                  ("--module", os.path.join(build, "linux", "modules", m + ".ko"))] +
                 [os.path.join(build, "linux", "initramfs.cpio.gz"), kvm_initrd])
     prep = {"vmlinuz": vmlinuz}
-    args = " shoji.study=%s shoji.study.size=%s" % (",".join(workloads), size)
+    args = study_args(workloads, size)
     for column in columns:
         d = os.path.join(work, column)
         os.makedirs(d, exist_ok=True)
@@ -237,7 +249,7 @@ def qemu_run(work, prep, column, rep, accel):
     log = os.path.join(work, column, "qemu-%d.log" % rep)
     patterns = {"init": INIT_MARKER, "started": r"guest linux: started"}
     if column in ("shoji", "shoji-shared"):
-        env = dict(os.environ, SMP=str(QEMU_SMP), MEM=QEMU_MEM)
+        env = dict(os.environ, SMP=str(QEMU_SMP if column == "shoji" else 1), MEM=QEMU_MEM)
         env.pop("SHOJI_QUIET", None)  # run-qemu.sh says which accelerator it chose
         seen, out, _ = lb.timed_run([os.path.join(ROOT, "tools/run-qemu.sh"),
                                      prep[column]["esp"]], env, log, patterns, 900)
@@ -269,7 +281,7 @@ def bochs_run(work, prep, column):
     os.makedirs(d, exist_ok=True)
     serial = os.path.join(d, "serial.log")
     shoji = column in ("shoji", "shoji-shared")
-    cpus, megs = ((BOCHS_SHOJI_CPUS, BOCHS_MEGS) if shoji else
+    cpus, megs = ((BOCHS_SHOJI_CPUS if column == "shoji" else 1, BOCHS_MEGS) if shoji else
                   (1, int(prep[column]["memory"][:-1])))
     with lb.EmuLock():
         res = subprocess.run(["timeout", str(BOCHS_KVM_TIMEOUT if column == "kvm" else
