@@ -280,6 +280,18 @@ def qemu_run(work, prep, column, rep, accel):
     return res, accel
 
 
+def guest_startup(log, parsed):
+    """Seconds from a guest's start to its /init: Shoji's log stamps (its TSC: emulated
+    time under Bochs), or study-kvm's count from creating the VM. {} natively."""
+    if "kvm_create_to_init_ns" in parsed:
+        return {"guest_start_to_init": parsed["kvm_create_to_init_ns"] / 1e9}
+    start = re.search(r"^\[\s*([\d.]+)\] guest linux: started", log, re.M)
+    init = re.search(r"^\[\s*([\d.]+)\] \[linux\] " + INIT_MARKER, log, re.M)
+    if start and init:
+        return {"guest_start_to_init": float(init.group(1)) - float(start.group(1))}
+    return {}
+
+
 def bochs_run(work, prep, column):
     d = os.path.join(work, column, "bochs")
     os.makedirs(d, exist_ok=True)
@@ -303,6 +315,7 @@ def bochs_run(work, prep, column):
     parsed["exits"] = lb.exit_stats(out) or parsed.pop("kvm_exits", {})
     if shoji:
         parsed["workload_exits"] = exits_per_workload(out, list(parsed["workloads"]))
+    parsed["startup_s"] = guest_startup(out, parsed)
     parsed["machine"] = {"cpus": cpus, "megs": megs}
     return parsed
 

@@ -137,6 +137,10 @@ def startup_rows(res, boot):
             if all(c):
                 rows.append(("QEMU: container start (unshare to its first command)",
                              sorted(c)[len(c) // 2] / 1e9, "s"))
+    for column, reps in res.get("bochs", {}).get("runs", {}).items():
+        g = reps[0].get("startup_s", {}).get("guest_start_to_init")
+        if g:
+            rows.append(("Bochs: guest start to /init, %s (emulated)" % column, g, "s"))
     if boot:
         b = boot["bochs"]
         rows += [("Bochs: power-on to /init, native", b["native_small"]["marker"] / 50e6, "s"),
