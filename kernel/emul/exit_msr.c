@@ -102,6 +102,24 @@ static bool write_vcpu_msr(struct vcpu *v, uint32_t msr, uint64_t value)
 }
 
 /*
+ * Whether the host runs with fast strings (IA32_MISC_ENABLE bit 0, an Intel
+ * MSR; AMD has them always): the guest's MISC_ENABLE says the same, so its
+ * kernel copies memory with the routines the machine would give it natively.
+ */
+static bool host_fast_strings(void)
+{
+	static int known = -1; /* every CPU finds the same: a race is harmless */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	if (v < 0) {
+		struct cpuid_regs id = cpuid(0, 0);
+		bool intel = id.ebx == 0x756e6547 && id.edx == 0x49656e69 && id.ecx == 0x6c65746e;
+		v = intel ? (int)(rdmsr(MSR_MISC_ENABLE) & 1) : 1;
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
+}
+
+/*
  * One MSR access by the rules: the vCPU's interrupt controller first (the
  * APIC's MSRs are its), then the allow-list. False: #GP.
  */
@@ -116,7 +134,8 @@ static bool msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value
 		return write ? write_vcpu_msr(v, msr, *value)
 			     : virt->vcpu_msr(v, msr, false, value) == 0;
 	case MSR_EMULATED:
-		return msr_policy_emulate(msr, write, value, rdtsc(), v->id);
+		return msr_policy_emulate(msr, write, value, rdtsc(), v->id,
+					  msr == MSR_MISC_ENABLE && host_fast_strings());
 	case MSR_DENY:
 		break;
 	}

@@ -42,7 +42,8 @@ enum msr_class msr_policy_classify(uint32_t msr)
 	}
 }
 
-bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc, unsigned vcpu_id)
+bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc, unsigned vcpu_id,
+			bool host_fast_strings)
 {
 	uint64_t fixed;
 	switch (msr) {
@@ -54,7 +55,8 @@ bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc,
 		fixed = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (vcpu_id == 0 ? APIC_BASE_BSP : 0);
 		break;
 	case MSR_MISC_ENABLE:
-		fixed = MISC_ENABLE_FAST_STRINGS;
+		/* As the host has it: Linux picks its copy routines by this bit. */
+		fixed = host_fast_strings ? MISC_ENABLE_FAST_STRINGS : 0;
 		break;
 	case MSR_MTRRCAP:
 		fixed = 0; /* no variable or fixed MTRRs: EPT/NPT set the memory types */

@@ -39,7 +39,8 @@ enum msr_class {
 enum msr_class msr_policy_classify(uint32_t msr);
 
 /* Fixed answers for emulated MSRs. Returns false if the access must #GP. */
-bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc, unsigned vcpu_id);
+bool msr_policy_emulate(uint32_t msr, bool write, uint64_t *value, uint64_t tsc, unsigned vcpu_id,
+			bool host_fast_strings);
 
 /* SDM 3A 2.2.1 / APM 2 3.1.7: may EFER change from old to new given CR0.PG? */
 bool msr_policy_efer_ok(uint64_t old_efer, uint64_t new_efer, bool paging);

@@ -24,32 +24,41 @@ static void test_classify(void **state)
 static void test_emulated_values(void **state)
 {
 	uint64_t v = 0;
-	assert_true(msr_policy_emulate(MSR_TSC, false, &v, 12345, 0));
+	assert_true(msr_policy_emulate(MSR_TSC, false, &v, 12345, 0, true));
 	assert_int_equal(v, 12345);
-	assert_true(msr_policy_emulate(MSR_APIC_BASE, false, &v, 0, 0));
+	assert_true(msr_policy_emulate(MSR_APIC_BASE, false, &v, 0, 0, true));
 	assert_int_equal(v, 0xfee00900);
-	assert_true(msr_policy_emulate(MSR_APIC_BASE, false, &v, 0, 1));
+	assert_true(msr_policy_emulate(MSR_APIC_BASE, false, &v, 0, 1, true));
 	assert_int_equal(v, 0xfee00800); /* not the BSP */
 	v = 0xfee00900;
-	assert_true(msr_policy_emulate(MSR_APIC_BASE, true, &v, 0, 0)); /* same value: fine */
+	assert_true(msr_policy_emulate(MSR_APIC_BASE, true, &v, 0, 0, true)); /* same value: fine */
 	v = 0x12300900;
-	assert_false(msr_policy_emulate(MSR_APIC_BASE, true, &v, 0, 0)); /* moving it: #GP */
+	assert_false(msr_policy_emulate(MSR_APIC_BASE, true, &v, 0, 0, true)); /* moving it: #GP */
 	v = 1;
-	assert_false(msr_policy_emulate(MSR_MTRRCAP, true, &v, 0, 0)); /* read-only */
+	assert_false(msr_policy_emulate(MSR_MTRRCAP, true, &v, 0, 0, true)); /* read-only */
 	/* AMD's C1E message MSR: reads 0, so Linux picks no C1E idle workaround. */
 	assert_int_equal(msr_policy_classify(0xc0010055), MSR_EMULATED);
 	v = 7;
-	assert_true(msr_policy_emulate(0xc0010055, false, &v, 0, 0));
+	assert_true(msr_policy_emulate(0xc0010055, false, &v, 0, 0, true));
 	assert_int_equal(v, 0);
 	v = 2;
-	assert_false(msr_policy_emulate(0xc0010055, true, &v, 0, 0));
+	assert_false(msr_policy_emulate(0xc0010055, true, &v, 0, 0, true));
 	/* Intel's microcode revision: Linux writes 0, then reads it: 0. */
 	assert_int_equal(msr_policy_classify(0x8b), MSR_EMULATED);
 	v = 0;
-	assert_true(msr_policy_emulate(0x8b, true, &v, 0, 0));
+	assert_true(msr_policy_emulate(0x8b, true, &v, 0, 0, true));
 	v = 9;
-	assert_true(msr_policy_emulate(0x8b, false, &v, 0, 0));
+	assert_true(msr_policy_emulate(0x8b, false, &v, 0, 0, true));
 	assert_int_equal(v, 0);
+	/* MISC_ENABLE's fast strings as the host has them; changing the bit is refused. */
+	assert_true(msr_policy_emulate(MSR_MISC_ENABLE, false, &v, 0, 0, true));
+	assert_int_equal(v, 1);
+	assert_true(msr_policy_emulate(MSR_MISC_ENABLE, false, &v, 0, 0, false));
+	assert_int_equal(v, 0);
+	v = 1;
+	assert_false(msr_policy_emulate(MSR_MISC_ENABLE, true, &v, 0, 0, false));
+	v = 0;
+	assert_true(msr_policy_emulate(MSR_MISC_ENABLE, true, &v, 0, 0, false));
 }
 
 static void test_efer(void **state)
