@@ -112,7 +112,12 @@ class Tmr(Dual):
                 "flip counter-c 0x%x\n"
                 "waitfor counter seq 150 sum\n"
                 "flip counter 0x%x\n"
-                "waitfor counter seq 260 sum\n"
+                # The primary runs up to VOTE_AHEAD_MAX (64) lines ahead of what is
+                # released, so its page 5 check after the flip comes at seq 197 or 261.
+                # Released seq 300 means both were voted on with three replicas, and the
+                # rebuild is over: failing counter-b earlier could leave two voters on the
+                # failed line, and with two the primary is trusted.
+                "waitfor counter seq 300 sum\n"
                 "fail counter-b crash\n"  # not the primary: the name stays where it is
                 "waitfor counter seq 400 sum\n"
                 "info counter\nstop counter\n" % (gpa, gpa))
