@@ -202,9 +202,16 @@ struct vcpu {
 	 */
 	volatile bool irq_pending;
 	uint8_t irq_vector;
-	bool intr_window;	 /* interrupt-window exiting requested from the backend */
-	uint64_t timer_deadline; /* TSC; 0: not armed */
-	uint64_t chip_deadline;	 /* TSC: poll irq_chip then (0: never) */
+	bool intr_window;	  /* interrupt-window exiting requested from the backend */
+	uint64_t timer_deadline;  /* TSC; 0: not armed */
+	uint64_t chip_deadline;	  /* TSC: poll irq_chip then (0: never) */
+	volatile bool chip_stale; /* irq_chip changed under it: poll it before the next entry */
+	/*
+	 * Exit kinds (a bit per enum vcpu_exit_kind) after which the run loop
+	 * looks at the interrupt state before entering again: its own few, or
+	 * all once an exit changed irq_chip (virq_chip_recheck).
+	 */
+	uint32_t attention;
 	struct virq_chip
 	    *irq_chip; /* this vCPU's interrupt controller (PIC, local APIC), or NULL */
 	uint8_t timer_vector;

@@ -47,12 +47,31 @@ static struct virq_chip *chip_of(struct vcpu *v)
 	return v->irq_chip;
 }
 
-/* Bring the chip's timers up to now when its deadline has come (or none is known yet). */
+/*
+ * Bring the chip's timers up to now when its deadline has come or it changed.
+ * The stale mark is taken before the poll (a locked exchange orders it before
+ * the poll's reads): a change during the poll marks it again.
+ */
 static void chip_poll_if_due(struct vcpu *v, struct virq_chip *chip)
 {
 	uint64_t now = rdtsc();
-	if (!v->chip_deadline || now >= v->chip_deadline)
+	bool stale = v->chip_stale && __atomic_exchange_n(&v->chip_stale, false, __ATOMIC_ACQ_REL);
+	if (stale || (v->chip_deadline && now >= v->chip_deadline))
 		v->chip_deadline = chip->poll(chip, now);
+}
+
+void virq_chip_notify(struct vcpu *v)
+{
+	if (sched_running_here(&v->se))
+		v->attention = ~0u; /* in v's own exit: its run loop looks before entering */
+	else
+		sched_notify(&v->se);
+}
+
+void virq_chip_changed(struct vcpu *v)
+{
+	__atomic_store_n(&v->chip_stale, true, __ATOMIC_RELEASE);
+	virq_chip_notify(v);
 }
 
 bool virq_pending(struct vcpu *v)

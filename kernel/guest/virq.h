@@ -43,6 +43,33 @@ void virq_raise(struct vcpu *v, uint8_t vector);
 /* Arm (ns > 0) or cancel (ns == 0) v's one-shot timer. -EINVAL for a bad vector. */
 int virq_set_timer(struct vcpu *v, uint64_t ns, uint8_t vector);
 
+/*
+ * An interrupt entered v's chip (IRR, any CPU): v looks at it before its next
+ * entry, and wakes if it waits in HLT. In v's own exit (a self-IPI, a device
+ * v itself drives) that costs no trip through the scheduler.
+ */
+void virq_chip_notify(struct vcpu *v);
+
+/*
+ * v's interrupt chip changed (a device, another vCPU, its state loaded, or
+ * v's own port access): it is polled before v's next entry, and v woken if
+ * it waits in HLT, whose wake-up time may have moved. Any CPU.
+ */
+void virq_chip_changed(struct vcpu *v);
+
+/*
+ * In an exit handler of v, on its CPU: a register write changed v's own chip
+ * (an EOI, the TPR; with timers, a timer armed or stopped). The run loop
+ * looks at the chip, polling it if timers, before it enters again, without
+ * going back through the scheduler.
+ */
+static inline void virq_chip_recheck(struct vcpu *v, bool timers)
+{
+	if (timers)
+		v->chip_stale = true;
+	v->attention = ~0u;
+}
+
 /* On v's home CPU right before entry: fire a due timer, inject or ask for a window. */
 void virq_before_entry(struct vcpu *v);
 

@@ -231,6 +231,7 @@ static int start_state(struct guest *g, const struct guest_entry_state *entry)
 		v->irq_pending = false;
 		v->timer_deadline = 0;
 		v->chip_deadline = 0;
+		v->chip_stale = true; /* the devices were reset: poll before the first entry */
 		/* Fresh FPU registers too: nothing of the previous run may show through. */
 		if (vcpu_run_forget_fpu(v)) {
 			log_err("guest %s: a CPU holding vCPU %u's FPU state did not answer",

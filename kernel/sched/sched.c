@@ -160,6 +160,11 @@ volatile bool *sched_work_flag(void)
 	return &cpus[this_pcpu()->index].work;
 }
 
+bool sched_running_here(const struct sched_entity *se)
+{
+	return cpus[this_pcpu()->index].current == se;
+}
+
 /* Online for guests, and not failed: where entities may be placed or moved. */
 static bool cpu_usable(unsigned cpu)
 {

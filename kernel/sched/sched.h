@@ -143,6 +143,9 @@ void sched_notify(struct sched_entity *se);
 void sched_block(struct sched_entity *se, uint64_t wake_deadline);
 void sched_yield(struct sched_entity *se);
 
+/* Whether se's run function is under way on the calling CPU (se is in its exit handling). */
+bool sched_running_here(const struct sched_entity *se);
+
 /*
  * The calling CPU's work flag: raised when its run loop must return to the
  * scheduler. The run loop tests it before every entry: one load.

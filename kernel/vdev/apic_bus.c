@@ -8,7 +8,6 @@
 #include "arch/x86/msr.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/virt.h"
-#include "kernel/sched/sched.h"
 
 #define MSR_X2APIC_FIRST     MSR_X2APIC_BASE
 #define MSR_X2APIC_LAST	     0x8ff
@@ -38,7 +37,7 @@ static void notify(struct apic_bus *b, vcpu_mask_t mask)
 {
 	for (unsigned i = 0; mask; i++, mask >>= 1)
 		if (mask & 1)
-			sched_notify(&b->locals[i].vcpu->se);
+			virq_chip_notify(b->locals[i].vcpu);
 }
 
 /* Locked: a fixed interrupt into each local APIC in @targets. */
@@ -180,10 +179,8 @@ static void carry_out(struct apic_local *l, const struct vlapic_effects *fx)
 		spin_unlock(&b->lock);
 		virt->vcpu_write_cr(v, 8, tpr >> CR8_SHIFT);
 	}
-	if (fx->timer_changed)
-		v->chip_deadline = 0; /* poll again before the next entry */
 	/* An EOI, a TPR or a timer change may let an interrupt through, or arm a timer. */
-	sched_kick(&v->se);
+	virq_chip_recheck(v, fx->timer_changed);
 }
 
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
@@ -226,7 +223,7 @@ static int chip_acknowledge(struct virq_chip *c)
 	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	spin_lock(&b->lock);
-	int vector = vlapic_pending_vector(&l->lapic) >= 0 ? vlapic_acknowledge(&l->lapic) : -1;
+	int vector = vlapic_take_pending(&l->lapic);
 	bool extint = extint_open(l);
 	spin_unlock(&b->lock);
 	/* ExtINT bypasses IRR and ISR: the PIC's INTA cycle gives the vector (SDM 3A 10.5.1). */
@@ -285,30 +282,32 @@ static bool chip_mmio(struct virq_chip *c, gpa_t gpa, unsigned size, bool write,
 	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	struct vlapic_effects fx = {.eoi_vector = -1};
-	uint64_t now = rdtsc();
 
-	spin_lock(&b->lock);
+	/*
+	 * The page's place and mode change only by this vCPU's own WRMSR (or a
+	 * load or reset while it is stopped): its exits may look without the lock.
+	 */
 	gpa_t base = vlapic_mmio_base(&l->lapic);
-	bool mine = vlapic_hw_enabled(&l->lapic) && !vlapic_x2apic_mode(&l->lapic) && gpa >= base &&
-		    gpa - base < LAPIC_PAGE;
-	if (mine) {
-		uint32_t offset = (uint32_t)(gpa - base);
-		unsigned shift = 8 * (offset & LAPIC_REG_ALIGN_MASK);
-		/*
-		 * SDM 3A 10.4.1: registers are 32 bits wide, accessed with aligned
-		 * 32-bit loads and stores; a narrower read sees its bytes of the
-		 * register, any other write is dropped.
-		 */
-		if (!write)
-			*value = vlapic_mmio_read(&l->lapic, offset & ~LAPIC_REG_ALIGN_MASK, now) >>
-				 shift;
-		else if (size == 4 && !shift)
-			vlapic_mmio_write(&l->lapic, offset, (uint32_t)*value, now, &fx);
-	}
+	if (!vlapic_hw_enabled(&l->lapic) || vlapic_x2apic_mode(&l->lapic) || gpa < base ||
+	    gpa - base >= LAPIC_PAGE)
+		return false;
+	uint32_t offset = (uint32_t)(gpa - base);
+	unsigned shift = 8 * (offset & LAPIC_REG_ALIGN_MASK);
+	uint64_t now = rdtsc();
+	spin_lock(&b->lock);
+	/*
+	 * SDM 3A 10.4.1: registers are 32 bits wide, accessed with aligned 32-bit
+	 * loads and stores; a narrower read sees its bytes of the register, any
+	 * other write is dropped.
+	 */
+	if (!write)
+		*value = vlapic_mmio_read(&l->lapic, offset & ~LAPIC_REG_ALIGN_MASK, now) >> shift;
+	else if (size == 4 && !shift)
+		vlapic_mmio_write(&l->lapic, offset, (uint32_t)*value, now, &fx);
 	spin_unlock(&b->lock);
-	if (mine && write)
+	if (write)
 		carry_out(l, &fx);
-	return mine;
+	return true;
 }
 
 static uint64_t ioapic_read(struct vdev *d, uint64_t offset, unsigned size)
@@ -351,6 +350,8 @@ int apic_bus_load(struct apic_bus *b, const struct apic_bus_state *st)
 	for (unsigned i = 0; i < b->count; i++)
 		b->locals[i].lapic = st->lapic[i];
 	spin_unlock(&b->lock);
+	for (unsigned i = 0; i < b->count; i++)
+		virq_chip_changed(b->locals[i].vcpu); /* its timers are others now */
 	return 0;
 }
 
@@ -407,7 +408,9 @@ int apic_bus_attach(struct guest *g, struct apic_bus *b, struct virq_chip *legac
 	int err = vdev_register(g, &b->ioapic_mmio);
 	if (err)
 		return err;
-	for (unsigned i = 0; i < b->count; i++)
+	for (unsigned i = 0; i < b->count; i++) {
 		g->vcpus[i].irq_chip = &b->locals[i].chip;
+		g->vcpus[i].chip_stale = true; /* polled before the first entry */
+	}
 	return 0;
 }

@@ -8,7 +8,6 @@
 #include "drivers/tsc_math.h"
 #include "drivers/wallclock.h"
 #include "kernel/guest/guest.h"
-#include "kernel/sched/sched.h"
 
 #define PIT_IRQ		 0
 #define COM1_IRQ	 4 /* GSI 4 too: ISA IRQs 1-15 map 1:1 but for the PIT */
@@ -66,6 +65,10 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 {
 	struct pc_platform *p = of_chip(c);
+	if (!p->stale && (!p->next_tsc || now_tsc < p->next_tsc))
+		return p->next_tsc;
+	/* Taken before the models are read: a change meanwhile marks it again. */
+	(void)__atomic_exchange_n(&p->stale, false, __ATOMIC_ACQ_REL);
 	uint64_t ns = tsc_to_ns(now_tsc), wall = wallclock_ns(now_tsc);
 	spin_lock(&p->lock);
 	pit_edges(p, ns);
@@ -78,6 +81,7 @@ static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 		next = now_tsc + tsc_ns_to_ticks(pit_ns - ns, tsc_hz());
 	if (rtc_ns)
 		next = earliest(next, now_tsc + tsc_ns_to_ticks(rtc_ns - wall, tsc_hz()));
+	p->next_tsc = next;
 	return next;
 }
 
@@ -100,14 +104,25 @@ static int chip_acknowledge(struct virq_chip *c)
 }
 
 /*
- * A write may unmask or end an interrupt, or program the PIT: the run loop
- * must look at the chip before the next entry, which a raised work flag makes
- * it do (the exit fast path looks at nothing else).
+ * A port access may unmask or end an interrupt, or program the PIT or the
+ * RTC (a read of RTC register C lets its line rise again), from any vCPU:
+ * the models are polled again, by vCPU 0, which the PIC reaches, before its
+ * next entry, woken if it waits in HLT.
  */
-static void chip_changed(struct guest *g)
+static void chip_changed(struct pc_platform *p)
 {
-	if (g->vcpu_count)
-		sched_kick(&g->vcpus[0].se);
+	struct guest *g = p->pic_master.guest;
+	__atomic_store_n(&p->stale, true, __ATOMIC_RELEASE);
+	if (g && g->vcpu_count)
+		virq_chip_changed(&g->vcpus[0]);
+}
+
+/* A line rose: the PIC may have an interrupt for vCPU 0 now; its timers are as they were. */
+static void line_raised(struct pc_platform *p)
+{
+	struct guest *g = p->pic_master.guest;
+	if (g && g->vcpu_count)
+		virq_chip_notify(&g->vcpus[0]);
 }
 
 void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level)
@@ -118,7 +133,7 @@ void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level)
 	if (p->apic)
 		apic_bus_set_irq(p->apic, irq, level);
 	if (level)
-		chip_changed(p->pic_master.guest);
+		line_raised(p);
 }
 
 /* COM1's line moved (vuart.c): IRQ 4 on the PIC, GSI 4 on the I/O APIC. */
@@ -142,7 +157,7 @@ static void pic_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	spin_lock(&p->lock);
 	vpic_write(&p->pic, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK));
 	spin_unlock(&p->lock);
-	chip_changed(d->guest);
+	chip_changed(p);
 }
 
 static uint64_t pit_read(struct vdev *d, uint64_t offset, unsigned size)
@@ -163,7 +178,7 @@ static void pit_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	pit_edges(p, ns); /* edges of the old programming first */
 	vpit_write(&p->pit, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), ns);
 	spin_unlock(&p->lock);
-	chip_changed(d->guest);
+	chip_changed(p);
 }
 
 static uint64_t rtc_read(struct vdev *d, uint64_t offset, unsigned size)
@@ -174,6 +189,7 @@ static uint64_t rtc_read(struct vdev *d, uint64_t offset, unsigned size)
 	uint8_t v = vrtc_read(&p->rtc, (uint16_t)(d->base + offset), wall);
 	rtc_line(p, wall); /* reading register C lowers it */
 	spin_unlock(&p->lock);
+	chip_changed(p); /* and it may rise again: poll for when */
 	return v;
 }
 
@@ -185,7 +201,7 @@ static void rtc_write(struct vdev *d, uint64_t offset, unsigned size, uint64_t v
 	vrtc_write(&p->rtc, (uint16_t)(d->base + offset), (uint8_t)(value & PORT_BYTE_MASK), wall);
 	rtc_line(p, wall);
 	spin_unlock(&p->lock);
-	chip_changed(d->guest); /* an interrupt enabled: poll for its time */
+	chip_changed(p); /* an interrupt enabled: poll for its time */
 }
 
 static const struct vdev_ops rtc_ops = {.read = rtc_read, .write = rtc_write};
@@ -230,6 +246,7 @@ void pc_platform_load(struct pc_platform *p, const struct pc_platform_state *st)
 	p->rtc = st->rtc;
 	p->rtc_line = st->rtc_line;
 	spin_unlock(&p->lock);
+	chip_changed(p); /* its timers are others now */
 }
 
 void pc_platform_reset(struct pc_platform *p)
@@ -238,6 +255,7 @@ void pc_platform_reset(struct pc_platform *p)
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_to_ns(rdtsc()));
 	rtc_reset(p, p->pic_master.guest ? p->pic_master.guest->mem_size : 0);
+	p->stale = true;
 	spin_unlock(&p->lock);
 }
 
@@ -267,8 +285,10 @@ int pc_platform_attach(struct guest *g, struct pc_platform *p, struct vuart *uar
 					  &rtc_ops, p);
 	if (!err)
 		pc_platform_reset(p); /* the RTC's RAM holds the guest's memory size */
-	if (!err && g->vcpu_count)
+	if (!err && g->vcpu_count) {
 		g->vcpus[0].irq_chip = &p->chip;
+		g->vcpus[0].chip_stale = true; /* polled before the first entry */
+	}
 	if (!err && uart) {
 		/* The UART is the platform's to wire: IRQ 4, sampled when it says so. */
 		uart->line_ctx = p;

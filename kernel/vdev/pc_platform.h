@@ -28,7 +28,14 @@ struct pc_platform {
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
-	bool rtc_line;	       /* IRQ 8 as last driven */
+	bool rtc_line; /* IRQ 8 as last driven */
+	/*
+	 * The last poll's answer (TSC, 0: no event), good until it is due or
+	 * the models change (stale): the PIT and the RTC are worked out only
+	 * then, not on every poll of vCPU 0's chip. vCPU 0 alone polls.
+	 */
+	uint64_t next_tsc;
+	volatile bool stale;
 	struct apic_bus *apic; /* the I/O APIC the ISA lines also drive, or NULL */
 	struct vdev pic_master, pic_slave, elcr, pit_ports, port_b, rtc_ports;
 };

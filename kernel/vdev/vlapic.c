@@ -309,16 +309,22 @@ int vlapic_pending_vector(const struct vlapic *l)
 	return vector;
 }
 
+int vlapic_take_pending(struct vlapic *l)
+{
+	int vector = vlapic_pending_vector(l);
+	if (vector >= 0) {
+		bit_clear(l->irr, (unsigned)vector);
+		bit_set(l->isr, (unsigned)vector);
+	}
+	return vector;
+}
+
 int vlapic_acknowledge(struct vlapic *l)
 {
 	if (!vlapic_hw_enabled(l))
 		return -1;
-	int vector = vlapic_pending_vector(l);
-	if (vector < 0)
-		return (int)(l->svr & VLAPIC_SVR_VECTOR_MASK);
-	bit_clear(l->irr, (unsigned)vector);
-	bit_set(l->isr, (unsigned)vector);
-	return vector;
+	int vector = vlapic_take_pending(l);
+	return vector >= 0 ? vector : (int)(l->svr & VLAPIC_SVR_VECTOR_MASK);
 }
 
 /* SDM 3A 11.8.5: EOI ends the highest ISR vector; a TMR one is broadcast to the I/O APICs. */
@@ -633,6 +639,10 @@ void vlapic_mmio_write(struct vlapic *l, uint32_t offset, uint32_t value, uint64
 	effects_clear(fx);
 	if (!xapic_mode(l) || offset >= VLAPIC_MMIO_SIZE || !IS_ALIGNED(offset, 16))
 		return;
+	if (offset == VLAPIC_REG_EOI) { /* every interrupt handler's: before the table walks */
+		fx->eoi_vector = do_eoi(l);
+		return;
+	}
 	if (vector_array(l, offset, &word))
 		return; /* ISR, TMR, IRR: read-only */
 	if (lvt_index(offset, &which)) {
@@ -643,9 +653,6 @@ void vlapic_mmio_write(struct vlapic *l, uint32_t offset, uint32_t value, uint64
 	case VLAPIC_REG_TPR:
 		l->tpr = value & TPR_MASK;
 		fx->tpr_changed = true;
-		break;
-	case VLAPIC_REG_EOI:
-		fx->eoi_vector = do_eoi(l);
 		break;
 	case VLAPIC_REG_LDR:
 		l->ldr = value & XAPIC_ID_MASK;

@@ -278,6 +278,9 @@ int vlapic_pending_vector(const struct vlapic *l);
  */
 int vlapic_acknowledge(struct vlapic *l);
 
+/* INTA only if an interrupt is pending: its vector, moved to ISR, or -1 and nothing done. */
+int vlapic_take_pending(struct vlapic *l);
+
 /* TPR as CR8 sees it (CR8 = TPR[7:4]; the owner converts). */
 uint8_t vlapic_get_tpr(const struct vlapic *l);
 void vlapic_set_tpr(struct vlapic *l, uint8_t tpr);

@@ -95,16 +95,19 @@ static void arm_timer(struct vcpu *v, uint64_t deadline)
  * that did not block because an interrupt is pending (it must be delivered
  * now, not when the guest next opens a window). Anything else that changes
  * them (a virtual interrupt raised, a guest timer set, a block, a yield, a
- * request from another CPU) raises the CPU's work flag instead.
+ * request from another CPU) raises the CPU's work flag instead; an exit that
+ * changed the vCPU's own interrupt chip (an EOI, a timer armed) widens
+ * v->attention to every kind (virq_chip_recheck), which brings it back here
+ * without a trip through the scheduler and costs the fast path nothing.
  */
 #define ATTENTION_KINDS                                                                            \
 	((1u << VEXIT_PREEMPT) | (1u << VEXIT_INTR_WINDOW) | (1u << VEXIT_NMI_WINDOW) |            \
 	 (1u << VEXIT_HLT))
 _Static_assert(VEXIT_KIND_COUNT <= 32, "ATTENTION_KINDS is one 32-bit mask");
 
-static bool needs_attention(enum vcpu_exit_kind kind)
+static bool needs_attention(const struct vcpu *v, enum vcpu_exit_kind kind)
 {
-	return (ATTENTION_KINDS >> kind) & 1;
+	return (v->attention >> kind) & 1;
 }
 
 /*
@@ -121,6 +124,7 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 	struct vcpu_exit exit;
 
 	for (;;) {
+		v->attention = ATTENTION_KINDS;
 		if (v->irq_pending || v->timer_deadline || v->intr_window || chip)
 			virq_before_entry(v);
 		uint64_t due = earlier(v->timer_deadline, v->chip_deadline);
@@ -144,7 +148,7 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 			}
 			if (*work)
 				return;
-		} while (!needs_attention(exit.kind));
+		} while (!needs_attention(v, exit.kind));
 		if (exit.kind != VEXIT_PREEMPT)
 			continue;
 		/* The guest timer re-arms itself above; only the slice's end leaves. */

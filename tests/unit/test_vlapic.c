@@ -187,8 +187,17 @@ static void test_priority_acceptance(void **state)
 	/* Nothing deliverable: INTA gets the spurious vector, ISR untouched. */
 	assert_int_equal(vlapic_acknowledge(&apic), SPURIOUS);
 	assert_true(isr_empty());
+	/* The run loop's INTA takes nothing then: no vector, ISR and IRR untouched. */
+	assert_int_equal(vlapic_take_pending(&apic), -1);
+	assert_true(isr_empty());
+	assert_true(irr_has(0x60));
 	vlapic_set_tpr(&apic, 0);
 	assert_int_equal(vlapic_pending_vector(&apic), 0x60);
+	assert_int_equal(vlapic_take_pending(&apic), 0x60);
+	assert_false(irr_has(0x60));
+	assert_int_equal(vlapic_get_ppr(&apic), 0x60); /* in service now */
+	wr(VLAPIC_REG_EOI, 0);
+	assert_true(isr_empty());
 	/* Illegal vectors never enter IRR. */
 	vlapic_accept_irq(&apic, 15, false);
 	assert_false(irr_has(15));
