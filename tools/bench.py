@@ -30,6 +30,7 @@ LABELS = {
     "rdmsr": "MSR read (IA32_PAT)",
     "hypercall": "hypercall (HC_VERSION)",
     "mmio_read": "MMIO read via EPT/NPT fault",
+    "timer_tick": "timer tick (deadline, IRQ, EOI)",
 }
 
 
@@ -43,6 +44,11 @@ class Bench(harness.Scenario):
     guests = (harness.guest("bench"),)
     expect = (r"bench: done",)
     timeout = 300
+
+
+class TickBench(Bench):
+    """The same guest with the PC platform, for its local APIC: the timer tick's figure."""
+    guests = (harness.guest("bench", devices="uart, debug-exit, pc"),)
 
 
 class SchedBench(harness.Scenario):
@@ -191,14 +197,22 @@ def main():
     if args.throughput:
         return throughput_bench(build)
 
-    sc = Bench("bench-" + args.backend)
-    sc.emulator = "bochs" if args.backend == "vmx" else "qemu"
-    res = harness.run(sc, build)
-    log = harness._read(res.log) if res.log else ""
-    rows = {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\S+) (\d+) (\d+)", log)}
-    if res.status != "PASS" or "baseline" not in rows:
-        print("bench: run failed: %s (log: %s)" % (res.reason, res.log))
-        return 1
+    rows = {}
+    # The exits without devices beyond the UART (as tests/system/cost_limits.py measures
+    # them), then the timer tick, which needs a local APIC, from a second boot.
+    for cls, name, want in ((Bench, "bench-", "baseline"), (TickBench, "bench-tick-", None)):
+        sc = cls(name + args.backend)
+        sc.emulator = "bochs" if args.backend == "vmx" else "qemu"
+        res = harness.run(sc, build)
+        log = harness._read(res.log) if res.log else ""
+        got = {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\S+) (\d+) (\d+)", log)}
+        if res.status != "PASS" or (want and want not in got):
+            print("bench: run failed: %s (log: %s)" % (res.reason, res.log))
+            return 1
+        if want:
+            rows = got
+        elif "timer_tick" in got:
+            rows["timer_tick"] = got["timer_tick"]  # the guest took its lead off
 
     base = rows["baseline"]
     if args.backend == "vmx":
