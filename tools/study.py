@@ -83,8 +83,9 @@ def study_args(workloads, size):
 class StudyGuests(harness.Scenario):
     """Only its config and files are used (harness helpers); the runs are ours."""
 
-    def __init__(self, build, column, initrd_dest, workloads, size):
+    def __init__(self, build, column, initrd_dest, workloads, size, shoji_args=""):
         super().__init__("study-" + column)
+        self.cmdline = ("test-exit " + shoji_args).strip()
         # Pinned: a CPU of its own; shared: with the hog on the machine's one CPU.
         pin = {"cpus": "1"} if column == "shoji" else {}
         self.guests = [harness.guest("linux", linux_scenarios.kernel_path(build),
@@ -178,7 +179,7 @@ def exits_per_workload(log, workloads):
             for i, w in enumerate(workloads)}
 
 
-def prepare(build, work, workloads, size, emulators, columns):
+def prepare(build, work, workloads, size, emulators, columns, shoji_args=""):
     """The initramfs (gzip for QEMU, plain for GRUB under Bochs), the native ISOs and
     Shoji's ESPs and ISOs, one per column."""
     vmlinuz = linux_scenarios.kernel_path(build)
@@ -230,7 +231,7 @@ def prepare(build, work, workloads, size, emulators, columns):
         for emu in emulators:
             rd, dest = ((initrd, "guests/study.cpio.gz") if emu == "qemu" else
                         (initrd_raw, "guests/study.cpio"))
-            sc = StudyGuests(build, column, dest, workloads, size)
+            sc = StudyGuests(build, column, dest, workloads, size, shoji_args)
             sc.esp_files = ((rd, dest),)
             cfg = os.path.join(d, "shoji-%s.cfg" % emu)
             harness._write_config(cfg, sc)
@@ -385,6 +386,9 @@ def main():
     ap.add_argument("--columns", default=",".join(COLUMNS),
                     help="the columns to run (default all; native is needed for ratios)")
     ap.add_argument("--out", help="results directory (default BUILD/study)")
+    ap.add_argument("--shoji-args", default="",
+                    help="more words for Shoji's own command line in the Shoji columns "
+                         "(e.g. vmx-no-apic-accel, to compare)")
     ap.add_argument("--logs", nargs="+", metavar="COLUMN=LOG",
                     help="no emulator: results from serial logs captured on a physical "
                          "machine booted with the study's ISOs or ESPs, one per column")
@@ -422,6 +426,7 @@ def main():
                                                                   "version")).strip(),
                              "cmdline": CMDLINE, "workloads": list(workloads), "size": size,
                              "columns": columns, "guest_memory": GUEST_MEMORY,
+                             "shoji_args": args.shoji_args,
                              "guest_vcpus": 1, "quick": args.quick}}
     try:
         if args.logs:
@@ -431,7 +436,7 @@ def main():
                 next(iter(result["physical"]["summary"].values())))
         else:
             prog.begin(steps[0][0])
-            prep = prepare(build, work, workloads, size, emulators, columns)
+            prep = prepare(build, work, workloads, size, emulators, columns, args.shoji_args)
             prog.end()
         if "qemu" in emulators:
             qruns, accel = {c: [] for c in columns}, ("tcg", "max")
