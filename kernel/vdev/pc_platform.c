@@ -109,20 +109,25 @@ static int chip_acknowledge(struct virq_chip *c)
  * the models are polled again, by vCPU 0, which the PIC reaches, before its
  * next entry, woken if it waits in HLT.
  */
-static void chip_changed(struct pc_platform *p)
+/* vCPU 0, which the PIC reaches, or NULL (not attached yet). */
+static struct vcpu *pic_vcpu(struct pc_platform *p)
 {
 	struct guest *g = p->pic_master.guest;
+	return g && g->vcpu_count ? &g->vcpus[0] : NULL;
+}
+
+static void chip_changed(struct pc_platform *p)
+{
 	__atomic_store_n(&p->stale, true, __ATOMIC_RELEASE);
-	if (g && g->vcpu_count)
-		virq_chip_changed(&g->vcpus[0]);
+	if (pic_vcpu(p))
+		virq_chip_changed(pic_vcpu(p));
 }
 
 /* A line rose: the PIC may have an interrupt for vCPU 0 now; its timers are as they were. */
 static void line_raised(struct pc_platform *p)
 {
-	struct guest *g = p->pic_master.guest;
-	if (g && g->vcpu_count)
-		virq_chip_notify(&g->vcpus[0]);
+	if (pic_vcpu(p))
+		virq_chip_notify(pic_vcpu(p));
 }
 
 void pc_platform_set_irq(struct pc_platform *p, unsigned irq, bool level)
