@@ -212,6 +212,12 @@ struct vcpu {
 	 * all once an exit changed irq_chip (virq_chip_recheck).
 	 */
 	uint32_t attention;
+	/*
+	 * The exit that widened attention only moved irq_chip's deadline (the
+	 * guest's timer tick arming the next): the run loop re-arms its timer
+	 * without a look at the interrupt state (virq_chip_timer_armed).
+	 */
+	bool timer_only;
 	struct virq_chip
 	    *irq_chip; /* this vCPU's interrupt controller (PIC, local APIC), or NULL */
 	uint8_t timer_vector;

@@ -60,10 +60,18 @@ static void chip_poll_if_due(struct vcpu *v, struct virq_chip *chip)
 		v->chip_deadline = chip->poll(chip, now);
 }
 
+/* The INTA cycle if an interrupt is pending: its vector, or -1. */
+static int chip_take(struct virq_chip *chip)
+{
+	if (chip->take)
+		return chip->take(chip);
+	return chip->pending(chip) >= 0 ? chip->acknowledge(chip) : -1;
+}
+
 void virq_chip_notify(struct vcpu *v)
 {
 	if (sched_running_here(&v->se))
-		v->attention = ~0u; /* in v's own exit: its run loop looks before entering */
+		virq_chip_recheck(v, false); /* in v's own exit: its run loop looks before entering */
 	else
 		sched_notify(&v->se);
 }
@@ -108,15 +116,20 @@ void virq_before_entry(struct vcpu *v)
 			want_window = true;
 		}
 	}
-	/* The PIC's interrupt: delivered like the line above, one event per entry. */
+	/*
+	 * The chip's interrupt: delivered like the line above, one event per
+	 * entry. Whether the guest can take one is asked first: it is cheaper
+	 * than the chip's look, which it then makes once.
+	 */
 	struct virq_chip *chip = chip_of(v);
 	if (chip) {
 		chip_poll_if_due(v, chip);
-		if (chip->pending(chip) >= 0) {
-			if (!v->event_pending && virt->vcpu_interruptible(v))
-				vcpu_event_queue_interrupt(v, (uint8_t)chip->acknowledge(chip));
-			else
-				want_window = true;
+		if (!v->event_pending && virt->vcpu_interruptible(v)) {
+			int vector = chip_take(chip);
+			if (vector >= 0)
+				vcpu_event_queue_interrupt(v, (uint8_t)vector);
+		} else if (chip->pending(chip) >= 0) {
+			want_window = true;
 		}
 	}
 	if (want_window != v->intr_window) {

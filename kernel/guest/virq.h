@@ -27,6 +27,11 @@ struct virq_chip {
 	/* The INTA cycle: the vector, now in service. */
 	int (*acknowledge)(struct virq_chip *c);
 	/*
+	 * Optional: pending and, if a vector is, acknowledge, in one look (the
+	 * vector, or -1 with nothing changed). Without it, the two above.
+	 */
+	int (*take)(struct virq_chip *c);
+	/*
 	 * RDMSR/WRMSR of the vCPU's own controller (APIC base, x2APIC, TSC
 	 * deadline): 0, -ENOENT (not one of its MSRs) or -EINVAL (#GP).
 	 */
@@ -68,6 +73,27 @@ static inline void virq_chip_recheck(struct vcpu *v, bool timers)
 	if (timers)
 		v->chip_stale = true;
 	v->attention = ~0u;
+	v->timer_only = false;
+}
+
+/*
+ * In an exit handler of v, on its CPU: v's own chip armed a timer for `tsc`
+ * (0: stopped it) and nothing else changed. The run loop's chip deadline was
+ * the earliest of all the chip's timers when it last polled, so a deadline
+ * no later than it is the new earliest as it stands: the run loop arms it
+ * without a poll and without a look at the interrupt state (nothing else
+ * changed). That is the guest's timer tick; any other change polls the chip.
+ */
+static inline void virq_chip_timer_armed(struct vcpu *v, uint64_t tsc)
+{
+	if (tsc && (!v->chip_deadline || tsc <= v->chip_deadline)) {
+		v->chip_deadline = tsc;
+		/* Unless something else in this exit asked for a look already. */
+		v->timer_only = v->attention != ~0u;
+		v->attention = ~0u;
+	} else {
+		virq_chip_recheck(v, true);
+	}
 }
 
 /* On v's home CPU right before entry: fire a due timer, inject or ask for a window. */

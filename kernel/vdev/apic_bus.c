@@ -179,8 +179,13 @@ static void carry_out(struct apic_local *l, const struct vlapic_effects *fx)
 		spin_unlock(&b->lock);
 		virt->vcpu_write_cr(v, 8, tpr >> CR8_SHIFT);
 	}
-	/* An EOI, a TPR or a timer change may let an interrupt through, or arm a timer. */
-	virq_chip_recheck(v, fx->timer_changed);
+	/*
+	 * An EOI, a TPR or a timer change may let an interrupt through, or arm a
+	 * timer. A quiet EOI cannot (the guest's timer tick ends with one): the
+	 * run loop then goes on without a look.
+	 */
+	if (!fx->quiet)
+		virq_chip_recheck(v, fx->timer_changed);
 }
 
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
@@ -232,6 +237,20 @@ static int chip_acknowledge(struct virq_chip *c)
 	return vector;
 }
 
+/* chip_pending and chip_acknowledge under one lock: the run loop's look before each entry. */
+static int chip_take(struct virq_chip *c)
+{
+	struct apic_local *l = of_chip(c);
+	struct apic_bus *b = l->bus;
+	spin_lock(&b->lock);
+	int vector = vlapic_take_pending(&l->lapic);
+	bool extint = vector < 0 && extint_open(l);
+	spin_unlock(&b->lock);
+	if (extint && b->legacy->pending(b->legacy) >= 0)
+		vector = b->legacy->acknowledge(b->legacy);
+	return vector;
+}
+
 static void chip_set_tpr(struct virq_chip *c, uint8_t cr8)
 {
 	struct apic_local *l = of_chip(c);
@@ -260,12 +279,17 @@ static int chip_msr(struct virq_chip *c, uint32_t msr, bool write, uint64_t *val
 			*value = vlapic_get_apic_base(&l->lapic);
 		fx.timer_changed = write; /* disabling the APIC stops its timer */
 	} else if (msr == MSR_IA32_TSC_DEADLINE) {
-		err = 0;
-		if (write)
-			vlapic_tsc_deadline_write(&l->lapic, *value, now);
-		else
+		if (!write) {
 			*value = vlapic_tsc_deadline_read(&l->lapic);
-		fx.timer_changed = write;
+			spin_unlock(&b->lock);
+			return 0;
+		}
+		/* The guest's timer tick: only the timer changed, no effects to carry out. */
+		vlapic_tsc_deadline_write(&l->lapic, *value, now);
+		uint64_t next = vlapic_timer_next(&l->lapic);
+		spin_unlock(&b->lock);
+		virq_chip_timer_armed(l->vcpu, next);
+		return 0;
 	} else if (write) {
 		err = vlapic_msr_write(&l->lapic, msr, *value, now, &fx);
 	} else {
@@ -394,6 +418,7 @@ int apic_bus_attach(struct guest *g, struct apic_bus *b, struct virq_chip *legac
 		l->chip = (struct virq_chip){.poll = chip_poll,
 					     .pending = chip_pending,
 					     .acknowledge = chip_acknowledge,
+					     .take = chip_take,
 					     .msr = chip_msr,
 					     .mmio = chip_mmio,
 					     .set_tpr = chip_set_tpr};

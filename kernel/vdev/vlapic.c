@@ -85,12 +85,17 @@ static void bit_clear(uint32_t *bits, unsigned vector)
 	bits[(vector >> 5) & 7] &= ~(1u << (vector & 31));
 }
 
-/* The highest vector set in a 256-bit register, or -1. */
+/*
+ * The highest vector set in a 256-bit register, or -1. Two words at a time:
+ * every EOI and every look before an entry scans IRR or ISR, often empty.
+ */
 static int highest_vector(const uint32_t *bits)
 {
-	for (int w = VLAPIC_VECTOR_WORDS - 1; w >= 0; w--)
-		if (bits[w])
-			return w * 32 + 31 - __builtin_clz(bits[w]);
+	for (int w = VLAPIC_VECTOR_WORDS - 2; w >= 0; w -= 2) {
+		uint64_t pair = (uint64_t)bits[w + 1] << 32 | bits[w];
+		if (pair)
+			return w * 32 + 63 - __builtin_clzll(pair);
+	}
 	return -1;
 }
 
@@ -99,30 +104,11 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
-bool vlapic_hw_enabled(const struct vlapic *l)
-{
-	return l->apic_base & VLAPIC_APIC_BASE_EN;
-}
-
-bool vlapic_sw_enabled(const struct vlapic *l)
-{
-	return vlapic_hw_enabled(l) && (l->svr & VLAPIC_SVR_ENABLE);
-}
-
-bool vlapic_x2apic_mode(const struct vlapic *l)
-{
-	return vlapic_hw_enabled(l) && (l->apic_base & VLAPIC_APIC_BASE_EXTD);
-}
-
 static bool xapic_mode(const struct vlapic *l)
 {
 	return vlapic_hw_enabled(l) && !(l->apic_base & VLAPIC_APIC_BASE_EXTD);
 }
 
-gpa_t vlapic_mmio_base(const struct vlapic *l)
-{
-	return l->apic_base & VLAPIC_APIC_BASE_ADDR_MASK;
-}
 
 uint64_t vlapic_get_apic_base(const struct vlapic *l)
 {
@@ -328,14 +314,16 @@ int vlapic_acknowledge(struct vlapic *l)
 }
 
 /* SDM 3A 11.8.5: EOI ends the highest ISR vector; a TMR one is broadcast to the I/O APICs. */
-static int do_eoi(struct vlapic *l)
+static void do_eoi(struct vlapic *l, struct vlapic_effects *fx)
 {
 	int vector = highest_vector(l->isr);
 
+	fx->quiet = highest_vector(l->irr) < 0;
 	if (vector < 0)
-		return -1;
+		return;
 	bit_clear(l->isr, (unsigned)vector);
-	return bit_test(l->tmr, (unsigned)vector) ? vector : -1;
+	if (bit_test(l->tmr, (unsigned)vector))
+		fx->eoi_vector = vector;
 }
 
 /* SDM 3A 11.5.3: a write latches the errors seen since the previous write. */
@@ -520,8 +508,7 @@ static void icr_send(struct vlapic *l, uint32_t lo, uint32_t dest, struct vlapic
 
 static void effects_clear(struct vlapic_effects *fx)
 {
-	memset(fx, 0, sizeof(*fx));
-	fx->eoi_vector = -1;
+	*fx = (struct vlapic_effects){.eoi_vector = -1}; /* stores, not a call to memset */
 }
 
 /* Offsets of the 8-register arrays ISR, TMR, IRR: which array, or NULL. */
@@ -640,7 +627,7 @@ void vlapic_mmio_write(struct vlapic *l, uint32_t offset, uint32_t value, uint64
 	if (!xapic_mode(l) || offset >= VLAPIC_MMIO_SIZE || !IS_ALIGNED(offset, 16))
 		return;
 	if (offset == VLAPIC_REG_EOI) { /* every interrupt handler's: before the table walks */
-		fx->eoi_vector = do_eoi(l);
+		do_eoi(l, fx);
 		return;
 	}
 	if (vector_array(l, offset, &word))
@@ -766,7 +753,7 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t value, uint64_t no
 	case VLAPIC_REG_EOI:
 		if (v)
 			return -EINVAL;
-		fx->eoi_vector = do_eoi(l);
+		do_eoi(l, fx);
 		return 0;
 	case VLAPIC_REG_SVR:
 		if (v & ~SVR_WRITABLE)

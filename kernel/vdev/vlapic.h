@@ -156,6 +156,11 @@ struct vlapic_effects {
 	int eoi_vector;	    /* -1, or the level-triggered vector just EOI'd: broadcast it */
 	bool timer_changed; /* re-read vlapic_timer_next() */
 	bool tpr_changed;   /* the guest wrote TPR */
+	/*
+	 * An EOI with nothing in IRR: it cannot let an interrupt through, so
+	 * the owner need not look at the interrupt state again.
+	 */
+	bool quiet;
 };
 
 struct vlapic {
@@ -197,10 +202,27 @@ void vlapic_init_signal(struct vlapic *l);
 /* Allow LVT timer mode 2 (TSC-deadline). Turning it off leaves a deadline timer one-shot. */
 void vlapic_set_tsc_deadline_offered(struct vlapic *l, bool offered);
 
-bool vlapic_hw_enabled(const struct vlapic *l); /* IA32_APIC_BASE.EN */
-bool vlapic_sw_enabled(const struct vlapic *l); /* EN and SVR bit 8 */
-bool vlapic_x2apic_mode(const struct vlapic *l);
-gpa_t vlapic_mmio_base(const struct vlapic *l);
+/* Inline: every access to the APIC's page asks them first. */
+static inline bool vlapic_hw_enabled(const struct vlapic *l) /* IA32_APIC_BASE.EN */
+{
+	return l->apic_base & VLAPIC_APIC_BASE_EN;
+}
+
+static inline bool vlapic_sw_enabled(const struct vlapic *l) /* EN and SVR bit 8 */
+{
+	return vlapic_hw_enabled(l) && (l->svr & VLAPIC_SVR_ENABLE);
+}
+
+static inline bool vlapic_x2apic_mode(const struct vlapic *l)
+{
+	return vlapic_hw_enabled(l) && (l->apic_base & VLAPIC_APIC_BASE_EXTD);
+}
+
+static inline gpa_t vlapic_mmio_base(const struct vlapic *l)
+{
+	return l->apic_base & VLAPIC_APIC_BASE_ADDR_MASK;
+}
+
 uint64_t vlapic_get_apic_base(const struct vlapic *l); /* RDMSR IA32_APIC_BASE */
 uint32_t vlapic_id(const struct vlapic *l);
 

@@ -120,13 +120,15 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 	volatile bool *work = sched_work_flag();
 	/* The deadline armed; never the current one at first, UINT64_MAX included. */
 	uint64_t timer = ~earlier(v->timer_deadline, v->chip_deadline);
-	bool chip = v->irq_chip != NULL;
+	bool chip = v->irq_chip != NULL, look = true;
 	struct vcpu_exit exit;
 
 	for (;;) {
-		v->attention = ATTENTION_KINDS;
-		if (v->irq_pending || v->timer_deadline || v->intr_window || chip)
-			virq_before_entry(v);
+		if (look) {
+			v->attention = ATTENTION_KINDS;
+			if (v->irq_pending || v->timer_deadline || v->intr_window || chip)
+				virq_before_entry(v);
+		}
 		uint64_t due = earlier(v->timer_deadline, v->chip_deadline);
 		if (due != timer) {
 			timer = due;
@@ -149,6 +151,13 @@ static void run_inner(struct vcpu *v, uint64_t slice_end)
 			if (*work)
 				return;
 		} while (!needs_attention(v, exit.kind));
+		/* Only the chip's deadline moved (virq_chip_timer_armed): arm it, no look. */
+		look = !v->timer_only || ((ATTENTION_KINDS >> exit.kind) & 1);
+		v->timer_only = false;
+		if (!look) {
+			v->attention = ATTENTION_KINDS;
+			continue;
+		}
 		if (exit.kind != VEXIT_PREEMPT)
 			continue;
 		/* The guest timer re-arms itself above; only the slice's end leaves. */

@@ -220,13 +220,16 @@ static void test_acknowledge_eoi_nesting(void **state)
 	/* EOI ends the highest in service first. */
 	wr(VLAPIC_REG_EOI, 0);
 	assert_int_equal(fx.eoi_vector, -1); /* edge: no broadcast */
+	assert_false(fx.quiet);		     /* 0x4f waits: the owner must look again */
 	assert_false(isr_has(0x80));
 	assert_true(isr_has(0x40));
 	assert_int_equal(vlapic_pending_vector(&apic), -1);
 	wr(VLAPIC_REG_EOI, 0);
+	assert_false(fx.quiet);
 	assert_false(isr_has(0x40));
 	assert_int_equal(vlapic_acknowledge(&apic), 0x4f);
 	wr(VLAPIC_REG_EOI, 0);
+	assert_true(fx.quiet); /* nothing in IRR: nothing it could let through */
 	assert_true(isr_empty());
 	/* EOI with nothing in service changes nothing. */
 	wr(VLAPIC_REG_EOI, 0);
@@ -253,8 +256,16 @@ static void test_tmr_and_eoi_broadcast(void **state)
 	to_x2apic();
 	vlapic_accept_irq(&apic, 0xe0, true);
 	assert_int_equal(vlapic_acknowledge(&apic), 0xe0);
+	vlapic_accept_irq(&apic, 0x50, false);
 	assert_int_equal(msr_wr(VLAPIC_MSR_EOI, 0), 0);
 	assert_int_equal(fx.eoi_vector, 0xe0);
+	assert_false(fx.quiet); /* 0x50 waits */
+	assert_int_equal(vlapic_acknowledge(&apic), 0x50);
+	assert_int_equal(msr_wr(VLAPIC_MSR_EOI, 0), 0);
+	assert_true(fx.quiet);
+	/* Any other write is never quiet. */
+	assert_int_equal(msr_wr(VLAPIC_MSR(VLAPIC_REG_TPR), 0), 0);
+	assert_false(fx.quiet);
 }
 
 static void test_esr_latch_and_error_lvt(void **state)
