@@ -19,7 +19,7 @@ const struct virt_ops *virt;
 const struct virt_ops *virt_probe(const char *cmdline, const char **why)
 {
 	if (cpuid(1, 0).ecx & CPUID_1_ECX_VMX) {
-		if (vmx_caps_probe(why))
+		if (vmx_caps_probe(cmdline, why))
 			return NULL;
 		vmx_caps_print();
 		return &vmx_ops;

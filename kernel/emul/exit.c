@@ -352,6 +352,25 @@ static __attribute__((noinline)) void handle_intr_window(struct vcpu *v)
 		virt->vcpu_advance_rip(v, 1);
 }
 
+/*
+ * The accelerated xAPIC page (virt->vcpu_apic_accel): a write the CPU has
+ * already made (the instruction is done), or an EOI it has already done,
+ * which the chip now acts on.
+ */
+static __attribute__((noinline)) void handle_apic(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct virq_chip *chip = v->irq_chip;
+	uint64_t value = e->apic.value;
+	if (!chip || !chip->mmio || !chip->eoi) {
+		stop_crashed(v, "APIC exit without a local APIC", e);
+		return;
+	}
+	if (e->kind == VEXIT_APIC_EOI)
+		chip->eoi(chip, e->apic.vector);
+	else
+		chip->mmio(chip, e->apic.gpa, 4, true, &value);
+}
+
 static __attribute__((noinline)) void handle_hypercall(struct vcpu *v, const struct vcpu_exit *e)
 {
 	skip(v, e);
@@ -408,6 +427,10 @@ static __attribute__((noinline)) void handle_rare(struct vcpu *v, struct vcpu_ex
 		break;
 	case VEXIT_INTR_WINDOW:
 		handle_intr_window(v);
+		break;
+	case VEXIT_APIC_WRITE:
+	case VEXIT_APIC_EOI:
+		handle_apic(v, e);
 		break;
 	case VEXIT_NMI_WINDOW:
 	case VEXIT_PREEMPT:

@@ -34,6 +34,8 @@ static const char *const exit_kind_names[] = {
     [VEXIT_RDPMC] = "rdpmc",
     [VEXIT_MONITOR] = "monitor-mwait",
     [VEXIT_ICEBP] = "icebp",
+    [VEXIT_APIC_WRITE] = "apic-write",
+    [VEXIT_APIC_EOI] = "apic-eoi",
 };
 
 /* A kind added to enum vcpu_exit_kind must be named here too. */

@@ -104,6 +104,8 @@ enum vcpu_exit_kind {
 	VEXIT_RDPMC,	     /* RDPMC: no performance counters are offered */
 	VEXIT_MONITOR,	     /* MONITOR or MWAIT: not offered (CPUID.1:ECX.MONITOR = 0) */
 	VEXIT_ICEBP,	     /* ICEBP (INT1, F1): its #DB, as a trap after the instruction */
+	VEXIT_APIC_WRITE,    /* apic.*: a write to the accelerated xAPIC page, already done */
+	VEXIT_APIC_EOI,	     /* apic.vector: an EOI the CPU did that the chip must see */
 	VEXIT_KIND_COUNT,
 };
 
@@ -138,6 +140,11 @@ struct vcpu_exit {
 			uint32_t error_code;
 			uint64_t cr2; /* #PF only */
 		} exc;
+		struct {
+			gpa_t gpa;	/* the register written (APIC_WRITE) */
+			uint32_t value; /* what was written */
+			uint8_t vector; /* the vector that ended (APIC_EOI) */
+		} apic;
 	};
 };
 

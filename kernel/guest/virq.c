@@ -136,6 +136,8 @@ void virq_before_entry(struct vcpu *v)
 		v->intr_window = want_window;
 		virt->vcpu_intr_window(v, want_window);
 	}
+	if (chip && chip->enter)
+		chip->enter(chip);
 }
 
 bool virq_startup_ipi(struct vcpu *t, uint8_t vector)

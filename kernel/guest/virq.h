@@ -40,6 +40,10 @@ struct virq_chip {
 	bool (*mmio)(struct virq_chip *c, gpa_t gpa, unsigned size, bool write, uint64_t *value);
 	/* The guest wrote CR8 (the TPR's priority class). */
 	void (*set_tpr)(struct virq_chip *c, uint8_t cr8);
+	/* An EOI the CPU did itself (VEXIT_APIC_EOI), of `vector` (0: not named), or NULL. */
+	void (*eoi)(struct virq_chip *c, uint8_t vector);
+	/* Last before an entry after a look, on the vCPU's CPU with it loaded, or NULL. */
+	void (*enter)(struct virq_chip *c);
 };
 
 /* Make `vector` pending for v and wake it if it waits in HLT (any CPU). */

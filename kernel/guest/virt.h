@@ -85,6 +85,22 @@ struct virt_ops {
 	bool (*vcpu_interruptible)(struct vcpu *v);
 	/* Exit as soon as the guest can take an interrupt (VEXIT_INTR_WINDOW). */
 	void (*vcpu_intr_window)(struct vcpu *v, bool on);
+	/*
+	 * APIC virtualization for v's xAPIC page at apic_gpa, on v's CPU with v
+	 * loaded (VT-x; NULL where the backend has none). From the first call on,
+	 * every access to the page at apic_gpa exits as MMIO (VEXIT_MMIO), but,
+	 * while it is on: the guest's TPR reads and writes, which use the
+	 * returned register page (laid out as the xAPIC's); its EOIs, which exit
+	 * after the fact with the vector (VEXIT_APIC_EOI); an ICR-low write, which
+	 * exits after the fact (VEXIT_APIC_WRITE); and a self-IPI, which the CPU
+	 * takes into the page's IRR and may deliver itself (vcpu_apic_taken).
+	 * Returns the page while on, else NULL (also when it cannot be on).
+	 */
+	uint32_t *(*vcpu_apic_accel)(struct vcpu *v, gpa_t apic_gpa, bool on);
+	/* With it on: did the CPU take in or deliver an interrupt since vcpu_apic_sync? */
+	bool (*vcpu_apic_taken)(struct vcpu *v);
+	/* With it on: the ISR's highest vector (-1: none) for the CPU, nothing waiting of its own. */
+	void (*vcpu_apic_sync)(struct vcpu *v, int highest_isr);
 	/* Events are queued in v->pending by kernel/guest/vcpu_event.c; entry delivers them. */
 };
 

@@ -8,6 +8,7 @@
 #include "arch/x86/msr.h"
 #include "kernel/core/log.h"
 #include "kernel/guest/virt.h"
+#include "kernel/vdev/vlapic_page.h"
 
 #define MSR_X2APIC_FIRST     MSR_X2APIC_BASE
 #define MSR_X2APIC_LAST	     0x8ff
@@ -155,6 +156,63 @@ static void send_ipi(struct apic_bus *b, unsigned src, const struct vlapic_ipi *
 	notify(b, told);
 }
 
+/* ---- APIC virtualization: what the CPU keeps while the guest runs ---- */
+
+/*
+ * Locked, on the vCPU's CPU with it loaded: the TPR the guest wrote through
+ * the page without an exit, and the self-IPIs the CPU took in or delivered,
+ * into lapic (which is then all that is pending or in service).
+ */
+static void apic_pull(struct apic_local *l)
+{
+	if (!l->vapic)
+		return;
+	vlapic_page_take_tpr(&l->lapic, l->vapic);
+	if (virt->vcpu_apic_taken(l->vcpu)) {
+		vlapic_page_take_vectors(&l->lapic, l->vapic);
+		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic));
+	}
+}
+
+/*
+ * Locked: the APIC sits at the page the CPU virtualizes, in xAPIC mode, and
+ * no interrupt waits on the TPR alone (a TPR write through the page would
+ * not exit to let it through: with one waiting, TPR writes must exit).
+ */
+static bool accel_wanted(const struct apic_local *l)
+{
+	return vlapic_hw_enabled(&l->lapic) && !vlapic_x2apic_mode(&l->lapic) &&
+	       vlapic_mmio_base(&l->lapic) == APIC_BUS_LAPIC_GPA &&
+	       !vlapic_tpr_holds_irr(&l->lapic);
+}
+
+/*
+ * The chip's enter hook, after the run loop's look: acceleration on or off
+ * as lapic's mode says (set up once: from then on every access to the page
+ * exits unless acceleration takes it). Looked at without the lock first: the
+ * mode is the vCPU's own, and an interrupt that arrives meanwhile notifies
+ * it, which brings it here again.
+ */
+static void chip_enter(struct virq_chip *c)
+{
+	struct apic_local *l = of_chip(c);
+	struct apic_bus *b = l->bus;
+	if (l->accel_set_up && !l->vapic_stale && accel_wanted(l) == (l->vapic != NULL))
+		return;
+	spin_lock(&b->lock);
+	apic_pull(l);
+	bool want = accel_wanted(l);
+	uint32_t *page = virt->vcpu_apic_accel(l->vcpu, APIC_BUS_LAPIC_GPA, want);
+	if (page && (!l->vapic || l->vapic_stale))
+		vlapic_page_reset(&l->lapic, page);
+	l->vapic = page;
+	l->accel_set_up = true;
+	l->vapic_stale = false;
+	if (page)
+		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic));
+	spin_unlock(&b->lock);
+}
+
 /*
  * What a register write asks of the bus, done without the lock held: the
  * IPI, the EOI broadcast to the I/O APIC, CR8 following the TPR, and a look
@@ -188,6 +246,21 @@ static void carry_out(struct apic_local *l, const struct vlapic_effects *fx)
 		virq_chip_recheck(v, fx->timer_changed);
 }
 
+/* The EOI the CPU did (VEXIT_APIC_EOI): lapic ends the vector; a level-triggered one is broadcast. */
+static void chip_eoi(struct virq_chip *c, uint8_t vector)
+{
+	struct apic_local *l = of_chip(c);
+	struct apic_bus *b = l->bus;
+	struct vlapic_effects fx;
+	spin_lock(&b->lock);
+	apic_pull(l);
+	vlapic_eoi_vector(&l->lapic, vector, &fx);
+	if (l->vapic)
+		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic));
+	spin_unlock(&b->lock);
+	carry_out(l, &fx);
+}
+
 static uint64_t chip_poll(struct virq_chip *c, uint64_t now_tsc)
 {
 	struct apic_local *l = of_chip(c);
@@ -215,6 +288,7 @@ static int chip_pending(struct virq_chip *c)
 	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	spin_lock(&b->lock);
+	apic_pull(l);
 	int vector = vlapic_pending_vector(&l->lapic);
 	bool extint = extint_open(l);
 	spin_unlock(&b->lock);
@@ -228,8 +302,11 @@ static int chip_acknowledge(struct virq_chip *c)
 	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	spin_lock(&b->lock);
+	apic_pull(l);
 	int vector = vlapic_take_pending(&l->lapic);
 	bool extint = extint_open(l);
+	if (vector >= 0 && l->vapic)
+		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic));
 	spin_unlock(&b->lock);
 	/* ExtINT bypasses IRR and ISR: the PIC's INTA cycle gives the vector (SDM 3A 10.5.1). */
 	if (vector < 0 && extint)
@@ -243,8 +320,11 @@ static int chip_take(struct virq_chip *c)
 	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	spin_lock(&b->lock);
+	apic_pull(l);
 	int vector = vlapic_take_pending(&l->lapic);
 	bool extint = vector < 0 && extint_open(l);
+	if (vector >= 0 && l->vapic)
+		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic)); /* the CPU's SVI */
 	spin_unlock(&b->lock);
 	if (extint && b->legacy->pending(b->legacy) >= 0)
 		vector = b->legacy->acknowledge(b->legacy);
@@ -271,14 +351,7 @@ static int chip_msr(struct virq_chip *c, uint32_t msr, bool write, uint64_t *val
 	    (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST))
 		return -ENOENT;
 	spin_lock(&b->lock);
-	if (msr == MSR_IA32_APIC_BASE) {
-		err = 0;
-		if (write)
-			err = vlapic_set_apic_base(&l->lapic, *value, b->maxphyaddr);
-		else
-			*value = vlapic_get_apic_base(&l->lapic);
-		fx.timer_changed = write; /* disabling the APIC stops its timer */
-	} else if (msr == MSR_IA32_TSC_DEADLINE) {
+	if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (!write) {
 			*value = vlapic_tsc_deadline_read(&l->lapic);
 			spin_unlock(&b->lock);
@@ -290,6 +363,15 @@ static int chip_msr(struct virq_chip *c, uint32_t msr, bool write, uint64_t *val
 		spin_unlock(&b->lock);
 		virq_chip_timer_armed(l->vcpu, next);
 		return 0;
+	}
+	apic_pull(l); /* IA32_APIC_BASE may end acceleration: lapic first takes what the CPU kept */
+	if (msr == MSR_IA32_APIC_BASE) {
+		err = 0;
+		if (write)
+			err = vlapic_set_apic_base(&l->lapic, *value, b->maxphyaddr);
+		else
+			*value = vlapic_get_apic_base(&l->lapic);
+		fx.timer_changed = write; /* disabling the APIC stops its timer */
 	} else if (write) {
 		err = vlapic_msr_write(&l->lapic, msr, *value, now, &fx);
 	} else {
@@ -319,6 +401,7 @@ static bool chip_mmio(struct virq_chip *c, gpa_t gpa, unsigned size, bool write,
 	unsigned shift = 8 * (offset & LAPIC_REG_ALIGN_MASK);
 	uint64_t now = rdtsc();
 	spin_lock(&b->lock);
+	apic_pull(l);
 	/*
 	 * SDM 3A 10.4.1: registers are 32 bits wide, accessed with aligned 32-bit
 	 * loads and stores; a narrower read sees its bytes of the register, any
@@ -360,8 +443,12 @@ void apic_bus_save(struct apic_bus *b, struct apic_bus_state *st)
 	spin_lock(&b->lock);
 	st->count = b->count;
 	st->ioapic = b->ioapic;
-	for (unsigned i = 0; i < b->count; i++)
+	for (unsigned i = 0; i < b->count; i++) {
+		/* With what the CPU keeps in its page, which stays as it is (the vCPU may run). */
 		st->lapic[i] = b->locals[i].lapic;
+		if (b->locals[i].vapic)
+			vlapic_page_peek(&st->lapic[i], b->locals[i].vapic);
+	}
 	spin_unlock(&b->lock);
 }
 
@@ -371,8 +458,10 @@ int apic_bus_load(struct apic_bus *b, const struct apic_bus_state *st)
 		return -EINVAL;
 	spin_lock(&b->lock);
 	b->ioapic = st->ioapic;
-	for (unsigned i = 0; i < b->count; i++)
+	for (unsigned i = 0; i < b->count; i++) {
 		b->locals[i].lapic = st->lapic[i];
+		b->locals[i].vapic_stale = true; /* the CPU's page starts again from it */
+	}
 	spin_unlock(&b->lock);
 	for (unsigned i = 0; i < b->count; i++)
 		virq_chip_changed(b->locals[i].vcpu); /* its timers are others now */
@@ -385,6 +474,7 @@ void apic_bus_reset(struct apic_bus *b)
 	spin_lock(&b->lock);
 	for (unsigned i = 0; i < b->count; i++) {
 		vlapic_reset(&b->locals[i].lapic, i, i == 0);
+		b->locals[i].vapic_stale = true;
 		vlapic_set_tsc_deadline_offered(&b->locals[i].lapic, true); /* as CPUID says */
 	}
 	/*
@@ -421,7 +511,9 @@ int apic_bus_attach(struct guest *g, struct apic_bus *b, struct virq_chip *legac
 					     .take = chip_take,
 					     .msr = chip_msr,
 					     .mmio = chip_mmio,
-					     .set_tpr = chip_set_tpr};
+					     .set_tpr = chip_set_tpr,
+					     .eoi = chip_eoi,
+					     .enter = virt->vcpu_apic_accel ? chip_enter : NULL};
 	}
 	apic_bus_reset(b);
 	b->ioapic_mmio = (struct vdev){.name = "ioapic",

@@ -34,6 +34,14 @@ struct apic_local {
 	struct vlapic lapic;
 	struct vcpu *vcpu;
 	struct apic_bus *bus;
+	/*
+	 * APIC virtualization (virt->vcpu_apic_accel): the CPU's register page
+	 * while it is on (vlapic_page.h), whether the vCPU was set up for it,
+	 * and whether lapic was replaced since (reset, load): the page then
+	 * starts again from lapic. Only the vCPU's own CPU touches them.
+	 */
+	uint32_t *vapic;
+	bool accel_set_up, vapic_stale;
 };
 
 struct apic_bus {

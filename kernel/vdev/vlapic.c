@@ -273,15 +273,6 @@ uint8_t vlapic_get_ppr(const struct vlapic *l)
 	return (uint8_t)isr_class;
 }
 
-uint8_t vlapic_get_tpr(const struct vlapic *l)
-{
-	return (uint8_t)(l->tpr & TPR_MASK);
-}
-
-void vlapic_set_tpr(struct vlapic *l, uint8_t tpr)
-{
-	l->tpr = tpr;
-}
 
 int vlapic_pending_vector(const struct vlapic *l)
 {
@@ -313,6 +304,11 @@ int vlapic_acknowledge(struct vlapic *l)
 	return vector >= 0 ? vector : (int)(l->svr & VLAPIC_SVR_VECTOR_MASK);
 }
 
+static void effects_clear(struct vlapic_effects *fx)
+{
+	*fx = (struct vlapic_effects){.eoi_vector = -1}; /* stores, not a call to memset */
+}
+
 /* SDM 3A 11.8.5: EOI ends the highest ISR vector; a TMR one is broadcast to the I/O APICs. */
 static void do_eoi(struct vlapic *l, struct vlapic_effects *fx)
 {
@@ -324,6 +320,35 @@ static void do_eoi(struct vlapic *l, struct vlapic_effects *fx)
 	bit_clear(l->isr, (unsigned)vector);
 	if (bit_test(l->tmr, (unsigned)vector))
 		fx->eoi_vector = vector;
+}
+
+void vlapic_eoi_vector(struct vlapic *l, int vector, struct vlapic_effects *fx)
+{
+	effects_clear(fx);
+	if (vector <= 0 || !bit_test(l->isr, (unsigned)vector)) {
+		/* Not one of l's (the CPU's own delivery, or none named): the plain EOI's rule. */
+		if (vector > 0) {
+			fx->quiet = highest_vector(l->irr) < 0;
+			return;
+		}
+		do_eoi(l, fx);
+		return;
+	}
+	fx->quiet = highest_vector(l->irr) < 0;
+	bit_clear(l->isr, (unsigned)vector);
+	if (bit_test(l->tmr, (unsigned)vector))
+		fx->eoi_vector = vector;
+}
+
+int vlapic_highest_isr(const struct vlapic *l)
+{
+	return highest_vector(l->isr);
+}
+
+bool vlapic_tpr_holds_irr(const struct vlapic *l)
+{
+	int vector = highest_vector(l->irr);
+	return vector >= 0 && ((unsigned)vector & PRIORITY_CLASS) <= (l->tpr & PRIORITY_CLASS);
 }
 
 /* SDM 3A 11.5.3: a write latches the errors seen since the previous write. */
@@ -504,11 +529,6 @@ static void icr_send(struct vlapic *l, uint32_t lo, uint32_t dest, struct vlapic
 		return;
 	}
 	ipi->send = true;
-}
-
-static void effects_clear(struct vlapic_effects *fx)
-{
-	*fx = (struct vlapic_effects){.eoi_vector = -1}; /* stores, not a call to memset */
 }
 
 /* Offsets of the 8-register arrays ISR, TMR, IRR: which array, or NULL. */

@@ -304,8 +304,28 @@ int vlapic_acknowledge(struct vlapic *l);
 int vlapic_take_pending(struct vlapic *l);
 
 /* TPR as CR8 sees it (CR8 = TPR[7:4]; the owner converts). */
-uint8_t vlapic_get_tpr(const struct vlapic *l);
-void vlapic_set_tpr(struct vlapic *l, uint8_t tpr);
+/*
+ * The EOI of `vector`, which the CPU's APIC virtualization names (its ISR bit
+ * cleared in the CPU's page already): l's ISR bit for it ends, as an EOI
+ * write would end the highest. A vector l never had in service (one the CPU
+ * delivered itself) changes nothing here; 0 (none named) is the plain EOI.
+ */
+void vlapic_eoi_vector(struct vlapic *l, int vector, struct vlapic_effects *fx);
+/* ISR's highest vector, or -1. */
+int vlapic_highest_isr(const struct vlapic *l);
+/* Whether an interrupt waits in IRR that the TPR alone holds back. */
+bool vlapic_tpr_holds_irr(const struct vlapic *l);
+
+/* The TPR (8 bits): inline, the CPU's page hands it over at every look. */
+static inline uint8_t vlapic_get_tpr(const struct vlapic *l)
+{
+	return (uint8_t)l->tpr;
+}
+
+static inline void vlapic_set_tpr(struct vlapic *l, uint8_t tpr)
+{
+	l->tpr = tpr;
+}
 uint8_t vlapic_get_ppr(const struct vlapic *l);
 
 /*

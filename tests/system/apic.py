@@ -1,7 +1,8 @@
 """The virtual PC's interrupt controllers as a test guest written here sees them
 (tests/guests/apic.c, 2 vCPUs, devices = pc): virtual-wire state left by the firmware, the
 local APIC timer in its three modes, TPR and CR8, self and cross-vCPU IPIs, x2APIC mode and
-its #GP rules, COM1's interrupt through the I/O APIC; on both backends."""
+its #GP rules, COM1's interrupt through the I/O APIC; on both backends, and on VT-x with and
+without its APIC virtualization."""
 from harness import Scenario, guest
 
 
@@ -21,7 +22,20 @@ class Apic(Scenario):
 
 
 class BochsApic(Apic):
+    """VT-x's APIC virtualization on (Bochs offers it): the EOIs and the ICR write exit
+    after the fact, decoded by nobody."""
     emulator = "bochs"
+    expect = Apic.expect + (r"vmx: APIC virtualization \(EOI exits without a decode\) yes",
+                            r"stats: apic apic-eoi count=[1-9]",
+                            r"stats: apic apic-write count=[1-9]")
 
 
-SCENARIOS = [Apic("uefi-apic"), BochsApic("bochs-apic")]
+class BochsApicNoAccel(Apic):
+    """The same with `vmx-no-apic-accel`: every access to the page is an MMIO exit."""
+    emulator = "bochs"
+    cmdline = "test-exit vmx-no-apic-accel"
+    expect = Apic.expect + (r"vmx: APIC virtualization \(EOI exits without a decode\) no",)
+    forbid = Apic.forbid + (r"stats: apic apic-eoi",)
+
+
+SCENARIOS = [Apic("uefi-apic"), BochsApic("bochs-apic"), BochsApicNoAccel("bochs-apic-no-accel")]

@@ -24,12 +24,16 @@
 #define VMCS_HOST_FS_SEL    0x0c08
 #define VMCS_HOST_GS_SEL    0x0c0a
 #define VMCS_HOST_TR_SEL    0x0c0c
+#define VMCS_GUEST_INTR_STATUS 0x0810 /* RVI in bits 7:0, SVI in bits 15:8 */
 
 /* 64-bit fields */
 #define VMCS_IO_BITMAP_A     0x2000
 #define VMCS_IO_BITMAP_B     0x2002
 #define VMCS_MSR_BITMAP	     0x2004
 #define VMCS_TSC_OFFSET	     0x2010
+#define VMCS_VIRTUAL_APIC_ADDR 0x2012
+#define VMCS_APIC_ACCESS_ADDR  0x2014
+#define VMCS_EOI_EXIT_BITMAP0  0x201c /* 4 fields, 64 vectors each, 2 apart */
 #define VMCS_EPT_POINTER     0x201a
 #define VMCS_GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_POINTER    0x2800
@@ -54,6 +58,7 @@
 #define VMCS_ENTRY_INTR_INFO	    0x4016
 #define VMCS_ENTRY_EXCEPTION_ERROR  0x4018
 #define VMCS_ENTRY_INSN_LEN	    0x401a
+#define VMCS_TPR_THRESHOLD	    0x401c
 #define VMCS_PROC_CONTROLS2	    0x401e
 #define VMCS_INSN_ERROR		    0x4400
 #define VMCS_EXIT_REASON	    0x4402

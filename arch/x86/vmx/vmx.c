@@ -69,6 +69,7 @@ static void vmx_guest_destroy(struct guest *g)
 
 	if (!ept)
 		return;
+	vmx_apic_guest_destroy(g);
 	ept_destroy(ept);
 	free(ept);
 	g->arch_mm = NULL;
@@ -123,4 +124,7 @@ const struct virt_ops vmx_ops = {
     .vcpu_set_timer = vmx_vcpu_set_timer,
     .vcpu_interruptible = vmx_vcpu_interruptible,
     .vcpu_intr_window = vmx_vcpu_intr_window,
+    .vcpu_apic_accel = vmx_vcpu_apic_accel,
+    .vcpu_apic_taken = vmx_vcpu_apic_taken,
+    .vcpu_apic_sync = vmx_vcpu_apic_sync,
 };

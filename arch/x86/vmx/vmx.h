@@ -3,6 +3,7 @@
 #define SHOJI_ARCH_X86_VMX_VMX_H
 
 #include "arch/x86/vmx/vmx_asm.h"
+#include "kernel/core/pcpu.h"
 #include "kernel/guest/vcpu.h"
 #include "kernel/guest/virt.h"
 
@@ -22,7 +23,15 @@ struct vmx_vcpu {
 	uint64_t kernel_gs_base;
 	uint64_t cr2;
 	uint8_t tpr;	/* the guest's CR8 (bits 3:0): never the CPU's */
+	/* APIC virtualization (vmx_apic.c): the virtual-APIC page while it is on, else NULL. */
+	uint32_t *vapic;
+	hpa_t vapic_hpa;       /* allocated at the first use, kept until the vCPU goes */
+	bool apic_exits;       /* the guest's APIC-access page is set up in this VMCS */
+	uint16_t intr_status;  /* the guest interrupt status as last written (SVI, RVI) */
 };
+
+/* The virtual-APIC page's TPR (offset 0x80) as an index of 32-bit registers; CR8 = its 7:4. */
+#define VMX_VAPIC_TPR 0x20
 
 extern const struct virt_ops vmx_ops;
 
@@ -31,11 +40,19 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
 	return v->arch;
 }
 
+/* The vCPU whose VMCS is current on each CPU (NULL: none of ours). */
+extern struct vcpu *vmx_loaded_vcpu[MAX_CPUS];
+int vmx_load_vmcs_slow(struct vcpu *v);
+
 /*
  * Make v's VMCS current on this CPU (VMPTRLD only when it is not already).
  * -EIO if the CPU refuses it: then no VMCS is current here and v never runs again.
+ * The test inline: every seam that reads or writes the VMCS asks it first.
  */
-int vmx_load_vmcs(struct vcpu *v);
+static inline int vmx_load_vmcs(struct vcpu *v)
+{
+	return vmx_loaded_vcpu[this_pcpu()->index] == v ? 0 : vmx_load_vmcs_slow(v);
+}
 /* Back to the clear launch state (SDM 3C 24.11.3), current again: the next entry is a VMLAUNCH. */
 void vmx_vcpu_relaunch(struct vcpu *v);
 
@@ -62,6 +79,16 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit);
 int vmx_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 bool vmx_vcpu_interruptible(struct vcpu *v);
 void vmx_vcpu_intr_window(struct vcpu *v, bool on);
+
+/* vmx_apic.c: APIC virtualization (virt_ops.vcpu_apic_*) and its exits. */
+uint32_t *vmx_vcpu_apic_accel(struct vcpu *v, gpa_t apic_gpa, bool on);
+bool vmx_vcpu_apic_taken(struct vcpu *v);
+void vmx_vcpu_apic_sync(struct vcpu *v, int highest_isr);
+/* An APIC-access, EOI-induced or APIC-write exit (basic reason) decoded into exit. */
+void vmx_apic_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t basic);
+/* Free what vmx_apic.c allocated for g / for v. */
+void vmx_apic_guest_destroy(struct guest *g);
+void vmx_apic_vcpu_destroy(struct vcpu *v);
 
 /* vmx_entry.S */
 /*

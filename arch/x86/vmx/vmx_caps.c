@@ -11,6 +11,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "kernel/core/cmdline.h"
 #include "kernel/core/log.h"
 
 #define CPUID_1_ECX_VMX			  (1u << 5)
@@ -56,7 +57,7 @@ static int enable_in_feature_control(const char **why)
 	return 0;
 }
 
-int vmx_caps_probe(const char **why)
+int vmx_caps_probe(const char *cmdline, const char **why)
 {
 	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
 		*why = "vmx: CPUID.1:ECX.VMX is 0";
@@ -117,6 +118,13 @@ int vmx_caps_probe(const char **why)
 	if (adjust(MSR_IA32_VMX_PROCBASED_CTLS2, proc2_want,
 		   PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST, &vmx_caps.proc2, "secondary", why))
 		return -ENODEV;
+	/* Offered, not set: vmx_apic.c turns them on for a vCPU whose xAPIC it may accelerate. */
+	uint32_t proc_allowed =
+	    rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS) >> 32;
+	uint32_t apic_proc2 = PROC2_VIRT_APIC_ACCESS | PROC2_VIRT_INTR_DELIVERY;
+	vmx_caps.apic_accel = (proc_allowed & PROC_USE_TPR_SHADOW) &&
+			      (proc2_allowed & apic_proc2) == apic_proc2 &&
+			      !cmdline_has_flag(cmdline, "vmx-no-apic-accel");
 
 	if (adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
 		   PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
@@ -180,6 +188,8 @@ void vmx_caps_print(void)
 		 yes_no(vmx_caps.vpid), yes_no(vmx_caps.preemption_timer), vmx_caps.preempt_rate,
 		 yes_no(vmx_caps.save_preempt_timer), yes_no(vmx_caps.pin & PIN_VIRTUAL_NMIS),
 		 yes_no(vmx_caps.proc2 & PROC2_WBINVD_EXITING));
+	log_info("vmx: APIC virtualization (EOI exits without a decode) %s",
+		 yes_no(vmx_caps.apic_accel));
 	log_info("vmx: controls pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x",
 		 vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit, vmx_caps.entry);
 }

@@ -43,6 +43,7 @@
 #define PROC_CR3_STORE_EXITING	 (1u << 16)
 #define PROC_CR8_LOAD_EXITING	 (1u << 19)
 #define PROC_CR8_STORE_EXITING	 (1u << 20)
+#define PROC_USE_TPR_SHADOW	 (1u << 21)
 #define PROC_NMI_WINDOW_EXITING	 (1u << 22)
 #define PROC_MOV_DR_EXITING	 (1u << 23)
 #define PROC_UNCOND_IO_EXITING	 (1u << 24)
@@ -52,11 +53,13 @@
 #define PROC_SECONDARY_CONTROLS	 (1u << 31)
 
 /* Secondary processor-based controls */
+#define PROC2_VIRT_APIC_ACCESS	 (1u << 0)
 #define PROC2_ENABLE_EPT	 (1u << 1)
 #define PROC2_ENABLE_RDTSCP	 (1u << 3)
 #define PROC2_ENABLE_VPID	 (1u << 5)
 #define PROC2_WBINVD_EXITING	 (1u << 6)
 #define PROC2_UNRESTRICTED_GUEST (1u << 7)
+#define PROC2_VIRT_INTR_DELIVERY (1u << 9)
 #define PROC2_ENABLE_INVPCID	 (1u << 12)
 
 /* VM-exit controls (SDM 3C 24.7.1) */
@@ -100,6 +103,11 @@ struct vmx_caps {
 	uint64_t ept_vpid;
 	bool vpid, ept_1g, ept_2m, ept_ad, preemption_timer, save_preempt_timer;
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles */
+	/*
+	 * TPR shadow, APIC-access virtualization and virtual-interrupt delivery
+	 * may be set (per vCPU, vmx_apic.c); false also with `vmx-no-apic-accel`.
+	 */
+	bool apic_accel;
 };
 
 extern struct vmx_caps vmx_caps;
@@ -109,7 +117,7 @@ extern struct vmx_caps vmx_caps;
  * if the firmware left it unlocked, and choose every control. Returns 0, or
  * -ENODEV with *why naming exactly what is missing.
  */
-int vmx_caps_probe(const char **why);
+int vmx_caps_probe(const char *cmdline, const char **why);
 
 /* Log which VMX features are used and which were found absent. */
 void vmx_caps_print(void);

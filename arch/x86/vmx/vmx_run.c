@@ -37,12 +37,15 @@
 #define EXIT_REASON_MWAIT	     36
 #define EXIT_REASON_MONITOR	     39
 #define EXIT_REASON_PAUSE	     40
+#define EXIT_REASON_APIC_ACCESS	     44 /* with EOI acceleration (vmx_apic.c) */
+#define EXIT_REASON_EOI_INDUCED	     45
 #define EXIT_REASON_EPT_VIOLATION    48
 #define EXIT_REASON_INVEPT	     50
 #define EXIT_REASON_PREEMPTION_TIMER 52
 #define EXIT_REASON_INVVPID	     53
 #define EXIT_REASON_WBINVD	     54
 #define EXIT_REASON_XSETBV	     55
+#define EXIT_REASON_APIC_WRITE	     56
 #define EXIT_REASON_VMFUNC	     59
 
 #define EXIT_REASON_BASIC_MASK	  0xffff
@@ -92,7 +95,8 @@ static void decode_exception(struct vcpu_exit *exit)
  * nothing is read that the handler will not use. True when an instruction
  * caused the exit (no event delivery was interrupted).
  */
-static __attribute__((noinline)) bool decode_other_exit(struct vcpu_exit *exit, uint32_t reason)
+static __attribute__((noinline)) bool decode_other_exit(struct vcpu *v, struct vcpu_exit *exit,
+							uint32_t reason)
 {
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t qual;
@@ -122,6 +126,11 @@ static __attribute__((noinline)) bool decode_other_exit(struct vcpu_exit *exit, 
 		return false;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		exit->kind = VEXIT_PREEMPT;
+		return false;
+	case EXIT_REASON_APIC_ACCESS:
+	case EXIT_REASON_EOI_INDUCED:
+	case EXIT_REASON_APIC_WRITE:
+		vmx_apic_decode_exit(v, exit, basic);
 		return false;
 	}
 
@@ -339,7 +348,7 @@ int vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *exit)
 		exit->io.port = qual >> QUAL_IO_PORT_SHIFT;
 		break;
 	default:
-		if (!decode_other_exit(exit, reason))
+		if (!decode_other_exit(v, exit, reason))
 			event_exit(v, exit);
 		return 0;
 	}

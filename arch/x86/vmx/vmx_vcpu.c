@@ -41,7 +41,7 @@
 
 static hpa_t io_bitmap_a, io_bitmap_b, msr_bitmap;
 static uint16_t next_vpid = 1;
-static struct vcpu *loaded_vcpu[MAX_CPUS];
+struct vcpu *vmx_loaded_vcpu[MAX_CPUS];
 static struct vcpu *msrs_loaded_for[MAX_CPUS];
 
 static void msr_bitmap_allow(uint8_t *bitmap, uint32_t msr)
@@ -109,16 +109,16 @@ static void write_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
 }
 
-/* Make v's VMCS current on this CPU (VMPTRLD only when it is not already). */
-int vmx_load_vmcs(struct vcpu *v)
+/* vmx_load_vmcs's VMPTRLD (vmx.h). */
+int vmx_load_vmcs_slow(struct vcpu *v)
 {
 	unsigned cpu = this_pcpu()->index;
-	struct vcpu *prev = loaded_vcpu[cpu];
+	struct vcpu *prev = vmx_loaded_vcpu[cpu];
 	if (prev == v)
 		return 0;
 	struct vmx_vcpu *x = to_vmx(v);
 	if (!vmcs_load(x->vmcs)) {
-		loaded_vcpu[cpu] = v;
+		vmx_loaded_vcpu[cpu] = v;
 		if (x->cpu != (int)cpu) {
 			/*
 			 * Moved here (vmx_vcpu_unload cleared it on its old CPU): the
@@ -145,7 +145,7 @@ int vmx_load_vmcs(struct vcpu *v)
 		vmcs_clear(to_vmx(prev)->vmcs);
 		to_vmx(prev)->launched = false;
 	}
-	loaded_vcpu[cpu] = NULL;
+	vmx_loaded_vcpu[cpu] = NULL;
 	return -EIO;
 }
 
@@ -212,7 +212,7 @@ int vmx_vcpu_create(struct vcpu *v)
 		log_err("vmx: VMCLEAR failed for %s", v->guest->name);
 		return -EIO;
 	}
-	loaded_vcpu[this_pcpu()->index] = NULL;
+	vmx_loaded_vcpu[this_pcpu()->index] = NULL;
 	if (vmx_load_vmcs(v))
 		return -EIO;
 	write_controls(v);
@@ -231,7 +231,7 @@ int vmx_vcpu_create(struct vcpu *v)
 void vmx_vcpu_relaunch(struct vcpu *v)
 {
 	vmcs_clear(to_vmx(v)->vmcs);
-	loaded_vcpu[this_pcpu()->index] = NULL;
+	vmx_loaded_vcpu[this_pcpu()->index] = NULL;
 	vmx_load_vmcs(v);
 	to_vmx(v)->launched = false;
 }
@@ -251,8 +251,8 @@ void vmx_vcpu_unload(struct vcpu *v)
 		return;
 	if (vmcs_clear(x->vmcs))
 		log_err("vmx: VMCLEAR failed for %s vCPU %u", v->guest->name, v->id);
-	if (loaded_vcpu[cpu] == v)
-		loaded_vcpu[cpu] = NULL;
+	if (vmx_loaded_vcpu[cpu] == v)
+		vmx_loaded_vcpu[cpu] = NULL;
 	if (msrs_loaded_for[cpu] == v)
 		msrs_loaded_for[cpu] = NULL;
 	x->launched = false;
@@ -266,10 +266,11 @@ void vmx_vcpu_destroy(struct vcpu *v)
 		return;
 	unsigned cpu = this_pcpu()->index;
 	vmcs_clear(x->vmcs);
-	if (loaded_vcpu[cpu] == v)
-		loaded_vcpu[cpu] = NULL;
+	if (vmx_loaded_vcpu[cpu] == v)
+		vmx_loaded_vcpu[cpu] = NULL;
 	if (msrs_loaded_for[cpu] == v)
 		msrs_loaded_for[cpu] = NULL;
+	vmx_apic_vcpu_destroy(v);
 	pmm_free_frames(x->vmcs, 1);
 	free(x);
 	v->arch = NULL;
@@ -439,8 +440,11 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 	case 4:
 		return guest_visible(vmcs_read(VMCS_GUEST_CR4), vmx_caps.cr4_host_owned,
 				     VMCS_CR4_SHADOW);
-	case 8:
-		return to_vmx(v)->tpr;
+	case 8: {
+		/* Under APIC virtualization the guest sets TPR through its APIC page without an exit. */
+		const struct vmx_vcpu *x = to_vmx(v);
+		return x->vapic ? (x->vapic[VMX_VAPIC_TPR] >> 4) & 0xf : x->tpr;
+	}
 	default:
 		return 0;
 	}
@@ -474,6 +478,8 @@ int vmx_vcpu_write_cr(struct vcpu *v, unsigned cr, uint64_t value)
 		if (value > 15)
 			return -EINVAL;
 		to_vmx(v)->tpr = value;
+		if (to_vmx(v)->vapic)
+			to_vmx(v)->vapic[VMX_VAPIC_TPR] = (uint32_t)value << 4;
 		return 0;
 	case 4:
 		/* Nested VMX is not offered; other bits the CPU lacks cannot be set either. */
