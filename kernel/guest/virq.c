@@ -71,7 +71,7 @@ static int chip_take(struct virq_chip *chip)
 void virq_chip_notify(struct vcpu *v)
 {
 	if (sched_running_here(&v->se))
-		virq_chip_recheck(v, false); /* in v's own exit: its run loop looks before entering */
+		virq_chip_recheck(v, false); /* in v's own exit: its run loop looks first */
 	else
 		sched_notify(&v->se);
 }

@@ -99,7 +99,7 @@ struct virt_ops {
 	uint32_t *(*vcpu_apic_accel)(struct vcpu *v, gpa_t apic_gpa, bool on);
 	/* With it on: did the CPU take in or deliver an interrupt since vcpu_apic_sync? */
 	bool (*vcpu_apic_taken)(struct vcpu *v);
-	/* With it on: the ISR's highest vector (-1: none) for the CPU, nothing waiting of its own. */
+	/* With it on: the ISR's highest vector (-1: none) for the CPU; nothing of its own waits. */
 	void (*vcpu_apic_sync)(struct vcpu *v, int highest_isr);
 	/* Events are queued in v->pending by kernel/guest/vcpu_event.c; entry delivers them. */
 };

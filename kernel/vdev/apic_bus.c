@@ -246,7 +246,7 @@ static void carry_out(struct apic_local *l, const struct vlapic_effects *fx)
 		virq_chip_recheck(v, fx->timer_changed);
 }
 
-/* The EOI the CPU did (VEXIT_APIC_EOI): lapic ends the vector; a level-triggered one is broadcast. */
+/* The EOI the CPU did (VEXIT_APIC_EOI): lapic ends the vector; a level one is broadcast. */
 static void chip_eoi(struct virq_chip *c, uint8_t vector)
 {
 	struct apic_local *l = of_chip(c);
@@ -297,38 +297,41 @@ static int chip_pending(struct virq_chip *c)
 	return vector;
 }
 
-static int chip_acknowledge(struct virq_chip *c)
+/*
+ * The local APIC's INTA cycle, locked (the CPU's SVI follows ISR): the
+ * vector, or -1 with *extint saying whether the PIC's INTR reaches the vCPU.
+ * Inlined into both callers: the run loop's look is on every timer tick.
+ */
+static inline __attribute__((always_inline)) int take_local(struct apic_local *l, bool *extint)
 {
-	struct apic_local *l = of_chip(c);
 	struct apic_bus *b = l->bus;
 	spin_lock(&b->lock);
 	apic_pull(l);
 	int vector = vlapic_take_pending(&l->lapic);
-	bool extint = extint_open(l);
+	*extint = vector < 0 && extint_open(l);
 	if (vector >= 0 && l->vapic)
 		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic));
 	spin_unlock(&b->lock);
-	/* ExtINT bypasses IRR and ISR: the PIC's INTA cycle gives the vector (SDM 3A 10.5.1). */
-	if (vector < 0 && extint)
-		vector = b->legacy->acknowledge(b->legacy);
 	return vector;
 }
 
-/* chip_pending and chip_acknowledge under one lock: the run loop's look before each entry. */
+static int chip_acknowledge(struct virq_chip *c)
+{
+	struct apic_local *l = of_chip(c);
+	bool extint;
+	int vector = take_local(l, &extint);
+	/* ExtINT bypasses IRR and ISR: the PIC's INTA cycle gives the vector (SDM 3A 10.5.1). */
+	return extint ? l->bus->legacy->acknowledge(l->bus->legacy) : vector;
+}
+
+/* chip_pending and chip_acknowledge in one look: the run loop's before each entry. */
 static int chip_take(struct virq_chip *c)
 {
 	struct apic_local *l = of_chip(c);
-	struct apic_bus *b = l->bus;
-	spin_lock(&b->lock);
-	apic_pull(l);
-	int vector = vlapic_take_pending(&l->lapic);
-	bool extint = vector < 0 && extint_open(l);
-	if (vector >= 0 && l->vapic)
-		virt->vcpu_apic_sync(l->vcpu, vlapic_highest_isr(&l->lapic)); /* the CPU's SVI */
-	spin_unlock(&b->lock);
-	if (extint && b->legacy->pending(b->legacy) >= 0)
-		vector = b->legacy->acknowledge(b->legacy);
-	return vector;
+	struct virq_chip *legacy = l->bus->legacy;
+	bool extint;
+	int vector = take_local(l, &extint);
+	return extint && legacy->pending(legacy) >= 0 ? legacy->acknowledge(legacy) : vector;
 }
 
 static void chip_set_tpr(struct virq_chip *c, uint8_t cr8)

@@ -1,9 +1,9 @@
 /* A local APIC's state and the CPU's register page (see vlapic_page.h). */
 #include "kernel/vdev/vlapic_page.h"
 
-#define REG(offset)   ((offset) / sizeof(uint32_t))
+#define REG(offset)	    ((offset) / sizeof(uint32_t))
 #define VECTOR_REG(base, w) REG((base) + 16 * (w)) /* word w of ISR, TMR or IRR */
-#define TPR_BITS      0xffu
+#define TPR_BITS	    0xffu
 
 void vlapic_page_reset(const struct vlapic *l, uint32_t *page)
 {

@@ -130,7 +130,7 @@ static void test_page_take_vectors(void **state)
 	assert_true(irr_has(&apic, 0x41));
 	assert_int_equal(vlapic_mmio_read(&apic, VLAPIC_REG_TMR + 0x20, T0), 0); /* now edge */
 	assert_true(isr_has(&apic, 0xf6));
-	assert_int_equal(page[REG(VLAPIC_REG_IRR + 0x20)], 0); /* out of the page */
+	assert_int_equal(page[REG(VLAPIC_REG_IRR + 0x20)], 0);	   /* out of the page */
 	assert_int_not_equal(page[REG(VLAPIC_REG_ISR + 0x70)], 0); /* the CPU's until its EOI */
 	/* Held by 0xf6 in service: the CPU's EOI of it lets 0x41 through. */
 	assert_int_equal(vlapic_pending_vector(&apic), -1);

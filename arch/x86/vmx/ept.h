@@ -23,7 +23,7 @@ extern const struct pt_format ept_format;
 struct ept {
 	struct page_table pt;
 	uint64_t eptp;
-	/* The guest's APIC-access page (vmx_apic.c; 0: none yet), and where it is mapped if it is. */
+	/* The guest's APIC-access page (vmx_apic.c; 0: none yet) and where it is mapped. */
 	hpa_t apic_access;
 	gpa_t apic_access_gpa;
 	bool apic_access_mapped;

@@ -22,12 +22,12 @@ struct vmx_vcpu {
 	 */
 	uint64_t kernel_gs_base;
 	uint64_t cr2;
-	uint8_t tpr;	/* the guest's CR8 (bits 3:0): never the CPU's */
+	uint8_t tpr; /* the guest's CR8 (bits 3:0): never the CPU's */
 	/* APIC virtualization (vmx_apic.c): the virtual-APIC page while it is on, else NULL. */
 	uint32_t *vapic;
-	hpa_t vapic_hpa;       /* allocated at the first use, kept until the vCPU goes */
-	bool apic_exits;       /* the guest's APIC-access page is set up in this VMCS */
-	uint16_t intr_status;  /* the guest interrupt status as last written (SVI, RVI) */
+	hpa_t vapic_hpa;      /* allocated at the first use, kept until the vCPU goes */
+	bool apic_exits;      /* the guest's APIC-access page is set up in this VMCS */
+	uint16_t intr_status; /* the guest interrupt status as last written (SVI, RVI) */
 };
 
 /* The virtual-APIC page's TPR (offset 0x80) as an index of 32-bit registers; CR8 = its 7:4. */

@@ -37,7 +37,7 @@
 #define INTR_STATUS_SVI_SHIFT	8
 #define INTR_STATUS_RVI_MASK	0xff
 #define INTR_STATUS_UNKNOWN	0xffff /* never written (RVI stays 0): the next sync writes */
-#define EOI_EXIT_FIELDS		4 /* 64 vectors each, their encodings 2 apart */
+#define EOI_EXIT_FIELDS		4      /* 64 vectors each, their encodings 2 apart */
 
 /*
  * The guest's APIC-access page, mapped at gpa in its EPT once: one zeroed
@@ -57,8 +57,8 @@ static int map_access_page(struct guest *g, gpa_t gpa)
 	if (!ept->apic_access) {
 		err = -ENOMEM;
 	} else if (!ept->apic_access_mapped) {
-		err = ept_map(ept, gpa, ept->apic_access, PAGE_SIZE, GMAP_READ | GMAP_WRITE,
-			      GMAP_WB);
+		err =
+		    ept_map(ept, gpa, ept->apic_access, PAGE_SIZE, GMAP_READ | GMAP_WRITE, GMAP_WB);
 		ept->apic_access_mapped = !err;
 		ept->apic_access_gpa = gpa;
 	} else if (ept->apic_access_gpa != gpa) {
@@ -190,7 +190,8 @@ void vmx_apic_decode_exit(struct vcpu *v, struct vcpu_exit *exit, uint32_t basic
 			break;
 		exit->kind = VEXIT_APIC_EOI;
 		exit->apic.vector = qual & QUAL_EOI_VECTOR_MASK;
-		x->intr_status = INTR_STATUS_UNKNOWN; /* the EOI moved SVI to the page's highest ISR */
+		x->intr_status =
+		    INTR_STATUS_UNKNOWN; /* the EOI moved SVI to the page's highest ISR */
 		break;
 	case EXIT_REASON_APIC_WRITE:
 		/* Trap-like: the write is in the page, the instruction done. */

@@ -441,7 +441,7 @@ uint64_t vmx_vcpu_read_cr(struct vcpu *v, unsigned cr)
 		return guest_visible(vmcs_read(VMCS_GUEST_CR4), vmx_caps.cr4_host_owned,
 				     VMCS_CR4_SHADOW);
 	case 8: {
-		/* Under APIC virtualization the guest sets TPR through its APIC page without an exit. */
+		/* APIC virtualization: the guest sets TPR through its page without an exit. */
 		const struct vmx_vcpu *x = to_vmx(v);
 		return x->vapic ? (x->vapic[VMX_VAPIC_TPR] >> 4) & 0xf : x->tpr;
 	}
