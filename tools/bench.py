@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="QEMU runs per column (--linux)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    if args.linux and args.runs < 1:
+        ap.error("--runs: at least 1 (the QEMU runs per column; the Bochs figures come first)")
     if args.linux:
         import linux_boot
         return linux_boot.main(build, args.runs)
