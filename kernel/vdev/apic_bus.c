@@ -165,8 +165,8 @@ static void send_ipi(struct apic_bus *b, unsigned src, const struct vlapic_ipi *
  */
 static void apic_pull(struct apic_local *l)
 {
-	if (!l->vapic)
-		return;
+	if (!l->vapic || l->vapic_stale)
+		return; /* lapic was replaced: the page is no view of it until chip_enter's reset */
 	vlapic_page_take_tpr(&l->lapic, l->vapic);
 	if (virt->vcpu_apic_taken(l->vcpu)) {
 		vlapic_page_take_vectors(&l->lapic, l->vapic);
@@ -449,7 +449,7 @@ void apic_bus_save(struct apic_bus *b, struct apic_bus_state *st)
 	for (unsigned i = 0; i < b->count; i++) {
 		/* With what the CPU keeps in its page, which stays as it is (the vCPU may run). */
 		st->lapic[i] = b->locals[i].lapic;
-		if (b->locals[i].vapic)
+		if (b->locals[i].vapic && !b->locals[i].vapic_stale)
 			vlapic_page_peek(&st->lapic[i], b->locals[i].vapic);
 	}
 	spin_unlock(&b->lock);

@@ -123,6 +123,8 @@ uint32_t *vmx_vcpu_apic_accel(struct vcpu *v, gpa_t apic_gpa, bool on)
 		turn_on(x);
 	else if (!on && x->vapic)
 		turn_off(x);
+	/* The caller starts the page again: the next sync writes, whatever the CPU left. */
+	x->intr_status = INTR_STATUS_UNKNOWN;
 	return x->vapic;
 }
 
